@@ -1,0 +1,135 @@
+#pragma once
+/// @file
+/// The embedding API: an `Engine` owns node types and worker threads, loads pipelines and
+/// runs them.
+///
+/// ```
+/// sluice::Engine engine;                                   // core.* nodes, N threads
+/// sluice::Pipeline p = engine.load_file("greet.yaml");     // throws sluice::LoadError
+/// sluice::RunOptions options;
+/// options.inputs = sluice::Object{{"who", "Ada"}};
+/// sluice::RunResult r = engine.run(p, options);            // blocks
+/// std::cout << r.outputs.to_json() << '\n';
+/// ```
+
+#include <sluice/diagnostic.hpp>
+#include <sluice/export.hpp>
+#include <sluice/node.hpp>
+#include <sluice/pipeline_spec.hpp>
+#include <sluice/run.hpp>
+#include <sluice/value.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+namespace detail {
+struct Plan;
+class EngineCore;
+} // namespace detail
+
+/// Thrown by `Engine::run` when the inputs do not match the pipeline's `inputs:`.
+class SLUICE_API InputError : public std::invalid_argument {
+public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// A declared pipeline input, as the pipeline describes it.
+struct InputInfo {
+  std::string name;
+  SettingType type = SettingType::string;
+  bool required = false;
+  std::optional<Value> default_value;
+  std::string description;
+};
+
+/// A validated, compiled pipeline. Immutable and cheap to copy; one Pipeline may be run many
+/// times, also concurrently.
+class SLUICE_API Pipeline {
+public:
+  Pipeline() = default;
+
+  std::string_view name() const noexcept;
+  std::string_view description() const noexcept;
+  /// The file it was loaded from, or `<string>` / `<code>`.
+  std::string_view file() const noexcept;
+  const std::vector<InputInfo>& inputs() const noexcept;
+  /// Node ids in declaration order.
+  std::vector<std::string_view> node_ids() const;
+  std::size_t node_count() const noexcept;
+
+  /// Parses `text` as a value for input `name` according to its declared type
+  /// (`--input k=v`). Throws `InputError` naming the input and the expected type.
+  Value parse_input(std::string_view name, std::string_view text) const;
+
+  /// The DAG in Graphviz DOT or Mermaid.
+  std::string to_dot() const;
+  std::string to_mermaid() const;
+
+  explicit operator bool() const noexcept { return static_cast<bool>(plan_); }
+
+private:
+  friend class Engine;
+  friend class detail::EngineCore;
+  explicit Pipeline(std::shared_ptr<const detail::Plan> plan) : plan_(std::move(plan)) {}
+  std::shared_ptr<const detail::Plan> plan_;
+};
+
+struct EngineOptions {
+  /// Worker threads; 0 means the hardware concurrency.
+  unsigned threads = 0;
+  /// Register the `core.*` node types.
+  bool core_nodes = true;
+};
+
+/// Owns the node-type registry and the worker threads that run pipelines.
+///
+/// Register node types before loading pipelines that use them; loading, compiling and
+/// running are thread-safe after that. Destroying the engine cancels runs still in flight
+/// and waits for them.
+class SLUICE_API Engine {
+public:
+  explicit Engine(EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// Where to add in-process node types (the same API plugins use).
+  Registrar& registrar() noexcept;
+  /// The declaration of node type `type`, or nullptr.
+  const NodeSpec* find_node_type(std::string_view type) const noexcept;
+  /// All registered node types, sorted by name.
+  std::vector<const NodeSpec*> node_types() const;
+
+  /// Load and validate; throw `LoadError` listing every problem found.
+  Pipeline load_file(const std::filesystem::path& file) const;
+  Pipeline load_string(std::string_view yaml, std::string file_name = "<string>") const;
+  Pipeline compile(const PipelineSpec& spec) const;
+
+  /// Runs `pipeline` and blocks until it ends. Small pipelines of nodes that never wait run
+  /// entirely on the calling thread. Throws `InputError` for bad inputs; node failures are
+  /// reported in the result, not thrown.
+  RunResult run(const Pipeline& pipeline, RunOptions options = {});
+
+  /// Runs `pipeline` on the engine's threads; `co_await` it from any executor. Cancelling
+  /// the awaiting coroutine (terminal cancellation) cancels the run.
+  boost::asio::awaitable<RunResult> async_run(Pipeline pipeline, RunOptions options = {});
+
+  /// The engine's worker pool.
+  boost::asio::any_io_executor executor() const;
+  unsigned threads() const noexcept;
+
+private:
+  std::unique_ptr<detail::EngineCore> core_;
+};
+
+} // namespace sluice

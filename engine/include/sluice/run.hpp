@@ -1,0 +1,123 @@
+#pragma once
+/// @file
+/// What a run reports: its result, per-node results, and the events observers receive.
+
+#include <sluice/error.hpp>
+#include <sluice/export.hpp>
+#include <sluice/node.hpp>
+#include <sluice/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+using Clock = std::chrono::steady_clock;
+
+enum class RunStatus { succeeded, failed, cancelled };
+enum class NodeStatus { pending, running, succeeded, failed, skipped, cancelled };
+
+SLUICE_API std::string_view to_string(RunStatus status) noexcept;
+SLUICE_API std::string_view to_string(NodeStatus status) noexcept;
+
+/// The outcome of one node in one run.
+struct NodeResult {
+  /// The node's id (points into the plan, which the result keeps alive).
+  std::string_view id;
+  NodeStatus status = NodeStatus::pending;
+  /// Attempts made (the largest over the elements of a for_each node).
+  std::uint32_t attempts = 0;
+  Clock::time_point started{};
+  Clock::time_point finished{};
+  /// The node's output (a list of outputs for for_each nodes); null unless it succeeded.
+  Value output;
+  /// Why it failed, was skipped or was cancelled; empty when it succeeded.
+  std::string message;
+  /// The failure's category (meaningful when status is failed).
+  ErrorCategory category = ErrorCategory::internal;
+  /// True when the node failed but had `on_error: continue`, so the run went on.
+  bool tolerated = false;
+};
+
+/// The outcome of a run.
+struct SLUICE_API RunResult {
+  RunStatus status = RunStatus::succeeded;
+  /// The evaluated `outputs:` of the pipeline (an object; empty unless it succeeded).
+  Value outputs;
+  /// One per node, in declaration order.
+  std::vector<NodeResult> nodes;
+  /// The first failure that failed the run, as `node 'id' failed: message`; empty otherwise.
+  std::string error;
+  /// Id of the node whose failure failed the run, if any.
+  std::string failed_node;
+  Clock::time_point started{};
+  Clock::time_point finished{};
+
+  bool ok() const noexcept { return status == RunStatus::succeeded; }
+  /// The result of node `id`, or nullptr.
+  const NodeResult* node(std::string_view id) const noexcept;
+
+  /// Keeps the plan (and so the ids) alive.
+  std::shared_ptr<const void> plan_owner;
+};
+
+enum class EventKind {
+  run_started,
+  run_finished,
+  node_started,
+  node_succeeded,
+  node_failed,
+  node_retrying,
+  node_skipped,
+  node_cancelled,
+  log,
+};
+SLUICE_API std::string_view to_string(EventKind kind) noexcept;
+
+/// Something that happened during a run. The string views are valid during the callback.
+struct Event {
+  EventKind kind;
+  Clock::time_point time;
+  /// Empty for run events.
+  std::string_view node_id;
+  /// For for_each nodes: the element's index; -1 otherwise.
+  std::int64_t item_index = -1;
+  std::uint32_t attempt = 0;
+  /// Failure, skip or cancel reason, retry delay explanation, or the log text.
+  std::string_view message;
+  LogLevel level = LogLevel::info;
+  ErrorCategory category = ErrorCategory::internal;
+  /// For node_retrying: how long until the next attempt.
+  std::chrono::milliseconds delay{0};
+  /// For run_finished.
+  RunStatus run_status = RunStatus::succeeded;
+};
+
+/// Receives a run's events. Called from the engine's worker threads, possibly concurrently:
+/// implementations must be thread-safe and quick (do not block).
+class SLUICE_API RunObserver {
+public:
+  virtual ~RunObserver();
+  virtual void on_event(const Event& event) = 0;
+};
+
+/// How to run a pipeline.
+struct RunOptions {
+  /// Pipeline inputs: an object keyed by input name (missing ones take their defaults).
+  Value inputs;
+  /// Observers of this run's events.
+  std::vector<std::shared_ptr<RunObserver>> observers;
+  /// Requesting a stop cancels the run: running nodes are cancelled, pending ones are not
+  /// started, and the result's status is `cancelled`.
+  std::stop_token stop;
+  /// How long cancelled nodes get to stop before the run stops waiting for them.
+  std::chrono::milliseconds cancel_grace{2000};
+};
+
+} // namespace sluice

@@ -1,0 +1,122 @@
+#pragma once
+// Templates and expressions: `{{ ... }}` inside pipeline strings, parsed once at load time and
+// evaluated per run (and per for_each element).
+//
+// Grammar of what stands between `{{` and `}}`:
+//   expr      := or
+//   or        := and ('||' and)*
+//   and       := compare ('&&' compare)*
+//   compare   := unary (('==' | '!=' | '<' | '<=' | '>' | '>=') unary)?
+//   unary     := '!' unary | primary
+//   primary   := literal | reference | '(' expr ')'
+//   literal   := 'text' | "text" | integer | decimal | true | false | null
+//   reference := name ('.' name | '[' integer ']' | '[' quoted ']')*
+//   name      := [A-Za-z_][A-Za-z0-9_-]*
+// A reference's root is `inputs` (then the input's name), `item`, `index`, or a node id.
+
+#include <sluice/diagnostic.hpp>
+#include <sluice/run.hpp>
+#include <sluice/value.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::detail {
+
+/// A syntax error in a template; `offset` is the byte offset within the template text.
+class TemplateSyntaxError : public std::runtime_error {
+public:
+  TemplateSyntaxError(const std::string& message, std::size_t offset)
+      : std::runtime_error(message), offset_(offset) {}
+  std::size_t offset() const noexcept { return offset_; }
+
+private:
+  std::size_t offset_;
+};
+
+/// What a run makes visible to expressions.
+struct EvalScope {
+  const Value* inputs = nullptr;            ///< object of input values
+  const NodeResult* nodes = nullptr;        ///< per node index; `.output` is read
+  const Value* item = nullptr;              ///< for_each element, or nullptr
+  std::int64_t index = -1;                  ///< for_each index
+};
+
+/// One `{{ ... }}` reference, e.g. `hello.text` or `inputs.who`.
+struct Reference {
+  enum class Root { input, node, item, index };
+  Root root = Root::node;
+  /// The input name or node id (empty for item/index).
+  std::string name;
+  /// Node index or input index, filled in by binding (compile).
+  std::uint32_t target = 0;
+  /// What follows the root (and the input name): `text`, `[0].id`...
+  Path path;
+  /// The reference as written, for messages.
+  std::string text;
+  /// Byte offset of the reference within its template string.
+  std::size_t offset = 0;
+
+  Value eval(const EvalScope& scope) const;
+};
+
+/// A parsed expression.
+class Expr {
+public:
+  /// Parses an expression (the text between braces). Throws TemplateSyntaxError.
+  static std::unique_ptr<Expr> parse(std::string_view text, std::size_t base_offset = 0);
+  virtual ~Expr() = default;
+  virtual Value eval(const EvalScope& scope) const = 0;
+  /// Appends every reference in this expression, for binding and validation.
+  virtual void collect(std::vector<Reference*>& out) = 0;
+};
+
+/// A string that may contain `{{ expr }}` parts. A string that is exactly one `{{ expr }}`
+/// (whitespace around it allowed) evaluates to the expression's value with its type; any
+/// other mix evaluates to text, each expression converted with `Value::to_text()`.
+/// `{{{{` ... is not special; there is no escape: a string without `{{` is constant.
+class Template {
+public:
+  /// Throws TemplateSyntaxError (unclosed `{{`, empty expression, bad syntax).
+  static Template parse(std::string_view text);
+  bool is_constant() const noexcept { return parts_.empty() || (parts_.size() == 1 && !parts_[0].expr); }
+  Value eval(const EvalScope& scope) const;
+  void collect(std::vector<Reference*>& out);
+
+private:
+  struct Part {
+    std::string text;
+    std::shared_ptr<Expr> expr; // null for a text part
+  };
+  std::vector<Part> parts_;
+  bool single_expression_ = false;
+};
+
+/// A value in which any string may be a template: settings under `with:`, `outputs:`.
+/// Constant subtrees are stored as ready Values, so evaluating them costs a copy.
+class ValueTemplate {
+public:
+  ValueTemplate() = default;
+  /// Parses every string in `value`. Throws TemplateSyntaxError; `where` (e.g. the key path)
+  /// is not included: the caller adds context.
+  static ValueTemplate parse(const Value& value);
+  bool is_constant() const noexcept { return kind_ == Kind::constant; }
+  Value eval(const EvalScope& scope) const;
+  void collect(std::vector<Reference*>& out);
+  /// For a constant: the value.
+  const Value& constant() const noexcept { return constant_; }
+
+private:
+  enum class Kind { constant, text, array, object };
+  Kind kind_ = Kind::constant;
+  Value constant_;
+  std::shared_ptr<Template> text_;
+  std::vector<ValueTemplate> elements_;
+  std::vector<std::string> keys_;
+};
+
+} // namespace sluice::detail

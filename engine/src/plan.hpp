@@ -1,0 +1,78 @@
+#pragma once
+// The compiled, immutable form of a pipeline that the executor runs.
+
+#include "expression.hpp"
+
+#include <sluice/engine.hpp>
+#include <sluice/node.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::detail {
+
+struct RetryPolicy {
+  std::uint32_t attempts = 1; ///< total attempts, >= 1
+  std::chrono::milliseconds backoff{250};
+  std::chrono::milliseconds max_backoff{30000};
+};
+
+enum class OnError { fail, proceed };
+
+struct PlanNode {
+  std::string id;
+  std::string description;
+  std::shared_ptr<const NodeType> type;
+  /// One per `type->spec.settings`, in that order; unset settings hold their default.
+  std::vector<ValueTemplate> settings;
+  /// `if:`; nullptr when the node has none.
+  std::shared_ptr<Template> condition;
+  /// `for_each:`; nullptr when the node has none.
+  std::shared_ptr<Template> for_each;
+  /// With for_each: most elements in flight; 0 = no limit.
+  std::uint32_t concurrency = 0;
+  RetryPolicy retry;
+  std::optional<std::chrono::milliseconds> timeout;
+  OnError on_error = OnError::fail;
+
+  /// Indices of nodes this one waits for (data references and `needs:`), no duplicates.
+  std::vector<std::uint32_t> dependencies;
+  /// Indices of nodes that wait for this one.
+  std::vector<std::uint32_t> successors;
+
+  /// True when the node can run inline without a coroutine: a synchronous type, no retry
+  /// beyond one attempt, no timeout, no for_each.
+  bool inline_fast_path = false;
+};
+
+struct PlanOutput {
+  std::string name;
+  ValueTemplate value;
+};
+
+struct Plan {
+  std::string file;
+  std::string name;
+  std::string description;
+  std::vector<InputInfo> inputs;
+  std::vector<PlanNode> nodes;
+  std::vector<PlanOutput> outputs;
+  /// Nodes with no dependencies, in declaration order.
+  std::vector<std::uint32_t> roots;
+};
+
+/// Type-checks `spec` against the registry's node types and builds a Plan. Collects every
+/// problem and throws LoadError with all of them (sorted by position).
+class Registry;
+std::shared_ptr<const Plan> compile_plan(const PipelineSpec& spec, const Registry& registry);
+
+/// Parses YAML text into a PipelineSpec, collecting structural problems (syntax, unknown
+/// keys, wrong shapes, duplicate ids) into `diagnostics` instead of throwing.
+PipelineSpec parse_pipeline_yaml(std::string_view text, const std::string& file,
+                                 std::vector<Diagnostic>& diagnostics);
+
+} // namespace sluice::detail

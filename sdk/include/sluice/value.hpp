@@ -1,0 +1,187 @@
+#pragma once
+/// @file
+/// `sluice::Value`: the immutable JSON-like value that nodes exchange.
+
+#include <sluice/export.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace sluice {
+
+/// The kinds of value. `integer` is a signed 64-bit integer, `number` a double.
+enum class ValueType : std::uint8_t { null, boolean, integer, number, string, array, object };
+
+/// "null", "boolean", "integer", "number", "string", "array" or "object".
+SLUICE_SDK_API std::string_view to_string(ValueType type) noexcept;
+
+class Value;
+/// Elements of an array value.
+using Array = std::vector<Value>;
+/// Members of an object value, in insertion order; keys are unique.
+using Object = std::vector<std::pair<std::string, Value>>;
+
+/// Thrown by the `as_*` accessors when the value has another type.
+class SLUICE_SDK_API TypeError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Thrown by `Value::parse_json`; `offset()` is the byte offset of the problem when known.
+class SLUICE_SDK_API JsonError : public std::runtime_error {
+public:
+  JsonError(const std::string& message, std::size_t offset = npos);
+  std::size_t offset() const noexcept { return offset_; }
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+private:
+  std::size_t offset_;
+};
+
+/// A parsed path into a value: `a.b[2].c`, `items[0]`, `["key with.dot"]`.
+///
+/// Parse once, look up many times. Keys are object member names, indices array positions.
+class SLUICE_SDK_API Path {
+public:
+  using Segment = std::variant<std::string, std::size_t>;
+
+  Path() = default;
+  /// Parses `text`; throws `std::invalid_argument` with a message naming the offending
+  /// character on malformed input. The empty string is the empty path (the value itself).
+  static Path parse(std::string_view text);
+
+  std::span<const Segment> segments() const noexcept { return segments_; }
+  bool empty() const noexcept { return segments_.empty(); }
+  /// The canonical text form (`a.b[2]`).
+  std::string to_string() const;
+
+  void push_back(Segment segment) { segments_.push_back(std::move(segment)); }
+
+private:
+  std::vector<Segment> segments_;
+};
+
+/// An immutable JSON-like value: null, bool, int64, double, string, array or object.
+///
+/// Copies are cheap (scalars are stored inline, strings/arrays/objects are shared and
+/// reference-counted) and a Value may be read from many threads at once; no operation
+/// mutates a value after construction. Integers keep all 64 bits (Zoom meeting ids exceed
+/// 2^53), and `integer` and `number` compare equal when they denote the same number.
+///
+/// ```
+/// Value meeting = Value::parse_json(R"({"id": 85746065432, "topic": "Standup"})");
+/// std::int64_t id = meeting["id"].as_int();
+/// Value topic = meeting.at("topic");             // "Standup"
+/// std::string json = meeting.to_json();          // {"id":85746065432,"topic":"Standup"}
+/// ```
+class SLUICE_SDK_API Value {
+public:
+  Value() noexcept : type_(ValueType::null), int_(0) {}
+  Value(std::nullptr_t) noexcept : Value() {}
+  Value(bool b) noexcept : type_(ValueType::boolean), int_(b ? 1 : 0) {}
+  /// Any integer type except bool and char types; unsigned values above INT64_MAX throw
+  /// `std::out_of_range`.
+  template <std::integral T>
+    requires(!std::same_as<T, bool> && !std::same_as<T, char> && !std::same_as<T, char8_t>)
+  Value(T i) : type_(ValueType::integer), int_(checked_int(i)) {}
+  Value(double d) noexcept : type_(ValueType::number), double_(d) {}
+  Value(std::string_view s);
+  Value(const std::string& s) : Value(std::string_view(s)) {}
+  Value(std::string&& s);
+  Value(const char* s) : Value(std::string_view(s)) {}
+  /// An array value.
+  Value(Array elements);
+  /// An object value; when a key repeats, the last value wins at the first key's position.
+  Value(Object members);
+
+  Value(const Value& other) noexcept;
+  Value(Value&& other) noexcept;
+  Value& operator=(const Value& other) noexcept;
+  Value& operator=(Value&& other) noexcept;
+  ~Value();
+
+  ValueType type() const noexcept { return type_; }
+  bool is_null() const noexcept { return type_ == ValueType::null; }
+  bool is_bool() const noexcept { return type_ == ValueType::boolean; }
+  bool is_int() const noexcept { return type_ == ValueType::integer; }
+  bool is_double() const noexcept { return type_ == ValueType::number; }
+  /// integer or number
+  bool is_number() const noexcept { return is_int() || is_double(); }
+  bool is_string() const noexcept { return type_ == ValueType::string; }
+  bool is_array() const noexcept { return type_ == ValueType::array; }
+  bool is_object() const noexcept { return type_ == ValueType::object; }
+
+  /// Typed accessors; each throws `TypeError` ("expected integer, got string") on mismatch.
+  bool as_bool() const;
+  std::int64_t as_int() const;
+  /// An integer is converted to double.
+  double as_double() const;
+  std::string_view as_string() const;
+  std::span<const Value> as_array() const;
+  std::span<const std::pair<std::string, Value>> as_object() const;
+
+  /// Elements of an array, members of an object, bytes of a string; 0 otherwise.
+  std::size_t size() const noexcept;
+
+  /// The member named `key`, or nullptr when this is not an object or has no such member.
+  const Value* find(std::string_view key) const noexcept;
+  /// The member named `key`, or a null value.
+  const Value& operator[](std::string_view key) const noexcept;
+  const Value& operator[](const char* key) const noexcept { return (*this)[std::string_view(key)]; }
+  /// Element `index` of an array, or a null value.
+  const Value& operator[](std::size_t index) const noexcept;
+
+  /// The value at `path`, or nullptr when a segment is missing or the types do not fit.
+  const Value* find(const Path& path) const noexcept;
+  /// The value at `path` (parsed with `Path::parse`), or a null value when missing.
+  Value at(std::string_view path) const;
+
+  /// False for null, false, 0, 0.0, "", [] and {}; true otherwise.
+  bool truthy() const noexcept;
+
+  /// Compact JSON (`pretty` indents by two spaces). Doubles keep a fraction or exponent so
+  /// they read back as doubles; non-finite doubles serialise as null.
+  std::string to_json(bool pretty = false) const;
+  /// Text for interpolation into a string: strings as they are, null as "", others as JSON.
+  std::string to_text() const;
+
+  /// Parses one JSON document. Integers that fit int64 stay integers; larger integers,
+  /// invalid UTF-8, duplicate object keys, trailing content and syntax errors throw
+  /// `JsonError` with a message that says what and where.
+  static Value parse_json(std::string_view text);
+
+  /// Deep equality; integer 1 equals number 1.0; object member order does not matter.
+  friend SLUICE_SDK_API bool operator==(const Value& a, const Value& b) noexcept;
+
+  /// A shared null value, for returning references.
+  static const Value& null_value() noexcept;
+
+private:
+  struct Heap;
+  template <std::integral T> static std::int64_t checked_int(T i) {
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {
+      if (i > static_cast<T>(std::numeric_limits<std::int64_t>::max()))
+        throw std::out_of_range("integer does not fit in int64");
+    }
+    return static_cast<std::int64_t>(i);
+  }
+  void release() noexcept;
+
+  ValueType type_;
+  union {
+    std::int64_t int_;
+    double double_;
+    Heap* heap_;
+  };
+};
+
+} // namespace sluice
