@@ -1,1 +1,186 @@
-// placeholder: being written
+#include "engine_core.hpp"
+#include "plan.hpp"
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+namespace sluice {
+
+namespace asio = boost::asio;
+
+namespace detail {
+
+namespace {
+unsigned thread_count(unsigned requested) {
+  if (requested != 0)
+    return requested;
+  const unsigned hardware = std::thread::hardware_concurrency();
+  return hardware == 0 ? 1 : hardware;
+}
+} // namespace
+
+EngineCore::EngineCore(const EngineOptions& options)
+    : threads(thread_count(options.threads)), pool(threads) {
+  if (options.core_nodes)
+    register_core_nodes(registry);
+}
+
+EngineCore::~EngineCore() {
+  std::vector<std::shared_ptr<RunControl>> live;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& weak : runs_)
+      if (auto run = weak.lock())
+        live.push_back(std::move(run));
+  }
+  for (auto& run : live)
+    run->cancel();
+  live.clear();
+  {
+    // Cancelled runs end within their grace period, unless a node blocks a thread forever.
+    std::unique_lock lock(mutex_);
+    idle_.wait_for(lock, std::chrono::seconds(10), [&] { return runs_.empty(); });
+  }
+  pool.stop();
+  pool.join();
+}
+
+RunSetup EngineCore::setup_for(const Pipeline& pipeline, RunOptions options) {
+  if (!pipeline)
+    throw std::invalid_argument("cannot run an empty Pipeline");
+  RunSetup setup;
+  setup.plan = pipeline.plan_;
+  setup.inputs = resolve_inputs(*setup.plan, options.inputs);
+  setup.options = std::move(options);
+  setup.pool = pool.get_executor();
+  setup.threads = threads;
+  return setup;
+}
+
+std::shared_ptr<RunControl> EngineCore::track(RunSetup setup,
+                                              std::function<void(RunResult)> on_done) {
+  auto slot = std::make_shared<std::list<std::weak_ptr<RunControl>>::iterator>();
+  auto run =
+      make_run(std::move(setup), [this, slot, on_done = std::move(on_done)](RunResult result) {
+        {
+          std::lock_guard lock(mutex_);
+          runs_.erase(*slot);
+          if (runs_.empty())
+            idle_.notify_all();
+        }
+        on_done(std::move(result));
+      });
+  std::lock_guard lock(mutex_);
+  *slot = runs_.insert(runs_.end(), run);
+  return run;
+}
+
+} // namespace detail
+
+Engine::Engine(EngineOptions options) : core_(std::make_unique<detail::EngineCore>(options)) {
+}
+
+Engine::~Engine() = default;
+
+Registrar& Engine::registrar() noexcept {
+  return core_->registry;
+}
+
+const NodeSpec* Engine::find_node_type(std::string_view type) const noexcept {
+  auto found = core_->registry.find(type);
+  // The registry never drops a type, so the spec outlives this shared_ptr.
+  return found ? &found->spec : nullptr;
+}
+
+std::vector<const NodeSpec*> Engine::node_types() const {
+  std::vector<const NodeSpec*> out;
+  for (const auto& type : core_->registry.all())
+    out.push_back(&type->spec);
+  return out;
+}
+
+Pipeline Engine::load_file(const std::filesystem::path& file) const {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    Diagnostic d{file.string(), {}, "cannot open the pipeline file", "check the path"};
+    throw LoadError({d});
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_string(text.str(), file.string());
+}
+
+Pipeline Engine::load_string(std::string_view yaml, std::string file_name) const {
+  std::vector<Diagnostic> diagnostics;
+  PipelineSpec spec = detail::parse_pipeline_yaml(yaml, file_name, diagnostics);
+  try {
+    auto plan = detail::compile_plan(spec, core_->registry);
+    if (diagnostics.empty())
+      return Pipeline(std::move(plan));
+  } catch (const LoadError& e) {
+    diagnostics.insert(diagnostics.end(), e.diagnostics().begin(), e.diagnostics().end());
+  }
+  std::stable_sort(
+      diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return std::pair(a.mark.line, a.mark.column) < std::pair(b.mark.line, b.mark.column);
+      });
+  throw LoadError(std::move(diagnostics));
+}
+
+Pipeline Engine::compile(const PipelineSpec& spec) const {
+  return Pipeline(detail::compile_plan(spec, core_->registry));
+}
+
+RunResult Engine::run(const Pipeline& pipeline, RunOptions options) {
+  auto setup = core_->setup_for(pipeline, std::move(options));
+  auto promise = std::make_shared<std::promise<RunResult>>();
+  auto future = promise->get_future();
+  auto run = core_->track(std::move(setup),
+                          [promise](RunResult result) { promise->set_value(std::move(result)); });
+  run->begin(/*drive_here=*/true);
+  return future.get();
+}
+
+asio::awaitable<RunResult> Engine::async_run(Pipeline pipeline, RunOptions options) {
+  auto setup = core_->setup_for(pipeline, std::move(options));
+  auto initiation = [this, setup = std::move(setup)](auto handler) mutable {
+    using Handler = decltype(handler);
+    auto shared = std::make_shared<Handler>(std::move(handler));
+    auto run = core_->track(std::move(setup), [shared](RunResult result) {
+      auto executor = asio::get_associated_executor(*shared);
+      asio::post(executor, [shared, result = std::move(result)]() mutable {
+        auto slot = asio::get_associated_cancellation_slot(*shared);
+        if (slot.is_connected())
+          slot.clear();
+        (*shared)(std::move(result));
+      });
+    });
+    auto slot = asio::get_associated_cancellation_slot(*shared);
+    if (slot.is_connected())
+      slot.assign([run](asio::cancellation_type type) {
+        if ((type & asio::cancellation_type::terminal) != asio::cancellation_type::none)
+          run->cancel();
+      });
+    run->begin(/*drive_here=*/false);
+  };
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(RunResult)>(
+      std::move(initiation), asio::use_awaitable);
+}
+
+asio::any_io_executor Engine::executor() const {
+  return core_->pool.get_executor();
+}
+
+unsigned Engine::threads() const noexcept {
+  return core_->threads;
+}
+
+} // namespace sluice

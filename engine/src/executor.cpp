@@ -1,1 +1,862 @@
-// placeholder: being written
+// The executor. Design (see PERFORMANCE.md for the measurements behind it):
+// - Every node has a dependency counter; a node becomes ready when it reaches zero.
+// - Ready nodes go on a stack owned by the thread that made them ready, which drains it in a
+//   loop. Nodes that never wait run inline there: no coroutine, no hand-off, no recursion
+//   (so a million-node chain runs in constant stack).
+// - When a stack grows and other threads are idle, half of it is posted to the pool.
+// - Nodes that wait (async types, retries, timeouts, for_each) run as a coroutine on a strand
+//   of their own; their completion settles the node and drains its successors.
+
+#include "executor.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <stop_token>
+#include <unordered_map>
+
+namespace sluice::detail {
+
+namespace {
+
+namespace asio = boost::asio;
+using Strand = asio::strand<asio::any_io_executor>;
+using Stack = std::vector<std::uint32_t>;
+
+// A ready stack at least this deep may be split with an idle thread.
+constexpr std::size_t split_threshold = 16;
+// Settings held on the stack for inline nodes; more spill to the heap.
+constexpr std::size_t inline_settings = 8;
+
+struct Outcome {
+  bool ok = false;
+  Value value;
+  ErrorCategory category = ErrorCategory::internal;
+  std::string message;
+  std::uint32_t attempts = 1;
+  /// For rate_limited failures: the delay the service asked for.
+  std::optional<std::chrono::milliseconds> retry_after;
+};
+
+Outcome success(Value value) {
+  return Outcome{true, std::move(value), {}, {}, 1, {}};
+}
+Outcome failure(ErrorCategory category, std::string message) {
+  return Outcome{false, Value(), category, std::move(message), 1, {}};
+}
+
+// Turns whatever a node threw into an outcome.
+Outcome classify(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const NodeError& e) {
+    std::string message = e.what();
+    if (!e.hint().empty())
+      message += " (" + e.hint() + ")";
+    Outcome outcome = failure(e.category(), std::move(message));
+    outcome.retry_after = e.retry_after();
+    return outcome;
+  } catch (const boost::system::system_error& e) {
+    if (e.code() == asio::error::operation_aborted)
+      return failure(ErrorCategory::cancelled, "cancelled");
+    return failure(ErrorCategory::transient, e.what());
+  } catch (const TypeError& e) {
+    return failure(ErrorCategory::invalid_input, e.what());
+  } catch (const std::exception& e) {
+    return failure(ErrorCategory::internal, e.what());
+  } catch (...) {
+    return failure(ErrorCategory::internal, "unknown exception");
+  }
+}
+
+std::string format_ms(std::chrono::milliseconds ms) {
+  if (ms.count() % 1000 == 0)
+    return std::to_string(ms.count() / 1000) + "s";
+  return std::to_string(ms.count()) + "ms";
+}
+
+// One async node invocation: state shared by its coroutines, all confined to `strand`.
+struct Invocation : std::enable_shared_from_this<Invocation> {
+  explicit Invocation(Strand s) : strand(std::move(s)) {}
+  Strand strand;
+  bool cancel_requested = false;
+  // Timers the invocation's coroutines are waiting on; cancelling them wakes the waiters.
+  std::vector<asio::steady_timer*> waits;
+
+  void cancel_all() {
+    cancel_requested = true;
+    for (asio::steady_timer* timer : waits)
+      timer->cancel();
+  }
+};
+
+// A node coroutine in flight, raced against a deadline by its attempt.
+struct Race {
+  explicit Race(const Strand& strand) : wake(strand) {}
+  asio::steady_timer wake;
+  asio::cancellation_signal signal;
+  bool done = false;
+  std::exception_ptr error;
+  Value value;
+};
+
+class RunState;
+
+class NodeContext final : public Context {
+public:
+  NodeContext(RunState& run, std::uint32_t node, std::span<const Value> settings, Value item,
+              std::int64_t index, int attempt, Invocation* invocation)
+      : run_(run), node_(node), settings_(settings), item_(std::move(item)), index_(index),
+        attempt_(attempt), invocation_(invocation) {}
+
+  std::string_view node_id() const noexcept override;
+  const Value& setting(std::string_view name) const noexcept override;
+  Value settings() const override;
+  int attempt() const noexcept override { return attempt_; }
+  const Value& item() const noexcept override { return item_; }
+  std::int64_t index() const noexcept override { return index_; }
+  asio::any_io_executor executor() const override;
+  bool cancelled() const noexcept override;
+  void log(LogLevel level, std::string_view message) override;
+
+private:
+  RunState& run_;
+  std::uint32_t node_;
+  std::span<const Value> settings_;
+  Value item_;
+  std::int64_t index_;
+  int attempt_;
+  Invocation* invocation_;
+};
+
+// A context that owns its settings, for coroutines that outlive the caller's frame.
+struct OwnedContext {
+  OwnedContext(RunState& run, std::uint32_t node, std::vector<Value> values, Value item,
+               std::int64_t index, int attempt, Invocation* invocation)
+      : settings(std::move(values)),
+        context(run, node, settings, std::move(item), index, attempt, invocation) {}
+  std::vector<Value> settings;
+  NodeContext context;
+};
+
+class RunState final : public RunControl, public std::enable_shared_from_this<RunState> {
+public:
+  RunState(RunSetup setup, std::function<void(RunResult)> on_done)
+      : setup_(std::move(setup)), plan_(*setup_.plan), nodes_(plan_.nodes.size()),
+        pending_(new std::atomic<std::uint32_t>[plan_.nodes.size()]),
+        remaining_(static_cast<std::uint32_t>(plan_.nodes.size())),
+        observed_(!setup_.options.observers.empty()), on_done_(std::move(on_done)) {
+    for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {
+      nodes_[i].id = plan_.nodes[i].id;
+      pending_[i].store(static_cast<std::uint32_t>(plan_.nodes[i].dependencies.size()),
+                        std::memory_order_relaxed);
+    }
+  }
+
+  void begin(bool drive_here) override {
+    started_ = Clock::now();
+    if (observed_) {
+      Event e{EventKind::run_started, started_};
+      emit(e);
+    }
+    if (setup_.options.stop.stop_possible())
+      stop_callback_.emplace(setup_.options.stop, StopRequested{this});
+    if (plan_.nodes.empty()) {
+      finish();
+      return;
+    }
+    Stack stack(plan_.roots.rbegin(), plan_.roots.rend());
+    if (drive_here) {
+      drain(stack);
+    } else {
+      asio::post(setup_.pool, [self = shared_from_this(), stack = std::move(stack)]() mutable {
+        self->drain(stack);
+      });
+    }
+  }
+
+  void cancel() override {
+    {
+      std::lock_guard lock(mutex_);
+      if (error_.empty())
+        user_cancelled_ = true;
+    }
+    cancel_everything();
+  }
+
+  const Plan& plan() const noexcept { return plan_; }
+  bool cancelling() const noexcept { return cancelling_.load(std::memory_order_acquire); }
+  const asio::any_io_executor& pool() const noexcept { return setup_.pool; }
+
+  void log(std::uint32_t node, std::int64_t index, int attempt, LogLevel level,
+           std::string_view message) {
+    if (!observed_)
+      return;
+    Event e{EventKind::log,
+            Clock::now(),
+            plan_.nodes[node].id,
+            index,
+            static_cast<std::uint32_t>(attempt),
+            message,
+            level};
+    emit(e);
+  }
+
+private:
+  struct StopRequested {
+    RunState* run;
+    void operator()() const noexcept { run->cancel(); }
+  };
+
+  EvalScope scope(const Value* item, std::int64_t index) const noexcept {
+    return EvalScope{&setup_.inputs, nodes_.data(), item, index};
+  }
+
+  void emit(const Event& event) noexcept {
+    for (const auto& observer : setup_.options.observers) {
+      try {
+        observer->on_event(event);
+      } catch (...) {
+        // An observer's failure must not change the run's outcome.
+      }
+    }
+  }
+
+  void emit_node(EventKind kind, std::uint32_t n, std::string_view message = {},
+                 std::uint32_t attempt = 0, std::int64_t index = -1) {
+    if (!observed_)
+      return;
+    Event e{kind, Clock::now(), plan_.nodes[n].id, index, attempt, message};
+    e.category = nodes_[n].category;
+    emit(e);
+  }
+
+  void emit_element(std::uint32_t n, std::size_t index, const Outcome& outcome) {
+    if (!observed_)
+      return;
+    Event e{outcome.ok ? EventKind::node_succeeded : EventKind::node_failed,
+            Clock::now(),
+            plan_.nodes[n].id,
+            static_cast<std::int64_t>(index),
+            outcome.attempts,
+            outcome.message};
+    e.category = outcome.category;
+    emit(e);
+  }
+
+  // ---- scheduling -------------------------------------------------------------------------
+
+  void drain(Stack& stack) {
+    drainers_.fetch_add(1, std::memory_order_relaxed);
+    while (!stack.empty()) {
+      if (stack.size() >= split_threshold &&
+          drainers_.load(std::memory_order_relaxed) < static_cast<int>(setup_.threads))
+        split(stack);
+      const std::uint32_t n = stack.back();
+      stack.pop_back();
+      start_node(n, stack);
+    }
+    drainers_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  // Gives the older half of the stack to an idle pool thread.
+  void split(Stack& stack) {
+    const std::size_t half = stack.size() / 2;
+    Stack part(stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(half));
+    stack.erase(stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(half));
+    // Counted now, so a burst of splits does not hand work to more threads than exist.
+    drainers_.fetch_add(1, std::memory_order_relaxed);
+    asio::post(setup_.pool, [self = shared_from_this(), part = std::move(part)]() mutable {
+      self->drainers_.fetch_sub(1, std::memory_order_relaxed);
+      self->drain(part);
+    });
+  }
+
+  void start_node(std::uint32_t n, Stack& stack) {
+    const PlanNode& node = plan_.nodes[n];
+    NodeResult& record = nodes_[n];
+    if (cancelling()) {
+      settle_unstarted(n, NodeStatus::cancelled, not_started_reason(), stack);
+      return;
+    }
+    if (irregular_.load(std::memory_order_acquire)) {
+      for (std::uint32_t dep : node.dependencies) {
+        const NodeResult& d = nodes_[dep];
+        if (d.status == NodeStatus::cancelled || (d.status == NodeStatus::failed && !d.tolerated)) {
+          settle_unstarted(n, NodeStatus::cancelled,
+                           "not started: dependency '" + std::string(d.id) + "' did not finish",
+                           stack);
+          return;
+        }
+        // A node with its own `if:` opts in: it decides for itself (skipped outputs are null).
+        if (d.status == NodeStatus::skipped && !node.condition) {
+          settle_unstarted(n, NodeStatus::skipped,
+                           "dependency '" + std::string(d.id) + "' was skipped", stack);
+          return;
+        }
+      }
+    }
+    if (node.condition) {
+      Value verdict;
+      try {
+        verdict = node.condition->eval(scope(nullptr, -1));
+      } catch (const std::exception& e) {
+        record.started = Clock::now();
+        settle_outcome(
+            n,
+            failure(ErrorCategory::invalid_input, std::string("cannot evaluate 'if': ") + e.what()),
+            stack);
+        return;
+      }
+      if (!verdict.truthy()) {
+        settle_unstarted(n, NodeStatus::skipped, "condition is false", stack);
+        return;
+      }
+    }
+    if (node.inline_fast_path)
+      run_inline(n, stack);
+    else
+      spawn_async(n);
+  }
+
+  std::string not_started_reason() {
+    std::lock_guard lock(mutex_);
+    if (!failed_node_.empty())
+      return "not started: the run failed at node '" + failed_node_ + "'";
+    return "not started: the run was cancelled";
+  }
+
+  // Resolves settings (templates, defaults) and checks their types after evaluation, since
+  // a template that is one reference can only be typed at run time.
+  template <class Out>
+  bool resolve_settings(const PlanNode& node, const Value* item, std::int64_t index, Out& out,
+                        std::string& problem) const {
+    const EvalScope s = scope(item, index);
+    const auto& specs = node.type->spec.settings;
+    for (std::size_t i = 0; i < node.settings.size(); ++i) {
+      out[i] =
+          node.settings[i].is_constant() ? node.settings[i].constant() : node.settings[i].eval(s);
+      const Value& v = out[i];
+      if (v.is_null()) {
+        if (specs[i].required) {
+          problem = "setting '" + specs[i].name + "' is required but evaluated to null";
+          return false;
+        }
+      } else if (!accepts(specs[i].type, v)) {
+        problem = "setting '" + specs[i].name + "' expects " +
+                  std::string(to_string(specs[i].type)) + ", got " +
+                  std::string(to_string(v.type()));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void run_inline(std::uint32_t n, Stack& stack) {
+    const PlanNode& node = plan_.nodes[n];
+    NodeResult& record = nodes_[n];
+    record.started = Clock::now();
+    record.attempts = 1;
+    emit_node(EventKind::node_started, n, {}, 1);
+    const std::size_t count = node.settings.size();
+    std::array<Value, inline_settings> small;
+    std::vector<Value> large;
+    std::span<Value> values;
+    if (count <= inline_settings) {
+      values = std::span<Value>(small.data(), count);
+    } else {
+      large.resize(count);
+      values = large;
+    }
+    std::string problem;
+    Outcome outcome;
+    if (!resolve_settings(node, nullptr, -1, values, problem)) {
+      outcome = failure(ErrorCategory::invalid_input, std::move(problem));
+    } else {
+      NodeContext context(*this, n, values, Value(), -1, 1, nullptr);
+      try {
+        outcome = success(node.type->run_sync(context));
+      } catch (...) {
+        outcome = classify(std::current_exception());
+      }
+    }
+    settle_outcome(n, std::move(outcome), stack);
+  }
+
+  void spawn_async(std::uint32_t n) {
+    auto invocation = std::make_shared<Invocation>(asio::make_strand(setup_.pool));
+    {
+      std::lock_guard lock(mutex_);
+      active_.emplace(n, invocation);
+      if (cancelling())
+        invocation->cancel_requested = true;
+    }
+    // Posted, never dispatched: starting inline from a drain would nest drains (and the
+    // stack) when a coroutine completes without suspending.
+    asio::post(invocation->strand, [self = shared_from_this(), n, invocation] {
+      asio::co_spawn(invocation->strand, self->run_async_node(n, invocation), asio::detached);
+    });
+  }
+
+  // ---- async nodes --------------------------------------------------------------------------
+
+  asio::awaitable<void> run_async_node(std::uint32_t n, std::shared_ptr<Invocation> invocation) {
+    const PlanNode& node = plan_.nodes[n];
+    nodes_[n].started = Clock::now();
+    Outcome outcome;
+    if (node.for_each) {
+      Value list;
+      try {
+        list = node.for_each->eval(scope(nullptr, -1));
+      } catch (const std::exception& e) {
+        outcome = failure(ErrorCategory::invalid_input,
+                          std::string("cannot evaluate 'for_each': ") + e.what());
+      }
+      if (!list.is_array() && outcome.message.empty())
+        outcome = failure(ErrorCategory::invalid_input, "'for_each' must evaluate to a list, got " +
+                                                            std::string(to_string(list.type())));
+      else if (list.is_array())
+        outcome = co_await run_items(n, *invocation, list);
+    } else {
+      outcome = co_await run_with_retries(n, *invocation, Value(), -1);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      active_.erase(n);
+    }
+    if (invocation->cancel_requested && !outcome.ok && cancelling())
+      outcome.category = outcome.category == ErrorCategory::timeout ? ErrorCategory::timeout
+                                                                    : ErrorCategory::cancelled;
+    Stack stack;
+    settle_outcome(n, std::move(outcome), stack);
+    drain(stack);
+  }
+
+  // Runs every element of a for_each list, at most `concurrency` at a time, and gathers the
+  // outputs in input order. The first element to fail cancels the others.
+  asio::awaitable<Outcome> run_items(std::uint32_t n, Invocation& invocation, const Value& list) {
+    const PlanNode& node = plan_.nodes[n];
+    const auto items = list.as_array();
+    const std::size_t count = items.size();
+    if (count == 0)
+      co_return success(Value(Array{}));
+    const std::size_t workers =
+        node.concurrency == 0 ? count : std::min<std::size_t>(node.concurrency, count);
+
+    struct Gather {
+      std::vector<Outcome> outcomes;
+      std::size_t next = 0;
+      std::size_t running = 0;
+      bool failed = false;
+    };
+    auto gather = std::make_shared<Gather>();
+    gather->outcomes.resize(count);
+    asio::steady_timer all_done(invocation.strand, asio::steady_timer::time_point::max());
+
+    auto self = shared_from_this();
+    for (std::size_t w = 0; w < workers; ++w) {
+      ++gather->running;
+      asio::co_spawn(
+          invocation.strand,
+          [self, n, &invocation, list, gather, &all_done]() -> asio::awaitable<void> {
+            const auto elements = list.as_array();
+            while (gather->next < elements.size() && !gather->failed &&
+                   !invocation.cancel_requested) {
+              const std::size_t i = gather->next++;
+              Outcome o = co_await self->run_with_retries(n, invocation, elements[i],
+                                                          static_cast<std::int64_t>(i));
+              self->emit_element(n, i, o);
+              if (!o.ok && !gather->failed) {
+                gather->failed = true;
+                o.message = "element " + std::to_string(i) + ": " + o.message;
+                // Stop the siblings: they are waiting on timers registered in `waits`.
+                for (asio::steady_timer* timer : invocation.waits)
+                  timer->cancel();
+              }
+              gather->outcomes[i] = std::move(o);
+            }
+            if (--gather->running == 0)
+              all_done.cancel();
+          },
+          asio::detached);
+    }
+    if (gather->running > 0)
+      co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+
+    Array outputs;
+    outputs.reserve(count);
+    std::uint32_t attempts = 0;
+    const Outcome* first_failure = nullptr;
+    for (const Outcome& o : gather->outcomes) {
+      attempts = std::max(attempts, o.attempts);
+      if (!o.ok && !first_failure && !o.message.empty())
+        first_failure = &o;
+      outputs.push_back(o.value);
+    }
+    if (first_failure) {
+      Outcome failed = *first_failure;
+      failed.attempts = attempts;
+      co_return failed;
+    }
+    if (gather->failed || invocation.cancel_requested)
+      co_return failure(ErrorCategory::cancelled, "cancelled");
+    Outcome done = success(Value(std::move(outputs)));
+    done.attempts = attempts;
+    co_return done;
+  }
+
+  std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, std::uint32_t attempt) {
+    // Exponential with jitter: base * 2^(attempt-1), capped, then scaled into [50%, 100%].
+    double base = static_cast<double>(policy.backoff.count());
+    for (std::uint32_t i = 1; i < attempt && base < 1e12; ++i)
+      base *= 2;
+    base = std::min(base, static_cast<double>(policy.max_backoff.count()));
+    double factor;
+    {
+      std::lock_guard lock(mutex_);
+      factor = std::uniform_real_distribution<double>(0.5, 1.0)(random_);
+    }
+    return std::chrono::milliseconds(static_cast<std::int64_t>(base * factor));
+  }
+
+  asio::awaitable<Outcome> run_with_retries(std::uint32_t n, Invocation& invocation, Value item,
+                                            std::int64_t index) {
+    const PlanNode& node = plan_.nodes[n];
+    for (std::uint32_t attempt = 1;; ++attempt) {
+      Outcome outcome = co_await run_attempt(n, invocation, item, index, attempt);
+      outcome.attempts = attempt;
+      {
+        NodeResult& record = nodes_[n];
+        record.attempts = std::max(record.attempts, attempt);
+      }
+      if (outcome.ok || invocation.cancel_requested || cancelling())
+        co_return outcome;
+      if (!is_retryable(outcome.category) || attempt >= node.retry.attempts)
+        co_return outcome;
+      // An action that is not idempotent may have taken effect before it failed; only a
+      // rate-limit refusal is known to have done nothing.
+      if (!node.type->spec.idempotent && outcome.category != ErrorCategory::rate_limited) {
+        outcome.message += " (not retried: " + node.type->spec.type +
+                           " is not idempotent and may have taken effect)";
+        co_return outcome;
+      }
+      std::chrono::milliseconds delay = backoff_delay(node.retry, attempt);
+      if (outcome.category == ErrorCategory::rate_limited && outcome.retry_after)
+        delay = *outcome.retry_after;
+      if (observed_) {
+        const std::string message = outcome.message + "; retrying in " + format_ms(delay);
+        Event e{EventKind::node_retrying, Clock::now(), node.id, index, attempt, message};
+        e.category = outcome.category;
+        e.delay = delay;
+        emit(e);
+      }
+      asio::steady_timer timer(invocation.strand, delay);
+      invocation.waits.push_back(&timer);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      std::erase(invocation.waits, &timer);
+      if (invocation.cancel_requested || cancelling())
+        co_return failure(ErrorCategory::cancelled, "cancelled while waiting to retry");
+    }
+  }
+
+  asio::awaitable<Outcome> run_attempt(std::uint32_t n, Invocation& invocation, const Value& item,
+                                       std::int64_t index, std::uint32_t attempt) {
+    const PlanNode& node = plan_.nodes[n];
+    std::vector<Value> values(node.settings.size());
+    std::string problem;
+    if (!resolve_settings(node, index >= 0 ? &item : nullptr, index, values, problem))
+      co_return failure(ErrorCategory::invalid_input, std::move(problem));
+    auto owned = std::make_shared<OwnedContext>(*this, n, std::move(values), item, index,
+                                                static_cast<int>(attempt), &invocation);
+    emit_node(EventKind::node_started, n, {}, attempt, index);
+
+    if (node.type->run_sync) {
+      try {
+        co_return success(node.type->run_sync(owned->context));
+      } catch (...) {
+        co_return classify(std::current_exception());
+      }
+    }
+
+    auto race = std::make_shared<Race>(invocation.strand);
+    asio::co_spawn(
+        invocation.strand,
+        // Holds the run, the invocation and the context: an abandoned node may outlive both
+        // the attempt and the run.
+        [type = node.type, owned, self = shared_from_this(), keep = invocation.shared_from_this()]()
+            -> asio::awaitable<Value> { co_return co_await type->run_async(owned->context); },
+        asio::bind_cancellation_slot(race->signal.slot(),
+                                     [race](std::exception_ptr error, Value value) {
+                                       race->done = true;
+                                       race->error = error;
+                                       race->value = std::move(value);
+                                       race->wake.cancel();
+                                     }));
+
+    const auto deadline =
+        node.timeout ? Clock::now() + *node.timeout : asio::steady_timer::time_point::max();
+    invocation.waits.push_back(&race->wake);
+    bool timed_out = false;
+    bool abandoned = false;
+    if (!race->done && !invocation.cancel_requested) {
+      race->wake.expires_at(deadline);
+      co_await race->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (!race->done) {
+      timed_out = !invocation.cancel_requested;
+      race->signal.emit(asio::cancellation_type::terminal);
+      if (!race->done) {
+        // Bounded grace: a node that ignores cancellation is abandoned, not waited for.
+        race->wake.expires_after(setup_.options.cancel_grace);
+        co_await race->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+        abandoned = !race->done;
+      }
+    }
+    std::erase(invocation.waits, &race->wake);
+
+    if (abandoned) {
+      std::string why = timed_out ? "timed out after " + format_ms(*node.timeout) : "cancelled";
+      co_return failure(timed_out ? ErrorCategory::timeout : ErrorCategory::cancelled,
+                        why + " and did not stop within " + format_ms(setup_.options.cancel_grace) +
+                            "; abandoned");
+    }
+    if (timed_out)
+      co_return failure(ErrorCategory::timeout, "timed out after " + format_ms(*node.timeout));
+    if (race->error)
+      co_return classify(race->error);
+    co_return success(std::move(race->value));
+  }
+
+  // ---- settling -----------------------------------------------------------------------------
+
+  void settle_unstarted(std::uint32_t n, NodeStatus status, std::string reason, Stack& stack) {
+    NodeResult& record = nodes_[n];
+    record.status = status;
+    record.started = record.finished = Clock::now();
+    record.message = std::move(reason);
+    if (status == NodeStatus::cancelled)
+      record.category = ErrorCategory::cancelled;
+    emit_node(status == NodeStatus::skipped ? EventKind::node_skipped : EventKind::node_cancelled,
+              n, record.message);
+    irregular_.store(true, std::memory_order_release);
+    release_successors(n, stack);
+  }
+
+  void settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack) {
+    const PlanNode& node = plan_.nodes[n];
+    NodeResult& record = nodes_[n];
+    record.finished = Clock::now();
+    record.attempts = std::max(record.attempts, outcome.attempts);
+    if (outcome.ok) {
+      record.status = NodeStatus::succeeded;
+      record.output = std::move(outcome.value);
+      emit_node(EventKind::node_succeeded, n, {}, record.attempts);
+    } else if (outcome.category == ErrorCategory::cancelled && cancelling()) {
+      record.status = NodeStatus::cancelled;
+      record.category = ErrorCategory::cancelled;
+      record.message = outcome.message;
+      emit_node(EventKind::node_cancelled, n, record.message, record.attempts);
+      irregular_.store(true, std::memory_order_release);
+    } else {
+      record.status = NodeStatus::failed;
+      record.category = outcome.category;
+      record.message = std::move(outcome.message);
+      record.tolerated = node.on_error == OnError::proceed;
+      emit_node(EventKind::node_failed, n, record.message, record.attempts);
+      irregular_.store(true, std::memory_order_release);
+      if (!record.tolerated)
+        fail_run(n);
+    }
+    release_successors(n, stack);
+  }
+
+  void release_successors(std::uint32_t n, Stack& stack) {
+    for (std::uint32_t s : plan_.nodes[n].successors)
+      if (pending_[s].fetch_sub(1, std::memory_order_acq_rel) == 1)
+        stack.push_back(s);
+    // Last: once this reaches zero another thread may finish the run and hand it away.
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      finish();
+  }
+
+  void fail_run(std::uint32_t n) {
+    {
+      std::lock_guard lock(mutex_);
+      if (error_.empty()) {
+        failed_node_ = plan_.nodes[n].id;
+        error_ = "node '" + failed_node_ + "' failed: " + nodes_[n].message;
+        user_cancelled_ = false;
+      }
+    }
+    cancel_everything();
+  }
+
+  void cancel_everything() {
+    if (cancelling_.exchange(true, std::memory_order_acq_rel))
+      return;
+    std::vector<std::shared_ptr<Invocation>> active;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [n, invocation] : active_)
+        active.push_back(invocation);
+    }
+    for (auto& invocation : active)
+      asio::post(invocation->strand, [invocation] { invocation->cancel_all(); });
+  }
+
+  void finish() {
+    RunResult result;
+    result.started = started_;
+    {
+      std::lock_guard lock(mutex_);
+      result.error = error_;
+      result.failed_node = failed_node_;
+    }
+    if (!result.error.empty())
+      result.status = RunStatus::failed;
+    else if (cancelling())
+      result.status = RunStatus::cancelled;
+    else
+      result.status = RunStatus::succeeded;
+    if (result.status == RunStatus::cancelled)
+      result.error = "the run was cancelled";
+    if (result.status == RunStatus::succeeded) {
+      Object outputs;
+      outputs.reserve(plan_.outputs.size());
+      const EvalScope s = scope(nullptr, -1);
+      for (const PlanOutput& output : plan_.outputs)
+        outputs.emplace_back(output.name, output.value.eval(s));
+      result.outputs = Value(std::move(outputs));
+    }
+    result.finished = Clock::now();
+    if (observed_) {
+      Event e{EventKind::run_finished, result.finished};
+      e.run_status = result.status;
+      e.message = result.error;
+      emit(e);
+    }
+    result.nodes = std::move(nodes_);
+    result.plan_owner = setup_.plan;
+    auto on_done = std::move(on_done_);
+    on_done(std::move(result));
+  }
+
+  RunSetup setup_;
+  const Plan& plan_;
+  std::vector<NodeResult> nodes_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> pending_;
+  std::atomic<std::uint32_t> remaining_;
+  std::atomic<bool> cancelling_{false};
+  // Set once any node did not succeed; until then dependents skip checking their inputs.
+  std::atomic<bool> irregular_{false};
+  std::atomic<int> drainers_{0};
+  const bool observed_;
+  Clock::time_point started_{};
+
+  std::mutex mutex_; // guards what follows
+  std::string error_;
+  std::string failed_node_;
+  bool user_cancelled_ = false;
+  std::unordered_map<std::uint32_t, std::shared_ptr<Invocation>> active_;
+  std::minstd_rand random_{std::random_device{}()};
+
+  std::function<void(RunResult)> on_done_;
+  std::optional<std::stop_callback<StopRequested>> stop_callback_;
+
+  friend class NodeContext;
+};
+
+std::string_view NodeContext::node_id() const noexcept {
+  return run_.plan().nodes[node_].id;
+}
+
+const Value& NodeContext::setting(std::string_view name) const noexcept {
+  const auto& specs = run_.plan().nodes[node_].type->spec.settings;
+  for (std::size_t i = 0; i < specs.size(); ++i)
+    if (specs[i].name == name)
+      return settings_[i];
+  return Value::null_value();
+}
+
+Value NodeContext::settings() const {
+  const auto& specs = run_.plan().nodes[node_].type->spec.settings;
+  Object members;
+  members.reserve(specs.size());
+  for (std::size_t i = 0; i < specs.size(); ++i)
+    members.emplace_back(specs[i].name, settings_[i]);
+  return Value(std::move(members));
+}
+
+asio::any_io_executor NodeContext::executor() const {
+  if (invocation_)
+    return invocation_->strand;
+  return run_.pool();
+}
+
+bool NodeContext::cancelled() const noexcept {
+  return run_.cancelling() || (invocation_ && invocation_->cancel_requested);
+}
+
+void NodeContext::log(LogLevel level, std::string_view message) {
+  run_.log(node_, index_, attempt_, level, message);
+}
+
+} // namespace
+
+std::shared_ptr<RunControl> make_run(RunSetup setup, std::function<void(RunResult)> on_done) {
+  return std::make_shared<RunState>(std::move(setup), std::move(on_done));
+}
+
+Value resolve_inputs(const Plan& plan, const Value& given) {
+  if (!given.is_null() && !given.is_object())
+    throw InputError("inputs must be an object of name: value");
+  if (given.is_object()) {
+    for (const auto& [name, value] : given.as_object()) {
+      const bool declared = std::any_of(plan.inputs.begin(), plan.inputs.end(),
+                                        [&](const InputInfo& i) { return i.name == name; });
+      if (!declared) {
+        std::string known;
+        for (const InputInfo& i : plan.inputs)
+          known += (known.empty() ? "" : ", ") + i.name;
+        throw InputError(
+            "unknown input '" + name + "'" +
+            (known.empty() ? "; this pipeline has no inputs" : "; declared inputs: " + known));
+      }
+    }
+  }
+  Object resolved;
+  resolved.reserve(plan.inputs.size());
+  for (const InputInfo& input : plan.inputs) {
+    const Value* value = given.find(input.name);
+    if (!value || value->is_null()) {
+      if (input.default_value) {
+        resolved.emplace_back(input.name, *input.default_value);
+        continue;
+      }
+      if (input.required)
+        throw InputError("missing required input '" + input.name + "' (" +
+                         std::string(to_string(input.type)) + ")");
+      resolved.emplace_back(input.name, Value());
+      continue;
+    }
+    if (!accepts(input.type, *value))
+      throw InputError("input '" + input.name + "' expects " + std::string(to_string(input.type)) +
+                       ", got " + std::string(to_string(value->type())));
+    resolved.emplace_back(input.name, *value);
+  }
+  return Value(std::move(resolved));
+}
+
+} // namespace sluice::detail

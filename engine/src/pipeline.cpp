@@ -1,1 +1,150 @@
-// placeholder: being written
+// Pipeline: read-only views of a compiled plan, input parsing and graph export.
+
+#include "plan.hpp"
+
+#include <charconv>
+
+namespace sluice {
+
+std::string_view Pipeline::name() const noexcept {
+  return plan_ ? plan_->name : "";
+}
+std::string_view Pipeline::description() const noexcept {
+  return plan_ ? plan_->description : "";
+}
+std::string_view Pipeline::file() const noexcept {
+  return plan_ ? plan_->file : "";
+}
+
+const std::vector<InputInfo>& Pipeline::inputs() const noexcept {
+  static const std::vector<InputInfo> none;
+  return plan_ ? plan_->inputs : none;
+}
+
+std::vector<std::string_view> Pipeline::node_ids() const {
+  std::vector<std::string_view> ids;
+  if (plan_)
+    for (const auto& node : plan_->nodes)
+      ids.push_back(node.id);
+  return ids;
+}
+
+std::size_t Pipeline::node_count() const noexcept {
+  return plan_ ? plan_->nodes.size() : 0;
+}
+
+namespace {
+
+[[noreturn]] void bad_input(std::string_view name, SettingType type, std::string_view text,
+                            std::string_view detail = {}) {
+  std::string message = "input '" + std::string(name) + "' expects " +
+                        std::string(to_string(type)) + ", got '" + std::string(text) + "'";
+  if (!detail.empty())
+    message += " (" + std::string(detail) + ")";
+  throw InputError(message);
+}
+
+} // namespace
+
+Value Pipeline::parse_input(std::string_view name, std::string_view text) const {
+  const InputInfo* input = nullptr;
+  for (const InputInfo& candidate : inputs())
+    if (candidate.name == name)
+      input = &candidate;
+  if (!input) {
+    std::string known;
+    for (const InputInfo& i : inputs())
+      known += (known.empty() ? "" : ", ") + i.name;
+    throw InputError(
+        "unknown input '" + std::string(name) + "'" +
+        (known.empty() ? "; this pipeline has no inputs" : "; declared inputs: " + known));
+  }
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  switch (input->type) {
+  case SettingType::string:
+  case SettingType::any:
+    return Value(text);
+  case SettingType::integer: {
+    std::int64_t i = 0;
+    auto [ptr, ec] = std::from_chars(begin, end, i);
+    if (ec == std::errc::result_out_of_range)
+      bad_input(name, input->type, text, "out of the int64 range");
+    if (ec != std::errc() || ptr != end || text.empty())
+      bad_input(name, input->type, text);
+    return Value(i);
+  }
+  case SettingType::number: {
+    double d = 0;
+    auto [ptr, ec] = std::from_chars(begin, end, d);
+    if (ec != std::errc() || ptr != end || text.empty())
+      bad_input(name, input->type, text);
+    return Value(d);
+  }
+  case SettingType::boolean:
+    if (text == "true" || text == "yes" || text == "1")
+      return Value(true);
+    if (text == "false" || text == "no" || text == "0")
+      return Value(false);
+    bad_input(name, input->type, text, "use true or false");
+  case SettingType::array:
+  case SettingType::object: {
+    Value parsed;
+    try {
+      parsed = Value::parse_json(text);
+    } catch (const JsonError& e) {
+      bad_input(name, input->type, text, std::string("invalid JSON: ") + e.what());
+    }
+    if (!accepts(input->type, parsed))
+      bad_input(name, input->type, text, "JSON " + std::string(to_string(parsed.type())));
+    return parsed;
+  }
+  }
+  bad_input(name, input->type, text);
+}
+
+namespace {
+
+std::string dot_quoted(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
+} // namespace
+
+std::string Pipeline::to_dot() const {
+  std::string out = "digraph " + dot_quoted(name().empty() ? "pipeline" : name()) + " {\n";
+  out += "  rankdir=LR;\n  node [shape=box, style=rounded];\n";
+  if (!plan_)
+    return out + "}\n";
+  for (const auto& node : plan_->nodes)
+    out += "  " + dot_quoted(node.id) +
+           " [label=" + dot_quoted(node.id + "\\n" + node.type->spec.type) + "];\n";
+  for (const auto& node : plan_->nodes)
+    for (std::uint32_t succ : node.successors)
+      out += "  " + dot_quoted(node.id) + " -> " + dot_quoted(plan_->nodes[succ].id) + ";\n";
+  return out + "}\n";
+}
+
+std::string Pipeline::to_mermaid() const {
+  std::string out = "flowchart LR\n";
+  if (!plan_)
+    return out;
+  // Mermaid ids must be simple; node ids may hold '-', so number them.
+  for (std::size_t i = 0; i < plan_->nodes.size(); ++i) {
+    const auto& node = plan_->nodes[i];
+    out += "  n" + std::to_string(i) + "[\"" + node.id + "<br/><small>" + node.type->spec.type +
+           "</small>\"]\n";
+  }
+  for (std::size_t i = 0; i < plan_->nodes.size(); ++i)
+    for (std::uint32_t succ : plan_->nodes[i].successors)
+      out += "  n" + std::to_string(i) + " --> n" + std::to_string(succ) + "\n";
+  return out;
+}
+
+} // namespace sluice

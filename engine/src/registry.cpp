@@ -1,1 +1,73 @@
-// placeholder: being written
+#include "registry.hpp"
+
+#include <stdexcept>
+
+namespace sluice::detail {
+
+namespace {
+
+// `plugin.action`: lowercase words of [a-z0-9_] joined by single dots, at least two words.
+bool is_valid_type_name(std::string_view name) {
+  if (name.empty() || name.front() == '.' || name.back() == '.')
+    return false;
+  bool has_dot = false;
+  char previous = 0;
+  for (char c : name) {
+    if (c == '.') {
+      if (previous == '.')
+        return false;
+      has_dot = true;
+    } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+    previous = c;
+  }
+  return has_dot;
+}
+
+} // namespace
+
+void Registry::add(NodeType type) {
+  const std::string& name = type.spec.type;
+  if (!is_valid_type_name(name))
+    throw std::invalid_argument("invalid node type name '" + name +
+                                "': use lowercase 'plugin.action' (letters, digits, '_')");
+  if (static_cast<bool>(type.run_sync) == static_cast<bool>(type.run_async))
+    throw std::invalid_argument("node type '" + name +
+                                "' must have exactly one of run_sync and run_async");
+  for (const SettingSpec& setting : type.spec.settings)
+    if (!setting.default_value.is_null() && !accepts(setting.type, setting.default_value))
+      throw std::invalid_argument("node type '" + name + "': default of setting '" + setting.name +
+                                  "' is not a " + std::string(to_string(setting.type)));
+  std::lock_guard lock(mutex_);
+  if (types_.contains(name))
+    throw std::invalid_argument("node type '" + name + "' is already registered");
+  auto shared = std::make_shared<const NodeType>(std::move(type));
+  types_.emplace(shared->spec.type, std::move(shared));
+}
+
+std::shared_ptr<const NodeType> Registry::find(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  auto it = types_.find(name);
+  return it == types_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const NodeType>> Registry::all() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<const NodeType>> out;
+  out.reserve(types_.size());
+  for (const auto& [name, type] : types_)
+    out.push_back(type);
+  return out;
+}
+
+std::vector<std::string> Registry::names() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  out.reserve(types_.size());
+  for (const auto& [name, type] : types_)
+    out.push_back(name);
+  return out;
+}
+
+} // namespace sluice::detail

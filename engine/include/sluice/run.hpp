@@ -82,15 +82,15 @@ SLUICE_API std::string_view to_string(EventKind kind) noexcept;
 
 /// Something that happened during a run. The string views are valid during the callback.
 struct Event {
-  EventKind kind;
-  Clock::time_point time;
+  EventKind kind = EventKind::log;
+  Clock::time_point time{};
   /// Empty for run events.
-  std::string_view node_id;
+  std::string_view node_id{};
   /// For for_each nodes: the element's index; -1 otherwise.
   std::int64_t item_index = -1;
   std::uint32_t attempt = 0;
   /// Failure, skip or cancel reason, retry delay explanation, or the log text.
-  std::string_view message;
+  std::string_view message{};
   LogLevel level = LogLevel::info;
   ErrorCategory category = ErrorCategory::internal;
   /// For node_retrying: how long until the next attempt.

@@ -1,0 +1,134 @@
+// `sluice validate`, `graph`, `nodes` and `inspect`: commands that look, not run.
+
+#include "commands.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace sluice::cli {
+
+std::optional<Pipeline> load_or_report(Engine& engine, const std::string& file) {
+  try {
+    return engine.load_file(file);
+  } catch (const LoadError& e) {
+    for (const Diagnostic& d : e.diagnostics())
+      std::cerr << d.to_string() << '\n';
+    const std::size_t n = e.diagnostics().size();
+    std::cerr << fmt::format("{} error{} in {}\n", n, n == 1 ? "" : "s", file);
+    return std::nullopt;
+  }
+}
+
+int validate_command(const std::vector<std::string>& files) {
+  Engine engine(EngineOptions{1, true});
+  int status = exit_ok;
+  for (const std::string& file : files) {
+    auto pipeline = load_or_report(engine, file);
+    if (!pipeline) {
+      status = exit_usage;
+      continue;
+    }
+    std::cout << fmt::format("{}: ok ({} node{})\n", file, pipeline->node_count(),
+                             pipeline->node_count() == 1 ? "" : "s");
+  }
+  return status;
+}
+
+int graph_command(const std::string& file, const std::string& format) {
+  Engine engine(EngineOptions{1, true});
+  auto pipeline = load_or_report(engine, file);
+  if (!pipeline)
+    return exit_usage;
+  std::cout << (format == "mermaid" ? pipeline->to_mermaid() : pipeline->to_dot());
+  return exit_ok;
+}
+
+namespace {
+
+Value spec_json(const NodeSpec& spec) {
+  Array settings;
+  for (const SettingSpec& s : spec.settings) {
+    Object entry{{"name", s.name},
+                 {"type", std::string(to_string(s.type))},
+                 {"required", s.required},
+                 {"description", s.description}};
+    if (!s.default_value.is_null())
+      entry.emplace_back("default", s.default_value);
+    settings.push_back(Value(std::move(entry)));
+  }
+  Array outputs;
+  for (const OutputSpec& o : spec.outputs)
+    outputs.push_back(Object{{"name", o.name},
+                             {"type", std::string(to_string(o.type))},
+                             {"description", o.description}});
+  Array requirements;
+  for (const std::string& r : spec.requirements)
+    requirements.push_back(r);
+  return Object{{"type", spec.type},
+                {"description", spec.description},
+                {"settings", Value(std::move(settings))},
+                {"outputs", Value(std::move(outputs))},
+                {"requirements", Value(std::move(requirements))},
+                {"side_effects", spec.side_effects},
+                {"idempotent", spec.idempotent}};
+}
+
+} // namespace
+
+int nodes_command(bool json) {
+  Engine engine(EngineOptions{1, true});
+  const auto types = engine.node_types();
+  if (json) {
+    Array all;
+    for (const NodeSpec* spec : types)
+      all.push_back(spec_json(*spec));
+    std::cout << Value(std::move(all)).to_json(true) << '\n';
+    return exit_ok;
+  }
+  std::size_t width = 0;
+  for (const NodeSpec* spec : types)
+    width = std::max(width, spec->type.size());
+  for (const NodeSpec* spec : types)
+    std::cout << fmt::format("{:<{}}  {}\n", spec->type, width, spec->description);
+  return exit_ok;
+}
+
+int inspect_command(const std::string& type, bool json) {
+  Engine engine(EngineOptions{1, true});
+  const NodeSpec* spec = engine.find_node_type(type);
+  if (!spec) {
+    std::cerr << "sluice: error: unknown node type '" << type
+              << "'\n  hint: run `sluice nodes` to list node types\n";
+    return exit_usage;
+  }
+  if (json) {
+    std::cout << spec_json(*spec).to_json(true) << '\n';
+    return exit_ok;
+  }
+  std::cout << spec->type << "\n  " << spec->description << "\n\nSettings (under `with:`):\n";
+  if (spec->settings.empty())
+    std::cout << "  (none)\n";
+  for (const SettingSpec& s : spec->settings) {
+    std::string line = fmt::format("  {:<18} {:<8} {}", s.name, to_string(s.type),
+                                   s.required ? "required" : "optional");
+    if (!s.default_value.is_null())
+      line += ", default " + s.default_value.to_json();
+    std::cout << line << "\n      " << s.description << '\n';
+  }
+  std::cout << "\nOutputs (`{{ node.<name> }}`):\n";
+  if (spec->outputs.empty())
+    std::cout << "  (not declared)\n";
+  for (const OutputSpec& o : spec->outputs)
+    std::cout << fmt::format("  {:<18} {:<8} {}\n", o.name, to_string(o.type), o.description);
+  std::cout << "\nRequirements:\n";
+  if (spec->requirements.empty())
+    std::cout << "  (none)\n";
+  for (const std::string& r : spec->requirements)
+    std::cout << "  " << r << '\n';
+  std::cout << fmt::format("\nSide effects: {}\nIdempotent:   {}\n",
+                           spec->side_effects ? "yes" : "no", spec->idempotent ? "yes" : "no");
+  return exit_ok;
+}
+
+} // namespace sluice::cli

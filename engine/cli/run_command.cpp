@@ -1,0 +1,254 @@
+// `sluice run`: load, run with inputs, show progress, print outputs and a summary.
+
+#include "commands.hpp"
+#include "progress.hpp"
+
+#include <sluice/trace.hpp>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace sluice::cli {
+
+namespace {
+
+// Ctrl-C and SIGTERM cancel the run cleanly; a second Ctrl-C exits at once. The signals are
+// blocked in every thread and taken by one thread with sigwait, so no work happens in a
+// signal handler.
+class SignalCanceller {
+public:
+  explicit SignalCanceller(std::stop_source stop) : stop_(std::move(stop)) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGUSR1); // used to wake the waiter at exit
+    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+    thread_ = std::thread([this] { wait(); });
+  }
+  ~SignalCanceller() {
+    done_ = true;
+    pthread_kill(thread_.native_handle(), SIGUSR1);
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  bool interrupted() const noexcept { return interrupted_; }
+
+private:
+  void wait() {
+    int received = 0;
+    while (!done_ && sigwait(&set_, &received) == 0) {
+      if (received == SIGUSR1)
+        continue;
+      if (interrupted_) {
+        std::cerr << "\nsluice: interrupted again, exiting now\n";
+        std::_Exit(130);
+      }
+      interrupted_ = true;
+      std::cerr << "\nsluice: cancelling the run (press Ctrl-C again to exit at once)\n";
+      stop_.request_stop();
+    }
+  }
+
+  std::stop_source stop_;
+  sigset_t set_{};
+  sigset_t previous_{};
+  std::atomic<bool> done_{false};
+  std::atomic<bool> interrupted_{false};
+  std::thread thread_;
+};
+
+std::string format_duration(Clock::duration d) {
+  const double ms = std::chrono::duration<double, std::milli>(d).count();
+  if (ms < 1000)
+    return fmt::format("{:.1f} ms", ms);
+  return fmt::format("{:.2f} s", ms / 1000);
+}
+
+const char* status_mark(NodeStatus status, bool tolerated) {
+  switch (status) {
+  case NodeStatus::succeeded:
+    return "ok";
+  case NodeStatus::failed:
+    return tolerated ? "FAILED (continued)" : "FAILED";
+  case NodeStatus::skipped:
+    return "skipped";
+  case NodeStatus::cancelled:
+    return "cancelled";
+  default:
+    return "pending";
+  }
+}
+
+void print_summary(std::ostream& err, const RunResult& result) {
+  std::size_t width = 4;
+  for (const NodeResult& node : result.nodes)
+    width = std::max(width, node.id.size());
+  err << '\n';
+  for (const NodeResult& node : result.nodes) {
+    std::string line =
+        fmt::format("  {:<{}}  {:<9}", node.id, width, status_mark(node.status, node.tolerated));
+    if (node.status == NodeStatus::succeeded || node.status == NodeStatus::failed)
+      line += fmt::format("  {:>9}", format_duration(node.finished - node.started));
+    if (node.attempts > 1)
+      line += fmt::format("  ({} attempts)", node.attempts);
+    if (!node.message.empty())
+      line += "  " + node.message;
+    err << line << '\n';
+  }
+  std::size_t counts[6] = {};
+  for (const NodeResult& node : result.nodes)
+    ++counts[static_cast<int>(node.status)];
+  std::string tally = fmt::format("{} succeeded", counts[int(NodeStatus::succeeded)]);
+  for (auto [status, name] :
+       {std::pair{NodeStatus::failed, "failed"}, std::pair{NodeStatus::skipped, "skipped"},
+        std::pair{NodeStatus::cancelled, "cancelled"}})
+    if (counts[static_cast<int>(status)] > 0)
+      tally += fmt::format(", {} {}", counts[static_cast<int>(status)], name);
+  err << fmt::format("\nrun {} in {} ({})\n", to_string(result.status),
+                     format_duration(result.finished - result.started), tally);
+  if (!result.ok())
+    err << "error: " << result.error << '\n';
+}
+
+Value result_json(const RunResult& result) {
+  Array nodes;
+  for (const NodeResult& node : result.nodes) {
+    Object entry{{"id", std::string(node.id)},
+                 {"status", std::string(to_string(node.status))},
+                 {"attempts", node.attempts}};
+    if (node.status == NodeStatus::succeeded || node.status == NodeStatus::failed)
+      entry.emplace_back(
+          "duration_ms",
+          std::chrono::duration<double, std::milli>(node.finished - node.started).count());
+    if (!node.message.empty())
+      entry.emplace_back("message", node.message);
+    if (node.status == NodeStatus::failed)
+      entry.emplace_back("category", std::string(to_string(node.category)));
+    nodes.push_back(Value(std::move(entry)));
+  }
+  Object out{{"status", std::string(to_string(result.status))}, {"outputs", result.outputs}};
+  if (!result.error.empty())
+    out.emplace_back("error", result.error);
+  out.emplace_back("nodes", Value(std::move(nodes)));
+  return Value(std::move(out));
+}
+
+// Inputs from --inputs FILE.json, then each --input NAME=VALUE (later ones win).
+std::optional<Value> collect_inputs(const Pipeline& pipeline, const RunArgs& args) {
+  Object inputs;
+  const auto set = [&](std::string name, Value value) {
+    for (auto& [key, existing] : inputs)
+      if (key == name) {
+        existing = std::move(value);
+        return;
+      }
+    inputs.emplace_back(std::move(name), std::move(value));
+  };
+  if (!args.inputs_file.empty()) {
+    std::ifstream in(args.inputs_file, std::ios::binary);
+    if (!in) {
+      std::cerr << "sluice: error: cannot read inputs file '" << args.inputs_file << "'\n";
+      return std::nullopt;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    Value parsed;
+    try {
+      parsed = Value::parse_json(text.str());
+    } catch (const JsonError& e) {
+      std::cerr << "sluice: error: " << args.inputs_file << ": " << e.what() << '\n';
+      return std::nullopt;
+    }
+    if (!parsed.is_object()) {
+      std::cerr << "sluice: error: " << args.inputs_file
+                << ": expected a JSON object of input names to values\n";
+      return std::nullopt;
+    }
+    for (const auto& [name, value] : parsed.as_object())
+      set(name, value);
+  }
+  for (const std::string& assignment : args.inputs) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "sluice: error: --input expects NAME=VALUE, got '" << assignment << "'\n";
+      return std::nullopt;
+    }
+    const std::string name = assignment.substr(0, eq);
+    try {
+      set(name, pipeline.parse_input(name, std::string_view(assignment).substr(eq + 1)));
+    } catch (const InputError& e) {
+      std::cerr << "sluice: error: " << e.what() << '\n';
+      return std::nullopt;
+    }
+  }
+  return Value(std::move(inputs));
+}
+
+} // namespace
+
+int run_command(const RunArgs& args) {
+  // Before the engine starts its threads, so that they inherit the blocked signals.
+  std::stop_source stop;
+  SignalCanceller canceller(stop);
+  EngineOptions engine_options;
+  engine_options.threads = args.threads;
+  Engine engine(engine_options);
+  auto pipeline = load_or_report(engine, args.file);
+  if (!pipeline)
+    return exit_usage;
+  auto inputs = collect_inputs(*pipeline, args);
+  if (!inputs)
+    return exit_usage;
+
+  RunOptions options;
+  options.inputs = *inputs;
+  options.stop = stop.get_token();
+  std::shared_ptr<ProgressDisplay> progress;
+  if (!args.quiet) {
+    progress = std::make_shared<ProgressDisplay>(std::cerr, isatty(STDERR_FILENO) == 1,
+                                                 pipeline->node_count());
+    options.observers.push_back(progress);
+  }
+  std::shared_ptr<TraceRecorder> trace;
+  if (!args.trace_file.empty()) {
+    trace = std::make_shared<TraceRecorder>();
+    options.observers.push_back(trace);
+  }
+
+  RunResult result;
+  try {
+    result = engine.run(*pipeline, options);
+  } catch (const InputError& e) {
+    std::cerr << "sluice: error: " << e.what() << '\n';
+    return exit_usage;
+  }
+  if (progress) {
+    progress->close();
+    print_summary(std::cerr, result);
+  }
+  if (trace) {
+    try {
+      trace->write(args.trace_file);
+    } catch (const std::exception& e) {
+      std::cerr << "sluice: error: " << e.what() << '\n';
+    }
+  }
+
+  if (args.json) {
+    std::cout << result_json(result).to_json(true) << '\n';
+  } else if (result.ok()) {
+    for (const auto& [name, value] : result.outputs.as_object())
+      std::cout << name << ": " << value.to_text() << '\n';
+  } else if (args.quiet) {
+    std::cerr << "sluice: " << result.error << '\n';
+  }
+  return result.ok() ? exit_ok : exit_failed;
+}
+
+} // namespace sluice::cli

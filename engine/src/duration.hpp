@@ -1,0 +1,18 @@
+#pragma once
+// Durations in pipeline files: `250ms`, `2s`, `1.5s`, `5m`, `1h`, or a bare integer of
+// milliseconds.
+
+#include <sluice/value.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+namespace sluice::detail {
+
+/// Parses a duration; nullopt when malformed or negative.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+/// Accepts a string duration or a non-negative integer (milliseconds).
+std::optional<std::chrono::milliseconds> parse_duration(const Value& value);
+
+} // namespace sluice::detail

@@ -1,0 +1,35 @@
+#pragma once
+// What an Engine owns: the registry and the worker pool, plus bookkeeping of runs in flight
+// so that destroying the engine can cancel them.
+
+#include "executor.hpp"
+#include "registry.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <condition_variable>
+#include <list>
+#include <mutex>
+
+namespace sluice::detail {
+
+class EngineCore {
+public:
+  explicit EngineCore(const EngineOptions& options);
+  ~EngineCore();
+
+  Registry registry;
+  unsigned threads;
+  boost::asio::thread_pool pool;
+
+  /// Wraps `on_done` so the run is tracked until it finishes.
+  std::shared_ptr<RunControl> track(RunSetup setup, std::function<void(RunResult)> on_done);
+  RunSetup setup_for(const Pipeline& pipeline, RunOptions options);
+
+private:
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  std::list<std::weak_ptr<RunControl>> runs_;
+};
+
+} // namespace sluice::detail

@@ -1,0 +1,45 @@
+#pragma once
+// Runs a Plan: dependency counters, a ready stack drained by whichever thread made nodes
+// ready, coroutines only for nodes that wait.
+
+#include "plan.hpp"
+
+#include <sluice/run.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <functional>
+#include <memory>
+
+namespace sluice::detail {
+
+struct RunSetup {
+  std::shared_ptr<const Plan> plan;
+  /// The resolved inputs object (defaults applied, types checked).
+  Value inputs;
+  RunOptions options;
+  /// Where coroutines run and split-off work is posted.
+  boost::asio::any_io_executor pool;
+  /// How many threads may drain ready nodes at once (the caller's thread counts as one).
+  unsigned threads = 1;
+};
+
+/// Handle to a run in flight; cancel() is thread-safe and idempotent.
+class RunControl {
+public:
+  virtual ~RunControl() = default;
+  /// Starts the run. When `drive_here` is true the calling thread drains ready nodes until
+  /// it runs out of work (no hand-off for small synchronous plans); otherwise the first
+  /// drain is posted to the pool. Call once.
+  virtual void begin(bool drive_here) = 0;
+  virtual void cancel() = 0;
+};
+
+/// Prepares a run; `on_done` is called exactly once, from whichever thread finished it.
+std::shared_ptr<RunControl> make_run(RunSetup setup, std::function<void(RunResult)> on_done);
+
+/// Checks `given` against the plan's inputs: unknown names, wrong types and missing
+/// required inputs throw InputError; defaults are filled in.
+Value resolve_inputs(const Plan& plan, const Value& given);
+
+} // namespace sluice::detail
