@@ -33,7 +33,7 @@ std::string slurp(const fs::path& file) {
 }
 
 // Runs `sluice ARGS` with stdin closed and captures stdout, stderr and the exit status.
-Output sluice(const std::string& args) {
+Output run_cli(const std::string& args) {
   static int counter = 0;
   const fs::path dir = fs::temp_directory_path() /
                        ("sluice-cli-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
@@ -54,7 +54,7 @@ std::string pipeline(const std::string& name) {
 }
 
 Value run_json(const std::string& args) {
-  const Output o = sluice("run " + args + " --json --quiet");
+  const Output o = run_cli("run " + args + " --json --quiet");
   INFO("stderr: " << o.err);
   REQUIRE(o.status == 0);
   return Value::parse_json(o.out);
@@ -69,7 +69,7 @@ TEST_CASE("pipelines/hello.yaml greets, with defaults and with --input") {
   r = run_json(pipeline("hello.yaml") + " --input who=Ada");
   CHECK(r["outputs"]["message"] == Value("Hello, Ada! (after both waits)"));
 
-  const Output plain = sluice("run " + pipeline("hello.yaml") + " -q -i who=Grace");
+  const Output plain = run_cli("run " + pipeline("hello.yaml") + " -q -i who=Grace");
   CHECK(plain.status == 0);
   CHECK(plain.out == "message: Hello, Grace! (after both waits)\n");
 }
@@ -85,7 +85,8 @@ TEST_CASE("pipelines/parallel_branches.yaml joins three branches") {
 }
 
 TEST_CASE("pipelines/for_each.yaml keeps input order") {
-  const Value r = run_json(pipeline("for_each.yaml") + R"( --input 'names=["Ada","Grace","Linus"]')");
+  const Value r =
+      run_json(pipeline("for_each.yaml") + R"( --input 'names=["Ada","Grace","Linus"]')");
   CHECK(r["outputs"]["greetings"] ==
         Value::parse_json(
             R"([{"text":"0: hello, Ada"},{"text":"1: hello, Grace"},{"text":"2: hello, Linus"}])"));
@@ -118,65 +119,65 @@ TEST_CASE("exit codes: 1 when the pipeline fails, 2 for usage and validation err
                                          "{ message: it broke, category: permission } }\n";
     std::ofstream(dir / "invalid.yaml") << "version: 1\nnodes:\n  a: { type: core.templat }\n";
   }
-  const Output failed = sluice("run " + (dir / "fails.yaml").string() + " -q");
+  const Output failed = run_cli("run " + (dir / "fails.yaml").string() + " -q");
   CHECK(failed.status == 1);
   CHECK(failed.err == "sluice: node 'boom' failed: it broke\n");
 
-  const Output failed_json = sluice("run " + (dir / "fails.yaml").string() + " -q --json");
+  const Output failed_json = run_cli("run " + (dir / "fails.yaml").string() + " -q --json");
   CHECK(failed_json.status == 1);
   CHECK(Value::parse_json(failed_json.out)["nodes"][0]["category"] == Value("permission"));
 
-  const Output invalid = sluice("run " + (dir / "invalid.yaml").string());
+  const Output invalid = run_cli("run " + (dir / "invalid.yaml").string());
   CHECK(invalid.status == 2);
   CHECK(invalid.err.find((dir / "invalid.yaml").string() +
-                         ":3:6: error: unknown node type 'core.templat'") != std::string::npos);
+                         ":3:14: error: unknown node type 'core.templat'") != std::string::npos);
 
-  const Output validate = sluice("validate " + (dir / "invalid.yaml").string() + " " +
-                                 pipeline("hello.yaml"));
+  const Output validate =
+      run_cli("validate " + (dir / "invalid.yaml").string() + " " + pipeline("hello.yaml"));
   CHECK(validate.status == 2);
   CHECK(validate.out == pipeline("hello.yaml") + ": ok (4 nodes)\n");
 
-  CHECK(sluice("run " + pipeline("hello.yaml") + " --input who").status == 2);
-  CHECK(sluice("run " + pipeline("hello.yaml") + " --input nobody=1").status == 2);
-  CHECK(sluice("run /no/such/file.yaml").status == 2);
-  CHECK(sluice("frobnicate").status == 2);
-  CHECK(sluice("").status == 2);
+  CHECK(run_cli("run " + pipeline("hello.yaml") + " --input who").status == 2);
+  CHECK(run_cli("run " + pipeline("hello.yaml") + " --input nobody=1").status == 2);
+  CHECK(run_cli("run /no/such/file.yaml").status == 2);
+  CHECK(run_cli("frobnicate").status == 2);
+  CHECK(run_cli("").status == 2);
   fs::remove_all(dir);
 }
 
 TEST_CASE("help, version, nodes, inspect and graph") {
-  const Output help = sluice("--help");
+  const Output help = run_cli("--help");
   CHECK(help.status == 0);
   CHECK(help.out.find("run") != std::string::npos);
-  CHECK(sluice("run --help").status == 0);
-  const Output version = sluice("--version");
+  CHECK(run_cli("run --help").status == 0);
+  const Output version = run_cli("--version");
   CHECK(version.status == 0);
   CHECK(version.out.rfind("sluice ", 0) == 0);
 
-  const Output nodes = sluice("nodes");
+  const Output nodes = run_cli("nodes");
   CHECK(nodes.status == 0);
   for (const char* type :
        {"core.template", "core.json", "core.delay", "core.log", "core.fail", "core.merge"})
     CHECK(nodes.out.find(type) != std::string::npos);
 
-  const Output inspect = sluice("inspect core.delay --json");
+  const Output inspect = run_cli("inspect core.delay --json");
   REQUIRE(inspect.status == 0);
   const Value spec = Value::parse_json(inspect.out);
   CHECK(spec["settings"][0]["name"] == Value("ms"));
   CHECK(spec["settings"][0]["required"] == Value(true));
   CHECK(spec["outputs"][0]["name"] == Value("ms"));
-  CHECK(sluice("inspect core.nope").status == 2);
+  CHECK(run_cli("inspect core.nope").status == 2);
 
-  const Output dot = sluice("graph " + pipeline("hello.yaml"));
+  const Output dot = run_cli("graph " + pipeline("hello.yaml"));
   CHECK(dot.status == 0);
   CHECK(dot.out.find("\"wait_a\" -> \"shout\";") != std::string::npos);
-  const Output mermaid = sluice("graph --format mermaid " + pipeline("hello.yaml"));
+  const Output mermaid = run_cli("graph --format mermaid " + pipeline("hello.yaml"));
   CHECK(mermaid.out.rfind("flowchart LR\n", 0) == 0);
 }
 
 TEST_CASE("--trace writes a Chrome trace") {
   const fs::path trace = fs::temp_directory_path() / ("sluice-trace-" + std::to_string(getpid()));
-  const Output o = sluice("run " + pipeline("hello.yaml") + " -q --trace " + trace.string());
+  const Output o = run_cli("run " + pipeline("hello.yaml") + " -q --trace " + trace.string());
   REQUIRE(o.status == 0);
   const Value t = Value::parse_json(slurp(trace));
   int spans = 0;

@@ -4,6 +4,7 @@
 #include <sluice/engine.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,7 +24,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 // Records every event, for assertions on what observers see.
 struct Recorder final : RunObserver {
@@ -70,10 +73,12 @@ NodeType stubborn_type() {
   t.spec.settings = {{"ms", SettingType::integer, "", true, {}}};
   t.run_async = [](Context& ctx) -> asio::awaitable<Value> {
     const auto until = Clock::now() + std::chrono::milliseconds(ctx.setting("ms").as_int());
+    co_await asio::this_coro::throw_if_cancelled(false);
     asio::steady_timer timer(ctx.executor());
     while (Clock::now() < until) {
       timer.expires_at(until);
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable)); // ignores errors
+      co_await asio::this_coro::reset_cancellation_state();
     }
     co_return Object{};
   };
@@ -542,7 +547,8 @@ TEST_CASE("a 100,000-node chain runs in constant stack") {
     node.id = "n" + std::to_string(i);
     node.type = "test.sum";
     if (i > 0)
-      node.with.push_back({"values", Value(Array{"{{ n" + std::to_string(i - 1) + ".value }}"}), {}});
+      node.with.push_back(
+          {"values", Value(Array{"{{ n" + std::to_string(i - 1) + ".value }}"}), {}});
     spec.nodes.push_back(std::move(node));
   }
   spec.outputs.push_back({"last", Value("{{ n" + std::to_string(count - 1) + ".value }}"), {}});

@@ -4,7 +4,9 @@
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fstream>
@@ -154,9 +156,11 @@ asio::awaitable<RunResult> Engine::async_run(Pipeline pipeline, RunOptions optio
   auto initiation = [this, setup = std::move(setup)](auto handler) mutable {
     using Handler = decltype(handler);
     auto shared = std::make_shared<Handler>(std::move(handler));
-    auto run = core_->track(std::move(setup), [shared](RunResult result) {
-      auto executor = asio::get_associated_executor(*shared);
-      asio::post(executor, [shared, result = std::move(result)]() mutable {
+    // Keeps the caller's event loop alive (outstanding work) until the run completes.
+    auto work = asio::prefer(asio::get_associated_executor(*shared),
+                             asio::execution::outstanding_work.tracked);
+    auto run = core_->track(std::move(setup), [shared, work](RunResult result) {
+      asio::post(work, [shared, result = std::move(result)]() mutable {
         auto slot = asio::get_associated_cancellation_slot(*shared);
         if (slot.is_connected())
           slot.clear();

@@ -406,13 +406,15 @@ private:
     // Posted, never dispatched: starting inline from a drain would nest drains (and the
     // stack) when a coroutine completes without suspending.
     asio::post(invocation->strand, [self = shared_from_this(), n, invocation] {
-      asio::co_spawn(invocation->strand, self->run_async_node(n, invocation), asio::detached);
+      asio::co_spawn(invocation->strand, self->run_async_node(self, n, invocation), asio::detached);
     });
   }
 
   // ---- async nodes --------------------------------------------------------------------------
 
-  asio::awaitable<void> run_async_node(std::uint32_t n, std::shared_ptr<Invocation> invocation) {
+  // `self` keeps the run alive while the coroutine is suspended.
+  asio::awaitable<void> run_async_node([[maybe_unused]] std::shared_ptr<RunState> self,
+                                       std::uint32_t n, std::shared_ptr<Invocation> invocation) {
     const PlanNode& node = plan_.nodes[n];
     nodes_[n].started = Clock::now();
     Outcome outcome;
@@ -459,7 +461,7 @@ private:
       std::vector<Outcome> outcomes;
       std::size_t next = 0;
       std::size_t running = 0;
-      bool failed = false;
+      std::optional<std::size_t> failed; // the element whose failure fails the node
     };
     auto gather = std::make_shared<Gather>();
     gather->outcomes.resize(count);
@@ -478,12 +480,10 @@ private:
               Outcome o = co_await self->run_with_retries(n, invocation, elements[i],
                                                           static_cast<std::int64_t>(i));
               self->emit_element(n, i, o);
-              if (!o.ok && !gather->failed) {
-                gather->failed = true;
+              if (!o.ok && !gather->failed && !invocation.cancel_requested) {
+                gather->failed = i;
                 o.message = "element " + std::to_string(i) + ": " + o.message;
-                // Stop the siblings: they are waiting on timers registered in `waits`.
-                for (asio::steady_timer* timer : invocation.waits)
-                  timer->cancel();
+                invocation.cancel_all(); // the node fails: stop the siblings
               }
               gather->outcomes[i] = std::move(o);
             }
@@ -498,19 +498,16 @@ private:
     Array outputs;
     outputs.reserve(count);
     std::uint32_t attempts = 0;
-    const Outcome* first_failure = nullptr;
     for (const Outcome& o : gather->outcomes) {
       attempts = std::max(attempts, o.attempts);
-      if (!o.ok && !first_failure && !o.message.empty())
-        first_failure = &o;
       outputs.push_back(o.value);
     }
-    if (first_failure) {
-      Outcome failed = *first_failure;
+    if (gather->failed) {
+      Outcome failed = gather->outcomes[*gather->failed];
       failed.attempts = attempts;
       co_return failed;
     }
-    if (gather->failed || invocation.cancel_requested)
+    if (invocation.cancel_requested)
       co_return failure(ErrorCategory::cancelled, "cancelled");
     Outcome done = success(Value(std::move(outputs)));
     done.attempts = attempts;
@@ -617,12 +614,14 @@ private:
     if (!race->done) {
       timed_out = !invocation.cancel_requested;
       race->signal.emit(asio::cancellation_type::terminal);
-      if (!race->done) {
-        // Bounded grace: a node that ignores cancellation is abandoned, not waited for.
-        race->wake.expires_after(setup_.options.cancel_grace);
+      // Bounded grace: a node that ignores cancellation is abandoned, not waited for. Later
+      // wake-ups (another cancellation) do not shorten the grace period.
+      const auto grace_end = Clock::now() + setup_.options.cancel_grace;
+      while (!race->done && Clock::now() < grace_end) {
+        race->wake.expires_at(grace_end);
         co_await race->wake.async_wait(asio::as_tuple(asio::use_awaitable));
-        abandoned = !race->done;
       }
+      abandoned = !race->done;
     }
     std::erase(invocation.waits, &race->wake);
 
