@@ -1,1 +1,72 @@
-// placeholder: being written
+// Small helpers for node declarations; see node.hpp.
+
+#include <sluice/node.hpp>
+
+namespace sluice {
+
+// Defined out of line so that the vtables (and typeinfo) live in the SDK library only.
+Context::~Context() = default;
+Registrar::~Registrar() = default;
+
+std::string_view to_string(SettingType type) noexcept {
+  switch (type) {
+  case SettingType::any:
+    return "any";
+  case SettingType::string:
+    return "string";
+  case SettingType::integer:
+    return "integer";
+  case SettingType::number:
+    return "number";
+  case SettingType::boolean:
+    return "boolean";
+  case SettingType::array:
+    return "array";
+  case SettingType::object:
+    return "object";
+  }
+  return "any";
+}
+
+bool accepts(SettingType type, const Value& value) noexcept {
+  switch (type) {
+  case SettingType::any:
+    return true;
+  case SettingType::string:
+    return value.is_string();
+  case SettingType::integer:
+    return value.is_int();
+  case SettingType::number:
+    return value.is_number(); // integers are numbers too
+  case SettingType::boolean:
+    return value.is_bool();
+  case SettingType::array:
+    return value.is_array();
+  case SettingType::object:
+    return value.is_object();
+  }
+  return false;
+}
+
+const SettingSpec* NodeSpec::find_setting(std::string_view name) const noexcept {
+  for (const SettingSpec& s : settings)
+    if (s.name == name)
+      return &s;
+  return nullptr;
+}
+
+std::string_view to_string(LogLevel level) noexcept {
+  switch (level) {
+  case LogLevel::debug:
+    return "debug";
+  case LogLevel::info:
+    return "info";
+  case LogLevel::warning:
+    return "warning";
+  case LogLevel::error:
+    return "error";
+  }
+  return "info";
+}
+
+} // namespace sluice

@@ -1,1 +1,454 @@
-// placeholder: being written
+// Value storage: scalars inline, strings/arrays/objects in one shared, refcounted,
+// immutable heap block. See value.hpp for the contract.
+
+#include <sluice/value.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <string>
+#include <unordered_map>
+#include <variant>
+
+namespace sluice {
+
+namespace {
+
+// Objects up to this many members are searched linearly: comparing a handful of short keys
+// beats a binary search over an index, and small objects (the common case) pay no memory
+// for one.
+constexpr std::size_t kIndexThreshold = 12;
+
+constexpr bool is_heap_type(ValueType t) noexcept {
+  return t == ValueType::string || t == ValueType::array || t == ValueType::object;
+}
+
+// Exact comparison of an int64 with a double: 2^53 + 1 must not equal 2^53 as a double,
+// so we never convert the integer to double.
+bool int_equals_double(std::int64_t i, double d) noexcept {
+  // [-2^63, 2^63) is exactly the range where the cast below is defined; NaN fails both tests.
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+    return false;
+  if (std::trunc(d) != d)
+    return false;
+  return static_cast<std::int64_t>(d) == i;
+}
+
+} // namespace
+
+// The one heap block type. `index` (objects only, and only above kIndexThreshold members)
+// holds member positions sorted by key so that `find` is a binary search.
+struct ObjectBody {
+  Object members;
+  std::vector<std::size_t> index;
+};
+
+struct Value::Heap {
+  // Starts at 1: the Value that creates the block owns the first reference.
+  std::atomic<std::size_t> refs{1};
+  std::variant<std::string, Array, ObjectBody> body;
+
+  template <class T> explicit Heap(T&& b) : body(std::forward<T>(b)) {}
+
+  const std::string& str() const noexcept { return *std::get_if<std::string>(&body); }
+  const Array& arr() const noexcept { return *std::get_if<Array>(&body); }
+  const ObjectBody& obj() const noexcept { return *std::get_if<ObjectBody>(&body); }
+
+  // Frees `root` and every block that becomes unreferenced because of it. Iterative: a
+  // recursive destructor would overflow the stack on deeply nested values (a million
+  // nested arrays is a few lines of JSON-free C++). Each child is detached from its parent
+  // (its reference dropped and the slot reset to null) before the parent is deleted, so the
+  // parent's vector destructor never recurses.
+  static void destroy(Heap* root) noexcept {
+    std::vector<Heap*> pending; // allocates only when a child block also dies
+    Heap* h = root;
+    for (;;) {
+      auto detach = [&pending](Value& child) noexcept {
+        if (!is_heap_type(child.type_))
+          return;
+        Heap* c = child.heap_;
+        child.type_ = ValueType::null;
+        child.int_ = 0;
+        if (c->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          try {
+            pending.push_back(c);
+          } catch (...) {
+            // Out of memory while freeing memory: fall back to recursion for this child.
+            destroy(c);
+          }
+        }
+      };
+      if (auto* a = std::get_if<Array>(&h->body)) {
+        for (Value& v : *a)
+          detach(v);
+      } else if (auto* o = std::get_if<ObjectBody>(&h->body)) {
+        for (auto& m : o->members)
+          detach(m.second);
+      }
+      delete h;
+      if (pending.empty())
+        return;
+      h = pending.back();
+      pending.pop_back();
+    }
+  }
+};
+
+static_assert(sizeof(Value) == 16, "Value must stay two words");
+
+std::string_view to_string(ValueType type) noexcept {
+  switch (type) {
+  case ValueType::null:
+    return "null";
+  case ValueType::boolean:
+    return "boolean";
+  case ValueType::integer:
+    return "integer";
+  case ValueType::number:
+    return "number";
+  case ValueType::string:
+    return "string";
+  case ValueType::array:
+    return "array";
+  case ValueType::object:
+    return "object";
+  }
+  return "unknown";
+}
+
+Value::Value(std::string_view s) : type_(ValueType::string) {
+  heap_ = new Heap(std::string(s));
+}
+
+Value::Value(std::string&& s) : type_(ValueType::string) {
+  heap_ = new Heap(std::move(s));
+}
+
+Value::Value(Array elements) : type_(ValueType::array) {
+  heap_ = new Heap(std::move(elements));
+}
+
+Value::Value(Object members) : type_(ValueType::object) {
+  ObjectBody body;
+  const std::size_t n = members.size();
+  if (n <= kIndexThreshold) {
+    // Quadratic but tiny: merge duplicates in place, keeping the first key's position.
+    Object& out = body.members;
+    out.reserve(n);
+    for (auto& m : members) {
+      auto it =
+          std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == m.first; });
+      if (it != out.end())
+        it->second = std::move(m.second);
+      else
+        out.push_back(std::move(m));
+    }
+  } else {
+    // Stable sort of positions by key: within a run of equal keys the first entry is the
+    // earliest position (which keeps its place) and the last entry carries the winning value.
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return members[a].first < members[b].first;
+    });
+    std::vector<bool> dropped(n, false);
+    for (std::size_t i = 0; i < n;) {
+      std::size_t j = i + 1;
+      while (j < n && members[order[j]].first == members[order[i]].first)
+        ++j;
+      if (j - i > 1) {
+        members[order[i]].second = std::move(members[order[j - 1]].second);
+        for (std::size_t k = i + 1; k < j; ++k)
+          dropped[order[k]] = true;
+      }
+      i = j;
+    }
+    std::vector<std::size_t> new_pos(n, 0);
+    body.members.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (dropped[i])
+        continue;
+      new_pos[i] = body.members.size();
+      body.members.push_back(std::move(members[i]));
+    }
+    body.index.reserve(body.members.size());
+    for (std::size_t pos : order)
+      if (!dropped[pos])
+        body.index.push_back(new_pos[pos]);
+  }
+  heap_ = new Heap(std::move(body));
+}
+
+Value::Value(const Value& other) noexcept : type_(other.type_) {
+  if (is_heap_type(type_)) {
+    heap_ = other.heap_;
+    // Relaxed is enough: the new reference is derived from one we already hold, and the
+    // block is immutable, so there is nothing to publish.
+    heap_->refs.fetch_add(1, std::memory_order_relaxed);
+  } else if (type_ == ValueType::number) {
+    double_ = other.double_;
+  } else {
+    int_ = other.int_;
+  }
+}
+
+Value::Value(Value&& other) noexcept : type_(other.type_) {
+  std::memcpy(static_cast<void*>(&int_), static_cast<const void*>(&other.int_), sizeof(int_));
+  other.type_ = ValueType::null;
+  other.int_ = 0;
+}
+
+Value& Value::operator=(const Value& other) noexcept {
+  // Take the new reference before dropping the old one: `other` may live inside the block
+  // this value is about to release (v = v["child"]).
+  Value copy(other);
+  *this = std::move(copy);
+  return *this;
+}
+
+Value& Value::operator=(Value&& other) noexcept {
+  if (this == &other)
+    return *this;
+  Value old(std::move(*this)); // released when `old` goes out of scope, after the steal
+  type_ = other.type_;
+  std::memcpy(static_cast<void*>(&int_), static_cast<const void*>(&other.int_), sizeof(int_));
+  other.type_ = ValueType::null;
+  other.int_ = 0;
+  return *this;
+}
+
+Value::~Value() {
+  release();
+}
+
+void Value::release() noexcept {
+  if (!is_heap_type(type_))
+    return;
+  Heap* h = heap_;
+  type_ = ValueType::null;
+  int_ = 0;
+  // acq_rel: the release half orders this thread's reads of the block before the drop; the
+  // acquire half makes every other thread's reads happen-before the deletion.
+  if (h->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    Heap::destroy(h);
+}
+
+namespace {
+[[noreturn]] void type_error(ValueType expected, ValueType got) {
+  std::string msg = "expected ";
+  msg += to_string(expected);
+  msg += ", got ";
+  msg += to_string(got);
+  throw TypeError(msg);
+}
+} // namespace
+
+bool Value::as_bool() const {
+  if (type_ != ValueType::boolean)
+    type_error(ValueType::boolean, type_);
+  return int_ != 0;
+}
+
+std::int64_t Value::as_int() const {
+  if (type_ != ValueType::integer)
+    type_error(ValueType::integer, type_);
+  return int_;
+}
+
+double Value::as_double() const {
+  if (type_ == ValueType::number)
+    return double_;
+  if (type_ == ValueType::integer)
+    return static_cast<double>(int_);
+  type_error(ValueType::number, type_);
+}
+
+std::string_view Value::as_string() const {
+  if (type_ != ValueType::string)
+    type_error(ValueType::string, type_);
+  return heap_->str();
+}
+
+std::span<const Value> Value::as_array() const {
+  if (type_ != ValueType::array)
+    type_error(ValueType::array, type_);
+  return heap_->arr();
+}
+
+std::span<const std::pair<std::string, Value>> Value::as_object() const {
+  if (type_ != ValueType::object)
+    type_error(ValueType::object, type_);
+  return heap_->obj().members;
+}
+
+std::size_t Value::size() const noexcept {
+  switch (type_) {
+  case ValueType::string:
+    return heap_->str().size();
+  case ValueType::array:
+    return heap_->arr().size();
+  case ValueType::object:
+    return heap_->obj().members.size();
+  default:
+    return 0;
+  }
+}
+
+const Value* Value::find(std::string_view key) const noexcept {
+  if (type_ != ValueType::object)
+    return nullptr;
+  const ObjectBody& body = heap_->obj();
+  if (body.index.empty()) {
+    for (const auto& m : body.members)
+      if (m.first == key)
+        return &m.second;
+    return nullptr;
+  }
+  auto it = std::lower_bound(
+      body.index.begin(), body.index.end(), key,
+      [&](std::size_t pos, std::string_view k) { return body.members[pos].first < k; });
+  if (it != body.index.end() && body.members[*it].first == key)
+    return &body.members[*it].second;
+  return nullptr;
+}
+
+const Value& Value::operator[](std::string_view key) const noexcept {
+  const Value* v = find(key);
+  return v ? *v : null_value();
+}
+
+const Value& Value::operator[](std::size_t index) const noexcept {
+  if (type_ != ValueType::array)
+    return null_value();
+  const Array& a = heap_->arr();
+  return index < a.size() ? a[index] : null_value();
+}
+
+const Value* Value::find(const Path& path) const noexcept {
+  const Value* cur = this;
+  for (const Path::Segment& seg : path.segments()) {
+    if (const std::string* key = std::get_if<std::string>(&seg)) {
+      cur = cur->find(std::string_view(*key));
+    } else {
+      std::size_t i = std::get<std::size_t>(seg);
+      if (cur->type_ != ValueType::array || i >= cur->heap_->arr().size())
+        return nullptr;
+      cur = &cur->heap_->arr()[i];
+    }
+    if (cur == nullptr)
+      return nullptr;
+  }
+  return cur;
+}
+
+Value Value::at(std::string_view path) const {
+  const Value* v = find(Path::parse(path));
+  return v ? *v : Value();
+}
+
+bool Value::truthy() const noexcept {
+  switch (type_) {
+  case ValueType::null:
+    return false;
+  case ValueType::boolean:
+  case ValueType::integer:
+    return int_ != 0;
+  case ValueType::number:
+    return double_ != 0.0; // NaN is "true otherwise", as documented
+  default:
+    return size() != 0;
+  }
+}
+
+std::string Value::to_text() const {
+  switch (type_) {
+  case ValueType::null:
+    return {};
+  case ValueType::string:
+    return heap_->str();
+  default:
+    return to_json();
+  }
+}
+
+bool operator==(const Value& a, const Value& b) noexcept {
+  // Iterative with an explicit stack of pairs still to compare, so comparing values nested
+  // deeper than the call stack allows is fine. `pending` allocates only for containers.
+  std::vector<std::pair<const Value*, const Value*>> pending;
+  const Value* x = &a;
+  const Value* y = &b;
+  for (;;) {
+    const ValueType tx = x->type_;
+    const ValueType ty = y->type_;
+    if (tx != ty) {
+      if (tx == ValueType::integer && ty == ValueType::number) {
+        if (!int_equals_double(x->int_, y->double_))
+          return false;
+      } else if (tx == ValueType::number && ty == ValueType::integer) {
+        if (!int_equals_double(y->int_, x->double_))
+          return false;
+      } else {
+        return false;
+      }
+    } else {
+      switch (tx) {
+      case ValueType::null:
+        break;
+      case ValueType::boolean:
+      case ValueType::integer:
+        if (x->int_ != y->int_)
+          return false;
+        break;
+      case ValueType::number:
+        if (!(x->double_ == y->double_)) // IEEE: NaN != NaN, -0.0 == 0.0
+          return false;
+        break;
+      case ValueType::string:
+        if (x->heap_ != y->heap_ && x->heap_->str() != y->heap_->str())
+          return false;
+        break;
+      case ValueType::array: {
+        if (x->heap_ == y->heap_)
+          break;
+        const Array& ea = x->heap_->arr();
+        const Array& eb = y->heap_->arr();
+        if (ea.size() != eb.size())
+          return false;
+        // (Out of memory here terminates: the operator is noexcept.)
+        for (std::size_t i = ea.size(); i-- > 0;)
+          pending.emplace_back(&ea[i], &eb[i]);
+        break;
+      }
+      case ValueType::object: {
+        if (x->heap_ == y->heap_)
+          break;
+        const Object& ma = x->heap_->obj().members;
+        if (ma.size() != y->heap_->obj().members.size())
+          return false;
+        // Keys are unique on both sides and the counts match, so a one-way lookup suffices.
+        for (const auto& m : ma) {
+          const Value* other = y->find(std::string_view(m.first));
+          if (other == nullptr)
+            return false;
+          pending.emplace_back(&m.second, other);
+        }
+        break;
+      }
+      }
+    }
+    if (pending.empty())
+      return true;
+    x = pending.back().first;
+    y = pending.back().second;
+    pending.pop_back();
+  }
+}
+
+const Value& Value::null_value() noexcept {
+  static const Value null;
+  return null;
+}
+
+} // namespace sluice

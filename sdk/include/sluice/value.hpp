@@ -90,9 +90,12 @@ public:
   Value(bool b) noexcept : type_(ValueType::boolean), int_(b ? 1 : 0) {}
   /// Any integer type except bool and char types; unsigned values above INT64_MAX throw
   /// `std::out_of_range`.
+  // (clang-format 14 mangles requires-clauses.)
+  // clang-format off
   template <std::integral T>
     requires(!std::same_as<T, bool> && !std::same_as<T, char> && !std::same_as<T, char8_t>)
   Value(T i) : type_(ValueType::integer), int_(checked_int(i)) {}
+  // clang-format on
   Value(double d) noexcept : type_(ValueType::number), double_(d) {}
   Value(std::string_view s);
   Value(const std::string& s) : Value(std::string_view(s)) {}
@@ -139,6 +142,20 @@ public:
   const Value& operator[](const char* key) const noexcept { return (*this)[std::string_view(key)]; }
   /// Element `index` of an array, or a null value.
   const Value& operator[](std::size_t index) const noexcept;
+  /// Element `index` of an array for other integer types, or a null value (also when
+  /// negative). Without it `v[0]` would be ambiguous: a literal 0 converts to `const char*`.
+  // clang-format off
+  template <std::integral I>
+    requires(!std::same_as<I, std::size_t> && !std::same_as<I, bool> &&
+             !std::same_as<I, char> && !std::same_as<I, char8_t>)
+  const Value& operator[](I index) const noexcept {
+    if constexpr (std::is_signed_v<I>) {
+      if (index < 0)
+        return null_value();
+    }
+    return (*this)[static_cast<std::size_t>(index)];
+  }
+  // clang-format on
 
   /// The value at `path`, or nullptr when a segment is missing or the types do not fit.
   const Value* find(const Path& path) const noexcept;
@@ -149,14 +166,15 @@ public:
   bool truthy() const noexcept;
 
   /// Compact JSON (`pretty` indents by two spaces). Doubles keep a fraction or exponent so
-  /// they read back as doubles; non-finite doubles serialise as null.
+  /// they read back as doubles; non-finite doubles serialise as null; invalid UTF-8 in a
+  /// string becomes U+FFFD. Works at any nesting depth (no recursion).
   std::string to_json(bool pretty = false) const;
   /// Text for interpolation into a string: strings as they are, null as "", others as JSON.
   std::string to_text() const;
 
   /// Parses one JSON document. Integers that fit int64 stay integers; larger integers,
   /// invalid UTF-8, duplicate object keys, trailing content and syntax errors throw
-  /// `JsonError` with a message that says what and where.
+  /// `JsonError` with a message that says what and where. At most 1024 levels of nesting.
   static Value parse_json(std::string_view text);
 
   /// Deep equality; integer 1 equals number 1.0; object member order does not matter.
