@@ -1,1 +1,42 @@
-// placeholder: being written
+#include <sluice/diagnostic.hpp>
+
+#include <string>
+
+namespace sluice {
+
+namespace {
+
+std::string join_diagnostics(const std::vector<Diagnostic>& diagnostics) {
+  std::string text;
+  for (const Diagnostic& diagnostic : diagnostics) {
+    if (!text.empty())
+      text += '\n';
+    text += diagnostic.to_string();
+  }
+  return text;
+}
+
+} // namespace
+
+std::string Diagnostic::to_string() const {
+  std::string text = file;
+  if (mark.line > 0) {
+    text += ':';
+    text += std::to_string(mark.line);
+    text += ':';
+    text += std::to_string(mark.column);
+  }
+  text += ": error: ";
+  text += message;
+  if (!hint.empty()) {
+    text += "\n  hint: ";
+    text += hint;
+  }
+  return text;
+}
+
+LoadError::LoadError(std::vector<Diagnostic> diagnostics)
+    : std::runtime_error(join_diagnostics(diagnostics)), diagnostics_(std::move(diagnostics)) {
+}
+
+} // namespace sluice

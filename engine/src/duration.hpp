@@ -14,5 +14,9 @@ namespace sluice::detail {
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 /// Accepts a string duration or a non-negative integer (milliseconds).
 std::optional<std::chrono::milliseconds> parse_duration(const Value& value);
+/// For string literals, which would otherwise be ambiguous between the two above.
+inline std::optional<std::chrono::milliseconds> parse_duration(const char* text) {
+  return parse_duration(std::string_view(text));
+}
 
 } // namespace sluice::detail

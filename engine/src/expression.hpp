@@ -40,10 +40,10 @@ private:
 
 /// What a run makes visible to expressions.
 struct EvalScope {
-  const Value* inputs = nullptr;            ///< object of input values
-  const NodeResult* nodes = nullptr;        ///< per node index; `.output` is read
-  const Value* item = nullptr;              ///< for_each element, or nullptr
-  std::int64_t index = -1;                  ///< for_each index
+  const Value* inputs = nullptr;     ///< object of input values
+  const NodeResult* nodes = nullptr; ///< per node index; `.output` is read
+  const Value* item = nullptr;       ///< for_each element, or nullptr
+  std::int64_t index = -1;           ///< for_each index
 };
 
 /// One `{{ ... }}` reference, e.g. `hello.text` or `inputs.who`.
@@ -83,7 +83,9 @@ class Template {
 public:
   /// Throws TemplateSyntaxError (unclosed `{{`, empty expression, bad syntax).
   static Template parse(std::string_view text);
-  bool is_constant() const noexcept { return parts_.empty() || (parts_.size() == 1 && !parts_[0].expr); }
+  bool is_constant() const noexcept {
+    return parts_.empty() || (parts_.size() == 1 && !parts_[0].expr);
+  }
   Value eval(const EvalScope& scope) const;
   void collect(std::vector<Reference*>& out);
 
@@ -104,6 +106,8 @@ public:
   /// Parses every string in `value`. Throws TemplateSyntaxError; `where` (e.g. the key path)
   /// is not included: the caller adds context.
   static ValueTemplate parse(const Value& value);
+  /// A template that always yields `value`, even when it holds `{{` (e.g. a setting default).
+  static ValueTemplate from_constant(Value value);
   bool is_constant() const noexcept { return kind_ == Kind::constant; }
   Value eval(const EvalScope& scope) const;
   void collect(std::vector<Reference*>& out);
