@@ -1,1 +1,696 @@
-// placeholder: being written
+// PipelineSpec -> Plan: resolves node types, type-checks settings, parses templates, binds
+// references to node and input indices, builds the DAG and rejects cycles. Every problem is
+// collected so that one load reports all of them.
+
+#include "duration.hpp"
+#include "plan.hpp"
+#include "registry.hpp"
+#include "suggest.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+namespace sluice::detail {
+
+namespace {
+
+constexpr std::uint32_t no_node = std::numeric_limits<std::uint32_t>::max();
+
+// Each suggestion scans every node id; a generated file with thousands of bad references
+// would make that quadratic. Past this many, errors come without "did you mean".
+constexpr std::size_t suggestion_budget = 25;
+
+const std::vector<std::string> input_type_names = {"string",  "integer", "number",
+                                                   "boolean", "array",   "object"};
+
+std::optional<SettingType> input_type_from_name(std::string_view name) {
+  if (name == "string")
+    return SettingType::string;
+  if (name == "integer")
+    return SettingType::integer;
+  if (name == "number")
+    return SettingType::number;
+  if (name == "boolean")
+    return SettingType::boolean;
+  if (name == "array")
+    return SettingType::array;
+  if (name == "object")
+    return SettingType::object;
+  return std::nullopt;
+}
+
+bool is_valid_node_id(std::string_view id) {
+  if (id.empty())
+    return false;
+  const auto is_start = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+  };
+  if (!is_start(id.front()))
+    return false;
+  return std::all_of(id.begin(), id.end(),
+                     [&](char c) { return is_start(c) || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+// Words that start a reference or are literals: a node with such an id could never be
+// referenced.
+bool is_reserved_id(std::string_view id) {
+  return id == "inputs" || id == "item" || id == "index" || id == "true" || id == "false" ||
+         id == "null";
+}
+
+std::string quoted_reference(const Reference& reference) {
+  return "'{{ " + reference.text + " }}'";
+}
+
+// How a value reads inside a message: strings as written, the rest as JSON.
+std::string shown(const Value& value) {
+  return value.is_string() ? std::string(value.as_string()) : value.to_json();
+}
+
+// "character 8": 1-based, as editors count.
+std::string syntax_message(const TemplateSyntaxError& e, const std::string& where) {
+  return std::string(e.what()) + " in " + where + " (character " + std::to_string(e.offset() + 1) +
+         ")";
+}
+
+// Where a reference appears decides what it may name.
+struct ReferenceSite {
+  std::uint32_t node = no_node; ///< the referring node, or no_node for `outputs:`
+  bool item_allowed = false;    ///< settings of a for_each node
+  SourceMark mark;
+};
+
+class PlanCompiler {
+public:
+  PlanCompiler(const PipelineSpec& spec, const Registry& registry)
+      : spec_(spec), registry_(registry), plan_(std::make_shared<Plan>()) {}
+
+  std::shared_ptr<const Plan> compile() {
+    if (spec_.version != 1)
+      error(spec_.mark, "unsupported version " + std::to_string(spec_.version),
+            "this Sluice reads 'version: 1'");
+    plan_->file = spec_.file;
+    plan_->name = spec_.name;
+    plan_->description = spec_.description;
+
+    compile_inputs();
+    index_nodes();
+    plan_->nodes.resize(spec_.nodes.size());
+    dependency_stamp_.assign(spec_.nodes.size(), no_node);
+    for (std::uint32_t i = 0; i < spec_.nodes.size(); ++i)
+      compile_node(i);
+    compile_outputs();
+    link_graph();
+    report_cycles();
+
+    if (!diagnostics_.empty()) {
+      std::stable_sort(
+          diagnostics_.begin(), diagnostics_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+            return std::pair(a.mark.line, a.mark.column) < std::pair(b.mark.line, b.mark.column);
+          });
+      throw LoadError(std::move(diagnostics_));
+    }
+    return plan_;
+  }
+
+private:
+  const PipelineSpec& spec_;
+  const Registry& registry_;
+  std::shared_ptr<Plan> plan_;
+  std::vector<Diagnostic> diagnostics_;
+  std::unordered_map<std::string_view, std::uint32_t> node_index_;
+  std::unordered_map<std::string_view, std::uint32_t> input_index_;
+  /// The resolved type of each node; null when unknown or missing.
+  std::vector<std::shared_ptr<const NodeType>> types_;
+  /// dependency_stamp_[d] == i when node i already depends on d: dedupes in O(1).
+  std::vector<std::uint32_t> dependency_stamp_;
+  std::size_t suggestions_left_ = suggestion_budget;
+
+  void error(SourceMark mark, std::string message, std::string hint = {}) {
+    diagnostics_.push_back(Diagnostic{spec_.file, mark, std::move(message), std::move(hint)});
+  }
+
+  // ---- inputs ----------------------------------------------------------------------------
+
+  void compile_inputs() {
+    for (std::uint32_t i = 0; i < spec_.inputs.size(); ++i) {
+      const InputDecl& decl = spec_.inputs[i];
+      if (!input_index_.emplace(decl.name, i).second) {
+        error(decl.mark, "duplicate input '" + decl.name + "'");
+        continue;
+      }
+      InputInfo info;
+      info.name = decl.name;
+      info.required = decl.required;
+      info.description = decl.description;
+      const std::optional<SettingType> type = input_type_from_name(decl.type);
+      if (!type) {
+        NearestName nearest(decl.type);
+        for (const std::string& name : input_type_names)
+          nearest.consider(name);
+        error(decl.type_mark, "input '" + decl.name + "' has unknown type '" + decl.type + "'",
+              did_you_mean(nearest.best(), "allowed types: " + join_names(input_type_names)));
+      } else {
+        info.type = *type;
+      }
+      // An explicit null default means "no default".
+      if (decl.default_value && !decl.default_value->is_null()) {
+        if (type && !accepts(*type, *decl.default_value))
+          error(decl.mark, "default of input '" + decl.name + "' must be " + decl.type + ", got " +
+                               std::string(to_string(decl.default_value->type())));
+        info.default_value = decl.default_value;
+      }
+      plan_->inputs.push_back(std::move(info));
+    }
+  }
+
+  // ---- nodes -----------------------------------------------------------------------------
+
+  // First pass: ids and types of every node, so that references may point forward.
+  void index_nodes() {
+    node_index_.reserve(spec_.nodes.size());
+    types_.resize(spec_.nodes.size());
+    for (std::uint32_t i = 0; i < spec_.nodes.size(); ++i) {
+      const NodeDecl& decl = spec_.nodes[i];
+      if (!is_valid_node_id(decl.id))
+        error(decl.mark, "invalid node id '" + decl.id + "'",
+              "use letters, digits, '_' and '-', starting with a letter or '_'");
+      else if (is_reserved_id(decl.id))
+        error(decl.mark, "node id '" + decl.id + "' is reserved",
+              "'inputs', 'item', 'index', 'true', 'false' and 'null' have a meaning in "
+              "references; pick another id");
+      const auto [first, inserted] = node_index_.emplace(decl.id, i);
+      if (!inserted) {
+        const SourceMark first_mark = spec_.nodes[first->second].mark;
+        error(decl.mark, "duplicate node id '" + decl.id + "'",
+              first_mark.line > 0 ? "first defined on line " + std::to_string(first_mark.line)
+                                  : std::string());
+      }
+      types_[i] = resolve_type(decl);
+    }
+  }
+
+  std::shared_ptr<const NodeType> resolve_type(const NodeDecl& decl) {
+    if (decl.type.empty()) {
+      // A node read from a file has a position, and the loader has already reported its
+      // missing or malformed `type:`; only a spec built in code needs the message here.
+      if (decl.mark.line == 0)
+        error(decl.mark, "node '" + decl.id + "' has no 'type'");
+      return nullptr;
+    }
+    auto type = registry_.find(decl.type);
+    if (type)
+      return type;
+    const std::vector<std::string> names = registry_.names();
+    NearestName nearest(decl.type);
+    for (const std::string& name : names)
+      nearest.consider(name);
+    std::string otherwise;
+    if (names.empty())
+      otherwise = "no node types are registered";
+    else if (names.size() <= 8)
+      otherwise = "known types: " + join_names(names);
+    else
+      otherwise = "run `sluice nodes` to list node types";
+    error(decl.type_mark, "unknown node type '" + decl.type + "'",
+          nearest.best() ? did_you_mean(nearest.best()) : otherwise);
+    return nullptr;
+  }
+
+  void add_dependency(std::uint32_t node, std::uint32_t dependency) {
+    if (dependency_stamp_[dependency] == node)
+      return;
+    dependency_stamp_[dependency] = node;
+    plan_->nodes[node].dependencies.push_back(dependency);
+  }
+
+  void compile_node(std::uint32_t index) {
+    const NodeDecl& decl = spec_.nodes[index];
+    PlanNode& node = plan_->nodes[index];
+    node.id = decl.id;
+    node.description = decl.description;
+    node.type = types_[index];
+    const bool has_for_each = decl.for_each.has_value();
+
+    compile_settings(index, decl, node, has_for_each);
+    compile_needs(index, decl);
+    if (decl.condition)
+      node.condition = compile_condition(index, decl, *decl.condition);
+    if (decl.for_each)
+      node.for_each = compile_for_each(index, decl, *decl.for_each);
+    compile_execution_options(decl, node, has_for_each);
+
+    node.inline_fast_path = node.type && node.type->run_sync && node.retry.attempts == 1 &&
+                            !node.timeout && !node.for_each;
+  }
+
+  void compile_settings(std::uint32_t index, const NodeDecl& decl, PlanNode& node,
+                        bool has_for_each) {
+    const NodeType* type = node.type.get();
+    const std::size_t unknown_slot = type ? type->spec.settings.size() : 0;
+    // A setting counts as given once it is stored, or once a problem with it is reported
+    // (so a bad value is not also reported as missing).
+    std::vector<bool> given;
+    if (type) {
+      node.settings.reserve(type->spec.settings.size());
+      for (const SettingSpec& setting : type->spec.settings)
+        node.settings.push_back(ValueTemplate::from_constant(setting.default_value));
+      given.assign(type->spec.settings.size(), false);
+    }
+    std::unordered_map<std::string_view, SourceMark> seen;
+    for (const SettingDecl& setting : decl.with) {
+      if (!seen.emplace(setting.name, setting.mark).second) {
+        error(setting.mark,
+              "setting '" + setting.name + "' is set twice in node '" + decl.id + "'");
+        continue;
+      }
+      const std::size_t slot = type ? find_setting(type->spec, setting.name) : unknown_slot;
+      if (type && slot == unknown_slot)
+        report_unknown_setting(type->spec, setting);
+      ValueTemplate parsed;
+      try {
+        parsed = ValueTemplate::parse(setting.value);
+      } catch (const TemplateSyntaxError& e) {
+        error(setting.mark, syntax_message(e, "setting '" + setting.name + "'"));
+        if (slot != unknown_slot)
+          given[slot] = true;
+        continue;
+      }
+      // References are checked even when the type or setting is unknown: they still make
+      // edges, and their mistakes are worth reporting in the same pass.
+      check_references(parsed, ReferenceSite{index, has_for_each, setting.mark});
+      // An explicit null reads as "not set": the default, or the required-setting error.
+      if (slot == unknown_slot || setting.value.is_null())
+        continue;
+      given[slot] = true;
+      const SettingSpec& setting_spec = type->spec.settings[slot];
+      // Only the shape of a constant is known now; a string template is checked when it
+      // runs (`{{ x }}` keeps x's type), but a list or map stays a list or map.
+      const bool shape_known = parsed.is_constant() || !setting.value.is_string();
+      if (shape_known && !accepts(setting_spec.type, setting.value)) {
+        error(setting.mark, "setting '" + setting.name + "' of " + type->spec.type + " expects " +
+                                std::string(to_string(setting_spec.type)) + ", got " +
+                                std::string(to_string(setting.value.type())));
+        continue;
+      }
+      node.settings[slot] = std::move(parsed);
+    }
+    if (!type)
+      return;
+    for (std::size_t slot = 0; slot < type->spec.settings.size(); ++slot) {
+      const SettingSpec& setting_spec = type->spec.settings[slot];
+      if (setting_spec.required && !given[slot] && setting_spec.default_value.is_null())
+        error(decl.mark,
+              "node '" + decl.id + "' (" + type->spec.type + ") is missing required setting '" +
+                  setting_spec.name + "'",
+              "add '" + setting_spec.name + "' (" + std::string(to_string(setting_spec.type)) +
+                  ") under 'with:'");
+    }
+  }
+
+  static std::size_t find_setting(const NodeSpec& spec, std::string_view name) {
+    for (std::size_t i = 0; i < spec.settings.size(); ++i)
+      if (spec.settings[i].name == name)
+        return i;
+    return spec.settings.size();
+  }
+
+  void report_unknown_setting(const NodeSpec& spec, const SettingDecl& setting) {
+    std::vector<std::string> names;
+    NearestName nearest(setting.name);
+    for (const SettingSpec& candidate : spec.settings) {
+      names.push_back(candidate.name);
+      nearest.consider(candidate.name);
+    }
+    const std::string allowed = names.empty()
+                                    ? spec.type + " takes no settings"
+                                    : "settings of " + spec.type + ": " + join_names(names);
+    error(setting.mark, "unknown setting '" + setting.name + "' for " + spec.type,
+          did_you_mean(nearest.best(), allowed));
+  }
+
+  void compile_needs(std::uint32_t index, const NodeDecl& decl) {
+    for (const SpecField& need : decl.needs) {
+      if (!need.value.is_string()) {
+        error(need.mark,
+              "'needs' of node '" + decl.id + "' must list node ids, got " + shown(need.value));
+        continue;
+      }
+      const std::string_view target = need.value.as_string();
+      const auto found = node_index_.find(target);
+      if (found == node_index_.end()) {
+        error(need.mark, "node '" + decl.id + "' needs unknown node '" + std::string(target) + "'",
+              did_you_mean(suggest_node(target)));
+        continue;
+      }
+      if (found->second == index) {
+        error(need.mark, "node '" + decl.id + "' needs itself");
+        continue;
+      }
+      add_dependency(index, found->second);
+    }
+  }
+
+  std::shared_ptr<Template> compile_condition(std::uint32_t index, const NodeDecl& decl,
+                                              const SpecField& field) {
+    const std::string expected = "'if' of node '" + decl.id +
+                                 "' must be true, false or a template such as "
+                                 "'{{ inputs.enabled }}', got ";
+    // A constant becomes a one-literal template, so the executor sees one kind of condition.
+    if (field.value.is_bool())
+      return std::make_shared<Template>(
+          Template::parse(field.value.as_bool() ? "{{ true }}" : "{{ false }}"));
+    if (!field.value.is_string()) {
+      error(field.mark, expected + shown(field.value));
+      return nullptr;
+    }
+    auto parsed = parse_template(field, "'if'");
+    if (!parsed)
+      return nullptr;
+    if (parsed->is_constant()) {
+      error(field.mark, expected + "'" + shown(field.value) + "'");
+      return nullptr;
+    }
+    check_references(*parsed, ReferenceSite{index, false, field.mark});
+    return parsed;
+  }
+
+  std::shared_ptr<Template> compile_for_each(std::uint32_t index, const NodeDecl& decl,
+                                             const SpecField& field) {
+    const std::string expected = "'for_each' of node '" + decl.id +
+                                 "' must be a template that yields a list, such as "
+                                 "'{{ inputs.items }}'";
+    if (!field.value.is_string()) {
+      error(field.mark, expected + ", got " + shown(field.value));
+      return nullptr;
+    }
+    auto parsed = parse_template(field, "'for_each'");
+    if (!parsed)
+      return nullptr;
+    if (parsed->is_constant()) {
+      error(field.mark, expected + ", got '" + shown(field.value) + "'");
+      return nullptr;
+    }
+    check_references(*parsed, ReferenceSite{index, false, field.mark});
+    return parsed;
+  }
+
+  std::shared_ptr<Template> parse_template(const SpecField& field, const std::string& where) {
+    try {
+      return std::make_shared<Template>(Template::parse(field.value.as_string()));
+    } catch (const TemplateSyntaxError& e) {
+      error(field.mark, syntax_message(e, where));
+      return nullptr;
+    }
+  }
+
+  void compile_execution_options(const NodeDecl& decl, PlanNode& node, bool has_for_each) {
+    if (decl.concurrency) {
+      const Value& value = decl.concurrency->value;
+      if (!value.is_int() || value.as_int() < 1 ||
+          value.as_int() > std::numeric_limits<std::uint32_t>::max())
+        error(decl.concurrency->mark,
+              "'concurrency' must be an integer of at least 1, got " + shown(value));
+      else if (!has_for_each)
+        error(decl.concurrency->mark, "'concurrency' only applies to a node with 'for_each'");
+      else
+        node.concurrency = static_cast<std::uint32_t>(value.as_int());
+    }
+    if (decl.retry_attempts) {
+      const Value& value = decl.retry_attempts->value;
+      if (!value.is_int() || value.as_int() < 1 ||
+          value.as_int() > std::numeric_limits<std::uint32_t>::max())
+        error(decl.retry_attempts->mark,
+              "retry 'attempts' must be an integer of at least 1, got " + shown(value));
+      else
+        node.retry.attempts = static_cast<std::uint32_t>(value.as_int());
+    }
+    if (auto backoff = duration_of(decl.retry_backoff))
+      node.retry.backoff = *backoff;
+    if (auto max_backoff = duration_of(decl.retry_max_backoff))
+      node.retry.max_backoff = *max_backoff;
+    if (auto timeout = duration_of(decl.timeout)) {
+      if (timeout->count() == 0)
+        error(decl.timeout->mark, "'timeout' must be longer than 0ms");
+      else
+        node.timeout = *timeout;
+    }
+    if (decl.on_error) {
+      const Value& value = decl.on_error->value;
+      if (value.is_string() && value.as_string() == "fail")
+        node.on_error = OnError::fail;
+      else if (value.is_string() && value.as_string() == "continue")
+        node.on_error = OnError::proceed;
+      else
+        error(decl.on_error->mark,
+              "invalid on_error '" + shown(value) + "': use 'fail' or 'continue'");
+    }
+  }
+
+  std::optional<std::chrono::milliseconds> duration_of(const std::optional<SpecField>& field) {
+    if (!field)
+      return std::nullopt;
+    auto duration = parse_duration(field->value);
+    if (!duration)
+      error(field->mark, "invalid duration '" + shown(field->value) + "': use e.g. 250ms, 2s, 5m");
+    return duration;
+  }
+
+  // ---- references ------------------------------------------------------------------------
+
+  template <typename Parsed> void check_references(Parsed& parsed, const ReferenceSite& site) {
+    std::vector<Reference*> references;
+    parsed.collect(references);
+    for (Reference* reference : references)
+      check_reference(*reference, site);
+  }
+
+  void check_reference(Reference& reference, const ReferenceSite& site) {
+    switch (reference.root) {
+    case Reference::Root::input:
+      check_input_reference(reference, site);
+      return;
+    case Reference::Root::item:
+    case Reference::Root::index:
+      if (!site.item_allowed)
+        error(site.mark,
+              std::string(reference.root == Reference::Root::item ? "'item'" : "'index'") +
+                  " used outside 'for_each' in " + quoted_reference(reference),
+              "'item' and 'index' exist only in the settings of a node with 'for_each:'");
+      return;
+    case Reference::Root::node:
+      check_node_reference(reference, site);
+      return;
+    }
+  }
+
+  void check_input_reference(Reference& reference, const ReferenceSite& site) {
+    const auto found = input_index_.find(reference.name);
+    if (found != input_index_.end()) {
+      reference.target = found->second;
+      return;
+    }
+    std::vector<std::string> names;
+    NearestName nearest(reference.name);
+    for (const InputDecl& input : spec_.inputs) {
+      names.push_back(input.name);
+      nearest.consider(input.name);
+    }
+    error(site.mark, "unknown input '" + reference.name + "' in " + quoted_reference(reference),
+          did_you_mean(nearest.best(), names.empty() ? "the pipeline declares no inputs"
+                                                     : "declared inputs: " + join_names(names)));
+  }
+
+  void check_node_reference(Reference& reference, const ReferenceSite& site) {
+    const auto found = node_index_.find(reference.name);
+    if (found == node_index_.end()) {
+      error(site.mark, "unknown node '" + reference.name + "' in " + quoted_reference(reference),
+            did_you_mean(suggest_node(reference.name)));
+      return;
+    }
+    const std::uint32_t target = found->second;
+    if (target == site.node) {
+      error(site.mark,
+            "node '" + reference.name + "' refers to itself in " + quoted_reference(reference));
+      return;
+    }
+    reference.target = target;
+    if (site.node != no_node)
+      add_dependency(site.node, target);
+    check_output_field(reference, site, target);
+  }
+
+  // With declared outputs, `{{ node.field }}` must name one of them. A for_each node
+  // outputs a list of such objects, so its references are not checked.
+  void check_output_field(const Reference& reference, const ReferenceSite& site,
+                          std::uint32_t target) {
+    const NodeType* type = types_[target].get();
+    if (!type || type->spec.outputs.empty() || spec_.nodes[target].for_each ||
+        reference.path.empty())
+      return;
+    const auto* field = std::get_if<std::string>(&reference.path.segments().front());
+    if (!field)
+      return;
+    std::vector<std::string> names;
+    NearestName nearest(*field);
+    for (const OutputSpec& output : type->spec.outputs) {
+      if (output.name == *field)
+        return;
+      names.push_back(output.name);
+      nearest.consider(output.name);
+    }
+    error(site.mark,
+          "node '" + reference.name + "' (" + type->spec.type + ") has no output '" + *field +
+              "'; outputs: " + join_names(names),
+          did_you_mean(nearest.best()));
+  }
+
+  std::optional<std::string> suggest_node(std::string_view wanted) {
+    if (suggestions_left_ == 0)
+      return std::nullopt;
+    --suggestions_left_;
+    NearestName nearest(wanted);
+    for (const NodeDecl& node : spec_.nodes)
+      nearest.consider(node.id);
+    return nearest.best();
+  }
+
+  // ---- outputs ---------------------------------------------------------------------------
+
+  void compile_outputs() {
+    std::unordered_map<std::string_view, int> seen;
+    for (const OutputDecl& decl : spec_.outputs) {
+      if (!seen.emplace(decl.name, 0).second) {
+        error(decl.mark, "duplicate output '" + decl.name + "'");
+        continue;
+      }
+      PlanOutput output;
+      output.name = decl.name;
+      try {
+        output.value = ValueTemplate::parse(decl.value);
+      } catch (const TemplateSyntaxError& e) {
+        error(decl.mark, syntax_message(e, "output '" + decl.name + "'"));
+        continue;
+      }
+      check_references(output.value, ReferenceSite{no_node, false, decl.mark});
+      plan_->outputs.push_back(std::move(output));
+    }
+  }
+
+  // ---- graph -----------------------------------------------------------------------------
+
+  void link_graph() {
+    std::vector<PlanNode>& nodes = plan_->nodes;
+    for (std::uint32_t i = 0; i < nodes.size(); ++i) {
+      if (nodes[i].dependencies.empty())
+        plan_->roots.push_back(i);
+      for (std::uint32_t dependency : nodes[i].dependencies)
+        nodes[dependency].successors.push_back(i);
+    }
+  }
+
+  // Tarjan's strongly connected components, iteratively (a 100,000-node chain would overflow
+  // a recursive walk). Each component with more than one node holds at least one cycle;
+  // one cycle per component is reported, starting at its first node in declaration order.
+  void report_cycles() {
+    const std::vector<PlanNode>& nodes = plan_->nodes;
+    const std::uint32_t count = static_cast<std::uint32_t>(nodes.size());
+    constexpr std::uint32_t unvisited = no_node;
+    std::vector<std::uint32_t> order(count, unvisited), low(count, 0), component(count, no_node);
+    std::vector<bool> on_stack(count, false);
+    std::vector<std::uint32_t> stack;
+    struct Frame {
+      std::uint32_t node;
+      std::size_t next_edge;
+    };
+    std::vector<Frame> frames;
+    std::uint32_t counter = 0;
+    std::uint32_t components = 0;
+    std::vector<std::uint32_t> cyclic_components_first; // first node of each cyclic component
+
+    const auto enter = [&](std::uint32_t v) {
+      order[v] = low[v] = counter++;
+      stack.push_back(v);
+      on_stack[v] = true;
+      frames.push_back(Frame{v, 0});
+    };
+    for (std::uint32_t start = 0; start < count; ++start) {
+      if (order[start] != unvisited)
+        continue;
+      enter(start);
+      while (!frames.empty()) {
+        const std::uint32_t v = frames.back().node;
+        const std::vector<std::uint32_t>& successors = nodes[v].successors;
+        if (frames.back().next_edge < successors.size()) {
+          const std::uint32_t w = successors[frames.back().next_edge++];
+          if (order[w] == unvisited)
+            enter(w);
+          else if (on_stack[w])
+            low[v] = std::min(low[v], order[w]);
+          continue;
+        }
+        if (low[v] == order[v]) {
+          std::uint32_t first = v;
+          std::uint32_t size = 0;
+          std::uint32_t w;
+          do {
+            w = stack.back();
+            stack.pop_back();
+            on_stack[w] = false;
+            component[w] = components;
+            first = std::min(first, w);
+            ++size;
+          } while (w != v);
+          if (size > 1)
+            cyclic_components_first.push_back(first);
+          ++components;
+        }
+        frames.pop_back();
+        if (!frames.empty())
+          low[frames.back().node] = std::min(low[frames.back().node], low[v]);
+      }
+    }
+    for (std::uint32_t first : cyclic_components_first)
+      report_cycle_through(first, component);
+  }
+
+  // The shortest cycle through `first` inside its component, found breadth-first.
+  void report_cycle_through(std::uint32_t first, const std::vector<std::uint32_t>& component) {
+    const std::vector<PlanNode>& nodes = plan_->nodes;
+    std::unordered_map<std::uint32_t, std::uint32_t> parent;
+    std::vector<std::uint32_t> queue{first};
+    std::uint32_t last = no_node;
+    for (std::size_t head = 0; head < queue.size() && last == no_node; ++head) {
+      const std::uint32_t v = queue[head];
+      for (std::uint32_t w : nodes[v].successors) {
+        if (component[w] != component[first])
+          continue;
+        if (w == first) {
+          last = v;
+          break;
+        }
+        if (parent.emplace(w, v).second)
+          queue.push_back(w);
+      }
+    }
+    std::vector<std::uint32_t> path;
+    for (std::uint32_t v = last; v != first; v = parent.at(v))
+      path.push_back(v);
+    path.push_back(first);
+    std::reverse(path.begin(), path.end());
+    std::string text = "cycle: ";
+    for (std::uint32_t v : path)
+      text += nodes[v].id + " -> ";
+    text += nodes[first].id;
+    error(spec_.nodes[first].mark, std::move(text));
+  }
+};
+
+} // namespace
+
+std::shared_ptr<const Plan> compile_plan(const PipelineSpec& spec, const Registry& registry) {
+  return PlanCompiler(spec, registry).compile();
+}
+
+} // namespace sluice::detail

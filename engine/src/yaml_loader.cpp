@@ -1,1 +1,606 @@
-// placeholder: being written
+// YAML text -> PipelineSpec. Checks the file's shape (known keys, maps where maps belong, no
+// duplicate keys) and records where everything came from; what the values mean is the
+// compiler's business.
+
+#include "plan.hpp"
+#include "suggest.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <new>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+
+namespace sluice::detail {
+
+namespace {
+
+const std::vector<std::string> top_level_keys = {"version", "name",  "description",
+                                                 "inputs",  "nodes", "outputs"};
+const std::vector<std::string> node_keys = {"type",    "description", "with",        "needs",
+                                            "if",      "for_each",    "concurrency", "retry",
+                                            "timeout", "on_error"};
+const std::vector<std::string> retry_keys = {"attempts", "backoff", "max_backoff"};
+const std::vector<std::string> input_keys = {"type", "default", "required", "description"};
+
+// Aliases can make a small file expand exponentially ("billion laughs"); deep nesting can
+// exhaust the stack. Neither occurs in a real pipeline.
+constexpr std::size_t max_converted_values = 1'000'000;
+constexpr int max_depth = 128;
+
+constexpr std::string_view core_tag_prefix = "tag:yaml.org,2002:";
+
+bool all_of_chars(std::string_view text, bool (*accept)(char)) {
+  if (text.empty())
+    return false;
+  for (char c : text)
+    if (!accept(c))
+      return false;
+  return true;
+}
+bool is_decimal_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_octal_digit(char c) {
+  return c >= '0' && c <= '7';
+}
+bool is_hex_digit(char c) {
+  return is_decimal_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool is_core_null(std::string_view s) {
+  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
+std::optional<bool> core_bool(std::string_view s) {
+  if (s == "true" || s == "True" || s == "TRUE")
+    return true;
+  if (s == "false" || s == "False" || s == "FALSE")
+    return false;
+  return std::nullopt;
+}
+
+enum class IntegerParse { not_an_integer, too_big, ok };
+
+// YAML 1.2 core schema integers: [-+]?[0-9]+, 0o[0-7]+, 0x[0-9a-fA-F]+.
+IntegerParse core_integer(std::string_view s, std::int64_t& out) {
+  int base = 10;
+  std::string_view digits = s;
+  bool negative = false;
+  if (s.starts_with("0x")) {
+    base = 16;
+    digits = s.substr(2);
+    if (!all_of_chars(digits, is_hex_digit))
+      return IntegerParse::not_an_integer;
+  } else if (s.starts_with("0o")) {
+    base = 8;
+    digits = s.substr(2);
+    if (!all_of_chars(digits, is_octal_digit))
+      return IntegerParse::not_an_integer;
+  } else {
+    if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) {
+      negative = digits.front() == '-';
+      digits.remove_prefix(1);
+    }
+    if (!all_of_chars(digits, is_decimal_digit))
+      return IntegerParse::not_an_integer;
+  }
+  // Accumulate as unsigned so that INT64_MIN, whose magnitude exceeds INT64_MAX, still fits.
+  std::uint64_t magnitude = 0;
+  const auto result =
+      std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
+  if (result.ec == std::errc::result_out_of_range)
+    return IntegerParse::too_big;
+  const std::uint64_t limit =
+      static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + (negative ? 1 : 0);
+  if (magnitude > limit)
+    return IntegerParse::too_big;
+  out = negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
+  return IntegerParse::ok;
+}
+
+// YAML 1.2 core schema floats, including .inf and .nan.
+std::optional<double> core_float(std::string_view s) {
+  std::string_view body = s;
+  bool negative = false;
+  if (!body.empty() && (body.front() == '-' || body.front() == '+')) {
+    negative = body.front() == '-';
+    body.remove_prefix(1);
+  }
+  if (body == ".inf" || body == ".Inf" || body == ".INF")
+    return negative ? -std::numeric_limits<double>::infinity()
+                    : std::numeric_limits<double>::infinity();
+  if (s == ".nan" || s == ".NaN" || s == ".NAN")
+    return std::numeric_limits<double>::quiet_NaN();
+  // [0-9]+(\.[0-9]*)? or \.[0-9]+, then an optional exponent.
+  std::size_t i = 0;
+  std::size_t whole_digits = 0;
+  while (i < body.size() && is_decimal_digit(body[i]))
+    ++i, ++whole_digits;
+  std::size_t fraction_digits = 0;
+  if (i < body.size() && body[i] == '.') {
+    ++i;
+    while (i < body.size() && is_decimal_digit(body[i]))
+      ++i, ++fraction_digits;
+  }
+  if (whole_digits == 0 && fraction_digits == 0)
+    return std::nullopt;
+  if (i < body.size() && (body[i] == 'e' || body[i] == 'E')) {
+    ++i;
+    if (i < body.size() && (body[i] == '-' || body[i] == '+'))
+      ++i;
+    if (i == body.size() || !all_of_chars(body.substr(i), is_decimal_digit))
+      return std::nullopt;
+    i = body.size();
+  }
+  if (i != body.size())
+    return std::nullopt;
+  double value = 0;
+  const auto result = std::from_chars(body.data(), body.data() + body.size(), value);
+  if (result.ec == std::errc::result_out_of_range)
+    value = std::numeric_limits<double>::infinity();
+  else if (result.ec != std::errc())
+    return std::nullopt;
+  return negative ? -value : value;
+}
+
+std::string kind_of(const YAML::Node& node) {
+  switch (node.Type()) {
+  case YAML::NodeType::Map:
+    return "a map";
+  case YAML::NodeType::Sequence:
+    return "a list";
+  case YAML::NodeType::Null:
+  case YAML::NodeType::Undefined:
+    return "nothing";
+  case YAML::NodeType::Scalar:
+    break;
+  }
+  return "'" + node.Scalar() + "'";
+}
+
+class YamlLoader {
+public:
+  YamlLoader(const std::string& file, std::vector<Diagnostic>& diagnostics)
+      : file_(file), diagnostics_(diagnostics) {}
+
+  PipelineSpec load(std::string_view text) {
+    PipelineSpec spec;
+    spec.file = file_;
+    spec.mark = SourceMark{1, 1};
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(text));
+    } catch (const YAML::Exception& e) {
+      error(SourceMark{e.mark.line + 1, e.mark.column + 1}, e.msg);
+      return spec;
+    }
+    if (!root.IsDefined() || root.IsNull()) {
+      error(spec.mark, "the pipeline is empty", "start with 'version: 1' and a 'nodes:' map");
+      return spec;
+    }
+    spec.mark = mark_of(root, spec.mark);
+    if (!root.IsMap()) {
+      error(spec.mark, "a pipeline must be a map with 'version' and 'nodes', got " + kind_of(root));
+      return spec;
+    }
+    load_pipeline(root, spec);
+    return spec;
+  }
+
+private:
+  const std::string& file_;
+  std::vector<Diagnostic>& diagnostics_;
+  std::size_t converted_values_ = 0;
+  bool reported_too_large_ = false;
+
+  void error(SourceMark mark, std::string message, std::string hint = {}) {
+    diagnostics_.push_back(Diagnostic{file_, mark, std::move(message), std::move(hint)});
+  }
+
+  // yaml-cpp marks are 0-based; ours are 1-based. Empty (null) values have no useful mark of
+  // their own (yaml-cpp points at the next token), so they take the fallback, their key's.
+  static SourceMark mark_of(const YAML::Node& node, SourceMark fallback) {
+    if (!node.IsDefined() || node.IsNull())
+      return fallback;
+    const YAML::Mark mark = node.Mark();
+    if (mark.is_null() || mark.line < 0)
+      return fallback;
+    return SourceMark{mark.line + 1, mark.column + 1};
+  }
+
+  void unknown_key(SourceMark mark, const std::string& key, const std::string& where,
+                   const std::vector<std::string>& allowed) {
+    NearestName nearest(key);
+    for (const std::string& candidate : allowed)
+      nearest.consider(candidate);
+    error(mark, "unknown key '" + key + "'" + where,
+          did_you_mean(nearest.best(), "allowed keys: " + join_names(allowed)));
+  }
+
+  // Calls `visit(key, key_mark, value)` for each entry of a map, reporting non-scalar keys
+  // and repeated keys (yaml-cpp keeps both; the first one wins here).
+  template <typename Visit>
+  void for_each_entry(const YAML::Node& map, std::string_view duplicate_what, Visit&& visit) {
+    std::unordered_map<std::string, int> first_line;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const YAML::Node& key = it->first;
+      const SourceMark key_mark = mark_of(key, mark_of(map, {}));
+      if (!key.IsScalar()) {
+        error(key_mark, "a key must be a plain name, got " + kind_of(key));
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      auto [previous, inserted] = first_line.emplace(name, key_mark.line);
+      if (!inserted) {
+        error(key_mark, std::string(duplicate_what) + " '" + name + "'",
+              "first defined on line " + std::to_string(previous->second));
+        continue;
+      }
+      visit(name, key_mark, it->second);
+    }
+  }
+
+  // ---- values --------------------------------------------------------------------------
+
+  Value to_value(const YAML::Node& node, SourceMark fallback, int depth = 0) {
+    if (++converted_values_ > max_converted_values) {
+      if (!reported_too_large_)
+        error(mark_of(node, fallback),
+              "the document is too large: it expands to more than " +
+                  std::to_string(max_converted_values) + " values",
+              "aliases (*name) are expanded; avoid aliases of large maps or lists");
+      reported_too_large_ = true;
+      return Value();
+    }
+    if (depth > max_depth) {
+      error(mark_of(node, fallback),
+            "nesting is deeper than " + std::to_string(max_depth) + " levels");
+      return Value();
+    }
+    const SourceMark mark = mark_of(node, fallback);
+    switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return Value();
+    case YAML::NodeType::Scalar:
+      return scalar_to_value(node, mark);
+    case YAML::NodeType::Sequence: {
+      Array elements;
+      elements.reserve(node.size());
+      for (const YAML::Node& element : node)
+        elements.push_back(to_value(element, mark, depth + 1));
+      return Value(std::move(elements));
+    }
+    case YAML::NodeType::Map: {
+      Object members;
+      for_each_entry(node, "duplicate key",
+                     [&](const std::string& key, SourceMark key_mark, const YAML::Node& value) {
+                       members.emplace_back(key, to_value(value, key_mark, depth + 1));
+                     });
+      return Value(std::move(members));
+    }
+    }
+    return Value();
+  }
+
+  Value scalar_to_value(const YAML::Node& node, SourceMark mark) {
+    const std::string& text = node.Scalar();
+    const std::string& tag = node.Tag();
+    // "!" marks a quoted or block scalar: always a string. "?" is a plain scalar, typed by
+    // the core schema. Explicit core tags (!!str, !!int...) force the type.
+    if (tag == "!")
+      return Value(text);
+    std::string_view wanted;
+    if (tag != "?") {
+      if (!tag.starts_with(core_tag_prefix)) {
+        error(mark, "unsupported YAML tag '" + tag + "'",
+              "only the standard tags (!!str, !!int, !!float, !!bool, !!null) are understood");
+        return Value();
+      }
+      wanted = std::string_view(tag).substr(core_tag_prefix.size());
+      if (wanted == "str")
+        return Value(text);
+    }
+    if ((wanted.empty() || wanted == "null") && is_core_null(text))
+      return Value();
+    if (wanted.empty() || wanted == "bool")
+      if (const auto b = core_bool(text))
+        return Value(*b);
+    if (wanted.empty() || wanted == "int") {
+      std::int64_t integer = 0;
+      switch (core_integer(text, integer)) {
+      case IntegerParse::ok:
+        return Value(integer);
+      case IntegerParse::too_big:
+        error(mark, "integer " + text + " does not fit in 64 bits", "quote it to keep it as text");
+        // Kept as the nearest double (as JSON readers do), so checks further on see a
+        // number rather than a misleading "missing" value.
+        return Value(core_float(text).value_or(0.0));
+      case IntegerParse::not_an_integer:
+        break;
+      }
+    }
+    if (wanted.empty() || wanted == "float")
+      if (const auto d = core_float(text))
+        return Value(*d);
+    if (wanted.empty())
+      return Value(text);
+    error(mark, "'" + text + "' is not a valid !!" + std::string(wanted));
+    return Value();
+  }
+
+  // A scalar that must be text (names, descriptions, types). Numbers are accepted as their
+  // text; maps and lists are reported.
+  std::optional<std::string> text_of(const YAML::Node& node, SourceMark mark,
+                                     const std::string& what) {
+    if (node.IsScalar())
+      return node.Scalar();
+    error(mark, what + " must be text, got " + kind_of(node));
+    return std::nullopt;
+  }
+
+  SpecField field_of(const YAML::Node& node, SourceMark key_mark) {
+    const SourceMark mark = mark_of(node, key_mark);
+    return SpecField{to_value(node, mark), mark};
+  }
+
+  // ---- pipeline ------------------------------------------------------------------------
+
+  void load_pipeline(const YAML::Node& root, PipelineSpec& spec) {
+    bool has_version = false;
+    bool has_nodes = false;
+    for_each_entry(root, "duplicate key",
+                   [&](const std::string& key, SourceMark key_mark, const YAML::Node& value) {
+                     const SourceMark mark = mark_of(value, key_mark);
+                     if (key == "version") {
+                       has_version = true;
+                       load_version(value, mark, spec);
+                     } else if (key == "name") {
+                       if (auto text = text_of(value, mark, "'name'"))
+                         spec.name = *text;
+                     } else if (key == "description") {
+                       if (auto text = text_of(value, mark, "'description'"))
+                         spec.description = *text;
+                     } else if (key == "inputs") {
+                       load_inputs(value, mark, spec);
+                     } else if (key == "nodes") {
+                       has_nodes = true;
+                       load_nodes(value, mark, spec);
+                     } else if (key == "outputs") {
+                       load_outputs(value, mark, spec);
+                     } else {
+                       unknown_key(key_mark, key, " at the top level", top_level_keys);
+                     }
+                   });
+    if (!has_version)
+      error(spec.mark, "the pipeline has no 'version'", "add 'version: 1' at the top");
+    if (!has_nodes)
+      error(spec.mark, "the pipeline has no 'nodes'", "add a 'nodes:' map of node ids to nodes");
+  }
+
+  void load_version(const YAML::Node& node, SourceMark mark, PipelineSpec& spec) {
+    const Value version = to_value(node, mark);
+    if (!version.is_int()) {
+      error(mark, "'version' must be the integer 1, got " + kind_of(node));
+    } else if (version.as_int() != 1) {
+      error(mark, "unsupported version " + std::to_string(version.as_int()),
+            "this Sluice reads 'version: 1'");
+    } else {
+      return;
+    }
+    // Reported here, with the value's position; keep the compiler from repeating it.
+    spec.version = 1;
+  }
+
+  void load_inputs(const YAML::Node& node, SourceMark mark, PipelineSpec& spec) {
+    if (node.IsNull())
+      return;
+    if (!node.IsMap()) {
+      error(mark, "'inputs' must be a map of input names to declarations, got " + kind_of(node));
+      return;
+    }
+    for_each_entry(node, "duplicate key",
+                   [&](const std::string& name, SourceMark key_mark, const YAML::Node& value) {
+                     spec.inputs.push_back(load_input(name, key_mark, value));
+                   });
+  }
+
+  InputDecl load_input(const std::string& name, SourceMark key_mark, const YAML::Node& node) {
+    InputDecl input;
+    input.name = name;
+    input.mark = key_mark;
+    input.type_mark = key_mark;
+    if (node.IsNull())
+      return input;
+    if (!node.IsMap()) {
+      error(mark_of(node, key_mark), "input '" + name +
+                                         "' must be a map (type, default, required, "
+                                         "description), got " +
+                                         kind_of(node));
+      return input;
+    }
+    for_each_entry(node, "duplicate key",
+                   [&](const std::string& key, SourceMark field_key_mark, const YAML::Node& value) {
+                     const SourceMark mark = mark_of(value, field_key_mark);
+                     if (key == "type") {
+                       input.type_mark = mark;
+                       if (auto text = text_of(value, mark, "the 'type' of input '" + name + "'"))
+                         input.type = *text;
+                     } else if (key == "default") {
+                       input.default_value = to_value(value, mark);
+                     } else if (key == "required") {
+                       const Value required = to_value(value, mark);
+                       if (required.is_bool())
+                         input.required = required.as_bool();
+                       else
+                         error(mark, "'required' of input '" + name +
+                                         "' must be true or false, got " + kind_of(value));
+                     } else if (key == "description") {
+                       if (auto text =
+                               text_of(value, mark, "the 'description' of input '" + name + "'"))
+                         input.description = *text;
+                     } else {
+                       unknown_key(field_key_mark, key, " in input '" + name + "'", input_keys);
+                     }
+                   });
+    return input;
+  }
+
+  void load_nodes(const YAML::Node& node, SourceMark mark, PipelineSpec& spec) {
+    if (node.IsNull())
+      return;
+    if (!node.IsMap()) {
+      error(mark, "'nodes' must be a map of node ids to nodes, got " + kind_of(node));
+      return;
+    }
+    spec.nodes.reserve(node.size());
+    for_each_entry(node, "duplicate node id",
+                   [&](const std::string& id, SourceMark key_mark, const YAML::Node& value) {
+                     spec.nodes.push_back(load_node(id, key_mark, value));
+                   });
+  }
+
+  NodeDecl load_node(const std::string& id, SourceMark key_mark, const YAML::Node& node) {
+    NodeDecl decl;
+    decl.id = id;
+    decl.mark = key_mark;
+    decl.type_mark = key_mark;
+    const SourceMark map_mark = mark_of(node, key_mark);
+    if (!node.IsMap()) {
+      error(map_mark, "node '" + id + "' must be a map with at least 'type', got " + kind_of(node));
+      return decl;
+    }
+    bool has_type = false;
+    for_each_entry(node, "duplicate key",
+                   [&](const std::string& key, SourceMark field_key_mark, const YAML::Node& value) {
+                     const SourceMark mark = mark_of(value, field_key_mark);
+                     if (key == "type") {
+                       has_type = true;
+                       decl.type_mark = mark;
+                       if (auto text = text_of(value, mark, "the 'type' of node '" + id + "'"))
+                         decl.type = *text;
+                     } else if (key == "description") {
+                       if (auto text =
+                               text_of(value, mark, "the 'description' of node '" + id + "'"))
+                         decl.description = *text;
+                     } else if (key == "with") {
+                       load_settings(id, value, mark, decl);
+                     } else if (key == "needs") {
+                       load_needs(id, value, mark, decl);
+                     } else if (key == "if") {
+                       decl.condition = field_of(value, field_key_mark);
+                     } else if (key == "for_each") {
+                       decl.for_each = field_of(value, field_key_mark);
+                     } else if (key == "concurrency") {
+                       decl.concurrency = field_of(value, field_key_mark);
+                     } else if (key == "retry") {
+                       load_retry(id, value, mark, decl);
+                     } else if (key == "timeout") {
+                       decl.timeout = field_of(value, field_key_mark);
+                     } else if (key == "on_error") {
+                       decl.on_error = field_of(value, field_key_mark);
+                     } else {
+                       unknown_key(field_key_mark, key, " in node '" + id + "'", node_keys);
+                     }
+                   });
+    if (!has_type)
+      error(map_mark, "node '" + id + "' has no 'type'",
+            "add 'type:' with a node type such as core.template");
+    return decl;
+  }
+
+  void load_settings(const std::string& id, const YAML::Node& node, SourceMark mark,
+                     NodeDecl& decl) {
+    if (node.IsNull())
+      return;
+    if (!node.IsMap()) {
+      error(mark, "'with' of node '" + id + "' must be a map of settings, got " + kind_of(node));
+      return;
+    }
+    for_each_entry(
+        node, "duplicate key",
+        [&](const std::string& name, SourceMark key_mark, const YAML::Node& value) {
+          const SourceMark value_mark = mark_of(value, key_mark);
+          decl.with.push_back(SettingDecl{name, to_value(value, value_mark), value_mark});
+        });
+  }
+
+  void load_needs(const std::string& id, const YAML::Node& node, SourceMark mark, NodeDecl& decl) {
+    const std::string expected = "'needs' of node '" + id +
+                                 "' must be a node id or a list of "
+                                 "node ids";
+    if (node.IsNull())
+      return;
+    if (node.IsScalar()) {
+      decl.needs.push_back(SpecField{Value(node.Scalar()), mark});
+      return;
+    }
+    if (!node.IsSequence()) {
+      error(mark, expected + ", got " + kind_of(node));
+      return;
+    }
+    for (const YAML::Node& element : node) {
+      const SourceMark element_mark = mark_of(element, mark);
+      if (!element.IsScalar()) {
+        error(element_mark, expected + ", got " + kind_of(element) + " in the list");
+        continue;
+      }
+      decl.needs.push_back(SpecField{Value(element.Scalar()), element_mark});
+    }
+  }
+
+  void load_retry(const std::string& id, const YAML::Node& node, SourceMark mark, NodeDecl& decl) {
+    if (node.IsScalar()) {
+      // `retry: 3` is short for `retry: { attempts: 3 }`.
+      decl.retry_attempts = SpecField{to_value(node, mark), mark};
+      return;
+    }
+    if (!node.IsMap()) {
+      error(mark, "'retry' of node '" + id +
+                      "' must be a map (attempts, backoff, max_backoff) or a number of "
+                      "attempts, got " +
+                      kind_of(node));
+      return;
+    }
+    for_each_entry(node, "duplicate key",
+                   [&](const std::string& key, SourceMark key_mark, const YAML::Node& value) {
+                     if (key == "attempts")
+                       decl.retry_attempts = field_of(value, key_mark);
+                     else if (key == "backoff")
+                       decl.retry_backoff = field_of(value, key_mark);
+                     else if (key == "max_backoff")
+                       decl.retry_max_backoff = field_of(value, key_mark);
+                     else
+                       unknown_key(key_mark, key, " in 'retry' of node '" + id + "'", retry_keys);
+                   });
+  }
+
+  void load_outputs(const YAML::Node& node, SourceMark mark, PipelineSpec& spec) {
+    if (node.IsNull())
+      return;
+    if (!node.IsMap()) {
+      error(mark, "'outputs' must be a map of output names to values, got " + kind_of(node));
+      return;
+    }
+    for_each_entry(
+        node, "duplicate key",
+        [&](const std::string& name, SourceMark key_mark, const YAML::Node& value) {
+          const SourceMark value_mark = mark_of(value, key_mark);
+          spec.outputs.push_back(OutputDecl{name, to_value(value, value_mark), value_mark});
+        });
+  }
+};
+
+} // namespace
+
+PipelineSpec parse_pipeline_yaml(std::string_view text, const std::string& file,
+                                 std::vector<Diagnostic>& diagnostics) {
+  return YamlLoader(file, diagnostics).load(text);
+}
+
+} // namespace sluice::detail

@@ -1,0 +1,740 @@
+// The YAML loader and the plan compiler: exact diagnostics for broken pipelines, and the
+// plans built from good ones.
+
+#include "duration.hpp"
+#include "plan.hpp"
+#include "registry.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+// Failed comparisons of diagnostic lists print the lists, one diagnostic per line.
+namespace doctest {
+template <> struct StringMaker<std::vector<std::string>> {
+  static String convert(const std::vector<std::string>& lines) {
+    std::string text = "\n";
+    for (const std::string& line : lines)
+      text += "  [" + line + "]\n";
+    return String(text.c_str());
+  }
+};
+} // namespace doctest
+
+using namespace sluice;
+using namespace sluice::detail;
+using namespace std::chrono_literals;
+
+namespace {
+
+NodeType sync_type(std::string name, std::vector<SettingSpec> settings,
+                   std::vector<OutputSpec> outputs) {
+  NodeType type;
+  type.spec.type = std::move(name);
+  type.spec.settings = std::move(settings);
+  type.spec.outputs = std::move(outputs);
+  type.run_sync = [](Context&) { return Value(); };
+  return type;
+}
+
+// Stand-ins for the core nodes, declared like them; only their declarations matter here.
+const Registry& registry() {
+  static const Registry* instance = [] {
+    auto* r = new Registry;
+    r->add(sync_type("core.template", {{"template", SettingType::string, "", true, {}}},
+                     {{"text", SettingType::string, ""}}));
+    NodeType delay;
+    delay.spec.type = "core.delay";
+    delay.spec.settings = {{"ms", SettingType::integer, "", true, {}}};
+    delay.spec.outputs = {{"ms", SettingType::integer, ""}};
+    delay.run_async = [](Context&) -> boost::asio::awaitable<Value> { co_return Value(); };
+    r->add(std::move(delay));
+    r->add(sync_type("core.merge",
+                     {{"values", SettingType::array, "", true, {}},
+                      {"mode", SettingType::string, "", false, Value("first")}},
+                     {{"value", SettingType::any, ""}}));
+    r->add(sync_type("core.echo", {{"value", SettingType::any, "", false, {}}}, {}));
+    return r;
+  }();
+  return *instance;
+}
+
+// Loads like Engine::load_string: loader problems and compiler problems, in file order.
+std::vector<std::string> errors_of(std::string_view yaml) {
+  std::vector<Diagnostic> diagnostics;
+  const PipelineSpec spec = parse_pipeline_yaml(yaml, "p.yaml", diagnostics);
+  try {
+    (void)compile_plan(spec, registry());
+  } catch (const LoadError& e) {
+    diagnostics.insert(diagnostics.end(), e.diagnostics().begin(), e.diagnostics().end());
+  }
+  std::stable_sort(
+      diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return std::pair(a.mark.line, a.mark.column) < std::pair(b.mark.line, b.mark.column);
+      });
+  std::vector<std::string> out;
+  for (const Diagnostic& d : diagnostics)
+    out.push_back(d.to_string());
+  return out;
+}
+
+using Errors = std::vector<std::string>;
+
+std::shared_ptr<const Plan> load(std::string_view yaml) {
+  std::vector<Diagnostic> diagnostics;
+  const PipelineSpec spec = parse_pipeline_yaml(yaml, "p.yaml", diagnostics);
+  for (const Diagnostic& d : diagnostics)
+    FAIL_CHECK(d.to_string());
+  REQUIRE(diagnostics.empty());
+  try {
+    return compile_plan(spec, registry());
+  } catch (const LoadError& e) {
+    FAIL(e.what());
+  }
+  return nullptr;
+}
+
+constexpr std::string_view example = R"yaml(version: 1
+name: greet
+description: optional text
+inputs:
+  who: { type: string, default: world, description: "..." }
+nodes:
+  hello:
+    type: core.template
+    with: { template: "Hello, {{ inputs.who }}!" }
+  wait_a: { type: core.delay, with: { ms: 500 } }
+  wait_b: { type: core.delay, with: { ms: 500 } }
+  shout:
+    type: core.template
+    needs: [wait_a, wait_b]
+    with: { template: "{{ hello.text }} (after both waits)" }
+outputs:
+  message: "{{ shout.text }}"
+)yaml";
+
+} // namespace
+
+// ---- diagnostics, exact text ---------------------------------------------------------------
+
+TEST_CASE("Diagnostic and LoadError formatting") {
+  CHECK(Diagnostic{"f.yaml", {3, 7}, "bad", ""}.to_string() == "f.yaml:3:7: error: bad");
+  CHECK(Diagnostic{"f.yaml", {3, 7}, "bad", "fix it"}.to_string() ==
+        "f.yaml:3:7: error: bad\n  hint: fix it");
+  CHECK(Diagnostic{"<code>", {}, "bad", ""}.to_string() == "<code>: error: bad");
+  const LoadError error({Diagnostic{"a", {1, 2}, "x", "h"}, Diagnostic{"a", {3, 4}, "y", ""}});
+  CHECK(std::string(error.what()) == "a:1:2: error: x\n  hint: h\na:3:4: error: y");
+  CHECK(error.diagnostics().size() == 2);
+}
+
+TEST_CASE("YAML syntax error") {
+  CHECK(errors_of("version: 1\nnodes:\n  hello:\n    type: core.template\n   with: 1\n") ==
+        Errors{"p.yaml:5:4: error: end of map not found"});
+  CHECK(errors_of("version: 1\nnodes: { a: [1, 2\n") ==
+        Errors{"p.yaml:3:1: error: end of sequence flow not found"});
+}
+
+TEST_CASE("empty or non-map documents") {
+  CHECK(errors_of("") == Errors{"p.yaml:1:1: error: the pipeline is empty\n"
+                                "  hint: start with 'version: 1' and a 'nodes:' map"});
+  CHECK(errors_of("- a\n- b\n") ==
+        Errors{"p.yaml:1:1: error: a pipeline must be a map with 'version' and 'nodes', got "
+               "a list"});
+  CHECK(errors_of("name: x\n") == Errors{"p.yaml:1:1: error: the pipeline has no 'version'\n"
+                                         "  hint: add 'version: 1' at the top",
+                                         "p.yaml:1:1: error: the pipeline has no 'nodes'\n"
+                                         "  hint: add a 'nodes:' map of node ids to nodes"});
+}
+
+TEST_CASE("version must be the integer 1") {
+  CHECK(errors_of("version: 2\nnodes: {}\n") == Errors{"p.yaml:1:10: error: unsupported version 2\n"
+                                                       "  hint: this Sluice reads 'version: 1'"});
+  CHECK(errors_of("version: \"1\"\nnodes: {}\n") ==
+        Errors{"p.yaml:1:10: error: 'version' must be the integer 1, got '1'"});
+}
+
+TEST_CASE("unknown top-level key") {
+  CHECK(errors_of("version: 1\nnodse: {}\nnodes: {}\n") ==
+        Errors{"p.yaml:2:1: error: unknown key 'nodse' at the top level\n"
+               "  hint: did you mean 'nodes'? allowed keys: version, name, description, "
+               "inputs, nodes, outputs"});
+  CHECK(errors_of("version: 1\nnodes: {}\nsteps: {}\n") ==
+        Errors{"p.yaml:3:1: error: unknown key 'steps' at the top level\n"
+               "  hint: allowed keys: version, name, description, inputs, nodes, outputs"});
+}
+
+TEST_CASE("unknown node key") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  a:
+    type: core.delay
+    neds: [b]
+    with: { ms: 1 }
+)yaml") == Errors{"p.yaml:5:5: error: unknown key 'neds' in node 'a'\n"
+                  "  hint: did you mean 'needs'? allowed keys: type, description, with, needs, "
+                  "if, for_each, concurrency, retry, timeout, on_error"});
+}
+
+TEST_CASE("missing type is reported at the node's map") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  a:
+    with: { ms: 1 }
+  b: { description: no type here }
+)yaml") == Errors{"p.yaml:4:5: error: node 'a' has no 'type'\n"
+                  "  hint: add 'type:' with a node type such as core.template",
+                  "p.yaml:5:6: error: node 'b' has no 'type'\n"
+                  "  hint: add 'type:' with a node type such as core.template"});
+}
+
+TEST_CASE("unknown node type, with and without a suggestion") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  hello:
+    type: core.templat
+    with: { template: hi }
+  meet: { type: zoom.create_meeting }
+)yaml") == Errors{"p.yaml:4:11: error: unknown node type 'core.templat'\n"
+                  "  hint: did you mean 'core.template'?",
+                  "p.yaml:6:17: error: unknown node type 'zoom.create_meeting'\n"
+                  "  hint: known types: core.delay, core.echo, core.merge, core.template"});
+}
+
+TEST_CASE("unknown setting") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  hello:
+    type: core.template
+    with: { tmplate: hi, template: x }
+  echo: { type: core.echo, with: { colour: red } }
+)yaml") == Errors{"p.yaml:5:22: error: unknown setting 'tmplate' for core.template\n"
+                  "  hint: did you mean 'template'? settings of core.template: template",
+                  "p.yaml:6:44: error: unknown setting 'colour' for core.echo\n"
+                  "  hint: settings of core.echo: value"});
+}
+
+TEST_CASE("missing required setting") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  wait:
+    type: core.delay
+  merge: { type: core.merge, with: { mode: all } }
+)yaml") == Errors{"p.yaml:3:3: error: node 'wait' (core.delay) is missing required setting 'ms'\n"
+                  "  hint: add 'ms' (integer) under 'with:'",
+                  "p.yaml:5:3: error: node 'merge' (core.merge) is missing required setting "
+                  "'values'\n"
+                  "  hint: add 'values' (array) under 'with:'"});
+}
+
+TEST_CASE("wrong setting type") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  wait: { type: core.delay, with: { ms: "500" } }
+  merge: { type: core.merge, with: { values: 3, mode: [a] } }
+)yaml") == Errors{"p.yaml:3:41: error: setting 'ms' of core.delay expects integer, got string",
+                  "p.yaml:4:46: error: setting 'values' of core.merge expects array, got integer",
+                  "p.yaml:4:55: error: setting 'mode' of core.merge expects string, got array"});
+}
+
+TEST_CASE("a template that is one expression is not type-checked at load time") {
+  CHECK(errors_of(R"yaml(version: 1
+inputs:
+  n: { type: integer, default: 5 }
+  list: { type: array, default: [] }
+nodes:
+  wait: { type: core.delay, with: { ms: "{{ inputs.n }}" } }
+  merge: { type: core.merge, with: { values: "{{ inputs.list }}" } }
+)yaml")
+            .empty());
+}
+
+TEST_CASE("template syntax errors") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  hello: { type: core.template, with: { template: "Hi {{ inputs.who" } }
+outputs:
+  out: "{{ hello.text) }}"
+)yaml") == Errors{"p.yaml:3:51: error: unclosed '{{' in setting 'template' (character 4)",
+                  "p.yaml:5:8: error: unexpected ')' in output 'out' (character 14)"});
+}
+
+TEST_CASE("unknown node reference") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  hello: { type: core.template, with: { template: hi } }
+  shout:
+    type: core.template
+    with: { template: "{{ helo.text }}!" }
+  loop: { type: core.template, with: { template: "{{ loop.text }}" } }
+)yaml") == Errors{"p.yaml:6:23: error: unknown node 'helo' in '{{ helo.text }}'\n"
+                  "  hint: did you mean 'hello'?",
+                  "p.yaml:7:50: error: node 'loop' refers to itself in '{{ loop.text }}'"});
+}
+
+TEST_CASE("unknown input") {
+  CHECK(errors_of(R"yaml(version: 1
+inputs:
+  who: { type: string, default: world }
+nodes:
+  hello:
+    type: core.template
+    with: { template: "Hi {{ inputs.whom }}" }
+outputs:
+  x: "{{ inputs.zzz }}"
+)yaml") == Errors{"p.yaml:7:23: error: unknown input 'whom' in '{{ inputs.whom }}'\n"
+                  "  hint: did you mean 'who'? declared inputs: who",
+                  "p.yaml:9:6: error: unknown input 'zzz' in '{{ inputs.zzz }}'\n"
+                  "  hint: declared inputs: who"});
+  CHECK(errors_of("version: 1\nnodes: {}\noutputs: { x: \"{{ inputs.a }}\" }\n") ==
+        Errors{"p.yaml:3:15: error: unknown input 'a' in '{{ inputs.a }}'\n"
+               "  hint: the pipeline declares no inputs"});
+}
+
+TEST_CASE("unknown output field") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  hello: { type: core.template, with: { template: hi } }
+  shout:
+    type: core.template
+    with: { template: "{{ hello.txt }}" }
+  echo: { type: core.echo, with: { value: "{{ hello.text }}" } }
+outputs:
+  anything: "{{ echo.whatever.deep }}"
+  wrong: "{{ shout.value }}"
+)yaml") == Errors{"p.yaml:6:23: error: node 'hello' (core.template) has no output 'txt'; "
+                  "outputs: text\n"
+                  "  hint: did you mean 'text'?",
+                  "p.yaml:10:10: error: node 'shout' (core.template) has no output 'value'; "
+                  "outputs: text"});
+}
+
+TEST_CASE("item outside for_each") {
+  CHECK(errors_of(R"yaml(version: 1
+inputs:
+  names: { type: array, default: [a] }
+nodes:
+  hello:
+    type: core.template
+    with: { template: "{{ item.name }}" }
+  each:
+    type: core.template
+    for_each: "{{ inputs.names }}"
+    if: "{{ index > 0 }}"
+    with: { template: "{{ index }}: {{ item }}" }
+)yaml") == Errors{"p.yaml:7:23: error: 'item' used outside 'for_each' in '{{ item.name }}'\n"
+                  "  hint: 'item' and 'index' exist only in the settings of a node with "
+                  "'for_each:'",
+                  "p.yaml:11:9: error: 'index' used outside 'for_each' in '{{ index }}'\n"
+                  "  hint: 'item' and 'index' exist only in the settings of a node with "
+                  "'for_each:'"});
+}
+
+TEST_CASE("cycles are reported once each, with their path") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  a: { type: core.template, with: { template: "{{ c.text }}" } }
+  b: { type: core.template, with: { template: "{{ a.text }}" } }
+  c:
+    type: core.template
+    needs: [b]
+    with: { template: x }
+  d: { type: core.template, with: { template: "{{ a.text }}" } }
+  e: { type: core.delay, needs: [f], with: { ms: 1 } }
+  f: { type: core.delay, needs: e, with: { ms: 1 } }
+)yaml") == Errors{"p.yaml:3:3: error: cycle: a -> b -> c -> a",
+                  "p.yaml:10:3: error: cycle: e -> f -> e"});
+}
+
+TEST_CASE("duplicate ids and keys") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  a: { type: core.delay, with: { ms: 1 } }
+  a: { type: core.delay, with: { ms: 2, ms: 3 } }
+  b: { type: core.delay, type: core.template, with: { ms: 1 } }
+)yaml") == Errors{"p.yaml:4:3: error: duplicate node id 'a'\n  hint: first defined on line 3",
+                  "p.yaml:5:26: error: duplicate key 'type'\n  hint: first defined on line 5"});
+  CHECK(errors_of("version: 1\nnodes: {}\nversion: 1\n") ==
+        Errors{"p.yaml:3:1: error: duplicate key 'version'\n  hint: first defined on line 1"});
+}
+
+TEST_CASE("bad durations and execution options") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  a:
+    type: core.delay
+    timeout: soon
+    retry: { attempts: 3, backoff: -5ms, max_backoff: 1.5 }
+    with: { ms: 1 }
+  b:
+    type: core.delay
+    retry: { attempts: 0, delay: 1s }
+    concurrency: 2
+    on_error: ignore
+    with: { ms: 1 }
+)yaml") == Errors{"p.yaml:5:14: error: invalid duration 'soon': use e.g. 250ms, 2s, 5m",
+                  "p.yaml:6:36: error: invalid duration '-5ms': use e.g. 250ms, 2s, 5m",
+                  "p.yaml:6:55: error: invalid duration '1.5': use e.g. 250ms, 2s, 5m",
+                  "p.yaml:10:24: error: retry 'attempts' must be an integer of at least 1, got 0",
+                  "p.yaml:10:27: error: unknown key 'delay' in 'retry' of node 'b'\n"
+                  "  hint: allowed keys: attempts, backoff, max_backoff",
+                  "p.yaml:11:18: error: 'concurrency' only applies to a node with 'for_each'",
+                  "p.yaml:12:15: error: invalid on_error 'ignore': use 'fail' or 'continue'"});
+}
+
+TEST_CASE("bad conditions, for_each and needs") {
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  a: { type: core.delay, if: yes, with: { ms: 1 } }
+  b: { type: core.delay, for_each: [1, 2], with: { ms: 1 } }
+  c: { type: core.delay, needs: [a, nobody], with: { ms: 1 } }
+)yaml") == Errors{"p.yaml:3:30: error: 'if' of node 'a' must be true, false or a template such as "
+                  "'{{ inputs.enabled }}', got 'yes'",
+                  "p.yaml:4:36: error: 'for_each' of node 'b' must be a template that yields a "
+                  "list, such as '{{ inputs.items }}', got [1,2]",
+                  "p.yaml:5:37: error: node 'c' needs unknown node 'nobody'"});
+}
+
+TEST_CASE("bad inputs") {
+  CHECK(errors_of(R"yaml(version: 1
+inputs:
+  n: { type: integer, default: lots }
+  s: { type: strng }
+  r: { type: boolean, required: maybe, colour: red }
+nodes: {}
+)yaml") == Errors{"p.yaml:3:3: error: default of input 'n' must be integer, got string",
+                  "p.yaml:4:14: error: input 's' has unknown type 'strng'\n"
+                  "  hint: did you mean 'string'? allowed types: string, integer, number, boolean, "
+                  "array, object",
+                  "p.yaml:5:33: error: 'required' of input 'r' must be true or false, got 'maybe'",
+                  "p.yaml:5:40: error: unknown key 'colour' in input 'r'\n"
+                  "  hint: allowed keys: type, default, required, description"});
+}
+
+TEST_CASE("integers beyond 64 bits") {
+  CHECK(errors_of("version: 1\nnodes:\n  a: { type: core.delay, with: { ms: 99999999999999999999 } "
+                  "}\n") ==
+        Errors{"p.yaml:3:38: error: integer 99999999999999999999 does not fit in 64 bits\n"
+               "  hint: quote it to keep it as text",
+               "p.yaml:3:38: error: setting 'ms' of core.delay expects integer, got number"});
+}
+
+TEST_CASE("several problems in one file are all reported, in file order") {
+  const std::string yaml = R"yaml(version: 1
+nodes:
+  a:
+    type: core.delay
+    with: { ms: "x" }
+  b:
+    type: core.nope
+    colour: red
+  c: { type: core.template, with: { template: "{{ zz.text }}" } }
+extra: 1
+)yaml";
+  const Errors expected{
+      "p.yaml:5:17: error: setting 'ms' of core.delay expects integer, got string",
+      "p.yaml:7:11: error: unknown node type 'core.nope'\n"
+      "  hint: known types: core.delay, core.echo, core.merge, core.template",
+      "p.yaml:8:5: error: unknown key 'colour' in node 'b'\n"
+      "  hint: allowed keys: type, description, with, needs, if, for_each, concurrency, retry, "
+      "timeout, on_error",
+      "p.yaml:9:47: error: unknown node 'zz' in '{{ zz.text }}'",
+      "p.yaml:10:1: error: unknown key 'extra' at the top level\n"
+      "  hint: allowed keys: version, name, description, inputs, nodes, outputs"};
+  CHECK(errors_of(yaml) == expected);
+}
+
+TEST_CASE("a spec built in code reports without positions") {
+  PipelineSpec spec;
+  NodeDecl node;
+  node.id = "x";
+  spec.nodes.push_back(node);
+  node.id = "bad id";
+  node.type = "core.echo";
+  spec.nodes.push_back(node);
+  try {
+    (void)compile_plan(spec, registry());
+    FAIL("expected a LoadError");
+  } catch (const LoadError& e) {
+    CHECK(std::string(e.what()) ==
+          "<code>: error: node 'x' has no 'type'\n"
+          "<code>: error: invalid node id 'bad id'\n"
+          "  hint: use letters, digits, '_' and '-', starting with a letter or '_'");
+  }
+}
+
+// ---- durations -----------------------------------------------------------------------------
+
+TEST_CASE("durations") {
+  CHECK(parse_duration("250ms") == 250ms);
+  CHECK(parse_duration("2s") == 2000ms);
+  CHECK(parse_duration("1.5s") == 1500ms);
+  CHECK(parse_duration("5m") == 300'000ms);
+  CHECK(parse_duration("1h") == 3'600'000ms);
+  CHECK(parse_duration("0.5h") == 1'800'000ms);
+  CHECK(parse_duration("750") == 750ms);
+  CHECK(parse_duration("0") == 0ms);
+  CHECK(parse_duration(Value(1200)) == 1200ms);
+  CHECK(parse_duration(Value("3s")) == 3000ms);
+  for (const char* bad : {"", "soon", "-5ms", "-1", "1.5", "1.5ms", "2 s", "2S", "s", ".5s", "5.s",
+                          "1d", "99999999999999999999h"})
+    CHECK_MESSAGE(!parse_duration(bad), bad);
+  CHECK_FALSE(parse_duration(Value(-1)));
+  CHECK_FALSE(parse_duration(Value(1.5)));
+  CHECK_FALSE(parse_duration(Value(true)));
+  CHECK_FALSE(parse_duration(Value()));
+}
+
+// ---- scalars -------------------------------------------------------------------------------
+
+TEST_CASE("plain scalars follow the YAML 1.2 core schema; quoted ones stay strings") {
+  std::vector<Diagnostic> diagnostics;
+  const PipelineSpec spec = parse_pipeline_yaml(R"yaml(version: 1
+nodes:
+  a:
+    type: core.echo
+    with:
+      value: [~, null, "", true, False, "true", 42, -7, 0x1F, 0o17, "42", 1.5, -.5e3, .inf,
+              -.Inf, .nan, 1_000, 0x, yes, 12:30, !!str 5, 'quoted', 9223372036854775807,
+              -9223372036854775808]
+      block: |
+        line
+)yaml",
+                                                "p.yaml", diagnostics);
+  REQUIRE(diagnostics.empty());
+  REQUIRE(spec.nodes.size() == 1);
+  REQUIRE(spec.nodes[0].with.size() == 2);
+  const Value& v = spec.nodes[0].with[0].value;
+  CHECK(spec.nodes[0].with[0].mark == SourceMark{6, 14});
+  REQUIRE(v.size() == 24);
+  CHECK(v[0u].is_null());
+  CHECK(v[1u].is_null());
+  CHECK(v[2u] == Value(""));
+  CHECK(v[3u] == Value(true));
+  CHECK(v[4u] == Value(false));
+  CHECK(v[5u] == Value("true"));
+  CHECK((v[6u].is_int() && v[6u].as_int() == 42));
+  CHECK(v[7u] == Value(-7));
+  CHECK(v[8u] == Value(31));
+  CHECK(v[9u] == Value(15));
+  CHECK(v[10u] == Value("42"));
+  CHECK((v[11u].is_double() && v[11u].as_double() == 1.5));
+  CHECK(v[12u] == Value(-500.0));
+  CHECK((v[13u].is_double() && v[13u].as_double() == std::numeric_limits<double>::infinity()));
+  CHECK((v[14u].is_double() && v[14u].as_double() == -std::numeric_limits<double>::infinity()));
+  CHECK((v[15u].is_double() && std::isnan(v[15u].as_double())));
+  CHECK(v[16u] == Value("1_000"));
+  CHECK(v[17u] == Value("0x"));
+  CHECK(v[18u] == Value("yes"));
+  CHECK(v[19u] == Value("12:30"));
+  CHECK(v[20u] == Value("5"));
+  CHECK(v[21u] == Value("quoted"));
+  CHECK(v[22u] == Value(std::numeric_limits<std::int64_t>::max()));
+  CHECK(v[23u] == Value(std::numeric_limits<std::int64_t>::min()));
+  CHECK(spec.nodes[0].with[1].value == Value("line\n"));
+}
+
+TEST_CASE("the loader records every position") {
+  std::vector<Diagnostic> diagnostics;
+  const PipelineSpec spec = parse_pipeline_yaml(example, "greet.yaml", diagnostics);
+  REQUIRE(diagnostics.empty());
+  CHECK(spec.file == "greet.yaml");
+  CHECK(spec.name == "greet");
+  CHECK(spec.description == "optional text");
+  REQUIRE(spec.inputs.size() == 1);
+  CHECK(spec.inputs[0].name == "who");
+  CHECK(spec.inputs[0].mark == SourceMark{5, 3});
+  CHECK(spec.inputs[0].type == "string");
+  CHECK(spec.inputs[0].type_mark == SourceMark{5, 16});
+  CHECK(spec.inputs[0].default_value == Value("world"));
+  CHECK(spec.inputs[0].description == "...");
+  REQUIRE(spec.nodes.size() == 4);
+  const NodeDecl& shout = spec.nodes[3];
+  CHECK(shout.id == "shout");
+  CHECK(shout.mark == SourceMark{12, 3});
+  CHECK(shout.type_mark == SourceMark{13, 11});
+  REQUIRE(shout.needs.size() == 2);
+  CHECK(shout.needs[1].value == Value("wait_b"));
+  CHECK(shout.needs[1].mark == SourceMark{14, 21});
+  REQUIRE(shout.with.size() == 1);
+  CHECK(shout.with[0].mark == SourceMark{15, 23});
+  REQUIRE(spec.outputs.size() == 1);
+  CHECK(spec.outputs[0].name == "message");
+  CHECK(spec.outputs[0].mark == SourceMark{17, 12});
+}
+
+// ---- plans ---------------------------------------------------------------------------------
+
+TEST_CASE("the example compiles into the expected graph") {
+  const auto plan = load(example);
+  REQUIRE(plan->nodes.size() == 4);
+  CHECK(plan->name == "greet");
+  CHECK(plan->file == "p.yaml");
+  REQUIRE(plan->inputs.size() == 1);
+  CHECK(plan->inputs[0].name == "who");
+  CHECK(plan->inputs[0].type == SettingType::string);
+  CHECK(plan->inputs[0].default_value == Value("world"));
+
+  const PlanNode& hello = plan->nodes[0];
+  const PlanNode& wait_a = plan->nodes[1];
+  const PlanNode& shout = plan->nodes[3];
+  CHECK(plan->roots == std::vector<std::uint32_t>{0, 1, 2});
+  CHECK(shout.dependencies == std::vector<std::uint32_t>{0, 1, 2});
+  CHECK(hello.successors == std::vector<std::uint32_t>{3});
+  CHECK(wait_a.successors == std::vector<std::uint32_t>{3});
+  CHECK(plan->nodes[2].successors == std::vector<std::uint32_t>{3});
+  CHECK(shout.successors.empty());
+  CHECK(hello.inline_fast_path);
+  CHECK_FALSE(wait_a.inline_fast_path); // core.delay is asynchronous
+  CHECK(wait_a.settings.size() == 1);
+  CHECK(wait_a.settings[0].constant() == Value(500));
+
+  // References are bound: evaluate with a run's values.
+  const Value inputs = Value::parse_json(R"({"who": "Ada"})");
+  std::vector<NodeResult> results(4);
+  results[0].output = Value::parse_json(R"({"text": "Hello, Ada!"})");
+  results[3].output = Value::parse_json(R"({"text": "done"})");
+  const EvalScope scope{&inputs, results.data(), nullptr, -1};
+  CHECK(hello.settings[0].eval(scope) == Value("Hello, Ada!"));
+  CHECK(shout.settings[0].eval(scope) == Value("Hello, Ada! (after both waits)"));
+  REQUIRE(plan->outputs.size() == 1);
+  CHECK(plan->outputs[0].name == "message");
+  CHECK(plan->outputs[0].value.eval(scope) == Value("done"));
+}
+
+TEST_CASE("a setting that is one reference keeps the referenced type") {
+  const auto plan = load(R"yaml(version: 1
+inputs:
+  n: { type: integer, default: 5 }
+nodes:
+  merge:
+    type: core.merge
+    with: { values: ["{{ inputs.n }}", "n={{ inputs.n }}", 7] }
+)yaml");
+  const PlanNode& merge = plan->nodes[0];
+  REQUIRE(merge.settings.size() == 2);
+  CHECK(merge.settings[1].constant() == Value("first")); // the default
+  const Value inputs = Value::parse_json(R"({"n": 12})");
+  const Value values = merge.settings[0].eval(EvalScope{&inputs, nullptr, nullptr, -1});
+  CHECK(values == Value::parse_json(R"([12, "n=12", 7])"));
+  CHECK(values[0u].is_int());
+}
+
+TEST_CASE("execution options compile into the plan") {
+  const auto plan = load(R"yaml(version: 1
+inputs:
+  names: { type: array, default: [a, b] }
+  go: { type: boolean, required: true }
+nodes:
+  each:
+    type: core.template
+    for_each: "{{ inputs.names }}"
+    concurrency: 2
+    retry: { attempts: 3, backoff: 100ms, max_backoff: 2s }
+    timeout: 1.5s
+    on_error: continue
+    if: "{{ inputs.go && !first.text }}"
+    with: { template: "{{ index }}={{ item }}" }
+  first: { type: core.template, retry: 2, with: { template: x } }
+  never: { type: core.template, if: false, needs: first, with: { template: y } }
+)yaml");
+  const PlanNode& each = plan->nodes[0];
+  CHECK(plan->inputs[1].required);
+  CHECK_FALSE(plan->inputs[1].default_value.has_value());
+  REQUIRE(each.for_each);
+  REQUIRE(each.condition);
+  CHECK(each.concurrency == 2);
+  CHECK(each.retry.attempts == 3);
+  CHECK(each.retry.backoff == 100ms);
+  CHECK(each.retry.max_backoff == 2s);
+  REQUIRE(each.timeout);
+  CHECK(*each.timeout == 1500ms);
+  CHECK(each.on_error == OnError::proceed);
+  CHECK_FALSE(each.inline_fast_path);
+  CHECK(each.dependencies == std::vector<std::uint32_t>{1}); // via the condition
+
+  const PlanNode& first = plan->nodes[1];
+  CHECK(first.retry.attempts == 2);
+  CHECK(first.retry.backoff == 250ms); // defaults
+  CHECK_FALSE(first.inline_fast_path);
+  CHECK(first.on_error == OnError::fail);
+
+  const PlanNode& never = plan->nodes[2];
+  REQUIRE(never.condition);
+  CHECK(never.condition->eval(EvalScope{}) == Value(false));
+  CHECK(never.dependencies == std::vector<std::uint32_t>{1});
+  CHECK(never.inline_fast_path);
+  CHECK(plan->roots == std::vector<std::uint32_t>{1});
+
+  const Value inputs = Value::parse_json(R"({"names": ["a"], "go": true})");
+  const Value item("z");
+  std::vector<NodeResult> results(3);
+  CHECK(each.settings[0].eval(EvalScope{&inputs, results.data(), &item, 4}) == Value("4=z"));
+  CHECK(each.condition->eval(EvalScope{&inputs, results.data(), nullptr, -1}) == Value(true));
+  CHECK(each.for_each->eval(EvalScope{&inputs, results.data(), nullptr, -1}) ==
+        Value::parse_json(R"(["a"])"));
+}
+
+TEST_CASE("references into for_each outputs are not checked against declared outputs") {
+  const auto plan = load(R"yaml(version: 1
+inputs:
+  names: { type: array, default: [a, b] }
+nodes:
+  greet:
+    type: core.template
+    for_each: "{{ inputs.names }}"
+    with: { template: "hi {{ item }}" }
+outputs:
+  all: "{{ greet }}"
+  first: "{{ greet[0].text }}"
+)yaml");
+  CHECK(plan->outputs.size() == 2);
+}
+
+TEST_CASE("dependencies are unique") {
+  const auto plan = load(R"yaml(version: 1
+nodes:
+  a: { type: core.template, with: { template: x } }
+  b:
+    type: core.merge
+    needs: [a, a]
+    with: { values: ["{{ a.text }}", "{{ a.text }}"] }
+)yaml");
+  CHECK(plan->nodes[1].dependencies == std::vector<std::uint32_t>{0});
+  CHECK(plan->nodes[0].successors == std::vector<std::uint32_t>{1});
+}
+
+TEST_CASE("a 100,000-node chain compiles") {
+  constexpr std::uint32_t count = 100'000;
+  PipelineSpec spec;
+  spec.nodes.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    NodeDecl node;
+    node.id = "n" + std::to_string(i);
+    node.type = "core.template";
+    node.with.push_back(SettingDecl{
+        "template",
+        Value(i == 0 ? std::string("start") : "{{ n" + std::to_string(i - 1) + ".text }}+"),
+        {}});
+    spec.nodes.push_back(std::move(node));
+  }
+  const auto plan = compile_plan(spec, registry());
+  REQUIRE(plan->nodes.size() == count);
+  CHECK(plan->roots == std::vector<std::uint32_t>{0});
+  CHECK(plan->nodes[count - 1].dependencies == std::vector<std::uint32_t>{count - 2});
+  CHECK(plan->nodes[0].successors == std::vector<std::uint32_t>{1});
+
+  // Closing the chain into one long cycle: found without recursion, reported once.
+  spec.nodes[0].needs.push_back(SpecField{Value("n" + std::to_string(count - 1)), {}});
+  try {
+    (void)compile_plan(spec, registry());
+    FAIL("expected a cycle");
+  } catch (const LoadError& e) {
+    REQUIRE(e.diagnostics().size() == 1);
+    CHECK(e.diagnostics()[0].message.starts_with("cycle: n0 -> n1 -> n2 -> "));
+    CHECK(e.diagnostics()[0].message.ends_with(" -> n99999 -> n0"));
+  }
+}
