@@ -20,6 +20,7 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/SluiceConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/SluiceConfigVersion.cmake
   COMPATIBILITY SameMajorVersion)
 install(FILES
+  ${CMAKE_CURRENT_LIST_DIR}/SluicePlugin.cmake
   ${PROJECT_BINARY_DIR}/SluiceConfig.cmake
   ${PROJECT_BINARY_DIR}/SluiceConfigVersion.cmake
   DESTINATION ${SLUICE_CMAKE_DIR})

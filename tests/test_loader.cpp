@@ -211,9 +211,9 @@ nodes:
     type: core.template
     with: { tmplate: hi, template: x }
   echo: { type: core.echo, with: { colour: red } }
-)yaml") == Errors{"p.yaml:5:22: error: unknown setting 'tmplate' for core.template\n"
+)yaml") == Errors{"p.yaml:5:13: error: unknown setting 'tmplate' for core.template\n"
                   "  hint: did you mean 'template'? settings of core.template: template",
-                  "p.yaml:6:44: error: unknown setting 'colour' for core.echo\n"
+                  "p.yaml:6:36: error: unknown setting 'colour' for core.echo\n"
                   "  hint: settings of core.echo: value"});
 }
 

@@ -326,7 +326,8 @@ private:
     const std::string allowed = names.empty()
                                     ? spec.type + " takes no settings"
                                     : "settings of " + spec.type + ": " + join_names(names);
-    error(setting.mark, "unknown setting '" + setting.name + "' for " + spec.type,
+    error(setting.key_mark.line > 0 ? setting.key_mark : setting.mark,
+          "unknown setting '" + setting.name + "' for " + spec.type,
           did_you_mean(nearest.best(), allowed));
   }
 

@@ -1,5 +1,6 @@
 #include "engine_core.hpp"
 #include "plan.hpp"
+#include "plugin_loader.hpp"
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -107,6 +108,10 @@ std::vector<const NodeSpec*> Engine::node_types() const {
   for (const auto& type : core_->registry.all())
     out.push_back(&type->spec);
   return out;
+}
+
+std::vector<PluginFileReport> Engine::load_plugins(const std::vector<std::filesystem::path>& dirs) {
+  return detail::load_plugins(core_->registry, dirs);
 }
 
 Pipeline Engine::load_file(const std::filesystem::path& file) const {

@@ -28,6 +28,10 @@ bool is_valid_type_name(std::string_view name) {
 } // namespace
 
 void Registry::add(NodeType type) {
+  add(std::move(type), "built in");
+}
+
+void Registry::check(const NodeType& type) const {
   const std::string& name = type.spec.type;
   if (!is_valid_type_name(name))
     throw std::invalid_argument("invalid node type name '" + name +
@@ -40,24 +44,41 @@ void Registry::add(NodeType type) {
       throw std::invalid_argument("node type '" + name + "': default of setting '" + setting.name +
                                   "' is not a " + std::string(to_string(setting.type)));
   std::lock_guard lock(mutex_);
-  if (types_.contains(name))
-    throw std::invalid_argument("node type '" + name + "' is already registered");
+  if (auto it = types_.find(name); it != types_.end())
+    throw std::invalid_argument("node type '" + name + "' is already registered (" +
+                                it->second.origin + ")");
+}
+
+void Registry::add(NodeType type, std::string origin) {
+  check(type);
+  std::lock_guard lock(mutex_);
+  // check() released the lock; a concurrent add of the same name is still refused here.
+  if (auto it = types_.find(type.spec.type); it != types_.end())
+    throw std::invalid_argument("node type '" + type.spec.type + "' is already registered (" +
+                                it->second.origin + ")");
   auto shared = std::make_shared<const NodeType>(std::move(type));
-  types_.emplace(shared->spec.type, std::move(shared));
+  const std::string name = shared->spec.type;
+  types_.emplace(name, Entry{std::move(shared), std::move(origin)});
+}
+
+std::string Registry::origin_of(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  auto it = types_.find(name);
+  return it == types_.end() ? std::string() : it->second.origin;
 }
 
 std::shared_ptr<const NodeType> Registry::find(std::string_view name) const {
   std::lock_guard lock(mutex_);
   auto it = types_.find(name);
-  return it == types_.end() ? nullptr : it->second;
+  return it == types_.end() ? nullptr : it->second.type;
 }
 
 std::vector<std::shared_ptr<const NodeType>> Registry::all() const {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<const NodeType>> out;
   out.reserve(types_.size());
-  for (const auto& [name, type] : types_)
-    out.push_back(type);
+  for (const auto& [name, entry] : types_)
+    out.push_back(entry.type);
   return out;
 }
 
@@ -65,7 +86,7 @@ std::vector<std::string> Registry::names() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
   out.reserve(types_.size());
-  for (const auto& [name, type] : types_)
+  for (const auto& [name, entry] : types_)
     out.push_back(name);
   return out;
 }

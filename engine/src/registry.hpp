@@ -14,7 +14,15 @@ namespace sluice::detail {
 
 class Registry final : public Registrar {
 public:
+  /// Registers an in-process type (core nodes, embedding applications).
   void add(NodeType type) override;
+  /// Registers a type and remembers where it came from, e.g. "plugin 'zoom' (libzoom.so)".
+  void add(NodeType type, std::string origin);
+  /// Throws std::invalid_argument when `type` could not be added (bad name, no run
+  /// function, bad default, or the name is taken — naming who took it).
+  void check(const NodeType& type) const;
+  /// Where type `name` came from, or empty when unknown.
+  std::string origin_of(std::string_view name) const;
   /// The type named `name`, or nullptr. Types stay alive while a plan holds them.
   std::shared_ptr<const NodeType> find(std::string_view name) const;
   /// All types, sorted by name.
@@ -24,7 +32,11 @@ public:
 
 private:
   mutable std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<const NodeType>, std::less<>> types_;
+  struct Entry {
+    std::shared_ptr<const NodeType> type;
+    std::string origin;
+  };
+  std::map<std::string, Entry, std::less<>> types_;
 };
 
 /// Registers core.template, core.json, core.delay, core.log, core.fail, core.merge.

@@ -526,7 +526,8 @@ private:
         node, "duplicate key",
         [&](const std::string& name, SourceMark key_mark, const YAML::Node& value) {
           const SourceMark value_mark = mark_of(value, key_mark);
-          decl.with.push_back(SettingDecl{name, to_value(value, value_mark), value_mark});
+          decl.with.push_back(
+              SettingDecl{name, to_value(value, value_mark), value_mark, key_mark});
         });
   }
 

@@ -16,6 +16,7 @@
 #include <sluice/export.hpp>
 #include <sluice/node.hpp>
 #include <sluice/pipeline_spec.hpp>
+#include <sluice/plugins.hpp>
 #include <sluice/run.hpp>
 #include <sluice/value.hpp>
 
@@ -109,6 +110,12 @@ public:
   const NodeSpec* find_node_type(std::string_view type) const noexcept;
   /// All registered node types, sorted by name.
   std::vector<const NodeSpec*> node_types() const;
+
+  /// Loads the plugins found in `dirs` (in order; see `plugin_search_path()`) and registers
+  /// their node types. The first plugin of a name wins; a file that cannot be loaded is
+  /// reported and the others still load. Loaded plugins stay resident for the life of the
+  /// process (their code backs objects that may outlive any engine).
+  std::vector<PluginFileReport> load_plugins(const std::vector<std::filesystem::path>& dirs);
 
   /// Load and validate; throw `LoadError` listing every problem found.
   Pipeline load_file(const std::filesystem::path& file) const;

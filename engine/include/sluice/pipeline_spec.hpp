@@ -34,7 +34,10 @@ struct InputDecl {
 struct SettingDecl {
   std::string name;
   Value value;
+  /// Where the value starts (type and template errors point here).
   SourceMark mark;
+  /// Where the key is (unknown-setting errors point here); unknown: use `mark`.
+  SourceMark key_mark{};
 };
 
 /// One entry of `nodes:`.

@@ -1,0 +1,17 @@
+#pragma once
+// Loads plugins from directories into a registry (see plugin_loader.cpp for the checks).
+
+#include "registry.hpp"
+
+#include <sluice/plugins.hpp>
+
+#include <filesystem>
+#include <vector>
+
+namespace sluice::detail {
+
+/// Examines every `*.so` in `dirs` (in order, files sorted by name) and loads the plugins.
+std::vector<PluginFileReport> load_plugins(Registry& registry,
+                                           const std::vector<std::filesystem::path>& dirs);
+
+} // namespace sluice::detail

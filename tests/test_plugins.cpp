@@ -1,0 +1,135 @@
+// The plugin loader against real shared libraries built by the test suite: a good plugin
+// (whose node arms a timer on the host's executor), and one file per refusal case.
+
+#include <sluice/engine.hpp>
+#include <sluice/plugin.hpp>
+
+#include <doctest/doctest.h>
+
+#include <map>
+
+using namespace sluice;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path root = fs::path(SLUICE_TEST_PLUGIN_DIR);
+
+std::map<std::string, PluginFileReport> by_file(const std::vector<PluginFileReport>& reports) {
+  std::map<std::string, PluginFileReport> out;
+  for (const PluginFileReport& r : reports)
+    out[r.file.parent_path().filename().string() + "/" + r.file.filename().string()] = r;
+  return out;
+}
+
+std::string host_side() {
+  return "SDK " + std::to_string(SLUICE_SDK_ABI_MAJOR) + "." +
+         std::to_string(SLUICE_SDK_ABI_MINOR) + " with " SLUICE_BUILD_COMPILER " (" +
+         SLUICE_BUILD_STDLIB + ") / Boost " + std::to_string(BOOST_VERSION / 100000) + "." +
+         std::to_string(BOOST_VERSION / 100 % 1000);
+}
+
+} // namespace
+
+TEST_CASE("every refusal is one clear line, and the good plugins still load") {
+  Engine engine(EngineOptions{2, true});
+  const auto reports = by_file(engine.load_plugins({root / "good", root / "bad", root / "shadow"}));
+
+  const PluginFileReport& good = reports.at("good/libtestgood.so");
+  CHECK(good.status == PluginFileStatus::loaded);
+  CHECK(good.name == "testgood");
+  CHECK(good.version == "1.2.3");
+  CHECK(good.node_types == std::vector<std::string>{"testgood.echo", "testgood.sleep"});
+
+  const PluginFileReport& shadow = reports.at("shadow/libtestgood.so");
+  CHECK(shadow.status == PluginFileStatus::shadowed);
+  CHECK(shadow.message == "plugin 'testgood' (libtestgood.so) is shadowed by the one in " +
+                              (root / "good" / "libtestgood.so").string() +
+                              " (found earlier on the plugin path)");
+
+  const PluginFileReport& dup = reports.at("bad/libtestdup.so");
+  CHECK(dup.status == PluginFileStatus::failed);
+  CHECK(dup.message == "plugin 'testdup' (libtestdup.so): node type 'testgood.echo' is already "
+                       "registered (plugin 'testgood' (libtestgood.so))");
+
+  const PluginFileReport& throws = reports.at("bad/libtestthrows.so");
+  CHECK(throws.status == PluginFileStatus::failed);
+  CHECK(throws.message == "plugin 'testthrows' (libtestthrows.so): registration failed: the "
+                          "configuration file /etc/nowhere is missing");
+
+  const PluginFileReport& magic = reports.at("bad/libtestforged_magic.so");
+  CHECK(magic.status == PluginFileStatus::not_a_plugin);
+  CHECK(magic.message ==
+        "libtestforged_magic.so: not a Sluice plugin (its descriptor has the wrong magic number)");
+
+  const PluginFileReport& abi = reports.at("bad/libtestforged_abi.so");
+  CHECK(abi.status == PluginFileStatus::refused);
+  CHECK(abi.message == "plugin 'forged' (libtestforged_abi.so) was built for SDK " +
+                           std::to_string(SLUICE_SDK_ABI_MAJOR + 1) +
+                           ".0 with " SLUICE_BUILD_COMPILER " (" SLUICE_BUILD_STDLIB ") / Boost " +
+                           std::to_string(BOOST_VERSION / 100000) + "." +
+                           std::to_string(BOOST_VERSION / 100 % 1000) + "; this host is " +
+                           host_side());
+
+  const PluginFileReport& toolchain = reports.at("bad/libtestforged_toolchain.so");
+  CHECK(toolchain.status == PluginFileStatus::refused);
+  CHECK(toolchain.message ==
+        "plugin 'forged' (libtestforged_toolchain.so) was built for SDK " +
+            std::to_string(SLUICE_SDK_ABI_MAJOR) + "." + std::to_string(SLUICE_SDK_ABI_MINOR) +
+            " with GCC 13.1 (" SLUICE_BUILD_STDLIB ") / Boost 1.83; this host is " + host_side());
+
+  const PluginFileReport& plain = reports.at("bad/libtestnotaplugin.so");
+  CHECK(plain.status == PluginFileStatus::not_a_plugin);
+  CHECK(plain.message ==
+        "libtestnotaplugin.so: not a Sluice plugin (no sluice_plugin_entry_v1 symbol)");
+
+  const PluginFileReport& missing = reports.at("bad/libtestmissingsymbol.so");
+  CHECK(missing.status == PluginFileStatus::failed);
+  CHECK(missing.message.rfind("libtestmissingsymbol.so: cannot load: ", 0) == 0);
+  CHECK(missing.message.find("sluice_test_symbol_that_does_not_exist") != std::string::npos);
+
+  // Nothing of the refused or failed plugins was registered.
+  CHECK(engine.find_node_type("testgood.echo") != nullptr);
+  CHECK(engine.node_types().size() == 6 + 2);
+}
+
+TEST_CASE("a plugin's node arms a timer on the host's executor and it fires") {
+  Engine engine(EngineOptions{2, true});
+  engine.load_plugins({root / "good"});
+  const Pipeline p = engine.load_string(R"(
+version: 1
+nodes:
+  nap: { type: testgood.sleep, with: { ms: 30 } }
+  naps: { type: testgood.sleep, for_each: "{{ inputs.list }}", with: { ms: "{{ item }}" } }
+  echo: { type: testgood.echo, with: { value: "{{ nap.slept }}" } }
+inputs:
+  list: { type: array, default: [5, 10, 1] }
+outputs:
+  echoed: "{{ echo.value }}"
+  naps: "{{ naps }}"
+)");
+  for (int run = 0; run < 20; ++run) {
+    const RunResult r = engine.run(p);
+    REQUIRE(r.ok());
+    CHECK(r.outputs["echoed"] == Value(30));
+    CHECK(r.outputs["naps"][1]["slept"] == Value(10));
+  }
+}
+
+TEST_CASE("validation uses a plugin's declarations") {
+  Engine engine(EngineOptions{1, true});
+  engine.load_plugins({root / "good"});
+  try {
+    engine.load_string("version: 1\nnodes:\n  e: { type: testgood.echo, with: { valeu: 1 } }\n",
+                       "p.yaml");
+    FAIL("expected a LoadError");
+  } catch (const LoadError& e) {
+    REQUIRE(e.diagnostics().size() == 2);
+    CHECK(e.diagnostics()[0].to_string() ==
+          "p.yaml:3:3: error: node 'e' (testgood.echo) is missing required setting 'value'\n"
+          "  hint: add 'value' (any) under 'with:'");
+    CHECK(e.diagnostics()[1].to_string() ==
+          "p.yaml:3:37: error: unknown setting 'valeu' for testgood.echo\n"
+          "  hint: did you mean 'value'? settings of testgood.echo: value");
+  }
+}
