@@ -1,0 +1,72 @@
+#pragma once
+// The HTTP/1.1 keep-alive loop shared by plain and TLS sessions. Included only by
+// session_plain.cpp and session_tls.cpp.
+
+#include "router.hpp"
+#include "util.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+
+namespace sluice::zoom_emulator::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+inline constexpr auto idle_timeout = std::chrono::seconds(30);
+inline constexpr std::size_t max_body_bytes = 1024 * 1024;
+
+Request to_request(const http::request<http::string_body>& message, bool from_loopback);
+http::response<http::string_body> to_message(const Response& response, unsigned version,
+                                             bool keep_alive);
+
+template <class Stream>
+asio::awaitable<void> serve_http(Stream& stream, Router& router, bool from_loopback) {
+  constexpr auto awaitable = asio::as_tuple(asio::use_awaitable);
+  beast::flat_buffer buffer;
+  for (;;) {
+    beast::get_lowest_layer(stream).expires_after(idle_timeout);
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(max_body_bytes);
+    auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, awaitable);
+    if (read_error)
+      co_return; // peer closed, timed out or sent garbage: nothing to answer
+    const auto& message = parser.get();
+    Response response = router.handle(to_request(message, from_loopback));
+    if (response.fault == ConnectionFault::close_before_reading ||
+        response.fault == ConnectionFault::close_without_response)
+      co_return; // the caller's socket closes without an answer
+    if (response.delay_ms > 0) {
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      timer.expires_after(std::chrono::milliseconds(response.delay_ms));
+      co_await timer.async_wait(awaitable);
+    }
+    const bool keep_alive = message.keep_alive();
+    auto answer = to_message(response, message.version(), keep_alive);
+    beast::get_lowest_layer(stream).expires_after(idle_timeout);
+    if (response.fault == ConnectionFault::partial_body) {
+      // Announce the full length, deliver half of it, hang up.
+      http::response_serializer<http::string_body> serializer(answer);
+      auto [header_error, header_bytes] =
+          co_await http::async_write_header(stream, serializer, awaitable);
+      if (!header_error) {
+        const std::string& body = answer.body();
+        co_await asio::async_write(stream, asio::buffer(body.data(), body.size() / 2), awaitable);
+      }
+      co_return;
+    }
+    auto [write_error, written] = co_await http::async_write(stream, answer, awaitable);
+    if (write_error || !keep_alive)
+      co_return;
+  }
+}
+
+} // namespace sluice::zoom_emulator::detail
