@@ -6,7 +6,12 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <map>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace sluice;
 namespace fs = std::filesystem;
@@ -85,8 +90,8 @@ TEST_CASE("every refusal is one clear line, and the good plugins still load") {
 
   const PluginFileReport& missing = reports.at("bad/libtestmissingsymbol.so");
   CHECK(missing.status == PluginFileStatus::failed);
-  CHECK(missing.message.rfind("libtestmissingsymbol.so: cannot load: ", 0) == 0);
-  CHECK(missing.message.find("sluice_test_symbol_that_does_not_exist") != std::string::npos);
+  CHECK(missing.message == "libtestmissingsymbol.so: cannot load: undefined symbol: "
+                           "sluice_test_symbol_that_does_not_exist");
 
   // Nothing of the refused or failed plugins was registered.
   CHECK(engine.find_node_type("testgood.echo") != nullptr);
@@ -132,4 +137,88 @@ TEST_CASE("validation uses a plugin's declarations") {
           "p.yaml:3:37: error: unknown setting 'valeu' for testgood.echo\n"
           "  hint: did you mean 'value'? settings of testgood.echo: value");
   }
+}
+
+namespace {
+
+struct CliOutput {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the real `sluice` with `env` prepended (e.g. "SLUICE_PLUGIN_PATH=... ").
+CliOutput sluice_cli(const std::string& args, const std::string& env = {}) {
+  const fs::path dir = fs::temp_directory_path() / ("sluice-plugins-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string command = env + std::string(SLUICE_CLI) + " " + args + " </dev/null >" +
+                              (dir / "out").string() + " 2>" + (dir / "err").string();
+  const int raw = std::system(command.c_str());
+  const auto slurp = [](const fs::path& f) {
+    std::ifstream in(f);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  CliOutput o{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "out"), slurp(dir / "err")};
+  fs::remove_all(dir);
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("sluice plugins, --check, -v, inspect, schema and run with --plugin-dir") {
+  const std::string good = "--plugin-dir " + (root / "good").string();
+
+  const CliOutput list = sluice_cli("plugins " + good);
+  CHECK(list.status == 0);
+  CHECK(list.out.find("testgood 1.2.3  " + (root / "good" / "libtestgood.so").string()) !=
+        std::string::npos);
+  CHECK(list.out.find("node types: testgood.echo, testgood.sleep") != std::string::npos);
+
+  const CliOutput shadowed =
+      sluice_cli("plugins -v " + good + " --plugin-dir " + (root / "shadow").string());
+  CHECK(shadowed.out.find("(shadowed) plugin 'testgood' (libtestgood.so) is shadowed") !=
+        std::string::npos);
+
+  const CliOutput check =
+      sluice_cli("plugins --check " + good + " --plugin-dir " + (root / "bad").string());
+  CHECK(check.status == 1); // refused and failed files are problems
+  CHECK(check.out.find("refused       " + (root / "bad" / "libtestforged_abi.so").string()) !=
+        std::string::npos);
+  CHECK(check.out.find("libtestthrows.so): registration failed") != std::string::npos);
+
+  // The environment variable is searched after --plugin-dir; warnings name bad files.
+  const CliOutput env = sluice_cli("nodes", "SLUICE_PLUGIN_PATH=" + (root / "good").string() + ":" +
+                                                (root / "bad").string() + " ");
+  CHECK(env.status == 0);
+  CHECK(env.out.find("testgood.sleep") != std::string::npos);
+  CHECK(env.err.find("sluice: warning: plugin 'testthrows' (libtestthrows.so): registration "
+                     "failed") != std::string::npos);
+
+  const CliOutput inspect = sluice_cli("inspect testgood.sleep " + good);
+  CHECK(inspect.status == 0);
+  CHECK(inspect.out.find("Waits `ms` on a timer armed by plugin code.") != std::string::npos);
+
+  const CliOutput schema = sluice_cli("schema " + good);
+  REQUIRE(schema.status == 0);
+  const Value s = Value::parse_json(schema.out);
+  bool found = false;
+  for (const Value& branch : s["properties"]["nodes"]["additionalProperties"]["allOf"].as_array())
+    if (branch["if"]["properties"]["type"]["const"] == Value("testgood.sleep")) {
+      found = true;
+      CHECK(branch["then"]["properties"]["with"]["required"] == Value(Array{"ms"}));
+    }
+  CHECK(found);
+
+  const fs::path pipeline = fs::temp_directory_path() / "sluice-plugin-pipeline.yaml";
+  std::ofstream(pipeline) << "version: 1\nnodes:\n  nap: { type: testgood.sleep, with: { ms: 20 "
+                             "} }\noutputs: { slept: \"{{ nap.slept }}\" }\n";
+  const CliOutput run = sluice_cli("run -q " + pipeline.string() + " " + good);
+  CHECK(run.status == 0);
+  CHECK(run.out == "slept: 20\n");
+  const CliOutput without = sluice_cli("run -q " + pipeline.string());
+  CHECK(without.status == 2);
+  CHECK(without.err.find("unknown node type 'testgood.sleep'") != std::string::npos);
+  fs::remove(pipeline);
 }

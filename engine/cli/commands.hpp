@@ -1,15 +1,22 @@
 #pragma once
 // The `sluice` subcommands. Each returns the process exit code:
-// 0 success, 1 the pipeline failed, 2 usage or validation error.
+// 0 success, 1 the pipeline failed (or a check found problems), 2 usage or validation error.
 
 #include <sluice/engine.hpp>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace sluice::cli {
 
 enum ExitCode { exit_ok = 0, exit_failed = 1, exit_usage = 2 };
+
+/// Options every command that loads node types shares.
+struct PluginArgs {
+  std::vector<std::string> dirs; // --plugin-dir, searched first
+};
 
 struct RunArgs {
   std::string file;
@@ -21,11 +28,17 @@ struct RunArgs {
   bool quiet = false;
 };
 
-int run_command(const RunArgs& args);
-int validate_command(const std::vector<std::string>& files);
-int graph_command(const std::string& file, const std::string& format);
-int nodes_command(bool json);
-int inspect_command(const std::string& type, bool json);
+int run_command(const RunArgs& args, const PluginArgs& plugins);
+int validate_command(const std::vector<std::string>& files, const PluginArgs& plugins);
+int graph_command(const std::string& file, const std::string& format, const PluginArgs& plugins);
+int nodes_command(bool json, const PluginArgs& plugins);
+int inspect_command(const std::string& type, bool json, const PluginArgs& plugins);
+int plugins_command(bool verbose, bool check, const PluginArgs& plugins);
+int schema_command(const PluginArgs& plugins);
+
+/// An engine with the plugins on the search path loaded; files that fail to load are
+/// reported on stderr as one-line warnings.
+std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins);
 
 /// Loads a pipeline, printing diagnostics to stderr; nullopt on failure.
 std::optional<Pipeline> load_or_report(Engine& engine, const std::string& file);

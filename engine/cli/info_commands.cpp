@@ -20,8 +20,9 @@ std::optional<Pipeline> load_or_report(Engine& engine, const std::string& file) 
   }
 }
 
-int validate_command(const std::vector<std::string>& files) {
-  Engine engine(EngineOptions{1, true});
+int validate_command(const std::vector<std::string>& files, const PluginArgs& plugins) {
+  auto owned = make_engine(1, plugins);
+  Engine& engine = *owned;
   int status = exit_ok;
   for (const std::string& file : files) {
     auto pipeline = load_or_report(engine, file);
@@ -35,8 +36,9 @@ int validate_command(const std::vector<std::string>& files) {
   return status;
 }
 
-int graph_command(const std::string& file, const std::string& format) {
-  Engine engine(EngineOptions{1, true});
+int graph_command(const std::string& file, const std::string& format, const PluginArgs& plugins) {
+  auto owned = make_engine(1, plugins);
+  Engine& engine = *owned;
   auto pipeline = load_or_report(engine, file);
   if (!pipeline)
     return exit_usage;
@@ -76,8 +78,9 @@ Value spec_json(const NodeSpec& spec) {
 
 } // namespace
 
-int nodes_command(bool json) {
-  Engine engine(EngineOptions{1, true});
+int nodes_command(bool json, const PluginArgs& plugins) {
+  auto owned = make_engine(1, plugins);
+  Engine& engine = *owned;
   const auto types = engine.node_types();
   if (json) {
     Array all;
@@ -94,8 +97,9 @@ int nodes_command(bool json) {
   return exit_ok;
 }
 
-int inspect_command(const std::string& type, bool json) {
-  Engine engine(EngineOptions{1, true});
+int inspect_command(const std::string& type, bool json, const PluginArgs& plugins) {
+  auto owned = make_engine(1, plugins);
+  Engine& engine = *owned;
   const NodeSpec* spec = engine.find_node_type(type);
   if (!spec) {
     std::cerr << "sluice: error: unknown node type '" << type

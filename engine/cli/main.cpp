@@ -20,6 +20,13 @@ int main(int argc, char** argv) {
   app.footer("Exit status: 0 success, 1 the pipeline failed, 2 usage or validation error.\n"
              "Run 'sluice COMMAND --help' for a command's options.");
 
+  PluginArgs plugin_args;
+  const auto add_plugin_dir = [&](CLI::App* command) {
+    command->add_option("--plugin-dir", plugin_args.dirs,
+                        "Also load plugins from DIR (repeatable; searched before "
+                        "SLUICE_PLUGIN_PATH and the installed plugins)");
+  };
+
   RunArgs run_args;
   CLI::App* run = app.add_subcommand("run", "Run a pipeline and print its outputs.");
   run->add_option("file", run_args.file, "Pipeline file (YAML)")->required();
@@ -30,10 +37,12 @@ int main(int argc, char** argv) {
   run->add_option("--trace", run_args.trace_file,
                   "Write a Chrome trace-event file of node timings (open in Perfetto)");
   run->add_flag("-q,--quiet", run_args.quiet, "No progress or summary on stderr");
+  add_plugin_dir(run);
 
   std::vector<std::string> validate_files;
   CLI::App* validate = app.add_subcommand("validate", "Check pipelines without running them.");
   validate->add_option("files", validate_files, "Pipeline files")->required();
+  add_plugin_dir(validate);
 
   std::string graph_file;
   std::string graph_format = "dot";
@@ -42,10 +51,12 @@ int main(int argc, char** argv) {
   graph->add_option("--format", graph_format, "dot or mermaid")
       ->check(CLI::IsMember({"dot", "mermaid"}))
       ->capture_default_str();
+  add_plugin_dir(graph);
 
   bool nodes_json = false;
   CLI::App* nodes = app.add_subcommand("nodes", "List the node types available.");
   nodes->add_flag("--json", nodes_json, "Print as JSON");
+  add_plugin_dir(nodes);
 
   std::string inspect_type;
   bool inspect_json = false;
@@ -53,6 +64,19 @@ int main(int argc, char** argv) {
       app.add_subcommand("inspect", "Describe a node type: settings, outputs, requirements.");
   inspect->add_option("type", inspect_type, "Node type, e.g. core.template")->required();
   inspect->add_flag("--json", inspect_json, "Print as JSON");
+  add_plugin_dir(inspect);
+
+  bool plugins_verbose = false;
+  bool plugins_check = false;
+  CLI::App* plugins = app.add_subcommand("plugins", "List the plugins found on the plugin path.");
+  plugins->add_flag("-v,--verbose", plugins_verbose, "Also show plugins shadowed by earlier ones");
+  plugins->add_flag("--check", plugins_check,
+                    "Explain for every file on the plugin path why it did or did not load");
+  add_plugin_dir(plugins);
+
+  CLI::App* schema = app.add_subcommand(
+      "schema", "Print a JSON Schema of the pipeline format with every node type's settings.");
+  add_plugin_dir(schema);
 
   try {
     app.parse(argc, argv);
@@ -64,15 +88,19 @@ int main(int argc, char** argv) {
 
   try {
     if (*run)
-      return run_command(run_args);
+      return run_command(run_args, plugin_args);
     if (*validate)
-      return validate_command(validate_files);
+      return validate_command(validate_files, plugin_args);
     if (*graph)
-      return graph_command(graph_file, graph_format);
+      return graph_command(graph_file, graph_format, plugin_args);
     if (*nodes)
-      return nodes_command(nodes_json);
+      return nodes_command(nodes_json, plugin_args);
     if (*inspect)
-      return inspect_command(inspect_type, inspect_json);
+      return inspect_command(inspect_type, inspect_json, plugin_args);
+    if (*plugins)
+      return plugins_command(plugins_verbose, plugins_check, plugin_args);
+    if (*schema)
+      return schema_command(plugin_args);
   } catch (const std::exception& e) {
     std::cerr << "sluice: error: " << e.what() << '\n';
     return exit_failed;

@@ -192,13 +192,12 @@ std::optional<Value> collect_inputs(const Pipeline& pipeline, const RunArgs& arg
 
 } // namespace
 
-int run_command(const RunArgs& args) {
+int run_command(const RunArgs& args, const PluginArgs& plugins) {
   // Before the engine starts its threads, so that they inherit the blocked signals.
   std::stop_source stop;
   SignalCanceller canceller(stop);
-  EngineOptions engine_options;
-  engine_options.threads = args.threads;
-  Engine engine(engine_options);
+  auto owned = make_engine(args.threads, plugins);
+  Engine& engine = *owned;
   auto pipeline = load_or_report(engine, args.file);
   if (!pipeline)
     return exit_usage;

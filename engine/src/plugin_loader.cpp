@@ -91,6 +91,21 @@ std::string c_string(const char* text) {
   return text ? std::string(text) : std::string();
 }
 
+// Boost.DLL wraps dlerror() as "...load() failed (dlerror system message: FILE: WHY): ...";
+// users need only WHY.
+std::string load_failure(const std::string& what, const std::filesystem::path& file) {
+  constexpr std::string_view marker = "dlerror system message: ";
+  const auto start = what.find(marker);
+  const auto end = what.rfind("): ");
+  if (start == std::string::npos || end == std::string::npos || end < start)
+    return what;
+  std::string why = what.substr(start + marker.size(), end - start - marker.size());
+  const std::string prefix = file.string() + ": ";
+  if (why.rfind(prefix, 0) == 0)
+    why.erase(0, prefix.size());
+  return why;
+}
+
 } // namespace
 
 std::vector<PluginFileReport> load_plugins(Registry& registry,
@@ -119,7 +134,7 @@ std::vector<PluginFileReport> load_plugins(Registry& registry,
         library.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
       } catch (const std::exception& e) {
         report.status = PluginFileStatus::failed;
-        report.message = shown + ": cannot load: " + e.what();
+        report.message = shown + ": cannot load: " + load_failure(e.what(), file);
         reports.push_back(std::move(report));
         continue;
       }
