@@ -25,4 +25,23 @@ if [ "$out" != "message: Hello, Installed! (after both waits)" ]; then
   echo "installed sluice printed '$out'" >&2
   exit 1
 fi
+# The SDK's example plugin, built out of tree with sluice_add_plugin from the package.
+cmake -S "$src/sdk/examples/hello_plugin" -B "$work/plugin" -G Ninja "${launcher[@]}" \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_CXX_FLAGS="$flags" \
+  -DCMAKE_MODULE_LINKER_FLAGS="$flags" >"$work/plugin-configure.log" 2>&1 || { cat "$work/plugin-configure.log"; exit 1; }
+cmake --build "$work/plugin" >"$work/plugin-build.log" 2>&1 || { cat "$work/plugin-build.log"; exit 1; }
+out=$("$work/prefix/bin/sluice" run "$src/sdk/examples/hello_plugin/hello.yaml" --quiet --json \
+  --plugin-dir "$work/plugin" --input 'names=["Installed","World"]')
+expected='"greetings": [
+      {
+        "greeting": "Hello, Installed!"
+      },
+      {
+        "greeting": "Hello, World!"
+      }
+    ]'
+if [[ "$out" != *"$expected"* ]]; then
+  echo "example plugin pipeline printed: $out" >&2
+  exit 1
+fi
 echo "install test: ok"
