@@ -1,1 +1,327 @@
+// The Meetings and Users API against the real emulator binary: consistency, validation,
+// time zones, pagination, and conformance to Zoom's published schemas.
+
+#include "test_support.hpp"
+
+#include "schema.hpp"
+
 #include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+
+using namespace sluice::zoom_emulator::test;
+using sluice::Value;
+
+namespace {
+
+struct ApiFixture {
+  EmulatorProcess emulator;
+  HttpClient client{emulator.port()};
+  std::string token = s2s_access_token(client);
+
+  explicit ApiFixture(std::vector<std::string> arguments = {"--plan", "business"})
+      : emulator(std::move(arguments)) {}
+
+  HttpResult call(const std::string& method, const std::string& target,
+                  const std::string& body = {}) {
+    return client.api(method, target, token, body);
+  }
+  Value create(const std::string& body) {
+    const HttpResult answer = call("POST", "/v2/users/me/meetings", body);
+    REQUIRE(answer.status == 201);
+    return answer.json();
+  }
+  std::string meeting_path(const Value& meeting) {
+    return "/v2/meetings/" + std::to_string(meeting["id"].as_int());
+  }
+};
+
+std::set<std::string> error_fields(const HttpResult& answer) {
+  std::set<std::string> fields;
+  const Value body = answer.json(); // keep it alive while iterating over its members
+  for (const Value& error : body["errors"].as_array())
+    fields.insert(std::string(error["field"].as_string()));
+  return fields;
+}
+
+std::optional<Value> load_operations_spec() {
+  const std::filesystem::path path = std::filesystem::path(SLUICE_SOURCE_DIR) / ".." / "shared" /
+                                     "zoom" / "spec" / "zoom-plugin-operations.json";
+  std::ifstream file(path);
+  if (!file)
+    return std::nullopt;
+  std::ostringstream text;
+  text << file.rdbuf();
+  return Value::parse_json(text.str());
+}
+
+const Value& schema_at(const Value& spec, const std::string& path, const std::string& method,
+                       const std::string& status) {
+  const Value& operation = spec["paths"][path][method];
+  if (status == "request")
+    return operation["requestBody"]["content"]["application/json"]["schema"];
+  return operation["responses"][status]["content"]["application/json"]["schema"];
+}
+
+void check_schema(const Value& schema, const Value& value, const std::string& what) {
+  REQUIRE_MESSAGE(schema.is_object(), "no schema for " << what);
+  std::vector<sluice::zoom_emulator::FieldError> errors;
+  sluice::zoom_emulator::validate_schema(schema, value, "", errors);
+  for (const auto& error : errors)
+    FAIL_CHECK(what << ": " << error.field << ": " << error.message);
+}
+
+} // namespace
+
+TEST_CASE("create, get, update, list and delete stay consistent") {
+  ApiFixture api;
+  const Value created = api.create(
+      R"({"topic":"Weekly sync","type":2,"start_time":"2031-03-04T15:00:00Z","duration":45,)"
+      R"("agenda":"Numbers","password":"abc123","settings":{"waiting_room":true}})");
+  CHECK(created["id"].as_int() >= 10'000'000'000);
+  CHECK(created["uuid"].is_string());
+  CHECK(created["host_id"].is_string());
+  CHECK(created["start_time"] == Value("2031-03-04T15:00:00Z"));
+  CHECK(created["join_url"].as_string().find(std::to_string(created["id"].as_int())) !=
+        std::string::npos);
+  CHECK(created["start_url"].is_string());
+  CHECK(created["created_at"].as_string().back() == 'Z');
+  CHECK(created["settings"]["waiting_room"] == Value(true));
+
+  const std::string path = api.meeting_path(created);
+  const HttpResult fetched = api.call("GET", path);
+  REQUIRE(fetched.status == 200);
+  CHECK(fetched.json()["topic"] == Value("Weekly sync"));
+  CHECK(fetched.json()["status"] == Value("waiting"));
+  CHECK(fetched.json()["host_id"] == created["host_id"]);
+
+  const HttpResult updated =
+      api.call("PATCH", path, R"({"topic":"Renamed","settings":{"mute_upon_entry":true}})");
+  CHECK(updated.status == 204);
+  CHECK(updated.body.empty());
+  const Value after = api.call("GET", path).json();
+  CHECK(after["topic"] == Value("Renamed"));
+  CHECK(after["settings"]["mute_upon_entry"] == Value(true));
+  CHECK(after["settings"]["waiting_room"] == Value(true)); // untouched settings survive
+  CHECK(after["agenda"] == Value("Numbers"));
+
+  const Value listed = api.call("GET", "/v2/users/me/meetings").json();
+  REQUIRE(listed["meetings"].size() == 1);
+  CHECK(listed["meetings"][0]["id"] == created["id"]);
+  CHECK(listed["meetings"][0]["topic"] == Value("Renamed"));
+
+  const HttpResult deleted = api.call("DELETE", path);
+  CHECK(deleted.status == 204);
+  CHECK(deleted.body.empty());
+  const HttpResult again = api.call("DELETE", path);
+  CHECK(again.status == 404);
+  CHECK(again.json()["code"] == Value(3001));
+  CHECK(api.call("GET", path).json()["code"] == Value(3001));
+  CHECK(api.call("PATCH", path, "{}").status == 404);
+  CHECK(api.call("GET", "/v2/users/me/meetings").json()["total_records"] == Value(0));
+
+  const Value counters = api.client.request("GET", "/_emulator/counters").json();
+  CHECK(counters["meetings_created"] == Value(1));
+  CHECK(counters["meetings_deleted"] == Value(1));
+  CHECK(counters["requests_per_route"]["DELETE /v2/meetings/{meetingId}"] == Value(2));
+}
+
+TEST_CASE("local start_time is read in the meeting's time zone; answers are UTC Z") {
+  ApiFixture api;
+  const Value berlin = api.create(
+      R"({"topic":"t","type":2,"start_time":"2031-07-01T09:00:00","timezone":"Europe/Berlin"})");
+  CHECK(berlin["start_time"] == Value("2031-07-01T07:00:00Z")); // CEST is UTC+2
+  CHECK(berlin["timezone"] == Value("Europe/Berlin"));
+  const Value utc = api.create(
+      R"({"topic":"t","type":2,"start_time":"2031-07-01T09:00:00Z","timezone":"Europe/Berlin"})");
+  CHECK(utc["start_time"] == Value("2031-07-01T09:00:00Z"));
+  // Without a timezone the user's zone applies (America/Los_Angeles, PDT = UTC-7).
+  const Value local = api.create(R"({"topic":"t","type":2,"start_time":"2031-07-01T09:00:00"})");
+  CHECK(local["start_time"] == Value("2031-07-01T16:00:00Z"));
+
+  const std::string path = api.meeting_path(berlin);
+  REQUIRE(api.call("PATCH", path, R"({"start_time":"2031-12-01T09:00:00"})").status == 204);
+  CHECK(api.call("GET", path).json()["start_time"] == Value("2031-12-01T08:00:00Z")); // CET
+}
+
+TEST_CASE("validation failures are 400 code 300 with the offending fields") {
+  ApiFixture api;
+  const auto fields_of = [&](const std::string& body) {
+    const HttpResult answer = api.call("POST", "/v2/users/me/meetings", body);
+    CHECK(answer.status == 400);
+    CHECK(answer.json()["code"] == Value(300));
+    CHECK(answer.json()["message"] == Value("Validation Failed."));
+    return error_fields(answer);
+  };
+  CHECK(fields_of(R"({"topic":")" + std::string(201, 'x') + R"("})") ==
+        std::set<std::string>{"topic"});
+  CHECK(fields_of(R"({"type":7})") == std::set<std::string>{"type"});
+  CHECK(fields_of(R"({"type":"2"})") == std::set<std::string>{"type"});
+  CHECK(fields_of(R"({"password":"12345678901"})") == std::set<std::string>{"password"});
+  CHECK(fields_of(R"({"password":"bad pass"})") == std::set<std::string>{"password"});
+  CHECK(fields_of(R"({"duration":0})") == std::set<std::string>{"duration"});
+  CHECK(fields_of(R"({"duration":1441})") == std::set<std::string>{"duration"});
+  CHECK(fields_of(R"({"agenda":")" + std::string(2001, 'a') + R"("})") ==
+        std::set<std::string>{"agenda"});
+  CHECK(fields_of(R"({"start_time":"2031-07-01 09:00"})") == std::set<std::string>{"start_time"});
+  CHECK(fields_of(R"({"start_time":"2031-02-30T09:00:00Z"})") ==
+        std::set<std::string>{"start_time"});
+  CHECK(fields_of(R"({"timezone":"Mars/Olympus"})") == std::set<std::string>{"timezone"});
+  CHECK(fields_of(R"({"settings":{"audio":"pigeon","jbh_time":3}})") ==
+        std::set<std::string>{"settings.audio", "settings.jbh_time"});
+  CHECK(fields_of(R"({"type":8,"start_time":"2031-07-01T09:00:00Z","recurrence":)"
+                  R"({"type":1,"end_times":3,"end_date_time":"2031-08-01T00:00:00Z"}})") ==
+        std::set<std::string>{"recurrence.end_date_time"});
+  CHECK(fields_of(R"({"type":8,"recurrence":{"type":2,"repeat_interval":51}})") ==
+        std::set<std::string>{"recurrence.repeat_interval"});
+  CHECK(fields_of(R"({"type":8,"recurrence":{"repeat_interval":1}})") ==
+        std::set<std::string>{"recurrence.type"});
+
+  for (const std::string bad : {"not json", "[1,2]", ""}) {
+    const HttpResult answer = api.call("POST", "/v2/users/me/meetings", bad);
+    CHECK(answer.status == 400);
+    CHECK(answer.json() ==
+          Value::parse_json(R"({"code":300,)"
+                            R"("message":"Request Body should be a valid JSON object."})"));
+  }
+  const Value created = api.create(R"({"topic":"ok"})");
+  const HttpResult patch = api.call("PATCH", api.meeting_path(created), R"({"topic":7})");
+  CHECK(patch.status == 400);
+  CHECK(error_fields(patch) == std::set<std::string>{"topic"});
+  CHECK(api.call("GET", "/v2/users/me/meetings").json()["total_records"] == Value(1));
+  CHECK(api.client.request("GET", "/_emulator/counters").json()["meetings_created"] == Value(1));
+}
+
+TEST_CASE("recurring meetings with a fixed time list their occurrences") {
+  ApiFixture api;
+  const Value meeting =
+      api.create(R"({"topic":"Daily","type":8,"start_time":"2031-01-05T10:00:00Z","duration":15,)"
+                 R"("recurrence":{"type":1,"repeat_interval":2,"end_times":3}})");
+  const Value& occurrences = meeting["occurrences"];
+  REQUIRE(occurrences.size() == 3);
+  CHECK(occurrences[1]["start_time"] == Value("2031-01-07T10:00:00Z"));
+  CHECK(meeting["recurrence"]["end_times"] == Value(3));
+}
+
+TEST_CASE("unknown users and meetings: 404 with codes 1001 and 3001") {
+  ApiFixture api;
+  const HttpResult user = api.call("GET", "/v2/users/nobody@example.com");
+  CHECK(user.status == 404);
+  CHECK(user.json()["code"] == Value(1001));
+  CHECK(api.call("POST", "/v2/users/nobody/meetings", "{}").json()["code"] == Value(1001));
+  const HttpResult meeting = api.call("GET", "/v2/meetings/12345678901");
+  CHECK(meeting.status == 404);
+  CHECK(meeting.json() ==
+        Value::parse_json(R"({"code":3001,"message":"Meeting does not exist: 12345678901."})"));
+}
+
+TEST_CASE("GET /users/{userId} answers for me, the user id and the e-mail") {
+  ApiFixture api;
+  const HttpResult me = api.call("GET", "/v2/users/me");
+  REQUIRE(me.status == 200);
+  const Value user = me.json();
+  CHECK(user["email"] == Value("emulator.user@example.com"));
+  CHECK(user["timezone"] == Value("America/Los_Angeles"));
+  CHECK(user["account_id"] == Value("emulator-account"));
+  CHECK(api.call("GET", "/v2/users/" + std::string(user["id"].as_string())).json() == user);
+  CHECK(api.call("GET", "/v2/users/EMULATOR.USER@example.com").json()["id"] == user["id"]);
+}
+
+TEST_CASE("list pages with next_page_token and legacy page_number") {
+  ApiFixture api;
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 7; ++i) {
+    const std::string start = "2031-05-0" + std::to_string(i + 1) + "T10:00:00Z";
+    ids.push_back(api.create(R"({"topic":"m)" + std::to_string(i) + R"(","type":2,"start_time":")" +
+                             start + R"("})")["id"]
+                      .as_int());
+  }
+  api.create(R"({"topic":"instant","type":1})"); // never listed
+
+  std::vector<std::int64_t> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    std::string target = "/v2/users/me/meetings?page_size=3";
+    if (!token.empty())
+      target += "&next_page_token=" + token;
+    const HttpResult answer = api.call("GET", target);
+    REQUIRE(answer.status == 200);
+    const Value page = answer.json();
+    CHECK(page["total_records"] == Value(7));
+    CHECK(page["page_size"] == Value(3));
+    for (const Value& meeting : page["meetings"].as_array())
+      seen.push_back(meeting["id"].as_int());
+    token = std::string(page["next_page_token"].as_string());
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  CHECK(pages == 3);
+  CHECK(seen == ids); // in start-time order, no duplicates, no instant meeting
+
+  const Value second = api.call("GET", "/v2/users/me/meetings?page_size=3&page_number=2").json();
+  REQUIRE(second["meetings"].size() == 3);
+  CHECK(second["meetings"][0]["id"] == Value(ids[3]));
+  CHECK(second["page_count"] == Value(3));
+  CHECK(second["page_number"] == Value(2));
+
+  const HttpResult bogus = api.call("GET", "/v2/users/me/meetings?next_page_token=forged");
+  CHECK(bogus.status == 400);
+  CHECK(bogus.json()["code"] == Value(300));
+  CHECK(api.call("GET", "/v2/users/me/meetings?page_size=301").status == 400);
+  CHECK(api.call("GET", "/v2/users/me/meetings?page_size=0").status == 400);
+  CHECK(api.call("GET", "/v2/users/me/meetings?type=everything").status == 400);
+  CHECK(api.call("GET", "/v2/users/me/meetings?type=live").json()["total_records"] == Value(0));
+  CHECK(api.call("GET", "/v2/users/me/meetings?type=upcoming").json()["total_records"] == Value(7));
+
+  SUBCASE("a token works once") {
+    const Value first = api.call("GET", "/v2/users/me/meetings?page_size=3").json();
+    const std::string once(first["next_page_token"].as_string());
+    CHECK(api.call("GET", "/v2/users/me/meetings?page_size=3&next_page_token=" + once).status ==
+          200);
+    CHECK(api.call("GET", "/v2/users/me/meetings?page_size=3&next_page_token=" + once).status ==
+          400);
+  }
+}
+
+TEST_CASE("requests the emulator accepts and answers it gives validate against Zoom's spec") {
+  const std::optional<Value> spec = load_operations_spec();
+  if (!spec) {
+    MESSAGE("zoom-plugin-operations.json not found beside the repository; skipped");
+    return;
+  }
+  ApiFixture api;
+  const std::vector<std::string> corpus = {
+      R"({"topic":"Plain"})",
+      R"({"topic":"Scheduled","type":2,"start_time":"2031-04-01T10:00:00Z","duration":30,)"
+      R"("timezone":"UTC","agenda":"a","password":"pw-1*","default_password":false,)"
+      R"("settings":{"host_video":true,"audio":"voip","auto_recording":"cloud",)"
+      R"("approval_type":0,"jbh_time":5,"join_before_host":true}})",
+      R"({"topic":"Local","type":2,"start_time":"2031-04-01T10:00:00","timezone":"Asia/Tokyo"})",
+      R"({"topic":"Instant","type":1})",
+      R"({"topic":"No fixed time","type":3,"pre_schedule":true})",
+      R"({"topic":"Weekly","type":8,"start_time":"2031-04-01T10:00:00Z","recurrence":)"
+      R"({"type":2,"repeat_interval":1,"weekly_days":"3","end_times":4},)"
+      R"("tracking_fields":[{"field":"team","value":"core"}]})",
+      R"({"topic":"Monthly","type":8,"start_time":"2031-04-01T10:00:00Z","recurrence":)"
+      R"({"type":3,"monthly_day":1,"end_date_time":"2031-09-01T00:00:00Z"}})",
+      R"({"topic":"Default passcode","default_password":true})"};
+  const Value& request_schema = schema_at(*spec, "/users/{userId}/meetings", "post", "request");
+  for (const std::string& body : corpus) {
+    CAPTURE(body);
+    check_schema(request_schema, Value::parse_json(body), "request");
+    const Value created = api.create(body);
+    check_schema(schema_at(*spec, "/users/{userId}/meetings", "post", "201"), created, "create");
+    const Value fetched = api.call("GET", api.meeting_path(created)).json();
+    check_schema(schema_at(*spec, "/meetings/{meetingId}", "get", "200"), fetched, "get");
+  }
+  check_schema(schema_at(*spec, "/users/{userId}/meetings", "get", "200"),
+               api.call("GET", "/v2/users/me/meetings?page_size=2").json(), "list");
+  check_schema(schema_at(*spec, "/users/{userId}", "get", "200"),
+               api.call("GET", "/v2/users/me").json(), "user");
+  const Value update = Value::parse_json(R"({"topic":"Changed","duration":90})");
+  check_schema(schema_at(*spec, "/meetings/{meetingId}", "patch", "request"), update, "update");
+}
