@@ -28,6 +28,7 @@ struct EmulatorConfig {
   bool auto_approve = false;
   int access_token_ttl_seconds = 3600;
   Plan plan = Plan::pro;
+  bool rate_limits = true; // off: for load tests that measure the emulator itself
   std::uint64_t seed = 0;
   bool seed_given = false;
   std::string faults; // initial fault specification, same syntax as POST /_emulator/faults

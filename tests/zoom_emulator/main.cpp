@@ -76,11 +76,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 24 * 3600));
   app.add_option("--plan", plan, "Rate-limit plan")
       ->check(CLI::IsMember({"free", "pro", "business"}));
+  bool no_rate_limits = false;
+  app.add_flag("--no-rate-limits", no_rate_limits,
+               "Disable the plan's rate limits (for load tests of the emulator itself)");
   app.add_option("--faults", faults, "Fault rules as JSON, or @file (see README)");
   app.add_option("--seed", config.seed, "Seed for ids, tokens and fault draws (reproducible)");
   CLI11_PARSE(app, argc, argv);
 
   config.seed_given = app.count("--seed") > 0;
+  config.rate_limits = !no_rate_limits;
   config.plan = plan == "free" ? Plan::free : plan == "business" ? Plan::business : Plan::pro;
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     std::cerr << "--tls-cert and --tls-key go together\n";

@@ -24,6 +24,22 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return segments;
 }
 
+// The counters' name for a request: the route template, so ids do not split the counts.
+std::string route_label(const Request& request) {
+  const std::vector<std::string_view> segments = split_path(request.path);
+  const bool api = !segments.empty() && segments[0] == "v2";
+  if (api && segments.size() == 4 && segments[1] == "users" && segments[3] == "meetings")
+    return request.method + " /v2/users/{userId}/meetings";
+  if (api && segments.size() == 3 && segments[1] == "users")
+    return request.method + " /v2/users/{userId}";
+  if (api && segments.size() == 3 && segments[1] == "meetings")
+    return request.method + " /v2/meetings/{meetingId}";
+  if (request.path == "/oauth/authorize" || request.path == "/oauth/token" ||
+      request.path == "/oauth/revoke" || request.path.starts_with("/_emulator/"))
+    return request.method + " " + request.path;
+  return "unmatched";
+}
+
 Response not_found() {
   return zoom_error(404, 404, "The requested resource does not exist.");
 }
@@ -71,7 +87,7 @@ Response Router::handle(const Request& request) {
   }
   Response response;
   if (fault && fault->replacement) {
-    route = request.method + " " + request.path;
+    route = route_label(request);
     response = *fault->replacement;
   } else {
     response = dispatch(request, route);
@@ -169,9 +185,12 @@ Response Router::api(const Request& request, std::string& route) {
     if (const User* host = meeting_host(state_, meeting_id))
       limited_host = host->id;
   std::vector<std::pair<std::string, std::string>> rate_headers;
-  if (auto limited =
-          limiter_.admit(category_of(*operation), limited_host, state_.now(), rate_headers))
-    return std::move(*limited);
+  // --no-rate-limits: load tests measure the emulator, not Zoom's limits.
+  if (state_.config().rate_limits) {
+    if (auto limited =
+            limiter_.admit(category_of(*operation), limited_host, state_.now(), rate_headers))
+      return std::move(*limited);
+  }
 
   Response response;
   switch (*operation) {

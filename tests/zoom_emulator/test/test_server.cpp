@@ -94,6 +94,14 @@ TEST_CASE("per-second limits answer 429 with Zoom's headers and body (free plan)
   CHECK(limited->json()["message"].as_string().find("per-second") != std::string::npos);
 }
 
+TEST_CASE("--no-rate-limits lifts the plan's limits") {
+  EmulatorProcess emulator({"--plan", "free", "--no-rate-limits"});
+  HttpClient client(emulator.port());
+  const std::string token = s2s_access_token(client);
+  for (int i = 0; i < 12; ++i)
+    CHECK(client.api("GET", "/v2/users/me", token).status == 200);
+}
+
 TEST_CASE("a host may create or update 100 meetings a day, then 429 Daily-limit") {
   EmulatorProcess emulator({"--plan", "business"});
   HttpClient client(emulator.port());
@@ -163,7 +171,9 @@ TEST_CASE("fault injection") {
   SUBCASE("closed before processing: nothing happened") {
     set_faults(client, R"([{"kind":"close_before_processing","method":"POST","times":1}])");
     CHECK(client.api("POST", create, token, "{}").connection_lost);
-    CHECK(counters(emulator.port())["meetings_created"] == Value(0));
+    const Value numbers = counters(emulator.port());
+    CHECK(numbers["meetings_created"] == Value(0));
+    CHECK(numbers["requests_per_route"]["POST /v2/users/{userId}/meetings"] == Value(1));
   }
   SUBCASE("partial body") {
     set_faults(client, R"([{"kind":"partial_body","path":"/v2/users/me","times":1}])");
