@@ -134,7 +134,20 @@ Value::Value(Object members) : type_(ValueType::object) {
   ObjectBody body;
   const std::size_t n = members.size();
   if (n <= kIndexThreshold) {
-    // Quadratic but tiny: merge duplicates in place, keeping the first key's position.
+    // Quadratic but tiny. The common case has unique keys: adopt the caller's vector as it
+    // is (no second allocation, no member moves).
+    bool unique = true;
+    for (std::size_t i = 1; i < n && unique; ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (members[i].first == members[j].first) {
+          unique = false;
+          break;
+        }
+    if (unique) {
+      heap_ = new Heap(ObjectBody{std::move(members), {}});
+      return;
+    }
+    // Merge duplicates, keeping the first key's position.
     Object& out = body.members;
     out.reserve(n);
     for (auto& m : members) {
@@ -164,6 +177,13 @@ Value::Value(Object members) : type_(ValueType::object) {
           dropped[order[k]] = true;
       }
       i = j;
+    }
+    if (std::find(dropped.begin(), dropped.end(), true) == dropped.end()) {
+      // Unique keys: adopt the caller's vector; the sorted positions are the index.
+      body.members = std::move(members);
+      body.index = std::move(order);
+      heap_ = new Heap(std::move(body));
+      return;
     }
     std::vector<std::size_t> new_pos(n, 0);
     body.members.reserve(n);
