@@ -1,0 +1,182 @@
+// The public entry points of credentials_store.hpp: where the store is, how it is keyed,
+// opening (creating on first use) and rekeying.
+
+#include <sluice/credentials_store.hpp>
+
+#include "schema_migrations.hpp"
+#include "sqlcipher_store.hpp"
+#include "store_file.hpp"
+#include "store_key.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace sluice {
+
+using credentials::StoreKey;
+using Kind = CredentialError::Kind;
+
+namespace {
+
+std::optional<std::string> environment(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value || !*value)
+    return std::nullopt;
+  return std::string(value);
+}
+
+std::filesystem::path default_database() {
+  if (auto data_home = environment("XDG_DATA_HOME"))
+    return std::filesystem::path(*data_home) / "sluice" / "credentials.db";
+  if (auto home = environment("HOME"))
+    return std::filesystem::path(*home) / ".local" / "share" / "sluice" / "credentials.db";
+  throw CredentialError(Kind::unavailable,
+                        "cannot place the credential store: neither XDG_DATA_HOME nor HOME is "
+                        "set; pass --credentials PATH or set SLUICE_CREDENTIALS");
+}
+
+// Creates the store's directory with mode 0700 (only the parts that are missing).
+void create_private_directory(const std::filesystem::path& dir) {
+  if (dir.empty() || std::filesystem::exists(dir))
+    return;
+  create_private_directory(dir.parent_path());
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    throw CredentialError(Kind::unavailable,
+                          "cannot create directory " + dir.string() + ": " + std::strerror(errno));
+}
+
+std::filesystem::path pending_key_file(const std::filesystem::path& key_file) {
+  std::filesystem::path next = key_file;
+  next += ".next";
+  return next;
+}
+
+struct KeySource {
+  StoreKey key;
+  std::string origin; // for messages: "SLUICE_CREDENTIALS_KEY" or the key file's path
+};
+
+KeySource key_for_existing_store(const CredentialStoreOptions& options) {
+  if (!options.key_hex.empty())
+    return {StoreKey::from_hex(options.key_hex.reveal(), "SLUICE_CREDENTIALS_KEY"),
+            "SLUICE_CREDENTIALS_KEY"};
+  if (!std::filesystem::exists(options.key_file) &&
+      !std::filesystem::exists(pending_key_file(options.key_file)))
+    throw CredentialError(Kind::unavailable,
+                          "the credential store " + options.database.string() +
+                              " exists but its key file " + options.key_file.string() +
+                              " does not; restore the key file, or set SLUICE_CREDENTIALS_KEY "
+                              "or SLUICE_CREDENTIALS_KEY_FILE to the store's key");
+  if (!std::filesystem::exists(options.key_file)) // only a pending rekey's key is left
+    return {credentials::read_key_file(pending_key_file(options.key_file)),
+            pending_key_file(options.key_file).string()};
+  return {credentials::read_key_file(options.key_file), options.key_file.string()};
+}
+
+// The key for a store about to be created: the configured one, or a new key file.
+StoreKey key_for_new_store(const CredentialStoreOptions& options) {
+  if (!options.key_hex.empty())
+    return StoreKey::from_hex(options.key_hex.reveal(), "SLUICE_CREDENTIALS_KEY");
+  if (std::filesystem::exists(options.key_file))
+    return credentials::read_key_file(options.key_file);
+  create_private_directory(options.key_file.parent_path());
+  if (!credentials::create_key_file(options.key_file, StoreKey::random())) {
+    // Another process created it first: use theirs.
+  }
+  return credentials::read_key_file(options.key_file);
+}
+
+std::unique_ptr<credentials::Database> open_existing(const CredentialStoreOptions& options) {
+  const int busy_ms = static_cast<int>(options.busy_timeout.count());
+  KeySource source = key_for_existing_store(options);
+  try {
+    return credentials::open_store_file(options.database, source.key, source.origin, busy_ms);
+  } catch (const CredentialError& e) {
+    // A rekey that was interrupted after re-encrypting but before moving the new key into
+    // place leaves the right key in `<key file>.next`: try it, and finish the move.
+    const std::filesystem::path next = pending_key_file(options.key_file);
+    if (!options.key_hex.empty() || !credentials::is_decrypt_failure(e) ||
+        !std::filesystem::exists(next))
+      throw;
+    auto database = credentials::open_store_file(options.database, credentials::read_key_file(next),
+                                                 next.string(), busy_ms);
+    std::filesystem::rename(next, options.key_file);
+    return database;
+  }
+}
+
+} // namespace
+
+CredentialStoreOptions
+credential_store_options_from_environment(const std::optional<std::filesystem::path>& override) {
+  CredentialStoreOptions options;
+  if (override && !override->empty())
+    options.database = *override;
+  else if (auto path = environment("SLUICE_CREDENTIALS"))
+    options.database = *path;
+  else
+    options.database = default_database();
+  if (auto key = environment("SLUICE_CREDENTIALS_KEY"))
+    options.key_hex = Secret(std::move(*key));
+  if (auto key_file = environment("SLUICE_CREDENTIALS_KEY_FILE"))
+    options.key_file = *key_file;
+  else
+    options.key_file = options.database.parent_path() / "credentials.key";
+  return options;
+}
+
+std::shared_ptr<CredentialStore> open_credential_store(const CredentialStoreOptions& options) {
+  try {
+    if (!std::filesystem::exists(options.database)) {
+      create_private_directory(options.database.parent_path());
+      credentials::create_store_file(options.database, key_for_new_store(options));
+    }
+    auto database = open_existing(options);
+    credentials::migrate(*database);
+    return std::make_shared<credentials::SqlCipherCredentialStore>(std::move(database));
+  } catch (const credentials::DatabaseError& e) {
+    throw CredentialError(e.busy() ? Kind::busy : Kind::unavailable,
+                          "cannot open the credential store " + options.database.string() + ": " +
+                              e.what());
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw CredentialError(Kind::unavailable, std::string("credential store: ") + e.what());
+  }
+}
+
+std::string rekey_credential_store(const CredentialStoreOptions& options,
+                                   const Secret& new_key_hex) {
+  try {
+    auto database = open_existing(options);
+    if (!options.key_hex.empty()) {
+      if (new_key_hex.empty())
+        throw CredentialError(Kind::unavailable,
+                              "the key comes from SLUICE_CREDENTIALS_KEY: set "
+                              "SLUICE_CREDENTIALS_NEW_KEY to the new key (64 hex digits) too");
+      const StoreKey next = StoreKey::from_hex(new_key_hex.reveal(), "SLUICE_CREDENTIALS_NEW_KEY");
+      database->exec(next.pragma("rekey").reveal().c_str());
+      return "re-encrypted " + options.database.string() +
+             " with the key in SLUICE_CREDENTIALS_NEW_KEY; set SLUICE_CREDENTIALS_KEY to it";
+    }
+    const StoreKey next = StoreKey::random();
+    // The new key is durable before the database depends on it.
+    credentials::replace_key_file(pending_key_file(options.key_file), next);
+    database->exec(next.pragma("rekey").reveal().c_str());
+    database.reset();
+    std::filesystem::rename(pending_key_file(options.key_file), options.key_file);
+    return "re-encrypted " + options.database.string() + " with a new key in " +
+           options.key_file.string();
+  } catch (const credentials::DatabaseError& e) {
+    throw CredentialError(e.busy() ? Kind::busy : Kind::unavailable,
+                          "cannot re-encrypt the credential store " + options.database.string() +
+                              ": " + e.what() + " (the old key still works)");
+  }
+}
+
+std::string credential_store_sqlite_version() {
+  return credentials::sqlcipher().libversion();
+}
+
+} // namespace sluice
