@@ -1,6 +1,7 @@
 // `sluice`: run, validate, graph and inspect pipelines.
 
 #include "commands.hpp"
+#include "connections_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -78,6 +79,8 @@ int main(int argc, char** argv) {
       "schema", "Print a JSON Schema of the pipeline format with every node type's settings.");
   add_plugin_dir(schema);
 
+  ConnectionsCommand connections(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -101,6 +104,8 @@ int main(int argc, char** argv) {
       return plugins_command(plugins_verbose, plugins_check, plugin_args);
     if (*schema)
       return schema_command(plugin_args);
+    if (connections.selected())
+      return connections.run();
   } catch (const std::exception& e) {
     std::cerr << "sluice: error: " << e.what() << '\n';
     return exit_failed;

@@ -1,0 +1,214 @@
+// `sluice connections`: look at and manage stored connections. Tokens and secrets are never
+// printed; only whether they are present.
+
+#include "connections_command.hpp"
+
+#include "commands.hpp"
+
+#include <sluice/credentials_store.hpp>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace sluice::cli {
+
+struct ConnectionsCommand::Arguments {
+  std::string credentials; // --credentials PATH
+  bool json = false;
+  std::string name;
+  bool revoke = false;
+};
+
+namespace {
+
+std::string format_time(Timestamp t) {
+  if (t == Timestamp{})
+    return "-";
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     std::chrono::time_point_cast<std::chrono::seconds>(t));
+}
+
+std::string join(const std::vector<std::string>& words) {
+  std::string text;
+  for (const std::string& word : words)
+    text += (text.empty() ? "" : " ") + word;
+  return text;
+}
+
+std::string account_email(const Connection& c) {
+  const Value& email = c.account["email"];
+  return email.is_string() ? std::string(email.as_string()) : "-";
+}
+
+// Everything a user may see about a connection; presence of secrets, never their values.
+Value describe(const Connection& c) {
+  Array scopes;
+  for (const std::string& s : c.scopes)
+    scopes.push_back(s);
+  Object fields{{"name", c.name},
+                {"provider", c.provider},
+                {"account", c.account.is_null() ? Value(Object{}) : c.account},
+                {"scopes", Value(std::move(scopes))},
+                {"grant_type", c.grant_type},
+                {"client_id", c.client_id},
+                {"client_secret",
+                 c.client_secret.empty()
+                     ? (c.client_secret_source.empty() ? Value(nullptr)
+                                                       : Value("from " + c.client_secret_source))
+                     : Value("stored")},
+                {"access_token", c.access_token.empty() ? "none" : "stored"},
+                {"refresh_token", c.refresh_token.empty() ? "none" : "stored"},
+                {"expires_at", format_time(c.expires_at)},
+                {"status", std::string(to_string(c.status))},
+                {"created_at", format_time(c.created_at)},
+                {"updated_at", format_time(c.updated_at)},
+                {"last_used_at", c.last_used_at ? format_time(*c.last_used_at) : "-"},
+                {"version", c.version}};
+  if (!c.status_reason.empty())
+    fields.emplace_back("status_reason", c.status_reason);
+  if (!c.extra.is_null())
+    fields.emplace_back("extra", c.extra);
+  return Value(std::move(fields));
+}
+
+std::shared_ptr<CredentialStore> open_store(const std::string& path) {
+  return open_credential_store(credential_store_options_from_environment(
+      path.empty() ? std::nullopt : std::optional<std::filesystem::path>(path)));
+}
+
+int list(const std::string& path, bool json) {
+  const auto connections = open_store(path)->list();
+  if (json) {
+    Array rows;
+    for (const Connection& c : connections)
+      rows.push_back(describe(c));
+    std::cout << Value(std::move(rows)).to_json(true) << '\n';
+    return exit_ok;
+  }
+  if (connections.empty()) {
+    std::cout << "No connections. A provider plugin adds them (e.g. sluice connect zoom).\n";
+    return exit_ok;
+  }
+  std::cout << fmt::format("{:<20} {:<10} {:<28} {:<22} {:<21} {}\n", "NAME", "PROVIDER", "ACCOUNT",
+                           "STATUS", "EXPIRES", "SCOPES");
+  for (const Connection& c : connections)
+    std::cout << fmt::format("{:<20} {:<10} {:<28} {:<22} {:<21} {}\n", c.name, c.provider,
+                             account_email(c), to_string(c.status), format_time(c.expires_at),
+                             join(c.scopes));
+  return exit_ok;
+}
+
+int show(const std::string& path, const std::string& name) {
+  const auto connection = open_store(path)->find(name);
+  if (!connection) {
+    std::cerr << "sluice: no connection named '" << name << "' (see: sluice connections list)\n";
+    return exit_failed;
+  }
+  std::cout << describe(*connection).to_json(true) << '\n';
+  return exit_ok;
+}
+
+int remove(const std::string& path, const std::string& name, bool revoke) {
+  const auto store = open_store(path);
+  const auto connection = store->find(name);
+  if (!connection) {
+    std::cerr << "sluice: no connection named '" << name << "' (see: sluice connections list)\n";
+    return exit_failed;
+  }
+  if (revoke) {
+    // Revocation is the provider plugin's job; no plugin registers a handler yet. Refuse
+    // rather than delete silently: the grant would stay valid at the provider.
+    std::cerr << fmt::format("sluice: cannot revoke '{}': no revocation handler is registered "
+                             "for provider '{}'. Revoke the app's access in the provider's "
+                             "settings, then run: sluice connections delete {}\n",
+                             name, connection->provider, name);
+    return exit_failed;
+  }
+  store->remove(name);
+  std::cout << fmt::format("Deleted connection '{}' (the grant at {} was not revoked).\n", name,
+                           connection->provider);
+  return exit_ok;
+}
+
+int check(const std::string& path, const std::string& name) {
+  const auto connection = open_store(path)->find(name);
+  if (!connection) {
+    std::cerr << "sluice: no connection named '" << name << "' (see: sluice connections list)\n";
+    return exit_failed;
+  }
+  std::cout << fmt::format(
+      "{}: stored, status {}{}\n", name, to_string(connection->status),
+      connection->status_reason.empty() ? "" : " (" + connection->status_reason + ")");
+  // The live check (a call to the provider with the token) is the provider plugin's hook.
+  std::cerr << fmt::format("sluice: no health check is registered for provider '{}': only "
+                           "the stored state was checked\n",
+                           connection->provider);
+  return connection->status == ConnectionStatus::healthy ? exit_ok : exit_failed;
+}
+
+int rekey(const std::string& path) {
+  const auto options = credential_store_options_from_environment(
+      path.empty() ? std::nullopt : std::optional<std::filesystem::path>(path));
+  Secret new_key;
+  if (const char* env = std::getenv("SLUICE_CREDENTIALS_NEW_KEY"))
+    new_key = Secret(env);
+  std::cout << rekey_credential_store(options, new_key) << '\n';
+  return exit_ok;
+}
+
+} // namespace
+
+ConnectionsCommand::ConnectionsCommand(CLI::App& app) : args_(std::make_shared<Arguments>()) {
+  command_ = app.add_subcommand("connections",
+                                "List and manage stored connections (tokens are never shown).");
+  command_->require_subcommand(1);
+  command_->add_option("--credentials", args_->credentials,
+                       "The credential store (default: SLUICE_CREDENTIALS, else "
+                       "$XDG_DATA_HOME/sluice/credentials.db)");
+  command_->footer("The key comes from SLUICE_CREDENTIALS_KEY (64 hex digits) or the key file "
+                   "SLUICE_CREDENTIALS_KEY_FILE (default: credentials.key beside the store).");
+  list_ = command_->add_subcommand("list", "Name, provider, account, status, expiry, scopes.");
+  list_->add_flag("--json", args_->json, "Print as JSON");
+  show_ = command_->add_subcommand("show", "Everything stored about a connection but secrets.");
+  show_->add_option("name", args_->name, "Connection name")->required();
+  delete_ = command_->add_subcommand("delete", "Delete a connection.");
+  delete_->add_option("name", args_->name, "Connection name")->required();
+  delete_->add_flag("--revoke", args_->revoke,
+                    "Revoke the grant at the provider first (needs the provider plugin)");
+  check_ = command_->add_subcommand("check", "Check that a connection is usable.");
+  check_->add_option("name", args_->name, "Connection name")->required();
+  rekey_ = command_->add_subcommand(
+      "rekey", "Re-encrypt the store with a new key (SLUICE_CREDENTIALS_NEW_KEY when the key "
+               "comes from SLUICE_CREDENTIALS_KEY; otherwise a new key file).");
+  // --credentials may also follow the subcommand.
+  for (CLI::App* sub : {list_, show_, delete_, check_, rekey_})
+    sub->fallthrough();
+}
+
+bool ConnectionsCommand::selected() const {
+  return command_->parsed();
+}
+
+int ConnectionsCommand::run() const {
+  const std::string& path = args_->credentials;
+  try {
+    if (list_->parsed())
+      return list(path, args_->json);
+    if (show_->parsed())
+      return show(path, args_->name);
+    if (delete_->parsed())
+      return remove(path, args_->name, args_->revoke);
+    if (check_->parsed())
+      return check(path, args_->name);
+    if (rekey_->parsed())
+      return rekey(path);
+  } catch (const CredentialError& e) {
+    std::cerr << "sluice: " << e.what() << '\n';
+    return exit_failed;
+  }
+  return exit_usage;
+}
+
+} // namespace sluice::cli
