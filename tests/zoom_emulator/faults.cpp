@@ -18,6 +18,7 @@ std::optional<FaultKind> parse_kind(std::string_view name) {
       {"close_before_processing", FaultKind::close_before_processing},
       {"close_after_processing", FaultKind::close_after_processing},
       {"partial_body", FaultKind::partial_body},
+      {"slow_body", FaultKind::slow_body},
       {"malformed_json", FaultKind::malformed_json},
       {"expire_token", FaultKind::expire_token}};
   const auto found = kinds.find(name);
@@ -129,6 +130,9 @@ std::optional<FaultAction> FaultInjector::before(const Request& request) {
     case FaultKind::partial_body:
       action->connection = ConnectionFault::partial_body;
       break;
+    case FaultKind::slow_body:
+      action->slow_body_ms += rule.ms;
+      break;
     case FaultKind::malformed_json:
       action->malformed_json = true;
       break;
@@ -142,6 +146,7 @@ std::optional<FaultAction> FaultInjector::before(const Request& request) {
 
 void FaultInjector::apply(const FaultAction& action, Response& response) const {
   response.delay_ms += action.delay_ms;
+  response.slow_body_ms += action.slow_body_ms;
   if (action.connection != ConnectionFault::none)
     response.fault = action.connection;
   if (action.malformed_json) {

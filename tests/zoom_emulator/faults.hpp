@@ -21,6 +21,7 @@ enum class FaultKind {
   close_before_processing, // drop the connection; the request has no effect
   close_after_processing,  // process the request, then drop the connection unanswered
   partial_body,            // process, send half the body, drop the connection
+  slow_body,               // process, deliver the body in pieces spread over `ms`
   malformed_json,          // process, answer with a truncated JSON body
   expire_token,            // expire the caller's access token before processing
 };
@@ -42,6 +43,7 @@ struct FaultRule {
 struct FaultAction {
   std::optional<Response> replacement; // answer this instead of processing
   int delay_ms = 0;
+  int slow_body_ms = 0;
   ConnectionFault connection = ConnectionFault::none;
   bool malformed_json = false;
   bool expire_token = false;

@@ -37,7 +37,8 @@ struct Response {
   std::string content_type = "application/json;charset=UTF-8";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  int delay_ms = 0; // added latency before the answer is written
+  int delay_ms = 0;     // added latency before the answer is written
+  int slow_body_ms = 0; // spread the body's delivery over this long
   ConnectionFault fault = ConnectionFault::none;
 
   void set_header(std::string name, std::string value);

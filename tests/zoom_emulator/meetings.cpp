@@ -367,9 +367,10 @@ Response list_meetings(State& state, const User& host, const Request& request) {
         cursor->second.user_id != host.id || cursor->second.type != type ||
         (request.query_param("page_size") && cursor->second.page_size != page_size))
       return zoom_error(400, code::validation_failed, "The next page token is invalid or expired.");
+    // The token stays valid for its whole life, so a client retrying a page after a lost
+    // answer gets the same page again.
     page_size = cursor->second.page_size;
-    rest = std::move(cursor->second.remaining);
-    state.cursors.erase(cursor);
+    rest = cursor->second.remaining;
     total = listed_meetings(state, host, type).size();
     page_number = 0; // unknown when paging by token
   } else {
@@ -391,6 +392,8 @@ Response list_meetings(State& state, const User& host, const Request& request) {
   rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(taken));
   std::string next_token;
   if (!rest.empty()) {
+    std::erase_if(state.cursors,
+                  [&](const auto& entry) { return entry.second.expires_at < state.now(); });
     next_token = base64_encode(state.random_token(24));
     std::replace(next_token.begin(), next_token.end(), '+', '-');
     std::replace(next_token.begin(), next_token.end(), '/', '_');

@@ -1,5 +1,6 @@
 #include "schema.hpp"
 
+#include <map>
 #include <regex>
 #include <string_view>
 
@@ -41,6 +42,15 @@ bool matches_format(std::string_view format, std::string_view text) {
     return at != std::string_view::npos && at > 0 && at + 1 < text.size();
   }
   return true;
+}
+
+// Compiling a std::regex costs far more than matching it; schemas reuse few patterns.
+const std::regex& compiled_pattern(std::string_view pattern) {
+  thread_local std::map<std::string, std::regex, std::less<>> cache;
+  auto found = cache.find(pattern);
+  if (found == cache.end())
+    found = cache.emplace(std::string(pattern), std::regex(std::string(pattern))).first;
+  return found->second;
 }
 
 } // namespace
@@ -88,8 +98,7 @@ void validate_schema(const Value& schema, const Value& value, const std::string&
             {shown, "Length must be at least " + std::to_string(min->as_int()) + " characters."});
     }
     if (const Value* pattern = schema.find("pattern"); pattern && pattern->is_string()) {
-      const std::regex compiled{std::string(pattern->as_string())};
-      if (!std::regex_search(text.begin(), text.end(), compiled))
+      if (!std::regex_search(text.begin(), text.end(), compiled_pattern(pattern->as_string())))
         errors.push_back({shown, "Invalid field format."});
     }
     if (const Value* format = schema.find("format"); format && format->is_string()) {

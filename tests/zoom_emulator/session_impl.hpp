@@ -63,6 +63,31 @@ asio::awaitable<void> serve_http(Stream& stream, Router& router, bool from_loopb
       }
       co_return;
     }
+    if (response.slow_body_ms > 0) {
+      // Headers at once, then the body in pieces with pauses between them.
+      constexpr std::size_t pieces = 4;
+      http::response_serializer<http::string_body> serializer(answer);
+      auto [header_error, header_bytes] =
+          co_await http::async_write_header(stream, serializer, awaitable);
+      if (header_error)
+        co_return;
+      const std::string& body = answer.body();
+      const std::size_t piece = (body.size() + pieces - 1) / pieces;
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      for (std::size_t offset = 0; offset < body.size(); offset += piece) {
+        timer.expires_after(
+            std::chrono::milliseconds(response.slow_body_ms / static_cast<int>(pieces)));
+        co_await timer.async_wait(awaitable);
+        const std::size_t size = std::min(piece, body.size() - offset);
+        auto [body_error, body_bytes] =
+            co_await asio::async_write(stream, asio::buffer(body.data() + offset, size), awaitable);
+        if (body_error)
+          co_return;
+      }
+      if (!keep_alive)
+        co_return;
+      continue;
+    }
     auto [write_error, written] = co_await http::async_write(stream, answer, awaitable);
     if (write_error || !keep_alive)
       co_return;

@@ -180,6 +180,15 @@ TEST_CASE("fault injection") {
     CHECK(client.api("GET", "/v2/users/me", token).connection_lost);
     CHECK(client.api("GET", "/v2/users/me", token).status == 200);
   }
+  SUBCASE("slow body") {
+    set_faults(client, R"([{"kind":"slow_body","ms":400,"path":"/v2/users/me","times":1}])");
+    const auto start = std::chrono::steady_clock::now();
+    const HttpResult answer = client.api("GET", "/v2/users/me", token);
+    CHECK(answer.status == 200);
+    CHECK(answer.json()["email"] == Value("emulator.user@example.com"));
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(400));
+    CHECK(client.api("GET", "/v2/users/me", token).status == 200); // still kept alive
+  }
   SUBCASE("malformed JSON body") {
     set_faults(client, R"([{"kind":"malformed_json","path":"/v2/users/me","times":1}])");
     const HttpResult answer = client.api("GET", "/v2/users/me", token);
