@@ -11,7 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fstream>
-#include <future>
 #include <sstream>
 #include <thread>
 
@@ -147,13 +146,10 @@ Pipeline Engine::compile(const PipelineSpec& spec) const {
 }
 
 RunResult Engine::run(const Pipeline& pipeline, RunOptions options) {
-  auto setup = core_->setup_for(pipeline, std::move(options));
-  auto promise = std::make_shared<std::promise<RunResult>>();
-  auto future = promise->get_future();
-  auto run = core_->track(std::move(setup),
-                          [promise](RunResult result) { promise->set_value(std::move(result)); });
-  run->begin(/*drive_here=*/true);
-  return future.get();
+  // Not tracked by the core: the engine cannot be destroyed while its caller is in here, and
+  // nodes abandoned after cancellation keep the run alive on the pool, which the engine
+  // joins.
+  return detail::run_blocking(core_->setup_for(pipeline, std::move(options)));
 }
 
 asio::awaitable<RunResult> Engine::async_run(Pipeline pipeline, RunOptions options) {

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <stop_token>
@@ -88,6 +89,13 @@ Outcome classify(std::exception_ptr error) {
 std::minstd_rand& jitter_engine() {
   thread_local std::minstd_rand engine{std::random_device{}()};
   return engine;
+}
+
+// `{}`, shared: runs without inputs or outputs hand this out instead of allocating an empty
+// object per run. Values are immutable and their reference count is atomic.
+const Value& empty_object() {
+  static const Value empty{Object{}};
+  return empty;
 }
 
 std::string format_ms(std::chrono::milliseconds ms) {
@@ -162,6 +170,7 @@ struct OwnedContext {
 
 class RunState final : public RunControl, public std::enable_shared_from_this<RunState> {
 public:
+  /// With an empty `on_done` the run is blocking: finish() keeps the result for wait().
   RunState(RunSetup setup, std::function<void(RunResult)> on_done)
       : setup_(std::move(setup)), plan_(*setup_.plan), nodes_(plan_.nodes.size()),
         pending_(new std::atomic<std::uint32_t>[plan_.nodes.size()]),
@@ -203,6 +212,14 @@ public:
         user_cancelled_ = true;
     }
     cancel_everything();
+  }
+
+  /// For a blocking run: waits until it finished (usually it already has, when the caller
+  /// drove it) and takes the result.
+  RunResult wait() {
+    std::unique_lock lock(mutex_);
+    done_cv_.wait(lock, [&] { return done_; });
+    return std::move(result_);
   }
 
   const Plan& plan() const noexcept { return plan_; }
@@ -736,7 +753,9 @@ private:
       result.status = RunStatus::succeeded;
     if (result.status == RunStatus::cancelled)
       result.error = "the run was cancelled";
-    if (result.status == RunStatus::succeeded) {
+    if (result.status == RunStatus::succeeded && plan_.outputs.empty()) {
+      result.outputs = empty_object();
+    } else if (result.status == RunStatus::succeeded) {
       Object outputs;
       outputs.reserve(plan_.outputs.size());
       const EvalScope s = scope(nullptr, -1);
@@ -753,6 +772,16 @@ private:
     }
     result.nodes = std::move(nodes_);
     result.plan_owner = setup_.plan;
+    if (!on_done_) {
+      // Blocking run: the waiter holds a reference to this RunState, so notifying under the
+      // lock cannot touch a destroyed condition variable. No futex call when nobody waits
+      // (the common case: the caller's thread finished the run itself).
+      std::lock_guard lock(mutex_);
+      result_ = std::move(result);
+      done_ = true;
+      done_cv_.notify_all();
+      return;
+    }
     auto on_done = std::move(on_done_);
     on_done(std::move(result));
   }
@@ -774,6 +803,9 @@ private:
   std::string failed_node_;
   bool user_cancelled_ = false;
   std::unordered_map<std::uint32_t, std::shared_ptr<Invocation>> active_;
+  bool done_ = false; // blocking runs: result_ is set
+  RunResult result_;  // blocking runs
+  std::condition_variable done_cv_;
 
   std::function<void(RunResult)> on_done_;
   std::optional<std::stop_callback<StopRequested>> stop_callback_;
@@ -822,7 +854,15 @@ std::shared_ptr<RunControl> make_run(RunSetup setup, std::function<void(RunResul
   return std::make_shared<RunState>(std::move(setup), std::move(on_done));
 }
 
+RunResult run_blocking(RunSetup setup) {
+  auto run = std::make_shared<RunState>(std::move(setup), nullptr);
+  run->begin(/*drive_here=*/true);
+  return run->wait();
+}
+
 Value resolve_inputs(const Plan& plan, const Value& given) {
+  if (plan.inputs.empty() && given.is_null())
+    return empty_object();
   if (!given.is_null() && !given.is_object())
     throw InputError("inputs must be an object of name: value");
   if (given.is_object()) {

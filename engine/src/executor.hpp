@@ -38,6 +38,11 @@ public:
 /// Prepares a run; `on_done` is called exactly once, from whichever thread finished it.
 std::shared_ptr<RunControl> make_run(RunSetup setup, std::function<void(RunResult)> on_done);
 
+/// Runs to completion, the calling thread draining ready nodes. Lighter than make_run with
+/// a promise: no std::function, no future (whose call_once makes a futex syscall per run),
+/// no tracking (the caller is inside Engine::run, so the engine cannot be destroyed).
+RunResult run_blocking(RunSetup setup);
+
 /// Checks `given` against the plan's inputs: unknown names, wrong types and missing
 /// required inputs throw InputError; defaults are filled in.
 Value resolve_inputs(const Plan& plan, const Value& given);
