@@ -8,10 +8,11 @@
 /// ```
 /// // Before calling the API: make sure the access token is good for another minute.
 /// sluice::Connection c = store.refresh_under_lock(
-///     "zoom-work", {.min_validity = std::chrono::seconds(60)},
+///     "zoom-work", sluice::RefreshPolicy::expiring_within(std::chrono::seconds(60)),
 ///     [&](const sluice::Connection& stale) { return zoom.refresh(stale.refresh_token); });
 /// // After a 401 "invalid access token" answer: refresh once, unless someone already has.
-/// c = store.refresh_under_lock("zoom-work", {.rejected_version = c.version}, refresh);
+/// c = store.refresh_under_lock("zoom-work", sluice::RefreshPolicy::after_rejection(c.version),
+///                              refresh);
 /// ```
 ///
 /// Tokens and client secrets are `Secret`s: they never reach logs, outputs or error
@@ -130,6 +131,20 @@ struct RefreshPolicy {
   /// rejected by the service. If another thread or process has refreshed since, its new
   /// token is returned without a second refresh (single flight).
   std::optional<std::int64_t> rejected_version;
+
+  /// Stale when the access token expires within `margin`.
+  static RefreshPolicy expiring_within(std::chrono::seconds margin) {
+    RefreshPolicy policy;
+    policy.min_validity = margin;
+    return policy;
+  }
+  /// Stale when still at `version`, whose access token the service rejected (or expiring
+  /// within the default margin).
+  static RefreshPolicy after_rejection(std::int64_t version) {
+    RefreshPolicy policy;
+    policy.rejected_version = version;
+    return policy;
+  }
 };
 
 /// Why a credential operation failed. The message names the connection and says what to
