@@ -1,0 +1,143 @@
+// Several processes refreshing one rotating refresh token at once, and processes killed with
+// SIGKILL at random moments in the middle of refreshing.
+
+#include "credentials_test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <random>
+#include <set>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+
+extern char** environ;
+
+using namespace sluice;
+using namespace sluice::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+pid_t spawn_helper(std::vector<std::string> args) {
+  args.insert(args.begin(), SLUICE_CREDENTIALS_HELPER);
+  std::vector<char*> argv;
+  for (std::string& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // The helpers' "needs re-authorisation" notices are expected; keep the test log readable.
+  posix_spawn_file_actions_t quiet;
+  ::posix_spawn_file_actions_init(&quiet);
+  ::posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int spawned = ::posix_spawn(&pid, argv[0], &quiet, nullptr, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&quiet);
+  REQUIRE(spawned == 0);
+  return pid;
+}
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+} // namespace
+
+TEST_CASE("processes refreshing one connection at once: exactly one refresh per expiry") {
+  TempDir dir;
+  const auto options = options_in(dir);
+  const auto auth_dir = dir.path / "auth";
+  FakeTokenAuthority authority(auth_dir, 60ms);
+  open_credential_store(options)->save_new(zoom_connection("zoom-work", authority.authorise()));
+
+  std::vector<pid_t> children;
+  for (int i = 0; i < 4; ++i)
+    children.push_back(spawn_helper({"until", options.database.string(), options.key_file.string(),
+                                     auth_dir.string(), "zoom-work", "60", "1200"}));
+  for (pid_t child : children) {
+    const int status = wait_for(child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  CHECK(authority.rejections() == 0);
+  const auto issued = authority.issuances();
+  MESSAGE(issued.size() << " refreshes by 4 processes in 1.2 s with 60 ms tokens");
+  CHECK(issued.size() >= 8);
+  std::set<std::int64_t> from_versions;
+  for (const Issuance& i : issued) {
+    CHECK(from_versions.insert(i.from_version).second); // one refresh per stale version
+    CHECK(i.stale_expiry_ms <= i.issued_at_ms);         // and only after it expired
+  }
+  const Connection c = *open_credential_store(options)->find("zoom-work");
+  CHECK(c.status == ConnectionStatus::healthy);
+  CHECK(c.refresh_token.reveal() == authority.live_refresh_token());
+}
+
+TEST_CASE("kill -9 at random moments during refreshes never damages the store") {
+  TempDir dir;
+  const auto options = options_in(dir);
+  const auto auth_dir = dir.path / "auth";
+  FakeTokenAuthority authority(auth_dir, 1h);
+  open_credential_store(options)->save_new(zoom_connection("zoom-work", authority.authorise()));
+
+  std::mt19937 random(std::random_device{}());
+  constexpr int rounds = 40;
+  int survived = 0;
+  int reauthorisation_detected = 0;
+  for (int round = 0; round < rounds; ++round) {
+    // Three processes refresh and use the token; one of them is killed at a random moment,
+    // the others are then stopped cleanly between refreshes.
+    std::vector<pid_t> children;
+    for (int i = 0; i < 3; ++i)
+      children.push_back(
+          spawn_helper({"forever", options.database.string(), options.key_file.string(),
+                        auth_dir.string(), "zoom-work", "1", "20"}));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(30, 150)(random)));
+    const std::size_t victim = std::uniform_int_distribution<std::size_t>(0, 2)(random);
+    ::kill(children[victim], SIGKILL);
+    for (std::size_t i = 0; i < children.size(); ++i)
+      if (i != victim)
+        ::kill(children[i], SIGTERM);
+    for (std::size_t i = 0; i < children.size(); ++i) {
+      const int status = wait_for(children[i]);
+      if (i == victim)
+        CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+      else // stopped cleanly, or found the rotation lost by the victim (exit 3)
+        CHECK((WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3)));
+    }
+    // The store opens (integrity checked), and the connection is whole.
+    auto store = open_credential_store(options);
+    const auto c = store->find("zoom-work");
+    REQUIRE(c);
+    CHECK(c->provider == "zoom");
+    CHECK_FALSE(c->access_token.empty());
+    if (c->status == ConnectionStatus::healthy &&
+        c->refresh_token.reveal() == authority.live_refresh_token()) {
+      ++survived;
+      continue;
+    }
+    // The kill landed between the provider's answer and the commit: the stored refresh
+    // token is dead. The next refresh must say so clearly, not loop or corrupt anything.
+    try {
+      store->refresh_under_lock("zoom-work", sluice::RefreshPolicy::after_rejection(c->version),
+                                [&](const Connection& stale) { return authority.refresh(stale); });
+    } catch (const CredentialError& e) {
+      CHECK(e.kind() == CredentialError::Kind::needs_reauthorisation);
+      ++reauthorisation_detected;
+    }
+    // The user re-authorises; the next round starts from a healthy connection.
+    store->save_new(zoom_connection("zoom-work", authority.authorise()), /*replace=*/true);
+  }
+  MESSAGE("kill -9 survival: " << survived << "/" << rounds
+                               << " rounds kept a live refresh token; the other "
+                               << rounds - survived << " were marked for re-authorisation");
+  CHECK(survived + reauthorisation_detected == rounds);
+  CHECK(survived >= rounds / 4);
+  const auto issued = authority.issuances();
+  CHECK(issued.size() >= static_cast<std::size_t>(rounds)); // the children really refreshed
+}
