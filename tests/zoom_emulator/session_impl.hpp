@@ -36,9 +36,21 @@ asio::awaitable<void> serve_http(Stream& stream, Router& router, bool from_loopb
     beast::get_lowest_layer(stream).expires_after(idle_timeout);
     http::request_parser<http::string_body> parser;
     parser.body_limit(max_body_bytes);
+    auto [header_error, header_bytes] =
+        co_await http::async_read_header(stream, buffer, parser, awaitable);
+    if (header_error)
+      co_return; // peer closed, timed out or sent garbage: nothing to answer
+    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      // curl asks before sending bodies over 1 KiB; without this it stalls for a second.
+      http::response<http::empty_body> proceed{http::status::continue_, parser.get().version()};
+      auto [continue_error, continue_bytes] =
+          co_await http::async_write(stream, proceed, awaitable);
+      if (continue_error)
+        co_return;
+    }
     auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, awaitable);
     if (read_error)
-      co_return; // peer closed, timed out or sent garbage: nothing to answer
+      co_return;
     const auto& message = parser.get();
     Response response = router.handle(to_request(message, from_loopback));
     if (response.fault == ConnectionFault::close_before_reading ||

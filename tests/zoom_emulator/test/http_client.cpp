@@ -62,16 +62,20 @@ struct HttpClient::Impl {
     HttpResult result;
     beast::error_code error;
     http::write(stream, request, error);
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(16 * 1024 * 1024);
-    if (!error)
-      http::read(stream, buffer, parser, error);
+    std::optional<http::response_parser<http::string_body>> parser;
+    // Skip interim 1xx answers (100 Continue); the final answer follows them.
+    do {
+      parser.emplace();
+      parser->body_limit(16 * 1024 * 1024);
+      if (!error)
+        http::read(stream, buffer, *parser, error);
+    } while (!error && parser->get().result_int() / 100 == 1);
     if (error) {
       result.connection_lost = true;
       disconnect();
       return result;
     }
-    const auto& response = parser.get();
+    const auto& response = parser->get();
     result.status = static_cast<int>(response.result_int());
     for (const auto& field : response) {
       std::string name(field.name_string());

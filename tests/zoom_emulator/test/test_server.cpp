@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <thread>
@@ -238,6 +239,31 @@ TEST_CASE("--faults with a probability is reproducible with --seed") {
   CHECK(first == pattern());
   CHECK(first.find('x') != std::string::npos);
   CHECK(first.find('.') != std::string::npos);
+}
+
+TEST_CASE("--faults @file reads the rules from a file") {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                     ("sluice-zoom-faults-" + std::to_string(::getpid()) + ".json");
+  {
+    std::ofstream out(file);
+    out << R"({"faults":[{"kind":"status","status":502,"path":"/v2/","nth":1}]})";
+  }
+  EmulatorProcess emulator({"--faults", "@" + file.string()});
+  std::filesystem::remove(file);
+  HttpClient client(emulator.port());
+  const std::string token = s2s_access_token(client);
+  CHECK(client.api("GET", "/v2/users/me", token).status == 502);
+  CHECK(client.api("GET", "/v2/users/me", token).status == 200);
+}
+
+TEST_CASE("a request with Expect: 100-continue gets its answer") {
+  EmulatorProcess emulator;
+  HttpClient client(emulator.port());
+  const std::string token = s2s_access_token(client);
+  const HttpResult answer =
+      client.request("POST", "/v2/users/me/meetings", R"({"topic":"continue"})",
+                     {{"Authorization", "Bearer " + token}, {"Expect", "100-continue"}});
+  CHECK(answer.status == 201);
 }
 
 TEST_CASE("counters report requests per route and tokens issued") {
