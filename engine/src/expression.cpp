@@ -50,6 +50,7 @@ public:
   explicit ReferenceExpr(Reference reference) : reference_(std::move(reference)) {}
   Value eval(const EvalScope& scope) const override { return reference_.eval(scope); }
   void collect(std::vector<Reference*>& out) override { out.push_back(&reference_); }
+  Reference* as_reference() noexcept override { return &reference_; }
 
 private:
   Reference reference_;
@@ -587,11 +588,22 @@ void Template::collect(std::vector<Reference*>& out) {
       part.expr->collect(out);
 }
 
+Reference* Template::single_reference() noexcept {
+  return single_expression_ ? parts_.front().expr->as_reference() : nullptr;
+}
+
 // ---- ValueTemplate -------------------------------------------------------------------------
+
+struct ValueTemplate::Composite {
+  std::vector<ValueTemplate> elements;
+  /// Member names, parallel to `elements`, for an object.
+  std::vector<std::string> keys;
+  bool object = false;
+};
 
 ValueTemplate ValueTemplate::from_constant(Value value) {
   ValueTemplate result;
-  result.constant_ = std::move(value);
+  result.body_ = std::move(value);
   return result;
 }
 
@@ -600,79 +612,85 @@ ValueTemplate ValueTemplate::parse(const Value& value) {
   switch (value.type()) {
   case ValueType::string: {
     Template parsed = Template::parse(value.as_string());
-    if (parsed.is_constant()) {
-      result.constant_ = value;
-    } else {
-      result.kind_ = Kind::text;
-      result.text_ = std::make_shared<Template>(std::move(parsed));
-    }
+    if (parsed.is_constant())
+      result.body_ = value;
+    else if (Reference* reference = parsed.single_reference())
+      result.body_ = std::make_shared<Reference>(std::move(*reference));
+    else
+      result.body_ = std::make_shared<Template>(std::move(parsed));
     return result;
   }
-  case ValueType::array: {
-    bool all_constant = true;
-    for (const Value& element : value.as_array()) {
-      result.elements_.push_back(parse(element));
-      all_constant = all_constant && result.elements_.back().is_constant();
-    }
-    if (all_constant) {
-      result.elements_.clear();
-      result.constant_ = value;
-    } else {
-      result.kind_ = Kind::array;
-    }
-    return result;
-  }
+  case ValueType::array:
   case ValueType::object: {
+    auto composite = std::make_shared<Composite>();
+    composite->object = value.is_object();
     bool all_constant = true;
-    for (const auto& [key, member] : value.as_object()) {
-      result.keys_.push_back(key);
-      result.elements_.push_back(parse(member));
-      all_constant = all_constant && result.elements_.back().is_constant();
-    }
-    if (all_constant) {
-      result.keys_.clear();
-      result.elements_.clear();
-      result.constant_ = value;
+    if (composite->object) {
+      for (const auto& [key, member] : value.as_object()) {
+        composite->keys.push_back(key);
+        composite->elements.push_back(parse(member));
+        all_constant = all_constant && composite->elements.back().is_constant();
+      }
     } else {
-      result.kind_ = Kind::object;
+      for (const Value& element : value.as_array()) {
+        composite->elements.push_back(parse(element));
+        all_constant = all_constant && composite->elements.back().is_constant();
+      }
     }
+    if (all_constant)
+      result.body_ = value;
+    else
+      result.body_ = std::move(composite);
     return result;
   }
   default:
-    result.constant_ = value;
+    result.body_ = value;
     return result;
   }
 }
 
 Value ValueTemplate::eval(const EvalScope& scope) const {
-  switch (kind_) {
-  case Kind::constant:
-    return constant_;
-  case Kind::text:
-    return text_->eval(scope);
-  case Kind::array: {
+  switch (body_.index()) {
+  case 0:
+    return *std::get_if<0>(&body_);
+  case 1:
+    return (*std::get_if<1>(&body_))->eval(scope);
+  case 2:
+    return (*std::get_if<2>(&body_))->eval(scope);
+  default:
+    break;
+  }
+  const Composite& composite = **std::get_if<3>(&body_);
+  if (!composite.object) {
+    // One allocation for the elements (reserved up front); each element is built in place.
     Array elements;
-    elements.reserve(elements_.size());
-    for (const ValueTemplate& element : elements_)
+    elements.reserve(composite.elements.size());
+    for (const ValueTemplate& element : composite.elements)
       elements.push_back(element.eval(scope));
     return Value(std::move(elements));
   }
-  case Kind::object: {
-    Object members;
-    members.reserve(elements_.size());
-    for (std::size_t i = 0; i < elements_.size(); ++i)
-      members.emplace_back(keys_[i], elements_[i].eval(scope));
-    return Value(std::move(members));
-  }
-  }
-  return constant_;
+  Object members;
+  members.reserve(composite.elements.size());
+  for (std::size_t i = 0; i < composite.elements.size(); ++i)
+    members.emplace_back(composite.keys[i], composite.elements[i].eval(scope));
+  return Value(std::move(members));
 }
 
 void ValueTemplate::collect(std::vector<Reference*>& out) {
-  if (kind_ == Kind::text)
-    text_->collect(out);
-  for (ValueTemplate& element : elements_)
-    element.collect(out);
+  switch (body_.index()) {
+  case 1:
+    out.push_back(std::get_if<1>(&body_)->get());
+    break;
+  case 2:
+    (*std::get_if<2>(&body_))->collect(out);
+    break;
+  case 3:
+    for (ValueTemplate& element : (*std::get_if<3>(&body_))->elements)
+      element.collect(out);
+    break;
+  default:
+    break;
+  }
 }
 
 } // namespace sluice::detail
