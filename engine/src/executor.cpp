@@ -26,6 +26,7 @@
 #include <mutex>
 #include <random>
 #include <stop_token>
+#include <thread>
 #include <unordered_map>
 
 namespace sluice::detail {
@@ -36,8 +37,12 @@ namespace asio = boost::asio;
 using Strand = asio::strand<asio::any_io_executor>;
 using Stack = std::vector<std::uint32_t>;
 
-// A ready stack at least this deep may be split with an idle thread.
+// A ready stack at least this deep may be split with an idle thread. Waking a pool thread
+// costs ~1.6 us here (PERFORMANCE.md), so small plans stay on the caller's thread.
 constexpr std::size_t split_threshold = 16;
+// How long a drainer that ran out of work waits for another to hand it some, before it
+// goes back to the pool. Handing work to a waiting drainer costs no wake-up.
+constexpr std::chrono::microseconds hunger_patience{50};
 // Settings held on the stack for inline nodes; more spill to the heap.
 constexpr std::size_t inline_settings = 8;
 
@@ -290,15 +295,64 @@ private:
   // node instead of two. What lies between the two is a pop from the ready stack.
   void drain(Stack& stack, Clock::time_point mark = Clock::now()) {
     drainers_.fetch_add(1, std::memory_order_relaxed);
-    while (!stack.empty()) {
-      if (stack.size() >= split_threshold &&
-          drainers_.load(std::memory_order_relaxed) < static_cast<int>(setup_.threads))
-        split(stack);
-      const std::uint32_t n = stack.back();
-      stack.pop_back();
-      start_node(n, stack, mark);
+    for (;;) {
+      while (!stack.empty()) {
+        if (stack.size() >= 2 && hunger_.load(std::memory_order_relaxed) == Hunger::waiting)
+          donate(stack);
+        else if (stack.size() >= split_threshold &&
+                 drainers_.load(std::memory_order_relaxed) < static_cast<int>(setup_.threads))
+          split(stack);
+        const std::uint32_t n = stack.back();
+        stack.pop_back();
+        start_node(n, stack, mark);
+      }
+      if (setup_.threads < 2 || !await_donation(stack))
+        break;
+      mark = Clock::now();
     }
     drainers_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  // Work sharing between drainers without a wake-up. A drainer whose stack ran dry waits a
+  // little (hunger_patience) in `waiting`; a busy drainer that sees it moves the older half
+  // of its stack into `mailbox_` (`waiting` -> `filling` -> `full`) and the waiter takes it.
+  // The waiter gives up only by winning `waiting` -> `idle`, so work put in the mailbox is
+  // never stranded. At most one drainer waits at a time.
+  enum class Hunger { idle, waiting, filling, full };
+
+  bool await_donation(Stack& stack) {
+    if (remaining_.load(std::memory_order_acquire) == 0 || cancelling())
+      return false;
+    Hunger expected = Hunger::idle;
+    if (!hunger_.compare_exchange_strong(expected, Hunger::waiting, std::memory_order_acq_rel))
+      return false;
+    const auto give_up = Clock::now() + hunger_patience;
+    for (unsigned spins = 0;; ++spins) {
+      Hunger state = hunger_.load(std::memory_order_acquire);
+      if (state == Hunger::full) {
+        stack.swap(mailbox_);
+        hunger_.store(Hunger::idle, std::memory_order_release);
+        return true;
+      }
+      // The clock is slow here (~90 ns): look at it every 64 spins.
+      const bool over = remaining_.load(std::memory_order_acquire) == 0 || cancelling() ||
+                        (spins % 64 == 63 && Clock::now() > give_up);
+      if (state == Hunger::waiting && over &&
+          hunger_.compare_exchange_strong(state, Hunger::idle, std::memory_order_acq_rel))
+        return false;
+      // Two vCPUs shared with other work: let the donor (or anything else) run.
+      std::this_thread::yield();
+    }
+  }
+
+  void donate(Stack& stack) {
+    Hunger expected = Hunger::waiting;
+    if (!hunger_.compare_exchange_strong(expected, Hunger::filling, std::memory_order_acq_rel))
+      return;
+    const auto half = static_cast<std::ptrdiff_t>(stack.size() / 2);
+    mailbox_.assign(stack.begin(), stack.begin() + half);
+    stack.erase(stack.begin(), stack.begin() + half);
+    hunger_.store(Hunger::full, std::memory_order_release);
   }
 
   // Gives the older half of the stack to an idle pool thread.
@@ -801,6 +855,8 @@ private:
   // Set once any node did not succeed; until then dependents skip checking their inputs.
   std::atomic<bool> irregular_{false};
   std::atomic<int> drainers_{0};
+  std::atomic<Hunger> hunger_{Hunger::idle};
+  Stack mailbox_; // owned by whoever moved hunger_ to filling, or saw it full
   const bool observed_;
   Clock::time_point started_{};
 
