@@ -185,8 +185,16 @@ void apply_meeting_fields(State& state, Meeting& meeting, const Value& body, boo
 }
 
 // The host's meetings a List of `type` shows, in Zoom's order (start time, then creation).
+struct ListFilter {
+  std::string type = "scheduled";
+  std::optional<std::time_t> from; // start of the `from` day
+  std::optional<std::time_t> to;   // end of the `to` day
+  std::string key;                 // identifies the filter for next_page_token checks
+};
+
 std::vector<std::int64_t> listed_meetings(const State& state, const User& host,
-                                          const std::string& type) {
+                                          const ListFilter& filter) {
+  const std::string& type = filter.type;
   std::vector<const Meeting*> selected;
   const std::time_t now = state.now();
   for (const auto& [id, meeting] : state.meetings) {
@@ -202,6 +210,12 @@ std::vector<std::int64_t> listed_meetings(const State& state, const User& host,
       include = !ended;
     else if (type == "previous_meetings")
       include = ended;
+    if (filter.from || filter.to) {
+      // Date filters select by start time; meetings without one do not match.
+      include = include && meeting.start_time &&
+                (!filter.from || *meeting.start_time >= *filter.from) &&
+                (!filter.to || *meeting.start_time <= *filter.to);
+    }
     if (include)
       selected.push_back(&meeting);
   }
@@ -330,7 +344,8 @@ Response delete_meeting(State& state, std::string_view meeting_id, const Request
 
 Response list_meetings(State& state, const User& host, const Request& request) {
   std::vector<FieldError> errors;
-  std::string type = "scheduled";
+  ListFilter filter;
+  std::string& type = filter.type;
   if (const std::string* given = request.query_param("type")) {
     type = *given;
     static const std::vector<std::string> types = {"scheduled", "live", "upcoming",
@@ -354,8 +369,29 @@ Response list_meetings(State& state, const User& host, const Request& request) {
     else
       page_number = std::max(1, *parsed);
   }
+  // `from`/`to` are dates (yyyy-MM-dd) in `timezone` (Z25), UTC when none is given.
+  std::string zone = "UTC";
+  if (const std::string* given = request.query_param("timezone")) {
+    zone = *given;
+    if (!is_known_timezone(zone))
+      errors.push_back({"timezone", "Invalid timezone: " + zone + "."});
+  }
+  const auto day_bound = [&](const char* name, const char* time_of_day) {
+    std::optional<std::time_t> bound;
+    if (const std::string* given = request.query_param(name)) {
+      if (given->size() == 10 && is_known_timezone(zone))
+        bound = parse_zoom_time(*given + time_of_day, zone);
+      if (!bound)
+        errors.push_back({name, "Invalid date, expected yyyy-MM-dd: " + *given + "."});
+    }
+    return bound;
+  };
+  filter.from = day_bound("from", "T00:00:00");
+  filter.to = day_bound("to", "T23:59:59");
   if (!errors.empty())
     return validation_error(errors);
+  filter.key = type + "|" + std::to_string(filter.from.value_or(-1)) + "|" +
+               std::to_string(filter.to.value_or(-1));
 
   std::vector<std::int64_t> rest;
   std::size_t total = 0;
@@ -364,17 +400,17 @@ Response list_meetings(State& state, const User& host, const Request& request) {
     const auto cursor = state.cursors.find(*token);
     // A cursor answers only the query it was made for, and only for 15 minutes.
     if (cursor == state.cursors.end() || cursor->second.expires_at < state.now() ||
-        cursor->second.user_id != host.id || cursor->second.type != type ||
+        cursor->second.user_id != host.id || cursor->second.query != filter.key ||
         (request.query_param("page_size") && cursor->second.page_size != page_size))
       return zoom_error(400, code::validation_failed, "The next page token is invalid or expired.");
     // The token stays valid for its whole life, so a client retrying a page after a lost
     // answer gets the same page again.
     page_size = cursor->second.page_size;
     rest = cursor->second.remaining;
-    total = listed_meetings(state, host, type).size();
+    total = listed_meetings(state, host, filter).size();
     page_number = 0; // unknown when paging by token
   } else {
-    rest = listed_meetings(state, host, type);
+    rest = listed_meetings(state, host, filter);
     total = rest.size();
     const std::size_t skip = std::min(rest.size(), static_cast<std::size_t>(page_number - 1) *
                                                        static_cast<std::size_t>(page_size));
@@ -397,8 +433,8 @@ Response list_meetings(State& state, const User& host, const Request& request) {
     next_token = base64_encode(state.random_token(24));
     std::replace(next_token.begin(), next_token.end(), '+', '-');
     std::replace(next_token.begin(), next_token.end(), '/', '_');
-    state.cursors[next_token] =
-        ListCursor{host.id, type, page_size, std::move(rest), state.now() + next_page_token_life};
+    state.cursors[next_token] = ListCursor{host.id, filter.key, page_size, std::move(rest),
+                                           state.now() + next_page_token_life};
   }
   const auto page_count = static_cast<std::int64_t>(
       (total + static_cast<std::size_t>(page_size) - 1) / static_cast<std::size_t>(page_size));

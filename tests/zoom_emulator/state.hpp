@@ -78,7 +78,7 @@ struct AccessToken {
 // the first page was served, so pages stay consistent while meetings change.
 struct ListCursor {
   std::string user_id;
-  std::string type;
+  std::string query; // the filters it was made for: type, from, to, timezone
   int page_size = 30;
   std::vector<std::int64_t> remaining;
   std::time_t expires_at = 0;

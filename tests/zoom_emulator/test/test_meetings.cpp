@@ -277,6 +277,22 @@ TEST_CASE("list pages with next_page_token and legacy page_number") {
   CHECK(api.call("GET", "/v2/users/me/meetings?type=live").json()["total_records"] == Value(0));
   CHECK(api.call("GET", "/v2/users/me/meetings?type=upcoming").json()["total_records"] == Value(7));
 
+  SUBCASE("from/to select by start date (UTC unless timezone is given)") {
+    const Value window =
+        api.call("GET", "/v2/users/me/meetings?from=2031-05-03&to=2031-05-04").json();
+    REQUIRE(window["meetings"].size() == 2);
+    CHECK(window["meetings"][0]["id"] == Value(ids[2]));
+    CHECK(window["total_records"] == Value(2));
+    // Kiritimati is UTC+14: 10:00Z on May 3rd is midnight starting May 4th there.
+    const Value shifted = api.call("GET", "/v2/users/me/meetings?from=2031-05-04&to=2031-05-04"
+                                          "&timezone=Pacific/Kiritimati")
+                              .json();
+    REQUIRE(shifted["meetings"].size() == 1);
+    CHECK(shifted["meetings"][0]["id"] == Value(ids[2]));
+    const HttpResult bad = api.call("GET", "/v2/users/me/meetings?from=May-3");
+    CHECK(bad.status == 400);
+    CHECK(error_fields(bad) == std::set<std::string>{"from"});
+  }
   SUBCASE("a token can be retried and yields the same page") {
     const Value first = api.call("GET", "/v2/users/me/meetings?page_size=3").json();
     const std::string token_text(first["next_page_token"].as_string());
