@@ -31,6 +31,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Plan edges are spans into one array; compare them as vectors.
+std::vector<std::uint32_t> as_vector(std::span<const std::uint32_t> edges) {
+  return {edges.begin(), edges.end()};
+}
+
 NodeType sync_type(std::string name, std::vector<SettingSpec> settings,
                    std::vector<OutputSpec> outputs) {
   NodeType type;
@@ -582,11 +587,11 @@ TEST_CASE("the example compiles into the expected graph") {
   const PlanNode& wait_a = plan->nodes[1];
   const PlanNode& shout = plan->nodes[3];
   CHECK(plan->roots == std::vector<std::uint32_t>{0, 1, 2});
-  CHECK(shout.dependencies == std::vector<std::uint32_t>{0, 1, 2});
-  CHECK(hello.successors == std::vector<std::uint32_t>{3});
-  CHECK(wait_a.successors == std::vector<std::uint32_t>{3});
-  CHECK(plan->nodes[2].successors == std::vector<std::uint32_t>{3});
-  CHECK(shout.successors.empty());
+  CHECK(as_vector(plan->dependencies(3)) == std::vector<std::uint32_t>{0, 1, 2});
+  CHECK(as_vector(plan->successors(0)) == std::vector<std::uint32_t>{3});
+  CHECK(as_vector(plan->successors(1)) == std::vector<std::uint32_t>{3});
+  CHECK(as_vector(plan->successors(2)) == std::vector<std::uint32_t>{3});
+  CHECK(plan->successors(3).empty());
   CHECK(hello.inline_fast_path);
   CHECK_FALSE(wait_a.inline_fast_path); // core.delay is asynchronous
   CHECK(wait_a.settings.size() == 1);
@@ -644,28 +649,28 @@ nodes:
   const PlanNode& each = plan->nodes[0];
   CHECK(plan->inputs[1].required);
   CHECK_FALSE(plan->inputs[1].default_value.has_value());
-  REQUIRE(each.for_each);
-  REQUIRE(each.condition);
-  CHECK(each.concurrency == 2);
-  CHECK(each.retry.attempts == 3);
-  CHECK(each.retry.backoff == 100ms);
-  CHECK(each.retry.max_backoff == 2s);
-  REQUIRE(each.timeout);
-  CHECK(*each.timeout == 1500ms);
+  REQUIRE(each.extra().for_each);
+  REQUIRE(each.extra().condition);
+  CHECK(each.extra().concurrency == 2);
+  CHECK(each.extra().retry.attempts == 3);
+  CHECK(each.extra().retry.backoff == 100ms);
+  CHECK(each.extra().retry.max_backoff == 2s);
+  REQUIRE(each.extra().timeout);
+  CHECK(*each.extra().timeout == 1500ms);
   CHECK(each.on_error == OnError::proceed);
   CHECK_FALSE(each.inline_fast_path);
-  CHECK(each.dependencies == std::vector<std::uint32_t>{1}); // via the condition
+  CHECK(as_vector(plan->dependencies(0)) == std::vector<std::uint32_t>{1}); // via the condition
 
   const PlanNode& first = plan->nodes[1];
-  CHECK(first.retry.attempts == 2);
-  CHECK(first.retry.backoff == 250ms); // defaults
+  CHECK(first.extra().retry.attempts == 2);
+  CHECK(first.extra().retry.backoff == 250ms); // defaults
   CHECK_FALSE(first.inline_fast_path);
   CHECK(first.on_error == OnError::fail);
 
   const PlanNode& never = plan->nodes[2];
-  REQUIRE(never.condition);
-  CHECK(never.condition->eval(EvalScope{}) == Value(false));
-  CHECK(never.dependencies == std::vector<std::uint32_t>{1});
+  REQUIRE(never.extra().condition);
+  CHECK(never.extra().condition->eval(EvalScope{}) == Value(false));
+  CHECK(as_vector(plan->dependencies(2)) == std::vector<std::uint32_t>{1});
   CHECK(never.inline_fast_path);
   CHECK(plan->roots == std::vector<std::uint32_t>{1});
 
@@ -673,8 +678,9 @@ nodes:
   const Value item("z");
   std::vector<NodeResult> results(3);
   CHECK(each.settings[0].eval(EvalScope{&inputs, results.data(), &item, 4}) == Value("4=z"));
-  CHECK(each.condition->eval(EvalScope{&inputs, results.data(), nullptr, -1}) == Value(true));
-  CHECK(each.for_each->eval(EvalScope{&inputs, results.data(), nullptr, -1}) ==
+  CHECK(each.extra().condition->eval(EvalScope{&inputs, results.data(), nullptr, -1}) ==
+        Value(true));
+  CHECK(each.extra().for_each->eval(EvalScope{&inputs, results.data(), nullptr, -1}) ==
         Value::parse_json(R"(["a"])"));
 }
 
@@ -703,8 +709,8 @@ nodes:
     needs: [a, a]
     with: { values: ["{{ a.text }}", "{{ a.text }}"] }
 )yaml");
-  CHECK(plan->nodes[1].dependencies == std::vector<std::uint32_t>{0});
-  CHECK(plan->nodes[0].successors == std::vector<std::uint32_t>{1});
+  CHECK(as_vector(plan->dependencies(1)) == std::vector<std::uint32_t>{0});
+  CHECK(as_vector(plan->successors(0)) == std::vector<std::uint32_t>{1});
 }
 
 TEST_CASE("a 100,000-node chain compiles") {
@@ -724,8 +730,8 @@ TEST_CASE("a 100,000-node chain compiles") {
   const auto plan = compile_plan(spec, registry());
   REQUIRE(plan->nodes.size() == count);
   CHECK(plan->roots == std::vector<std::uint32_t>{0});
-  CHECK(plan->nodes[count - 1].dependencies == std::vector<std::uint32_t>{count - 2});
-  CHECK(plan->nodes[0].successors == std::vector<std::uint32_t>{1});
+  CHECK(as_vector(plan->dependencies(count - 1)) == std::vector<std::uint32_t>{count - 2});
+  CHECK(as_vector(plan->successors(0)) == std::vector<std::uint32_t>{1});
 
   // Closing the chain into one long cycle: found without recursion, reported once.
   spec.nodes[0].needs.push_back(SpecField{Value("n" + std::to_string(count - 1)), {}});

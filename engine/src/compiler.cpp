@@ -98,6 +98,7 @@ public:
     index_nodes();
     plan_->nodes.resize(spec_.nodes.size());
     dependency_stamp_.assign(spec_.nodes.size(), no_node);
+    dependencies_.assign(spec_.nodes.size(), {});
     for (std::uint32_t i = 0; i < spec_.nodes.size(); ++i)
       compile_node(i);
     compile_outputs();
@@ -111,6 +112,12 @@ public:
           });
       throw LoadError(std::move(diagnostics_));
     }
+    // Every reference is bound and checked: drop what only diagnostics needed.
+    for (PlanNode& node : plan_->nodes)
+      for (ValueTemplate& setting : node.settings)
+        setting.compact();
+    for (PlanOutput& output : plan_->outputs)
+      output.value.compact();
     return plan_;
   }
 
@@ -125,6 +132,8 @@ private:
   std::vector<std::shared_ptr<const NodeType>> types_;
   /// dependency_stamp_[d] == i when node i already depends on d: dedupes in O(1).
   std::vector<std::uint32_t> dependency_stamp_;
+  /// Per node, while compiling; link_graph() lays them out in Plan::edges.
+  std::vector<std::vector<std::uint32_t>> dependencies_;
   std::size_t suggestions_left_ = suggestion_budget;
 
   void error(SourceMark mark, std::string message, std::string hint = {}) {
@@ -222,27 +231,31 @@ private:
     if (dependency_stamp_[dependency] == node)
       return;
     dependency_stamp_[dependency] = node;
-    plan_->nodes[node].dependencies.push_back(dependency);
+    dependencies_[node].push_back(dependency);
   }
 
   void compile_node(std::uint32_t index) {
     const NodeDecl& decl = spec_.nodes[index];
     PlanNode& node = plan_->nodes[index];
     node.id = decl.id;
-    node.description = decl.description;
+    if (!decl.description.empty())
+      node.edit_extra().description = decl.description;
     node.type = types_[index];
     const bool has_for_each = decl.for_each.has_value();
 
     compile_settings(index, decl, node, has_for_each);
     compile_needs(index, decl);
     if (decl.condition)
-      node.condition = compile_condition(index, decl, *decl.condition);
+      if (auto condition = compile_condition(index, decl, *decl.condition))
+        node.edit_extra().condition = std::move(condition);
     if (decl.for_each)
-      node.for_each = compile_for_each(index, decl, *decl.for_each);
+      if (auto for_each = compile_for_each(index, decl, *decl.for_each))
+        node.edit_extra().for_each = std::move(for_each);
     compile_execution_options(decl, node, has_for_each);
 
-    node.inline_fast_path = node.type && node.type->run_sync && node.retry.attempts == 1 &&
-                            !node.timeout && !node.for_each;
+    const NodeExtras& extra = node.extra();
+    node.inline_fast_path = node.type && node.type->run_sync && extra.retry.attempts == 1 &&
+                            !extra.timeout && !extra.for_each;
   }
 
   void compile_settings(std::uint32_t index, const NodeDecl& decl, PlanNode& node,
@@ -416,7 +429,7 @@ private:
       else if (!has_for_each)
         error(decl.concurrency->mark, "'concurrency' only applies to a node with 'for_each'");
       else
-        node.concurrency = static_cast<std::uint32_t>(value.as_int());
+        node.edit_extra().concurrency = static_cast<std::uint32_t>(value.as_int());
     }
     if (decl.retry_attempts) {
       const Value& value = decl.retry_attempts->value;
@@ -425,17 +438,17 @@ private:
         error(decl.retry_attempts->mark,
               "retry 'attempts' must be an integer of at least 1, got " + shown(value));
       else
-        node.retry.attempts = static_cast<std::uint32_t>(value.as_int());
+        node.edit_extra().retry.attempts = static_cast<std::uint32_t>(value.as_int());
     }
     if (auto backoff = duration_of(decl.retry_backoff))
-      node.retry.backoff = *backoff;
+      node.edit_extra().retry.backoff = *backoff;
     if (auto max_backoff = duration_of(decl.retry_max_backoff))
-      node.retry.max_backoff = *max_backoff;
+      node.edit_extra().retry.max_backoff = *max_backoff;
     if (auto timeout = duration_of(decl.timeout)) {
       if (timeout->count() == 0)
         error(decl.timeout->mark, "'timeout' must be longer than 0ms");
       else
-        node.timeout = *timeout;
+        node.edit_extra().timeout = *timeout;
     }
     if (decl.on_error) {
       const Value& value = decl.on_error->value;
@@ -581,14 +594,37 @@ private:
 
   // ---- graph -----------------------------------------------------------------------------
 
+  // Lays the edges out as one array: every node's dependencies, then every node's
+  // successors (in increasing order, as the per-node vectors had them).
   void link_graph() {
     std::vector<PlanNode>& nodes = plan_->nodes;
-    for (std::uint32_t i = 0; i < nodes.size(); ++i) {
-      if (nodes[i].dependencies.empty())
+    const auto count = static_cast<std::uint32_t>(nodes.size());
+    std::vector<std::uint32_t>& edges = plan_->edges;
+    std::size_t total = 0;
+    for (const auto& deps : dependencies_)
+      total += deps.size();
+    edges.reserve(2 * total);
+    std::vector<std::uint32_t> successor_count(count, 0);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      nodes[i].dependencies_begin = static_cast<std::uint32_t>(edges.size());
+      nodes[i].dependency_count = static_cast<std::uint32_t>(dependencies_[i].size());
+      if (dependencies_[i].empty())
         plan_->roots.push_back(i);
-      for (std::uint32_t dependency : nodes[i].dependencies)
-        nodes[dependency].successors.push_back(i);
+      for (std::uint32_t dependency : dependencies_[i]) {
+        edges.push_back(dependency);
+        ++successor_count[dependency];
+      }
     }
+    std::uint32_t next = static_cast<std::uint32_t>(edges.size());
+    for (std::uint32_t i = 0; i < count; ++i) {
+      nodes[i].successors_begin = next;
+      next += successor_count[i];
+    }
+    edges.resize(next);
+    for (std::uint32_t i = 0; i < count; ++i)
+      for (std::uint32_t dependency : dependencies_[i])
+        edges[nodes[dependency].successors_begin + nodes[dependency].successor_count++] = i;
+    dependencies_ = {};
   }
 
   // Tarjan's strongly connected components, iteratively (a 100,000-node chain would overflow
@@ -622,7 +658,7 @@ private:
       enter(start);
       while (!frames.empty()) {
         const std::uint32_t v = frames.back().node;
-        const std::vector<std::uint32_t>& successors = nodes[v].successors;
+        const std::span<const std::uint32_t> successors = plan_->successors(v);
         if (frames.back().next_edge < successors.size()) {
           const std::uint32_t w = successors[frames.back().next_edge++];
           if (order[w] == unvisited)
@@ -664,7 +700,7 @@ private:
     std::uint32_t last = no_node;
     for (std::size_t head = 0; head < queue.size() && last == no_node; ++head) {
       const std::uint32_t v = queue[head];
-      for (std::uint32_t w : nodes[v].successors) {
+      for (std::uint32_t w : plan_->successors(v)) {
         if (component[w] != component[first])
           continue;
         if (w == first) {

@@ -183,8 +183,7 @@ public:
         observed_(!setup_.options.observers.empty()), on_done_(std::move(on_done)) {
     for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {
       nodes_[i].id = plan_.nodes[i].id;
-      pending_[i].store(static_cast<std::uint32_t>(plan_.nodes[i].dependencies.size()),
-                        std::memory_order_relaxed);
+      pending_[i].store(plan_.nodes[i].dependency_count, std::memory_order_relaxed);
     }
   }
 
@@ -376,7 +375,7 @@ private:
       return;
     }
     if (irregular_.load(std::memory_order_acquire)) {
-      for (std::uint32_t dep : node.dependencies) {
+      for (std::uint32_t dep : plan_.dependencies(n)) {
         const NodeResult& d = nodes_[dep];
         if (d.status == NodeStatus::cancelled || (d.status == NodeStatus::failed && !d.tolerated)) {
           settle_unstarted(n, NodeStatus::cancelled,
@@ -385,17 +384,17 @@ private:
           return;
         }
         // A node with its own `if:` opts in: it decides for itself (skipped outputs are null).
-        if (d.status == NodeStatus::skipped && !node.condition) {
+        if (d.status == NodeStatus::skipped && !node.extra().condition) {
           settle_unstarted(n, NodeStatus::skipped,
                            "dependency '" + std::string(d.id) + "' was skipped", stack);
           return;
         }
       }
     }
-    if (node.condition) {
+    if (node.extras && node.extras->condition) {
       Value verdict;
       try {
-        verdict = node.condition->eval(scope(nullptr, -1));
+        verdict = node.extras->condition->eval(scope(nullptr, -1));
       } catch (const std::exception& e) {
         record.started = Clock::now();
         settle_outcome(
@@ -503,10 +502,10 @@ private:
     const PlanNode& node = plan_.nodes[n];
     nodes_[n].started = Clock::now();
     Outcome outcome;
-    if (node.for_each) {
+    if (node.extra().for_each) {
       Value list;
       try {
-        list = node.for_each->eval(scope(nullptr, -1));
+        list = node.extra().for_each->eval(scope(nullptr, -1));
       } catch (const std::exception& e) {
         outcome = failure(ErrorCategory::invalid_input,
                           std::string("cannot evaluate 'for_each': ") + e.what());
@@ -539,8 +538,9 @@ private:
     const std::size_t count = items.size();
     if (count == 0)
       co_return success(Value(Array{}));
-    const std::size_t workers =
-        node.concurrency == 0 ? count : std::min<std::size_t>(node.concurrency, count);
+    const std::size_t workers = node.extra().concurrency == 0
+                                    ? count
+                                    : std::min<std::size_t>(node.extra().concurrency, count);
 
     struct Gather {
       std::vector<Outcome> outcomes;
@@ -621,7 +621,7 @@ private:
       }
       if (outcome.ok || invocation.cancel_requested || cancelling())
         co_return outcome;
-      if (!is_retryable(outcome.category) || attempt >= node.retry.attempts)
+      if (!is_retryable(outcome.category) || attempt >= node.extra().retry.attempts)
         co_return outcome;
       // An action that is not idempotent may have taken effect before it failed; only a
       // rate-limit refusal is known to have done nothing.
@@ -630,7 +630,7 @@ private:
                            " is not idempotent and may have taken effect)";
         co_return outcome;
       }
-      std::chrono::milliseconds delay = backoff_delay(node.retry, attempt);
+      std::chrono::milliseconds delay = backoff_delay(node.extra().retry, attempt);
       if (outcome.category == ErrorCategory::rate_limited && outcome.retry_after)
         delay = *outcome.retry_after;
       if (observed_) {
@@ -683,8 +683,8 @@ private:
                                        race->wake.cancel();
                                      }));
 
-    const auto deadline =
-        node.timeout ? Clock::now() + *node.timeout : asio::steady_timer::time_point::max();
+    const std::optional<std::chrono::milliseconds>& timeout = node.extra().timeout;
+    const auto deadline = timeout ? Clock::now() + *timeout : asio::steady_timer::time_point::max();
     invocation.waits.push_back(&race->wake);
     bool timed_out = false;
     bool abandoned = false;
@@ -707,13 +707,13 @@ private:
     std::erase(invocation.waits, &race->wake);
 
     if (abandoned) {
-      std::string why = timed_out ? "timed out after " + format_ms(*node.timeout) : "cancelled";
+      std::string why = timed_out ? "timed out after " + format_ms(*timeout) : "cancelled";
       co_return failure(timed_out ? ErrorCategory::timeout : ErrorCategory::cancelled,
                         why + " and did not stop within " + format_ms(setup_.options.cancel_grace) +
                             "; abandoned");
     }
     if (timed_out)
-      co_return failure(ErrorCategory::timeout, "timed out after " + format_ms(*node.timeout));
+      co_return failure(ErrorCategory::timeout, "timed out after " + format_ms(*timeout));
     if (race->error)
       co_return classify(race->error);
     co_return success(std::move(race->value));
@@ -764,7 +764,7 @@ private:
   }
 
   void release_successors(std::uint32_t n, Stack& stack) {
-    for (std::uint32_t s : plan_.nodes[n].successors)
+    for (std::uint32_t s : plan_.successors(n))
       if (pending_[s].fetch_sub(1, std::memory_order_acq_rel) == 1)
         stack.push_back(s);
     // Last: once this reaches zero another thread may finish the run and hand it away.

@@ -125,9 +125,10 @@ std::string Pipeline::to_dot() const {
   for (const auto& node : plan_->nodes)
     out += "  " + dot_quoted(node.id) +
            " [label=" + dot_quoted(node.id + "\\n" + node.type->spec.type) + "];\n";
-  for (const auto& node : plan_->nodes)
-    for (std::uint32_t succ : node.successors)
-      out += "  " + dot_quoted(node.id) + " -> " + dot_quoted(plan_->nodes[succ].id) + ";\n";
+  for (std::uint32_t i = 0; i < plan_->nodes.size(); ++i)
+    for (std::uint32_t succ : plan_->successors(i))
+      out += "  " + dot_quoted(plan_->nodes[i].id) + " -> " + dot_quoted(plan_->nodes[succ].id) +
+             ";\n";
   return out + "}\n";
 }
 
@@ -141,8 +142,8 @@ std::string Pipeline::to_mermaid() const {
     out += "  n" + std::to_string(i) + "[\"" + node.id + "<br/><small>" + node.type->spec.type +
            "</small>\"]\n";
   }
-  for (std::size_t i = 0; i < plan_->nodes.size(); ++i)
-    for (std::uint32_t succ : plan_->nodes[i].successors)
+  for (std::uint32_t i = 0; i < plan_->nodes.size(); ++i)
+    for (std::uint32_t succ : plan_->successors(i))
       out += "  n" + std::to_string(i) + " --> n" + std::to_string(succ) + "\n";
   return out;
 }

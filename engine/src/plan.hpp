@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,12 +24,10 @@ struct RetryPolicy {
 
 enum class OnError { fail, proceed };
 
-struct PlanNode {
-  std::string id;
+/// What few nodes use, kept out of line so that a plain node stays small (a plan holds
+/// one PlanNode per node; per-node bytes are first-run time, PERFORMANCE.md trap 4).
+struct NodeExtras {
   std::string description;
-  std::shared_ptr<const NodeType> type;
-  /// One per `type->spec.settings`, in that order; unset settings hold their default.
-  std::vector<ValueTemplate> settings;
   /// `if:`; nullptr when the node has none.
   std::shared_ptr<Template> condition;
   /// `for_each:`; nullptr when the node has none.
@@ -37,16 +36,34 @@ struct PlanNode {
   std::uint32_t concurrency = 0;
   RetryPolicy retry;
   std::optional<std::chrono::milliseconds> timeout;
+};
+
+struct PlanNode {
+  std::string id;
+  std::shared_ptr<const NodeType> type;
+  /// One per `type->spec.settings`, in that order; unset settings hold their default.
+  std::vector<ValueTemplate> settings;
+  /// Null when every extra has its default.
+  std::unique_ptr<NodeExtras> extras;
   OnError on_error = OnError::fail;
-
-  /// Indices of nodes this one waits for (data references and `needs:`), no duplicates.
-  std::vector<std::uint32_t> dependencies;
-  /// Indices of nodes that wait for this one.
-  std::vector<std::uint32_t> successors;
-
   /// True when the node can run inline without a coroutine: a synchronous type, no retry
   /// beyond one attempt, no timeout, no for_each.
   bool inline_fast_path = false;
+  /// Ranges in Plan::edges: see Plan::dependencies() and Plan::successors().
+  std::uint32_t dependencies_begin = 0;
+  std::uint32_t dependency_count = 0;
+  std::uint32_t successors_begin = 0;
+  std::uint32_t successor_count = 0;
+
+  const NodeExtras& extra() const noexcept {
+    static const NodeExtras defaults;
+    return extras ? *extras : defaults;
+  }
+  NodeExtras& edit_extra() {
+    if (!extras)
+      extras = std::make_unique<NodeExtras>();
+    return *extras;
+  }
 };
 
 struct PlanOutput {
@@ -63,6 +80,18 @@ struct Plan {
   std::vector<PlanOutput> outputs;
   /// Nodes with no dependencies, in declaration order.
   std::vector<std::uint32_t> roots;
+  /// Every node's dependencies, then every node's successors, each node's run contiguous
+  /// (one array for the plan instead of two vectors per node).
+  std::vector<std::uint32_t> edges;
+
+  /// Indices of nodes that `n` waits for (data references and `needs:`), no duplicates.
+  std::span<const std::uint32_t> dependencies(std::uint32_t n) const noexcept {
+    return {edges.data() + nodes[n].dependencies_begin, nodes[n].dependency_count};
+  }
+  /// Indices of nodes that wait for `n`.
+  std::span<const std::uint32_t> successors(std::uint32_t n) const noexcept {
+    return {edges.data() + nodes[n].successors_begin, nodes[n].successor_count};
+  }
 };
 
 /// Type-checks `spec` against the registry's node types and builds a Plan. Collects every
