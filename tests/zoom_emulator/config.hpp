@@ -14,6 +14,7 @@ struct ClientConfig {
   std::string secret;
   std::vector<std::string> scopes;        // granted to every token of this client
   std::vector<std::string> redirect_uris; // empty: any loopback redirect URI (RFC 8252)
+  bool is_public = false; // PKCE-only client without a secret (Zoom's public client ID)
 };
 
 struct EmulatorConfig {

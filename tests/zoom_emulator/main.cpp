@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
   app.add_option("--client-secret", client_secrets, "Secret of the matching --client-id");
   app.add_option("--client-scopes", client_scopes,
                  "Scopes granted to the matching --client-id (space or comma separated)");
+  std::vector<std::string> public_client_ids;
+  app.add_option("--public-client-id", public_client_ids,
+                 "PKCE-only client without a secret (repeatable); gets the default scopes");
   app.add_option("--redirect-uri", redirect_uris,
                  "Allowed redirect URI (repeatable); without it any loopback URI is accepted");
   app.add_option("--account-id", config.account_id, "Account id for account_credentials");
@@ -110,6 +113,9 @@ int main(int argc, char** argv) {
                         redirect_uris};
     config.clients.push_back(std::move(client));
   }
+  for (const std::string& id : public_client_ids)
+    config.clients.push_back(
+        ClientConfig{id, {}, sluice::zoom_emulator::default_scopes(), redirect_uris, true});
   try {
     config.faults = read_fault_spec(faults);
     return sluice::zoom_emulator::run_server(config);

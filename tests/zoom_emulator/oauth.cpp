@@ -53,7 +53,8 @@ const ClientConfig* basic_client(const State& state, const Request& request) {
   if (colon == std::string::npos)
     return nullptr;
   const ClientConfig* client = state.find_client(decoded->substr(0, colon));
-  return client && client->secret == decoded->substr(colon + 1) ? client : nullptr;
+  return client && !client->is_public && client->secret == decoded->substr(colon + 1) ? client
+                                                                                      : nullptr;
 }
 
 bool is_loopback_redirect(std::string_view uri) {
@@ -291,6 +292,11 @@ AuthorizeCheck check_authorize(const State& state,
   } else if (!challenge.empty() && !valid_code_verifier(challenge)) {
     check.failure = redirect_error(check.redirect_uri, "invalid_request",
                                    "code_challenge is malformed", state_parameter);
+  } else if (challenge.empty() && check.client->is_public) {
+    // Without a secret, the verifier is the only proof that the caller started the flow.
+    check.failure =
+        redirect_error(check.redirect_uri, "invalid_request",
+                       "code_challenge is required for public clients", state_parameter);
   }
   return check;
 }
@@ -336,9 +342,17 @@ Response oauth_authorize_decision(State& state, const Request& request) {
 Response oauth_token(State& state, const Request& request) {
   const auto parameters = oauth_parameters(request);
   const ClientConfig* client = basic_client(state, request);
+  if (!client && request.header("authorization").empty()) {
+    // Public PKCE clients name themselves in the body and send no secret.
+    client = state.find_client(parameter(parameters, "client_id"));
+    if (client && !client->is_public)
+      client = nullptr;
+  }
   if (!client)
     return oauth_error(401, "invalid_client", "Invalid client_id or client_secret");
   const std::string grant_type = parameter(parameters, "grant_type");
+  if (client->is_public && grant_type == "account_credentials")
+    return oauth_error(400, "unauthorized_client", "Public clients cannot use this grant type");
   if (grant_type == "authorization_code")
     return grant_authorization_code(state, *client, parameters);
   if (grant_type == "refresh_token")

@@ -278,3 +278,44 @@ TEST_CASE("re-authorisation supersedes the user's earlier grant") {
   CHECK(token_request(client, refresh_form(first)).status == 400);
   CHECK(client.api("GET", "/v2/users/me", access_token(second)).status == 200);
 }
+
+TEST_CASE("a public client uses PKCE without a secret and cannot skip it") {
+  EmulatorProcess emulator({"--auto-approve", "--public-client-id", "public-app"});
+  HttpClient client(emulator.port());
+  const std::string verifier(64, 'v');
+  const std::string authorize =
+      "/oauth/authorize?response_type=code&client_id=public-app&redirect_uri=" +
+      form_encode(loopback_redirect);
+  const HttpResult without = client.request("GET", authorize);
+  REQUIRE(without.status == 302);
+  CHECK(location_parameter(without.header("location"), "error") == "invalid_request");
+
+  const HttpResult with = client.request(
+      "GET", authorize + "&code_challenge=" + sluice::zoom_emulator::pkce_s256(verifier) +
+                 "&code_challenge_method=S256");
+  REQUIRE(with.status == 302);
+  const std::string code = location_parameter(with.header("location"), "code");
+  const std::map<std::string, std::string> form = {
+      {"Content-Type", "application/x-www-form-urlencoded"}};
+  const HttpResult tokens =
+      client.request("POST", "/oauth/token",
+                     code_form(code, "&client_id=public-app&code_verifier=" + verifier), form);
+  REQUIRE(tokens.status == 200);
+  CHECK(client.api("GET", "/v2/users/me", access_token(tokens.json())).status == 200);
+  const HttpResult refreshed = client.request(
+      "POST", "/oauth/token", refresh_form(tokens.json()) + "&client_id=public-app", form);
+  CHECK(refreshed.status == 200);
+  CHECK(client
+            .request("POST", "/oauth/token",
+                     "grant_type=account_credentials&account_id=emulator-account&client_id="
+                     "public-app",
+                     form)
+            .status == 400);
+  // A confidential client still needs its secret.
+  CHECK(client
+            .request("POST", "/oauth/token",
+                     "grant_type=account_credentials&account_id=emulator-account&client_id="
+                     "emulator-client",
+                     form)
+            .status == 401);
+}
