@@ -524,6 +524,39 @@ Value Reference::eval(const EvalScope& scope) const {
   return found != nullptr ? *found : Value();
 }
 
+Value BoundReference::eval(const EvalScope& scope) const {
+  const Value* base = nullptr;
+  Value index_value;
+  switch (root) {
+  case Reference::Root::input:
+    // The resolved inputs object holds every declared input, in declaration order.
+    if (scope.inputs != nullptr && scope.inputs->is_object()) {
+      const auto members = scope.inputs->as_object();
+      if (target < members.size())
+        base = &members[target].second;
+    }
+    break;
+  case Reference::Root::node:
+    base = scope.nodes != nullptr ? &scope.nodes[target].output : nullptr;
+    break;
+  case Reference::Root::item:
+    base = scope.item;
+    break;
+  case Reference::Root::index:
+    if (scope.index >= 0) {
+      index_value = Value(scope.index);
+      base = &index_value;
+    }
+    break;
+  }
+  if (base == nullptr)
+    return Value();
+  if (path.empty())
+    return *base;
+  const Value* found = base->find(path);
+  return found != nullptr ? *found : Value();
+}
+
 // ---- Expr ----------------------------------------------------------------------------------
 
 std::unique_ptr<Expr> Expr::parse(std::string_view text, std::size_t base_offset) {
@@ -657,6 +690,8 @@ Value ValueTemplate::eval(const EvalScope& scope) const {
     return (*std::get_if<1>(&body_))->eval(scope);
   case 2:
     return (*std::get_if<2>(&body_))->eval(scope);
+  case 4:
+    return (*std::get_if<4>(&body_))->eval(scope);
   default:
     break;
   }
@@ -674,6 +709,17 @@ Value ValueTemplate::eval(const EvalScope& scope) const {
   for (std::size_t i = 0; i < composite.elements.size(); ++i)
     members.emplace_back(composite.keys[i], composite.elements[i].eval(scope));
   return Value(std::move(members));
+}
+
+void ValueTemplate::compact() {
+  if (auto* reference = std::get_if<1>(&body_)) {
+    const Reference& r = **reference;
+    auto bound = std::make_shared<const BoundReference>(BoundReference{r.path, r.target, r.root});
+    body_ = std::move(bound);
+  } else if (auto* composite = std::get_if<3>(&body_)) {
+    for (ValueTemplate& element : (*composite)->elements)
+      element.compact();
+  }
 }
 
 void ValueTemplate::collect(std::vector<Reference*>& out) {
