@@ -23,7 +23,10 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <random>
 #include <stop_token>
 #include <thread>
@@ -132,6 +135,24 @@ struct Race {
   bool done = false;
   std::exception_ptr error;
   Value value;
+};
+
+// Settings of an inline node, on the stack: up to inline_settings Values, of which only the
+// first `count` are constructed.
+class SettingSlots {
+public:
+  explicit SettingSlots(std::size_t count) noexcept : count_(count) {
+    std::uninitialized_value_construct_n(reinterpret_cast<Value*>(storage_), count_);
+  }
+  ~SettingSlots() { std::destroy_n(slots(), count_); }
+  SettingSlots(const SettingSlots&) = delete;
+  SettingSlots& operator=(const SettingSlots&) = delete;
+  std::span<Value> values() noexcept { return {slots(), count_}; }
+
+private:
+  Value* slots() noexcept { return std::launder(reinterpret_cast<Value*>(storage_)); }
+  alignas(Value) std::byte storage_[inline_settings * sizeof(Value)];
+  std::size_t count_;
 };
 
 class RunState;
@@ -454,11 +475,13 @@ private:
     record.attempts = 1;
     emit_node(EventKind::node_started, n, {}, 1);
     const std::size_t count = node.settings.size();
-    std::array<Value, inline_settings> small;
+    // Only `count` slots are constructed and destroyed: ~Value is a call into the SDK, and
+    // a std::array would pay it for all of them on every node.
+    SettingSlots small(count <= inline_settings ? count : 0);
     std::vector<Value> large;
     std::span<Value> values;
     if (count <= inline_settings) {
-      values = std::span<Value>(small.data(), count);
+      values = small.values();
     } else {
       large.resize(count);
       values = large;
