@@ -492,10 +492,19 @@ private:
       outcome = failure(ErrorCategory::invalid_input, std::move(problem));
     } else {
       NodeContext context(*this, n, values, Value(), -1, 1, nullptr);
+      bool ok = false;
       try {
-        outcome = success(node.type->run_sync(context));
+        // Straight into the record: passing a success through an Outcome cost three more
+        // moves of the Value (calls into the SDK) plus the string and optional beside it.
+        nodes_[n].output = node.type->run_sync(context);
+        ok = true;
       } catch (...) {
         outcome = classify(std::current_exception());
+      }
+      if (ok) { // settled outside the try: nothing thrown past here is the node's failure
+        mark = Clock::now();
+        settle_success(n, stack, mark);
+        return;
       }
     }
     mark = Clock::now();
@@ -757,6 +766,15 @@ private:
     release_successors(n, stack);
   }
 
+  // A success whose output is already in the node's record.
+  void settle_success(std::uint32_t n, Stack& stack, Clock::time_point finished) {
+    NodeResult& record = nodes_[n];
+    record.finished = finished;
+    record.status = NodeStatus::succeeded;
+    emit_node(EventKind::node_succeeded, n, {}, record.attempts);
+    release_successors(n, stack);
+  }
+
   void settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack,
                       Clock::time_point finished = Clock::now()) {
     const PlanNode& node = plan_.nodes[n];
@@ -764,10 +782,11 @@ private:
     record.finished = finished;
     record.attempts = std::max(record.attempts, outcome.attempts);
     if (outcome.ok) {
-      record.status = NodeStatus::succeeded;
       record.output = std::move(outcome.value);
-      emit_node(EventKind::node_succeeded, n, {}, record.attempts);
-    } else if (outcome.category == ErrorCategory::cancelled && cancelling()) {
+      settle_success(n, stack, finished);
+      return;
+    }
+    if (outcome.category == ErrorCategory::cancelled && cancelling()) {
       record.status = NodeStatus::cancelled;
       record.category = ErrorCategory::cancelled;
       record.message = outcome.message;
