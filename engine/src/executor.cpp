@@ -24,6 +24,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -487,28 +488,29 @@ private:
       values = large;
     }
     std::string problem;
-    Outcome outcome;
     if (!resolve_settings(node, nullptr, -1, values, problem)) {
-      outcome = failure(ErrorCategory::invalid_input, std::move(problem));
-    } else {
+      mark = Clock::now();
+      settle_outcome(n, failure(ErrorCategory::invalid_input, std::move(problem)), stack, mark);
+      return;
+    }
+    // An Outcome is built only for a failure: a success goes straight into the record, as
+    // passing it through an Outcome cost three more moves of the Value (calls into the SDK)
+    // plus the string and optional beside it.
+    std::exception_ptr error;
+    {
       NodeContext context(*this, n, values, Value(), -1, 1, nullptr);
-      bool ok = false;
       try {
-        // Straight into the record: passing a success through an Outcome cost three more
-        // moves of the Value (calls into the SDK) plus the string and optional beside it.
         nodes_[n].output = node.type->run_sync(context);
-        ok = true;
       } catch (...) {
-        outcome = classify(std::current_exception());
-      }
-      if (ok) { // settled outside the try: nothing thrown past here is the node's failure
-        mark = Clock::now();
-        settle_success(n, stack, mark);
-        return;
+        error = std::current_exception();
       }
     }
+    // Settled outside the try: nothing thrown while settling is taken for the node's failure.
     mark = Clock::now();
-    settle_outcome(n, std::move(outcome), stack, mark);
+    if (!error)
+      settle_success(n, stack, mark);
+    else
+      settle_outcome(n, classify(error), stack, mark);
   }
 
   void spawn_async(std::uint32_t n) {
