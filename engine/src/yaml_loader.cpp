@@ -228,7 +228,10 @@ private:
   void for_each_entry(const YAML::Node& map, std::string_view duplicate_what, Visit&& visit) {
     std::unordered_map<std::string, int> first_line;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // Copies, not references: yaml-cpp's iterator hands out a temporary pair (nodes are
+      // cheap handles), so `const Node& key = it->first` would dangle.
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
       const SourceMark key_mark = mark_of(key, mark_of(map, {}));
       if (!key.IsScalar()) {
         error(key_mark, "a key must be a plain name, got " + kind_of(key));
@@ -241,7 +244,7 @@ private:
               "first defined on line " + std::to_string(previous->second));
         continue;
       }
-      visit(name, key_mark, it->second);
+      visit(name, key_mark, value);
     }
   }
 
@@ -526,8 +529,7 @@ private:
         node, "duplicate key",
         [&](const std::string& name, SourceMark key_mark, const YAML::Node& value) {
           const SourceMark value_mark = mark_of(value, key_mark);
-          decl.with.push_back(
-              SettingDecl{name, to_value(value, value_mark), value_mark, key_mark});
+          decl.with.push_back(SettingDecl{name, to_value(value, value_mark), value_mark, key_mark});
         });
   }
 

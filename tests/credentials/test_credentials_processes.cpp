@@ -107,8 +107,10 @@ TEST_CASE("kill -9 at random moments during refreshes never damages the store") 
       const int status = wait_for(children[i]);
       if (i == victim)
         CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
-      else // stopped cleanly, or found the rotation lost by the victim (exit 3)
-        CHECK((WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3)));
+      else // stopped cleanly, or found the rotation lost by the victim (exit 3), or stopped
+           // before main() installed its handler (slow sanitizer start-up): it never ran
+        CHECK(((WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3)) ||
+               (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)));
     }
     // The store opens (integrity checked), and the connection is whole.
     auto store = open_credential_store(options);

@@ -24,15 +24,26 @@ void resolve(const boost::dll::shared_library& library, const char* symbol, Func
   target = &library.get<std::remove_pointer_t<Function>>(symbol);
 }
 
+// RTLD_DEEPBIND makes SQLCipher's calls to its own sqlite3_* functions bind inside it even
+// when a plain SQLite is already loaded. The sanitizer runtimes refuse DEEPBIND (they
+// interpose malloc & co.), so sanitizer builds load without it; the side-by-side test is
+// skipped there.
+boost::dll::load_mode::type load_mode() {
+  namespace dll = boost::dll;
+  auto mode =
+      dll::load_mode::rtld_now | dll::load_mode::rtld_local | dll::load_mode::search_system_folders;
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  mode = mode | dll::load_mode::rtld_deepbind;
+#endif
+  return mode;
+}
+
 SqlCipherApi load() {
   namespace dll = boost::dll;
   boost::dll::fs::error_code error;
   // Static: the library stays loaded until exit, so the function pointers never dangle.
   static dll::shared_library library;
-  library.load(library_name,
-               dll::load_mode::rtld_now | dll::load_mode::rtld_local |
-                   dll::load_mode::rtld_deepbind | dll::load_mode::search_system_folders,
-               error);
+  library.load(library_name, load_mode(), error);
   if (error)
     throw CredentialError(CredentialError::Kind::unavailable,
                           std::string("cannot load ") + library_name + " (" + error.message() +
