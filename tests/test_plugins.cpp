@@ -28,7 +28,7 @@ std::map<std::string, PluginFileReport> by_file(const std::vector<PluginFileRepo
 }
 
 std::string host_side() {
-  return "SDK " + std::to_string(SLUICE_SDK_ABI_MAJOR) + "." +
+  return "Sluice SDK " + std::to_string(SLUICE_SDK_ABI_MAJOR) + "." +
          std::to_string(SLUICE_SDK_ABI_MINOR) + " with " SLUICE_BUILD_COMPILER " (" +
          SLUICE_BUILD_STDLIB + ") / Boost " + std::to_string(BOOST_VERSION / 100000) + "." +
          std::to_string(BOOST_VERSION / 100 % 1000);
@@ -69,7 +69,7 @@ TEST_CASE("every refusal is one clear line, and the good plugins still load") {
 
   const PluginFileReport& abi = reports.at("bad/libtestforged_abi.so");
   CHECK(abi.status == PluginFileStatus::refused);
-  CHECK(abi.message == "plugin 'forged' (libtestforged_abi.so) was built for SDK " +
+  CHECK(abi.message == "plugin 'forged' (libtestforged_abi.so) was built for Sluice SDK " +
                            std::to_string(SLUICE_SDK_ABI_MAJOR + 1) +
                            ".0 with " SLUICE_BUILD_COMPILER " (" SLUICE_BUILD_STDLIB ") / Boost " +
                            std::to_string(BOOST_VERSION / 100000) + "." +
@@ -79,7 +79,7 @@ TEST_CASE("every refusal is one clear line, and the good plugins still load") {
   const PluginFileReport& toolchain = reports.at("bad/libtestforged_toolchain.so");
   CHECK(toolchain.status == PluginFileStatus::refused);
   CHECK(toolchain.message ==
-        "plugin 'forged' (libtestforged_toolchain.so) was built for SDK " +
+        "plugin 'forged' (libtestforged_toolchain.so) was built for Sluice SDK " +
             std::to_string(SLUICE_SDK_ABI_MAJOR) + "." + std::to_string(SLUICE_SDK_ABI_MINOR) +
             " with GCC 13.1 (" SLUICE_BUILD_STDLIB ") / Boost 1.83; this host is " + host_side());
 

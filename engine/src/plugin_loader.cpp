@@ -76,7 +76,7 @@ std::string boost_version_text(std::uint32_t version) {
 
 std::string side(std::uint32_t abi_major, std::uint32_t abi_minor, const std::string& compiler,
                  const std::string& stdlib, std::uint32_t boost_version) {
-  return "SDK " + std::to_string(abi_major) + "." + std::to_string(abi_minor) + " with " +
+  return "Sluice SDK " + std::to_string(abi_major) + "." + std::to_string(abi_minor) + " with " +
          compiler + " (" + stdlib + ") / Boost " + boost_version_text(boost_version);
 }
 
