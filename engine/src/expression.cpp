@@ -229,26 +229,23 @@ private:
   };
 
   std::unique_ptr<Expr> parse_or() {
-    auto lhs = parse_and();
-    for (;;) {
-      skip_space();
-      if (!consume("||"))
-        return lhs;
-      auto rhs = parse_and();
-      lhs = std::make_unique<LogicalExpr>(LogicalExpr::Op::disjunction, std::move(lhs),
-                                          std::move(rhs));
-    }
+    return parse_logical("||", LogicalExpr::Op::disjunction, &ExprParser::parse_and);
   }
 
   std::unique_ptr<Expr> parse_and() {
-    auto lhs = parse_compare();
+    return parse_logical("&&", LogicalExpr::Op::conjunction, &ExprParser::parse_compare);
+  }
+
+  // A left-associative chain `operand (token operand)*` of one logical operator.
+  std::unique_ptr<Expr> parse_logical(std::string_view token, LogicalExpr::Op op,
+                                      std::unique_ptr<Expr> (ExprParser::*operand)()) {
+    auto lhs = (this->*operand)();
     for (;;) {
       skip_space();
-      if (!consume("&&"))
+      if (!consume(token))
         return lhs;
-      auto rhs = parse_compare();
-      lhs = std::make_unique<LogicalExpr>(LogicalExpr::Op::conjunction, std::move(lhs),
-                                          std::move(rhs));
+      auto rhs = (this->*operand)();
+      lhs = std::make_unique<LogicalExpr>(op, std::move(lhs), std::move(rhs));
     }
   }
 
