@@ -24,6 +24,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
+EngineOptions engine_options(unsigned threads) {
+  EngineOptions options;
+  options.threads = threads;
+  return options;
+}
+
 double seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
@@ -124,7 +130,7 @@ NodeType effect_type(std::shared_ptr<std::atomic<int>> calls) {
 } // namespace
 
 TEST_CASE("independent branches run concurrently: parallel waits vs chained waits") {
-  Engine engine(EngineOptions{2, true});
+  Engine engine(engine_options(2));
   const Pipeline parallel = engine.load_string(R"(
 version: 1
 nodes:
@@ -193,7 +199,7 @@ outputs:
 }
 
 TEST_CASE("cancellation through a stop token ends a run promptly") {
-  Engine engine(EngineOptions{2, true});
+  Engine engine(engine_options(2));
   const Pipeline p = engine.load_string(R"(
 version: 1
 nodes:
@@ -218,7 +224,7 @@ nodes:
 }
 
 TEST_CASE("a node that ignores cancellation is abandoned after the grace period") {
-  Engine engine(EngineOptions{2, true});
+  Engine engine(engine_options(2));
   engine.registrar().add(stubborn_type());
   const Pipeline p = engine.load_string(R"(
 version: 1
@@ -340,7 +346,7 @@ outputs:
 }
 
 TEST_CASE("for_each keeps input order and respects concurrency") {
-  Engine engine(EngineOptions{2, true});
+  Engine engine(engine_options(2));
   auto gauge = std::make_shared<Gauge>();
   engine.registrar().add(gauge_type(gauge));
   const Pipeline p = engine.load_string(R"(
@@ -373,7 +379,7 @@ outputs:
 }
 
 TEST_CASE("fail-fast: a failure in one branch cancels the others") {
-  Engine engine(EngineOptions{2, true});
+  Engine engine(engine_options(2));
   std::string yaml = "version: 1\nnodes:\n  boom: { type: core.fail, with: { message: kaboom } }\n";
   for (int i = 0; i < 8; ++i)
     yaml += "  slow" + std::to_string(i) + ": { type: core.delay, with: { ms: 10000 } }\n";
@@ -430,7 +436,7 @@ nodes:
 }
 
 TEST_CASE("async_run from an application's own executor, and cancelling it") {
-  Engine engine(EngineOptions{2, true});
+  Engine engine(engine_options(2));
   const Pipeline quick = engine.load_string(R"(
 version: 1
 nodes:
@@ -460,7 +466,7 @@ nodes:
 }
 
 TEST_CASE("many concurrent runs of one plan agree") {
-  Engine engine(EngineOptions{2, true});
+  Engine engine(engine_options(2));
   engine.registrar().add(sum_type());
   const Pipeline p = engine.load_string(R"(
 version: 1
@@ -495,7 +501,7 @@ outputs: { d: "{{ d.value }}" }
 }
 
 TEST_CASE("random DAGs compute what a sequential evaluation computes") {
-  Engine engine(EngineOptions{2, true});
+  Engine engine(engine_options(2));
   engine.registrar().add(sum_type());
   std::mt19937 random(12345);
   for (int round = 0; round < 20; ++round) {
@@ -537,7 +543,7 @@ TEST_CASE("random DAGs compute what a sequential evaluation computes") {
 }
 
 TEST_CASE("a 100,000-node chain runs in constant stack") {
-  Engine engine(EngineOptions{2, true});
+  Engine engine(engine_options(2));
   engine.registrar().add(sum_type());
   PipelineSpec spec;
   const int count = 100000;

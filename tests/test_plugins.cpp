@@ -18,6 +18,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+EngineOptions engine_options(unsigned threads) {
+  EngineOptions options;
+  options.threads = threads;
+  return options;
+}
+
 const fs::path root = fs::path(SLUICE_TEST_PLUGIN_DIR);
 
 std::map<std::string, PluginFileReport> by_file(const std::vector<PluginFileReport>& reports) {
@@ -37,7 +43,7 @@ std::string host_side() {
 } // namespace
 
 TEST_CASE("every refusal is one clear line, and the good plugins still load") {
-  Engine engine(EngineOptions{2, true});
+  Engine engine(engine_options(2));
   const auto reports = by_file(engine.load_plugins({root / "good", root / "bad", root / "shadow"}));
 
   const PluginFileReport& good = reports.at("good/libtestgood.so");
@@ -99,7 +105,7 @@ TEST_CASE("every refusal is one clear line, and the good plugins still load") {
 }
 
 TEST_CASE("a plugin's node arms a timer on the host's executor and it fires") {
-  Engine engine(EngineOptions{2, true});
+  Engine engine(engine_options(2));
   engine.load_plugins({root / "good"});
   const Pipeline p = engine.load_string(R"(
 version: 1
@@ -122,7 +128,7 @@ outputs:
 }
 
 TEST_CASE("validation uses a plugin's declarations") {
-  Engine engine(EngineOptions{1, true});
+  Engine engine(engine_options(1));
   engine.load_plugins({root / "good"});
   try {
     engine.load_string("version: 1\nnodes:\n  e: { type: testgood.echo, with: { valeu: 1 } }\n",

@@ -26,6 +26,7 @@ struct RunArgs {
   unsigned threads = 0;
   std::string trace_file;
   bool quiet = false;
+  std::string credentials; // --credentials PATH
 };
 
 int run_command(const RunArgs& args, const PluginArgs& plugins);
@@ -38,7 +39,9 @@ int schema_command(const PluginArgs& plugins);
 
 /// An engine with the plugins on the search path loaded; files that fail to load are
 /// reported on stderr as one-line warnings.
-std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins);
+/// `credentials` (`--credentials PATH`) names the connection store; empty: the environment.
+std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins,
+                                    const std::string& credentials = {});
 
 /// Loads a pipeline, printing diagnostics to stderr; nullopt on failure.
 std::optional<Pipeline> load_or_report(Engine& engine, const std::string& file);

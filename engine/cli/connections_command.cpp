@@ -4,6 +4,7 @@
 #include "connections_command.hpp"
 
 #include "commands.hpp"
+#include "provider_context.hpp"
 
 #include <sluice/credentials_store.hpp>
 
@@ -110,7 +111,22 @@ int show(const std::string& path, const std::string& name) {
   return exit_ok;
 }
 
-int remove(const std::string& path, const std::string& name, bool revoke) {
+// The provider plugin of `connection`, with an engine that has the plugins loaded and uses
+// the same store; nullptr (after saying why) when no loaded plugin provides it.
+struct ProviderHandle {
+  std::unique_ptr<Engine> engine;
+  std::shared_ptr<const ConnectionProvider> provider;
+};
+ProviderHandle find_provider(const std::string& path, const PluginArgs& plugins,
+                             const Connection& connection) {
+  ProviderHandle handle;
+  handle.engine = make_engine(1, plugins, path);
+  handle.provider = handle.engine->find_provider(connection.provider);
+  return handle;
+}
+
+int remove(const std::string& path, const PluginArgs& plugins, const std::string& name,
+           bool revoke) {
   const auto store = open_store(path);
   const auto connection = store->find(name);
   if (!connection) {
@@ -118,13 +134,30 @@ int remove(const std::string& path, const std::string& name, bool revoke) {
     return exit_failed;
   }
   if (revoke) {
-    // Revocation is the provider plugin's job; no plugin registers a handler yet. Refuse
-    // rather than delete silently: the grant would stay valid at the provider.
-    std::cerr << fmt::format("sluice: cannot revoke '{}': no revocation handler is registered "
-                             "for provider '{}'. Revoke the app's access in the provider's "
-                             "settings, then run: sluice connections delete {}\n",
-                             name, connection->provider, name);
-    return exit_failed;
+    const ProviderHandle handle = find_provider(path, plugins, *connection);
+    if (!handle.provider || !handle.provider->revoke) {
+      // Refuse rather than delete silently: the grant would stay valid at the provider.
+      std::cerr << fmt::format(
+          "sluice: cannot revoke '{}': {} for provider '{}'. Load the provider's plugin (see: "
+          "sluice plugins --check), or revoke the app's access in the provider's settings and "
+          "run: sluice connections delete {}\n",
+          name, handle.provider ? "the plugin offers no revocation" : "no plugin is loaded",
+          connection->provider, name);
+      return exit_failed;
+    }
+    CliProviderContext context(*handle.engine);
+    try {
+      handle.provider->revoke(context, *connection);
+    } catch (const std::exception& e) {
+      std::cerr << fmt::format("sluice: could not revoke '{}' at {}: {}\nThe connection was "
+                               "kept; run without --revoke to delete it anyway.\n",
+                               name, connection->provider, e.what());
+      return exit_failed;
+    }
+    store->remove(name);
+    std::cout << fmt::format("Revoked the grant at {} and deleted connection '{}'.\n",
+                             connection->provider, name);
+    return exit_ok;
   }
   store->remove(name);
   std::cout << fmt::format("Deleted connection '{}' (the grant at {} was not revoked).\n", name,
@@ -132,20 +165,36 @@ int remove(const std::string& path, const std::string& name, bool revoke) {
   return exit_ok;
 }
 
-int check(const std::string& path, const std::string& name) {
+int check(const std::string& path, const PluginArgs& plugins, const std::string& name) {
   const auto connection = open_store(path)->find(name);
   if (!connection) {
     std::cerr << "sluice: no connection named '" << name << "' (see: sluice connections list)\n";
     return exit_failed;
   }
-  std::cout << fmt::format(
-      "{}: stored, status {}{}\n", name, to_string(connection->status),
-      connection->status_reason.empty() ? "" : " (" + connection->status_reason + ")");
-  // The live check (a call to the provider with the token) is the provider plugin's hook.
-  std::cerr << fmt::format("sluice: no health check is registered for provider '{}': only "
-                           "the stored state was checked\n",
-                           connection->provider);
-  return connection->status == ConnectionStatus::healthy ? exit_ok : exit_failed;
+  if (connection->status != ConnectionStatus::healthy) {
+    std::cerr << fmt::format(
+        "sluice: {}: {}{}\n", name, to_string(connection->status),
+        connection->status_reason.empty() ? "" : " (" + connection->status_reason + ")");
+    return exit_failed;
+  }
+  const ProviderHandle handle = find_provider(path, plugins, *connection);
+  if (!handle.provider || !handle.provider->check) {
+    std::cout << fmt::format("{}: stored, status healthy\n", name);
+    std::cerr << fmt::format("sluice: {} for provider '{}': only the stored state was "
+                             "checked\n",
+                             handle.provider ? "the plugin offers no live check"
+                                             : "no plugin is loaded",
+                             connection->provider);
+    return exit_failed;
+  }
+  CliProviderContext context(*handle.engine);
+  try {
+    std::cout << fmt::format("{}: ok: {}\n", name, handle.provider->check(context, *connection));
+    return exit_ok;
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("sluice: {}: check failed: {}\n", name, e.what());
+    return exit_failed;
+  }
 }
 
 int rekey(const std::string& path) {
@@ -191,7 +240,7 @@ bool ConnectionsCommand::selected() const {
   return command_->parsed();
 }
 
-int ConnectionsCommand::run() const {
+int ConnectionsCommand::run(const PluginArgs& plugins) const {
   const std::string& path = args_->credentials;
   try {
     if (list_->parsed())
@@ -199,9 +248,9 @@ int ConnectionsCommand::run() const {
     if (show_->parsed())
       return show(path, args_->name);
     if (delete_->parsed())
-      return remove(path, args_->name, args_->revoke);
+      return remove(path, plugins, args_->name, args_->revoke);
     if (check_->parsed())
-      return check(path, args_->name);
+      return check(path, plugins, args_->name);
     if (rekey_->parsed())
       return rekey(path);
   } catch (const CredentialError& e) {

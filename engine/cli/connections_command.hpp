@@ -1,6 +1,8 @@
 #pragma once
 // `sluice connections list|show|delete|check|rekey`, and the `--credentials PATH` option.
 
+#include "commands.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <memory>
@@ -14,8 +16,10 @@ public:
   /// Adds the command and its subcommands to `app`.
   explicit ConnectionsCommand(CLI::App& app);
   bool selected() const;
-  /// Runs the chosen subcommand; returns the exit code.
-  int run() const;
+  /// Runs the chosen subcommand; returns the exit code. `check` and `delete --revoke` load
+  /// the plugins to reach the connection's provider.
+  int run(const PluginArgs& plugins) const;
+  CLI::App* command() const { return command_; }
 
 private:
   CLI::App* command_ = nullptr;

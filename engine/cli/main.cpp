@@ -1,6 +1,7 @@
 // `sluice`: run, validate, graph and inspect pipelines.
 
 #include "commands.hpp"
+#include "connect_command.hpp"
 #include "connections_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -38,6 +39,9 @@ int main(int argc, char** argv) {
   run->add_option("--trace", run_args.trace_file,
                   "Write a Chrome trace-event file of node timings (open in Perfetto)");
   run->add_flag("-q,--quiet", run_args.quiet, "No progress or summary on stderr");
+  run->add_option("--credentials", run_args.credentials,
+                  "The connection store nodes use (default: SLUICE_CREDENTIALS, else "
+                  "$XDG_DATA_HOME/sluice/credentials.db)");
   add_plugin_dir(run);
 
   std::vector<std::string> validate_files;
@@ -80,6 +84,9 @@ int main(int argc, char** argv) {
   add_plugin_dir(schema);
 
   ConnectionsCommand connections(app);
+  add_plugin_dir(connections.command());
+  ConnectCommand connect(app);
+  add_plugin_dir(connect.command());
 
   try {
     app.parse(argc, argv);
@@ -105,7 +112,9 @@ int main(int argc, char** argv) {
     if (*schema)
       return schema_command(plugin_args);
     if (connections.selected())
-      return connections.run();
+      return connections.run(plugin_args);
+    if (connect.selected())
+      return connect.run(plugin_args);
   } catch (const std::exception& e) {
     std::cerr << "sluice: error: " << e.what() << '\n';
     return exit_failed;

@@ -18,9 +18,12 @@ std::vector<std::filesystem::path> search_path(const PluginArgs& plugins) {
 
 } // namespace
 
-std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins) {
+std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins,
+                                    const std::string& credentials) {
   EngineOptions options;
   options.threads = threads;
+  if (!credentials.empty())
+    options.credentials_path = credentials;
   auto engine = std::make_unique<Engine>(options);
   for (const PluginFileReport& report : engine->load_plugins(search_path(plugins)))
     if (report.status != PluginFileStatus::loaded && report.status != PluginFileStatus::shadowed)
@@ -29,7 +32,9 @@ std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins)
 }
 
 int plugins_command(bool verbose, bool check, const PluginArgs& plugins) {
-  Engine engine(EngineOptions{1, true});
+  EngineOptions options;
+  options.threads = 1;
+  Engine engine(options);
   const auto dirs = search_path(plugins);
   const auto reports = engine.load_plugins(dirs);
 

@@ -30,7 +30,8 @@ unsigned thread_count(unsigned requested) {
 } // namespace
 
 EngineCore::EngineCore(const EngineOptions& options)
-    : threads(thread_count(options.threads)), pool(threads) {
+    : credentials(options.credentials, options.credentials_path),
+      threads(thread_count(options.threads)), pool(threads) {
   if (options.core_nodes)
     register_core_nodes(registry);
 }
@@ -64,6 +65,7 @@ RunSetup EngineCore::setup_for(const Pipeline& pipeline, RunOptions options) {
   setup.options = std::move(options);
   setup.pool = pool.get_executor();
   setup.threads = threads;
+  setup.credentials = &credentials;
   return setup;
 }
 
@@ -91,6 +93,18 @@ Engine::Engine(EngineOptions options) : core_(std::make_unique<detail::EngineCor
 }
 
 Engine::~Engine() = default;
+
+std::shared_ptr<const ConnectionProvider> Engine::find_provider(std::string_view name) const {
+  return core_->registry.find_provider(name);
+}
+
+std::vector<std::shared_ptr<const ConnectionProvider>> Engine::providers() const {
+  return core_->registry.providers();
+}
+
+CredentialStore& Engine::credentials() {
+  return core_->credentials.get();
+}
 
 Registrar& Engine::registrar() noexcept {
   return core_->registry;

@@ -2,6 +2,7 @@
 // What an Engine owns: the registry and the worker pool, plus bookkeeping of runs in flight
 // so that destroying the engine can cancel them.
 
+#include "credentials_source.hpp"
 #include "executor.hpp"
 #include "registry.hpp"
 
@@ -19,6 +20,7 @@ public:
   ~EngineCore();
 
   Registry registry;
+  CredentialsSource credentials;
   unsigned threads;
   boost::asio::thread_pool pool;
 

@@ -7,6 +7,7 @@
 // - Nodes that wait (async types, retries, timeouts, for_each) run as a coroutine on a strand
 //   of their own; their completion settles the node and drains its successors.
 
+#include "credentials_source.hpp"
 #include "executor.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -174,6 +175,7 @@ public:
   asio::any_io_executor executor() const override;
   bool cancelled() const noexcept override;
   void log(LogLevel level, std::string_view message) override;
+  CredentialStore& credentials() override;
 
 private:
   RunState& run_;
@@ -952,6 +954,13 @@ bool NodeContext::cancelled() const noexcept {
 
 void NodeContext::log(LogLevel level, std::string_view message) {
   run_.log(node_, index_, attempt_, level, message);
+}
+
+CredentialStore& NodeContext::credentials() {
+  if (!run_.setup_.credentials)
+    throw CredentialError(CredentialError::Kind::unavailable,
+                          "this run has no connection store (it was started without an engine)");
+  return run_.setup_.credentials->get();
 }
 
 } // namespace

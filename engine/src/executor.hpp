@@ -13,6 +13,8 @@
 
 namespace sluice::detail {
 
+class CredentialsSource;
+
 struct RunSetup {
   std::shared_ptr<const Plan> plan;
   /// The resolved inputs object (defaults applied, types checked).
@@ -22,6 +24,8 @@ struct RunSetup {
   boost::asio::any_io_executor pool;
   /// How many threads may drain ready nodes at once (the caller's thread counts as one).
   unsigned threads = 1;
+  /// The engine's connection store (outlives the run); null in tests without an engine.
+  CredentialsSource* credentials = nullptr;
 };
 
 /// Handle to a run in flight; cancel() is thread-safe and idempotent.

@@ -84,7 +84,11 @@ std::string side(std::uint32_t abi_major, std::uint32_t abi_minor, const std::st
 class StagingRegistrar final : public Registrar {
 public:
   void add(NodeType type) override { types.push_back(std::move(type)); }
+  void add_provider(ConnectionProvider provider) override {
+    providers.push_back(std::move(provider));
+  }
   std::vector<NodeType> types;
+  std::vector<ConnectionProvider> providers;
 };
 
 std::string c_string(const char* text) {
@@ -222,6 +226,15 @@ std::vector<PluginFileReport> load_plugins(Registry& registry,
           break;
         }
       }
+      for (const ConnectionProvider& provider : staging.providers) {
+        if (!problem.empty())
+          break;
+        try {
+          registry.check_provider(provider);
+        } catch (const std::invalid_argument& e) {
+          problem = e.what();
+        }
+      }
       if (!problem.empty()) {
         report.status = PluginFileStatus::failed;
         report.message = who + ": " + problem;
@@ -231,6 +244,10 @@ std::vector<PluginFileReport> load_plugins(Registry& registry,
       for (NodeType& type : staging.types) {
         report.node_types.push_back(type.spec.type);
         registry.add(std::move(type), who);
+      }
+      for (ConnectionProvider& provider : staging.providers) {
+        report.providers.push_back(provider.name);
+        registry.add_provider(std::move(provider), who);
       }
       report.status = PluginFileStatus::loaded;
       loaded_names.insert(report.name);

@@ -1,5 +1,6 @@
 #include "registry.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace sluice::detail {
@@ -88,6 +89,52 @@ std::vector<std::string> Registry::names() const {
   out.reserve(types_.size());
   for (const auto& [name, entry] : types_)
     out.push_back(name);
+  return out;
+}
+
+void Registry::add_provider(ConnectionProvider provider) {
+  add_provider(std::move(provider), "built in");
+}
+
+void Registry::check_provider(const ConnectionProvider& provider) const {
+  const std::string& name = provider.name;
+  // The name is a CLI word (`sluice connect NAME`) and stored with every connection.
+  const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+  if (!valid)
+    throw std::invalid_argument("invalid connection provider name '" + name +
+                                "': use lowercase letters, digits, '_' and '-'");
+  if (!provider.connect)
+    throw std::invalid_argument("connection provider '" + name + "' has no connect function");
+  std::lock_guard lock(mutex_);
+  if (auto it = providers_.find(name); it != providers_.end())
+    throw std::invalid_argument("connection provider '" + name + "' is already registered (" +
+                                it->second.origin + ")");
+}
+
+void Registry::add_provider(ConnectionProvider provider, std::string origin) {
+  check_provider(provider);
+  std::lock_guard lock(mutex_);
+  if (auto it = providers_.find(provider.name); it != providers_.end())
+    throw std::invalid_argument("connection provider '" + provider.name +
+                                "' is already registered (" + it->second.origin + ")");
+  auto shared = std::make_shared<const ConnectionProvider>(std::move(provider));
+  const std::string name = shared->name;
+  providers_.emplace(name, ProviderEntry{std::move(shared), std::move(origin)});
+}
+
+std::shared_ptr<const ConnectionProvider> Registry::find_provider(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  auto it = providers_.find(name);
+  return it == providers_.end() ? nullptr : it->second.provider;
+}
+
+std::vector<std::shared_ptr<const ConnectionProvider>> Registry::providers() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<const ConnectionProvider>> out;
+  for (const auto& [name, entry] : providers_)
+    out.push_back(entry.provider);
   return out;
 }
 

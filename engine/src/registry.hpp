@@ -2,6 +2,7 @@
 // The node types an engine knows, by type name.
 
 #include <sluice/node.hpp>
+#include <sluice/provider.hpp>
 
 #include <map>
 #include <memory>
@@ -30,6 +31,14 @@ public:
   /// Registered names, sorted: for "did you mean" suggestions.
   std::vector<std::string> names() const;
 
+  /// Connection providers (plugins' `add_provider`).
+  void add_provider(ConnectionProvider provider) override;
+  void add_provider(ConnectionProvider provider, std::string origin);
+  /// Throws std::invalid_argument when `provider` could not be added.
+  void check_provider(const ConnectionProvider& provider) const;
+  std::shared_ptr<const ConnectionProvider> find_provider(std::string_view name) const;
+  std::vector<std::shared_ptr<const ConnectionProvider>> providers() const;
+
 private:
   mutable std::mutex mutex_;
   struct Entry {
@@ -37,6 +46,11 @@ private:
     std::string origin;
   };
   std::map<std::string, Entry, std::less<>> types_;
+  struct ProviderEntry {
+    std::shared_ptr<const ConnectionProvider> provider;
+    std::string origin;
+  };
+  std::map<std::string, ProviderEntry, std::less<>> providers_;
 };
 
 /// Registers core.template, core.json, core.delay, core.log, core.fail, core.merge.

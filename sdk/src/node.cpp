@@ -1,12 +1,21 @@
 // Small helpers for node declarations; see node.hpp.
 
 #include <sluice/node.hpp>
+#include <sluice/provider.hpp>
+
+#include <stdexcept>
 
 namespace sluice {
 
 // Defined out of line so that the vtables (and typeinfo) live in the SDK library only.
 Context::~Context() = default;
 Registrar::~Registrar() = default;
+ProviderContext::~ProviderContext() = default;
+
+void Registrar::add_provider(ConnectionProvider provider) {
+  throw std::logic_error("this host does not take connection providers (provider '" +
+                         provider.name + "')");
+}
 
 std::string_view to_string(SettingType type) noexcept {
   switch (type) {

@@ -12,11 +12,13 @@
 /// std::cout << r.outputs.to_json() << '\n';
 /// ```
 
+#include <sluice/credentials.hpp>
 #include <sluice/diagnostic.hpp>
 #include <sluice/export.hpp>
 #include <sluice/node.hpp>
 #include <sluice/pipeline_spec.hpp>
 #include <sluice/plugins.hpp>
+#include <sluice/provider.hpp>
 #include <sluice/run.hpp>
 #include <sluice/value.hpp>
 
@@ -90,6 +92,12 @@ struct EngineOptions {
   unsigned threads = 0;
   /// Register the `core.*` node types.
   bool core_nodes = true;
+  /// The connection store nodes use (`Context::credentials()`). When null, the store named
+  /// by `credentials_path` (else the environment: `SLUICE_CREDENTIALS`, default
+  /// `$XDG_DATA_HOME/sluice/credentials.db`) is opened the first time a node asks for it,
+  /// so pipelines that use no connections never touch it.
+  std::shared_ptr<CredentialStore> credentials;
+  std::optional<std::filesystem::path> credentials_path;
 };
 
 /// Owns the node-type registry and the worker threads that run pipelines.
@@ -106,6 +114,14 @@ public:
 
   /// Where to add in-process node types (the same API plugins use).
   Registrar& registrar() noexcept;
+  /// The connection provider named `name` (e.g. "zoom", from a plugin), or nullptr.
+  std::shared_ptr<const ConnectionProvider> find_provider(std::string_view name) const;
+  /// All registered connection providers, sorted by name.
+  std::vector<std::shared_ptr<const ConnectionProvider>> providers() const;
+  /// The connection store (see `EngineOptions::credentials`), opened on first use; throws
+  /// `CredentialError{unavailable}` when it cannot be opened. Blocks while opening.
+  CredentialStore& credentials();
+
   /// The declaration of node type `type`, or nullptr.
   const NodeSpec* find_node_type(std::string_view type) const noexcept;
   /// All registered node types, sorted by name.

@@ -30,6 +30,8 @@ struct PluginFileReport {
   std::string description;
   /// Node types registered (loaded plugins only).
   std::vector<std::string> node_types;
+  /// Connection providers registered (`sluice connect NAME`).
+  std::vector<std::string> providers;
   /// Why it was not loaded, in one line naming the file.
   std::string message;
 };

@@ -20,6 +20,9 @@
 
 namespace sluice {
 
+class CredentialStore;
+struct ConnectionProvider;
+
 /// The type a setting accepts. `number` also accepts integers; `any` accepts everything.
 enum class SettingType { any, string, integer, number, boolean, array, object };
 
@@ -92,6 +95,15 @@ public:
   virtual bool cancelled() const noexcept = 0;
   /// Writes to the run's log (observers and the CLI see it). Never log a secret.
   virtual void log(LogLevel level, std::string_view message) = 0;
+
+  // -- SDK ABI 1.1 --------------------------------------------------------------------------
+
+  /// The engine's connection store (see credentials.hpp), opened on first use from
+  /// `EngineOptions` or the environment (`SLUICE_CREDENTIALS`, `SLUICE_CREDENTIALS_KEY`...).
+  /// Throws `CredentialError{unavailable}` saying what is wrong when it cannot be opened.
+  /// Its calls block (SQLite transactions, and `refresh_under_lock` waits for other
+  /// processes): from a coroutine, run them on a thread of your own, not the run's executor.
+  virtual CredentialStore& credentials() = 0;
 };
 
 /// A node that never waits: runs to completion on the calling thread. Cheapest to schedule.
@@ -115,6 +127,12 @@ public:
   /// Adds a node type; throws `std::invalid_argument` when the type name is taken or the
   /// type is malformed (no run function, bad name).
   virtual void add(NodeType type) = 0;
+
+  /// Adds the connection provider of a service (SDK ABI 1.1; see provider.hpp): what
+  /// `sluice connect NAME`, `connections check` and `connections delete --revoke` call.
+  /// Throws `std::invalid_argument` when the name is taken, `std::logic_error` when this
+  /// registrar does not take providers.
+  virtual void add_provider(ConnectionProvider provider);
 };
 
 } // namespace sluice

@@ -31,9 +31,11 @@
 #include <cstring>
 #include <exception>
 
-/// SDK ABI version. Major changes break plugins; minor ones only add.
+/// SDK ABI version. Major changes break plugins; minor ones only add (a plugin built for
+/// a newer minor is refused by an older host, which lacks what it may call).
+/// 1.1: `Context::credentials()`, `Registrar::add_provider()`, provider.hpp.
 #define SLUICE_SDK_ABI_MAJOR 1
-#define SLUICE_SDK_ABI_MINOR 0
+#define SLUICE_SDK_ABI_MINOR 1
 
 /// "SLUICEPL" in ASCII: marks a Sluice plugin descriptor.
 #define SLUICE_PLUGIN_MAGIC 0x4C50454349554C53ULL

@@ -1,0 +1,19 @@
+#include "credentials_source.hpp"
+
+#include <sluice/credentials_store.hpp>
+
+namespace sluice::detail {
+
+CredentialsSource::CredentialsSource(std::shared_ptr<CredentialStore> given,
+                                     std::optional<std::filesystem::path> path)
+    : store_(std::move(given)), path_(std::move(path)) {
+}
+
+CredentialStore& CredentialsSource::get() {
+  std::lock_guard lock(mutex_);
+  if (!store_)
+    store_ = open_credential_store(credential_store_options_from_environment(path_));
+  return *store_;
+}
+
+} // namespace sluice::detail
