@@ -1,0 +1,154 @@
+// Client::send: the policy checks, the pool and the retry rule around one exchange.
+
+#include "sluice_zoom/http/client.hpp"
+
+#include "exchange.hpp"
+#include "pool.hpp"
+#include "request_url.hpp"
+#include "tls.hpp"
+
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#ifndef SLUICE_ZOOM_HTTP_VERSION
+#error "SLUICE_ZOOM_HTTP_VERSION must be defined by the build"
+#endif
+
+namespace sluice::zoom::http {
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+
+namespace detail {
+namespace {
+
+bool has_line_break(std::string_view text) {
+  return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+// "host:port" as the Host header wants it: brackets for IPv6, no default port.
+std::string host_header(const Url& origin) {
+  const std::string origin_text = origin.origin();
+  return origin_text.substr(origin_text.find("://") + 3);
+}
+
+BeastRequest build_request(const Request& request, const RequestUrl& url) {
+  const bhttp::verb verb = bhttp::string_to_verb(request.method);
+  if (verb == bhttp::verb::unknown)
+    throw std::invalid_argument("unknown HTTP method '" + request.method + "'");
+  BeastRequest message{verb, url.target, 11};
+  for (const Header& header : request.headers) {
+    // Never echo the value: it is often a token.
+    if (header.name.empty() || has_line_break(header.name) || has_line_break(header.value))
+      throw std::invalid_argument("header '" + header.name + "' has an empty name or a line break");
+    message.insert(header.name, header.value);
+  }
+  message.set(bhttp::field::host, host_header(url.origin));
+  if (message.find(bhttp::field::user_agent) == message.end())
+    message.set(bhttp::field::user_agent, "sluice-zoom/" SLUICE_ZOOM_HTTP_VERSION);
+  message.body() = request.body;
+  message.prepare_payload(); // Content-Length
+  message.keep_alive(true);
+  return message;
+}
+
+// The signs of a keep-alive connection the server closed while it sat idle in the pool.
+bool closed_while_idle(const boost::system::error_code& error) {
+  return error == asio::error::eof || error == bhttp::error::end_of_stream ||
+         error == asio::error::connection_reset || error == asio::error::broken_pipe ||
+         error == asio::error::connection_aborted || error == asio::ssl::error::stream_truncated;
+}
+
+} // namespace
+
+class ClientCore {
+public:
+  ClientCore(asio::any_io_executor executor, ClientOptions options)
+      : executor_(std::move(executor)), options_(std::move(options)),
+        tls_(make_tls_context(options_)), pool_(options_) {}
+
+  asio::awaitable<Response> send(Request request);
+
+  asio::any_io_executor executor_;
+  ClientOptions options_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  Pool pool_;
+  Client::Stats stats_;
+};
+
+asio::awaitable<Response> ClientCore::send(Request request) {
+  const RequestUrl url = parse_request_url(request.url);
+  if (url.origin.scheme == "http" && !url.origin.is_loopback() && !options_.allow_insecure_http)
+    throw std::invalid_argument("refusing plain http to " + url.origin.host +
+                                ": requests carry tokens and secrets; use https, or set "
+                                "ClientOptions::allow_insecure_http for a network you trust");
+  const BeastRequest message = build_request(request, url);
+  const Attempt attempt{request.method + " " + url.origin.scheme + "://" + url.origin.host + ":" +
+                        std::to_string(url.origin.port) + url.origin.path};
+
+  Lease lease = co_await pool_.acquire(origin_key(url.origin));
+  for (bool retried = false;; retried = true) {
+    if (!lease.connection) {
+      lease.connection = co_await open_connection(url.origin, options_, tls_.get(), attempt);
+      ++stats_.connections_opened;
+    }
+    const bool reused = lease.connection->exchanges > 0;
+    ++stats_.requests_sent;
+    if (reused)
+      ++stats_.reused;
+    ExchangeResult result = co_await exchange(*lease.connection, message, options_);
+    if (result.ok) {
+      ++lease.connection->exchanges;
+      lease.reusable = result.keep_alive;
+      co_return std::move(result.response);
+    }
+    lease.connection.reset(); // its state is unknown; the slot stays ours for a retry
+    throw_if_cancelled(co_await asio::this_coro::cancellation_state);
+    if (reused && !retried && !result.response_started && closed_while_idle(result.failure.error)) {
+      if (request.idempotent)
+        continue; // the server most likely closed it while idle: once more, on a new one
+      result.failure.detail = "on a reused connection; not resent because it is not idempotent";
+    }
+    throw make_http_error(attempt, result.failure);
+  }
+}
+
+} // namespace detail
+
+std::string Response::header(std::string_view name) const {
+  const auto same = [name](const Header& header) {
+    return std::equal(
+        header.name.begin(), header.name.end(), name.begin(), name.end(),
+        [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
+  };
+  const auto found = std::find_if(headers.begin(), headers.end(), same);
+  return found == headers.end() ? std::string() : found->value;
+}
+
+Client::Client(asio::any_io_executor executor, ClientOptions options)
+    : core_(std::make_unique<detail::ClientCore>(std::move(executor), std::move(options))) {
+}
+
+Client::~Client() = default;
+
+asio::awaitable<Response> Client::send(Request request) {
+  co_return co_await core_->send(std::move(request));
+}
+
+void Client::close_idle() {
+  core_->pool_.close_idle();
+}
+
+Client::Stats Client::stats() const {
+  return core_->stats_;
+}
+
+const ClientOptions& Client::options() const {
+  return core_->options_;
+}
+
+} // namespace sluice::zoom::http

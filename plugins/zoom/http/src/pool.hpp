@@ -1,0 +1,57 @@
+#pragma once
+// Keep-alive connections per origin, with a bound on how many each origin may have open.
+
+#include "connection.hpp"
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace sluice::zoom::http::detail {
+
+class Pool;
+struct OriginSlots;
+
+// The right to one connection slot of an origin, with the connection in it (or none yet:
+// the holder opens one). Destroying it returns the slot: a connection marked reusable goes
+// back to the pool (or straight to the first waiter), anything else is closed.
+class Lease {
+public:
+  Lease() = default;
+  Lease(Pool* pool, OriginSlots* origin, std::unique_ptr<Connection> connection);
+  Lease(Lease&& other) noexcept;
+  Lease& operator=(Lease&& other) noexcept;
+  ~Lease();
+
+  std::unique_ptr<Connection> connection;
+  bool reusable = false;
+
+private:
+  void give_back() noexcept;
+  Pool* pool_ = nullptr;
+  OriginSlots* origin_ = nullptr;
+};
+
+class Pool {
+public:
+  explicit Pool(const ClientOptions& options);
+  ~Pool();
+
+  // A slot for `origin_key`: an idle connection when one is usable, else an empty slot when
+  // the origin is below its limit, else waits (FIFO) for one. Throws
+  // system_error(operation_aborted) when the caller is cancelled while waiting.
+  boost::asio::awaitable<Lease> acquire(const std::string& origin_key);
+  void close_idle();
+
+  // Returns a slot (used by Lease and by waiters that never resumed).
+  void give_back(OriginSlots& origin, std::unique_ptr<Connection> connection, bool reusable);
+
+private:
+  void drop_expired();
+
+  const ClientOptions& options_;
+  std::map<std::string, std::unique_ptr<OriginSlots>> origins_;
+};
+
+} // namespace sluice::zoom::http::detail
