@@ -1,6 +1,6 @@
-// Url::parse and the request-line rules, without any network.
+// Url::parse, and what the client refuses before touching the network.
 
-#include <sluice_zoom/http/client.hpp>
+#include "http_test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -65,4 +65,31 @@ TEST_CASE("Url::parse says what is wrong") {
   const std::string user_info = parse_error("https://user:hunter2@example.com");
   CHECK(user_info.find("user-info") != std::string::npos);
   CHECK(user_info.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("requests and options that can never work are refused up front") {
+  boost::asio::io_context io;
+  try {
+    sluice::zoom::http::Client client(io.get_executor(), {.ca_file = "/no/such/ca.pem"});
+    FAIL("a missing CA file was accepted");
+  } catch (const std::invalid_argument& error) {
+    CHECK(std::string(error.what()).find("/no/such/ca.pem") != std::string::npos);
+  }
+
+  sluice::zoom::http::Client client(io.get_executor(), {});
+  const auto refusal = [&](sluice::zoom::http::Request request) -> std::string {
+    try {
+      sluice::zoom::http::test::run(io, client.send(std::move(request)));
+    } catch (const std::invalid_argument& error) {
+      return error.what();
+    }
+    return "accepted";
+  };
+  CHECK(refusal({.method = "FETCH", .url = "http://127.0.0.1:9/"}).find("unknown HTTP method") !=
+        std::string::npos);
+  CHECK(refusal({.method = "GET", .url = "http://127.0.0.1:9/a#b"}).find("fragment") !=
+        std::string::npos);
+  CHECK(refusal({.method = "GET", .url = "http://127.0.0.1:9/a b"}).find("percent-encoded") !=
+        std::string::npos);
+  CHECK(client.stats().connections_opened == 0);
 }

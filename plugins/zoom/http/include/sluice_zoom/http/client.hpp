@@ -64,7 +64,7 @@ struct ClientOptions {
   std::size_t max_connections_per_origin = 16;
   /// Idle keep-alive connections older than this are closed instead of reused (Zoom's
   /// servers close idle connections after about a minute; reusing one that the server is
-  /// closing wastes a round trip).
+  /// closing wastes a round trip). Checked whenever a request starts: no background timer.
   std::chrono::seconds idle_timeout{50};
   /// Larger response bodies fail with FailureStage::response_too_large.
   std::size_t max_response_bytes = 16 << 20;
@@ -103,6 +103,7 @@ class ClientCore;
 /// \endcode
 class Client {
 public:
+  /// Throws std::invalid_argument when options.ca_file cannot be loaded.
   Client(boost::asio::any_io_executor executor, ClientOptions options);
   ~Client();
   Client(const Client&) = delete;
