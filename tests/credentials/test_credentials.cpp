@@ -82,6 +82,7 @@ TEST_CASE("a new store is created private: directory 0700, database and key file
   CHECK(found->version == 1);
   CHECK(store->list("zoom").size() == 1);
   CHECK(store->list("other").empty());
+  CHECK(store->list().size() == 1); // no filter: a default (null) view must not bind NULL
   CHECK_FALSE(store->find("nope"));
 
   // Reopening (another process would) sees the same data with the key file.

@@ -65,8 +65,9 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  // SQLITE_TRANSIENT: SQLite copies the bytes, so the caller's buffer may go away.
-  database_.check(sqlcipher().bind_text(statement_, index, text.data(),
+  // SQLITE_TRANSIENT: SQLite copies the bytes, so the caller's buffer may go away. An empty
+  // view may have a null data(), which SQLite would bind as NULL instead of ''.
+  database_.check(sqlcipher().bind_text(statement_, index, text.data() ? text.data() : "",
                                         static_cast<int>(text.size()), SQLITE_TRANSIENT),
                   "binding a parameter");
   return *this;
