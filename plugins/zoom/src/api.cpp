@@ -1,0 +1,292 @@
+#include "api.hpp"
+
+#include "endpoints.hpp"
+#include "oauth.hpp"
+#include "runtime.hpp"
+
+#include "sluice_zoom/http/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <map>
+#include <random>
+
+namespace sluice::zoom {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+// What the process knows about one connection between node runs. Touched only on the
+// runtime's I/O thread, so nothing is locked.
+struct SharedState {
+  std::optional<Connection> cached; // the last connection read or refreshed
+  // Set while one coroutine refreshes; the others wait on it (cancelled when done).
+  std::shared_ptr<asio::steady_timer> refresh_done;
+  Clock::time_point not_before{}; // pacing: no request before this
+  Clock::time_point last_use_recorded{};
+};
+
+SharedState& shared_state(CredentialStore& store, const std::string& name) {
+  static auto* states = new std::map<std::pair<CredentialStore*, std::string>, SharedState>();
+  return (*states)[{&store, name}];
+}
+
+milliseconds jittered(milliseconds base) {
+  thread_local std::minstd_rand random{std::random_device{}()};
+  std::uniform_int_distribution<std::int64_t> extra(0, base.count() / 4 + 1);
+  return base + milliseconds(extra(random));
+}
+
+milliseconds backoff_for(int attempt, const ApiPolicy& policy) {
+  const auto base = policy.backoff * (1LL << std::min(attempt, 16));
+  return jittered(std::min<milliseconds>(base, policy.max_backoff));
+}
+
+asio::awaitable<void> sleep_until(Clock::time_point when) {
+  if (when <= Clock::now())
+    co_return;
+  asio::steady_timer timer(co_await asio::this_coro::executor, when);
+  co_await timer.async_wait(asio::use_awaitable); // throws when the run is cancelled
+}
+
+NodeError credential_failure(const CredentialError& e, const std::string& connection) {
+  using Kind = CredentialError::Kind;
+  switch (e.kind()) {
+  case Kind::not_found:
+    return NodeError(ErrorCategory::invalid_input, e.what(),
+                     "See: sluice connections list; add one with: sluice connect zoom --name " +
+                         connection + " ...");
+  case Kind::needs_reauthorisation:
+    return NodeError(ErrorCategory::permission, e.what(),
+                     "Run: sluice connect zoom --reconnect --name " + connection);
+  case Kind::busy:
+  case Kind::conflict:
+    return NodeError(ErrorCategory::transient, e.what());
+  default:
+    return NodeError(ErrorCategory::invalid_input, e.what());
+  }
+}
+
+std::string header_or_empty(const http::Response& r, std::string_view name) {
+  return r.header(name);
+}
+
+// Zoom counts per second; when a window is used up, hold this connection's requests until
+// the next second instead of collecting 429s.
+void pace_from_headers(const http::Response& r, SharedState& state) {
+  const std::string remaining = header_or_empty(r, "X-RateLimit-Remaining");
+  if (remaining != "0" || header_or_empty(r, "X-RateLimit-Type") != "QPS")
+    return;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto into_second = std::chrono::duration_cast<milliseconds>(now) % 1000;
+  const auto until = Clock::now() + (milliseconds(1000) - into_second) + milliseconds(5);
+  state.not_before = std::max(state.not_before, until);
+}
+
+} // namespace
+
+ApiRequest api_request(std::string method, std::string path_and_query, std::string action,
+                       std::string scope, std::optional<Value> body, bool idempotent) {
+  ApiRequest request;
+  request.method = std::move(method);
+  request.path_and_query = std::move(path_and_query);
+  request.body = std::move(body);
+  request.idempotent = idempotent;
+  request.call.action = std::move(action);
+  request.call.scope = std::move(scope);
+  return request;
+}
+
+struct ZoomApi::TokenView {
+  Secret access_token;
+  std::int64_t version = 0;
+  Endpoints endpoints;
+};
+
+ZoomApi::ZoomApi(CredentialStore& store, std::string connection, ApiPolicy policy)
+    : store_(store), connection_(std::move(connection)), policy_(policy) {
+}
+
+asio::awaitable<ZoomApi::TokenView> ZoomApi::token(std::optional<std::int64_t> rejected_version) {
+  SharedState& state = shared_state(store_, connection_);
+  const auto usable = [&](const Connection& c) {
+    if (c.status != ConnectionStatus::healthy || c.access_token.empty())
+      return false;
+    if (rejected_version)
+      return c.version != *rejected_version; // someone refreshed since the rejection
+    return c.expires_at - std::chrono::system_clock::now() > policy_.refresh_margin;
+  };
+  for (;;) {
+    if (state.cached && usable(*state.cached))
+      co_return TokenView{state.cached->access_token, state.cached->version,
+                          Endpoints::from_extra(state.cached->extra)};
+    if (state.refresh_done) { // another coroutine of this process is on it: wait for it
+      auto done = state.refresh_done;
+      co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+      continue; // usable now, or it failed and we try (and report) ourselves
+    }
+    auto done = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                     Clock::time_point::max());
+    state.refresh_done = done;
+    const RefreshPolicy policy = rejected_version
+                                     ? RefreshPolicy::after_rejection(*rejected_version)
+                                     : RefreshPolicy::expiring_within(policy_.refresh_margin);
+    const std::optional<std::int64_t> before =
+        state.cached ? std::optional(state.cached->version) : std::nullopt;
+    try {
+      CredentialStore& store = store_;
+      const std::string name = connection_;
+      auto refresh = [&store, name, policy] {
+        return store.refresh_under_lock(name, policy, renew_blocking);
+      };
+      Connection fresh = co_await run_blocking(refresh);
+      if (before && fresh.version != *before)
+        notes.push_back("refreshed the access token of connection '" + connection_ + "'");
+      state.cached = std::move(fresh);
+    } catch (const CredentialError& e) {
+      state.refresh_done.reset();
+      done->cancel();
+      state.cached.reset();
+      throw credential_failure(e, connection_);
+    } catch (...) {
+      state.refresh_done.reset();
+      done->cancel();
+      throw;
+    }
+    state.refresh_done.reset();
+    done->cancel();
+    rejected_version.reset(); // the new token has not been rejected
+  }
+}
+
+asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
+  ApiRequest request = request_in;
+  request.call.connection = connection_;
+  SharedState& state = shared_state(store_, connection_);
+  std::optional<std::int64_t> rejected;
+  int auth_refreshes = 0;
+  int rate_waits = 0;
+  int transport_retries = 0;
+  bool lost_attempt = false;
+  for (;;) {
+    const TokenView token = co_await this->token(rejected);
+    co_await sleep_until(state.not_before);
+
+    http::Request http_request;
+    http_request.method = request.method;
+    http_request.url = token.endpoints.api_base_url + request.path_and_query;
+    http_request.headers.push_back({"Authorization", "Bearer " + token.access_token.reveal()});
+    http_request.headers.push_back({"Accept", "application/json"});
+    if (request.body) {
+      http_request.headers.push_back({"Content-Type", "application/json"});
+      http_request.body = request.body->to_json();
+    }
+    http_request.idempotent = request.idempotent;
+
+    http::Response response;
+    std::optional<http::HttpError> failed;
+    try {
+      response = co_await Runtime::instance().client(token.endpoints.ca_file).send(http_request);
+    } catch (const http::HttpError& e) {
+      failed = e; // handled below: no co_await inside a handler
+    } catch (const std::invalid_argument& e) {
+      throw NodeError(ErrorCategory::invalid_input,
+                      "connection '" + connection_ + "' cannot be used: " + e.what(),
+                      "Fix its API URL with: sluice connect zoom --reconnect --name " +
+                          connection_ + " --api-base-url URL");
+    }
+    if (failed) {
+      const std::string what = "cannot " + request.call.action + " (connection '" + connection_ +
+                               "'): " + failed->what();
+      if (failed->request_may_have_been_processed() && !request.idempotent)
+        throw AmbiguousOutcome(what);
+      lost_attempt = lost_attempt || failed->request_may_have_been_processed();
+      if (transport_retries < policy_.max_transport_retries) {
+        const milliseconds wait = backoff_for(transport_retries++, policy_);
+        notes.push_back(what + "; retrying in " + std::to_string(wait.count()) + " ms");
+        co_await sleep_until(Clock::now() + wait);
+        continue;
+      }
+      throw NodeError(failed->timed_out() ? ErrorCategory::timeout : ErrorCategory::transient,
+                      what);
+    }
+    pace_from_headers(response, state);
+
+    ApiAnswer answer;
+    answer.status = response.status;
+    answer.tracking_id = response.header("x-zm-trackingid");
+    answer.retry_after = response.header("Retry-After");
+    answer.rate_limit_type = response.header("X-RateLimit-Type");
+    answer.after_lost_attempt = lost_attempt;
+    if (!response.body.empty()) {
+      try {
+        answer.body = Value::parse_json(response.body);
+      } catch (const std::exception&) {
+        if (response.status < 300)
+          throw NodeError(ErrorCategory::transient,
+                          "cannot " + request.call.action + ": Zoom's answer (HTTP " +
+                              std::to_string(response.status) + ") is not valid JSON");
+      }
+    }
+
+    if (answer.status == 401 && auth_refreshes++ == 0) {
+      rejected = token.version; // refresh once (unless someone already has), then retry
+      continue;
+    }
+    if (answer.status == 429 && answer.rate_limit_type != "Daily-limit" &&
+        rate_waits < policy_.max_rate_limit_waits) {
+      const auto asked = parse_retry_after(answer.retry_after, std::chrono::system_clock::now());
+      const milliseconds wait =
+          asked ? jittered(std::max(*asked, milliseconds(50))) : backoff_for(rate_waits, policy_);
+      ++rate_waits;
+      state.not_before = std::max(state.not_before, Clock::now() + wait);
+      notes.push_back("Zoom rate limit (" +
+                      (answer.rate_limit_type.empty() ? "429" : answer.rate_limit_type) +
+                      "): waiting " + std::to_string(wait.count()) + " ms");
+      continue;
+    }
+    if (answer.status >= 500) {
+      if (!request.idempotent)
+        throw AmbiguousOutcome("cannot " + request.call.action + ": Zoom answered HTTP " +
+                               std::to_string(answer.status));
+      lost_attempt = true; // a 5xx may come after the change was made
+      if (transport_retries < policy_.max_transport_retries) {
+        co_await sleep_until(Clock::now() + backoff_for(transport_retries++, policy_));
+        continue;
+      }
+    }
+    if (answer.status < 300 && Clock::now() - state.last_use_recorded > std::chrono::minutes(1)) {
+      // For `sluice connections list`. A write transaction: at most once a minute, awaited
+      // (the store belongs to the engine, which may go away once the run ends).
+      state.last_use_recorded = Clock::now();
+      try {
+        auto record = [this] { store_.record_use(connection_); };
+        co_await run_blocking(record);
+      } catch (const std::exception&) {
+        // Bookkeeping only: a busy store must not fail the call.
+      }
+    }
+    co_return answer;
+  }
+}
+
+asio::awaitable<ApiAnswer> ZoomApi::call_ok(const ApiRequest& request) {
+  const CallDescription call = request.call;
+  ApiAnswer answer = co_await this->call(request);
+  if (answer.status >= 300)
+    throw error(answer, call);
+  co_return answer;
+}
+
+NodeError ZoomApi::error(const ApiAnswer& answer, CallDescription call) const {
+  call.connection = connection_;
+  return error_for(answer, call, std::chrono::system_clock::now());
+}
+
+} // namespace sluice::zoom

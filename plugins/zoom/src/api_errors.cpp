@@ -1,0 +1,161 @@
+#include "api_errors.hpp"
+
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
+namespace sluice::zoom {
+
+namespace {
+
+std::string text_field(const Value& body, std::string_view key) {
+  const Value* field = body.is_object() ? body.find(key) : nullptr;
+  return field && field->is_string() ? std::string(field->as_string()) : std::string();
+}
+
+std::int64_t code_of(const Value& body) {
+  const Value* field = body.is_object() ? body.find("code") : nullptr;
+  return field && field->is_int() ? field->as_int() : 0;
+}
+
+// "Zoom: <message> (HTTP 404, code 3001) [x-zm-trackingid ...]": Zoom's words, for support.
+std::string zoom_says(const ApiAnswer& answer) {
+  std::string message = text_field(answer.body, "message");
+  std::string text = "Zoom: " + (message.empty() ? std::string("no message") : message) +
+                     " (HTTP " + std::to_string(answer.status);
+  if (const std::int64_t code = code_of(answer.body); code != 0)
+    text += ", code " + std::to_string(code);
+  text += ")";
+  if (!answer.tracking_id.empty())
+    text += " [x-zm-trackingid " + answer.tracking_id + "]";
+  return text;
+}
+
+std::string field_errors(const Value& body) {
+  const Value* errors = body.is_object() ? body.find("errors") : nullptr;
+  if (!errors || !errors->is_array())
+    return {};
+  std::string text;
+  for (const Value& e : errors->as_array()) {
+    const std::string field = text_field(e, "field");
+    const std::string message = text_field(e, "message");
+    text += (text.empty() ? "" : "; ") + (field.empty() ? message : field + ": " + message);
+  }
+  return text;
+}
+
+std::string reconnect(const CallDescription& call) {
+  return "sluice connect zoom --reconnect --name " + call.connection;
+}
+
+std::string utc_text(std::chrono::system_clock::time_point t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
+std::chrono::system_clock::time_point next_utc_midnight(std::chrono::system_clock::time_point now) {
+  using namespace std::chrono;
+  return floor<days>(now) + days(1);
+}
+
+} // namespace
+
+std::optional<std::chrono::milliseconds>
+parse_retry_after(const std::string& header, std::chrono::system_clock::time_point now) {
+  using namespace std::chrono;
+  if (header.empty())
+    return std::nullopt;
+  if (header.find_first_not_of("0123456789") == std::string::npos && header.size() < 9)
+    return seconds(std::stoll(header));
+  std::tm parts{};
+  // ISO 8601 (what Zoom sends on daily limits) or an HTTP date (RFC 9110).
+  for (const char* format : {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%a, %d %b %Y %H:%M:%S"}) {
+    parts = {};
+    std::istringstream in(header);
+    in >> std::get_time(&parts, format);
+    if (!in.fail()) {
+      const auto at = system_clock::from_time_t(timegm(&parts));
+      return at > now ? duration_cast<milliseconds>(at - now) : milliseconds(0);
+    }
+  }
+  return std::nullopt;
+}
+
+NodeError error_for(const ApiAnswer& answer, const CallDescription& call,
+                    std::chrono::system_clock::time_point now) {
+  const std::int64_t code = code_of(answer.body);
+  const std::string zoom = zoom_says(answer);
+  const std::string cannot = "cannot " + call.action + " (connection '" + call.connection + "'): ";
+  switch (answer.status) {
+  case 401:
+    return NodeError(ErrorCategory::permission,
+                     cannot + "Zoom rejected the access token even after a refresh. " + zoom,
+                     "The grant may have been revoked or superseded; run: " + reconnect(call));
+  case 403:
+    return NodeError(ErrorCategory::permission, cannot + "not allowed. " + zoom,
+                     "Check the Zoom user's role and the app's permissions.");
+  case 404:
+    if (code == 1001)
+      return NodeError(ErrorCategory::not_found,
+                       cannot + "the user does not exist or is not in this account. " + zoom);
+    return NodeError(ErrorCategory::not_found, cannot + "not found. " + zoom,
+                     code == 3001 ? "Zoom also answers this for meetings that were deleted or "
+                                    "whose number expired."
+                                  : "");
+  case 429: {
+    const bool daily = answer.rate_limit_type == "Daily-limit" ||
+                       text_field(answer.body, "message").find("daily") != std::string::npos;
+    auto wait = parse_retry_after(answer.retry_after, now);
+    if (daily) {
+      const auto resets = wait ? now + *wait : next_utc_midnight(now);
+      return NodeError(ErrorCategory::rate_limited,
+                       cannot + "Zoom's daily limit is reached; it resets at " + utc_text(resets) +
+                           ". " + zoom,
+                       "Zoom allows each host 100 meeting creates and updates per UTC day.",
+                       std::chrono::duration_cast<std::chrono::milliseconds>(resets - now));
+    }
+    return NodeError(ErrorCategory::rate_limited,
+                     cannot + "Zoom kept answering 'too many requests'. " + zoom,
+                     "Lower the pipeline's concurrency.", wait);
+  }
+  default:
+    break;
+  }
+  if (answer.status >= 500)
+    return NodeError(ErrorCategory::transient, cannot + "Zoom failed. " + zoom);
+  switch (code) {
+  case 4711:
+  case 4700:
+    return NodeError(ErrorCategory::permission, cannot + "the connection lacks a scope. " + zoom,
+                     "Add the scope " + call.scope +
+                         " to the Zoom app on the Marketplace, then run: " + reconnect(call));
+  case 300: {
+    const std::string fields = field_errors(answer.body);
+    return NodeError(ErrorCategory::invalid_input, cannot + "Zoom refused the request" +
+                                                       (fields.empty() ? "" : ": " + fields) +
+                                                       ". " + zoom);
+  }
+  case 3003:
+    return NodeError(ErrorCategory::permission,
+                     cannot + "the connection's user is not the meeting's host. " + zoom);
+  case 1010:
+    return NodeError(ErrorCategory::permission,
+                     cannot + "the user is not in this Zoom account. " + zoom);
+  case 3161:
+    return NodeError(ErrorCategory::permission,
+                     cannot + "the user is not allowed to host or schedule meetings. " + zoom);
+  case 3002:
+  case 3007:
+  case 3018:
+  case 3037:
+    return NodeError(ErrorCategory::conflict, cannot + zoom);
+  default:
+    return NodeError(ErrorCategory::invalid_input, cannot + zoom);
+  }
+}
+
+} // namespace sluice::zoom

@@ -1,0 +1,39 @@
+#include "encoding.hpp"
+
+#include "sluice_zoom/meeting_input.hpp"
+
+#include <openssl/evp.h>
+
+namespace sluice::zoom {
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string base64url(std::string_view bytes) {
+  std::string out = base64(bytes);
+  while (!out.empty() && out.back() == '=')
+    out.pop_back();
+  for (char& c : out)
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return out;
+}
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty())
+      out += '&';
+    out += percent_encode(name);
+    out += '=';
+    out += percent_encode(value);
+  }
+  return out;
+}
+
+} // namespace sluice::zoom

@@ -1,0 +1,33 @@
+#pragma once
+// Where a Zoom connection talks to: stored with the connection (its `extra` object), so
+// ZoomGov, the emulator or any Zoom-compatible server work without code changes.
+
+#include <sluice/value.hpp>
+
+#include <string>
+
+namespace sluice::zoom {
+
+inline constexpr const char* default_api_base_url = "https://api.zoom.us/v2";
+inline constexpr const char* default_oauth_base_url = "https://zoom.us";
+
+struct Endpoints {
+  std::string api_base_url = default_api_base_url;     ///< no trailing slash
+  std::string oauth_base_url = default_oauth_base_url; ///< no trailing slash
+  std::string ca_file; ///< extra CA bundle (PEM) for private CAs; empty: system CAs only
+
+  /// From a connection's `extra` (missing fields keep the defaults).
+  static Endpoints from_extra(const Value& extra);
+  /// Merged into `extra` (other fields of it kept).
+  Value to_extra(const Value& extra = {}) const;
+
+  std::string token_url() const { return oauth_base_url + "/oauth/token"; }
+  std::string authorize_url() const { return oauth_base_url + "/oauth/authorize"; }
+  std::string revoke_url() const { return oauth_base_url + "/oauth/revoke"; }
+};
+
+/// `url` without trailing slashes, after checking it parses as an http(s) base URL; throws
+/// std::invalid_argument naming `what` otherwise.
+std::string normalised_base_url(const std::string& url, const std::string& what);
+
+} // namespace sluice::zoom

@@ -1,0 +1,85 @@
+#include "node_support.hpp"
+
+#include "runtime.hpp"
+
+#include "sluice_zoom/meeting_input.hpp"
+
+namespace sluice::zoom {
+
+namespace asio = boost::asio;
+
+std::vector<SettingSpec> common_settings() {
+  return {{"connection",
+           SettingType::string,
+           "Name of the stored Zoom connection (see `sluice connections list`). Optional when "
+           "exactly one Zoom connection exists.",
+           false,
+           {}}};
+}
+
+std::string choose_connection(CredentialStore& store, const std::string& requested) {
+  if (!requested.empty())
+    return requested;
+  const std::vector<Connection> zoom = store.list("zoom");
+  if (zoom.size() == 1)
+    return zoom.front().name;
+  if (zoom.empty())
+    throw NodeError(ErrorCategory::invalid_input, "no Zoom connection is stored",
+                    "Add one with: sluice connect zoom --name NAME --client-id ID (see `sluice "
+                    "connect zoom --help`)");
+  std::string names;
+  for (const Connection& c : zoom)
+    names += (names.empty() ? "" : ", ") + c.name;
+  throw NodeError(ErrorCategory::invalid_input, "several Zoom connections are stored (" + names +
+                                                    "); set `connection` to say which one to use");
+}
+
+asio::awaitable<Value> run_zoom_node(Context& ctx, NodeBody body) {
+  const Value settings = ctx.settings();
+  const Value& requested = settings["connection"];
+  CredentialStore* store = nullptr;
+  try {
+    store = &ctx.credentials(); // opens the store on first use (once per engine)
+  } catch (const CredentialError& e) {
+    throw NodeError(ErrorCategory::invalid_input, e.what());
+  }
+  const std::string wanted = requested.is_string() ? std::string(requested.as_string()) : "";
+  std::string connection = wanted;
+  if (connection.empty()) {
+    auto choose = [store] { return choose_connection(*store, ""); };
+    connection = co_await run_blocking(choose);
+  }
+
+  std::vector<std::string> notes;
+  std::exception_ptr failure;
+  Value output;
+  try {
+    auto on_io_thread = [&]() -> asio::awaitable<Value> {
+      ZoomApi api(*store, connection);
+      try {
+        Value result = co_await body(api, settings);
+        notes = std::move(api.notes);
+        co_return result;
+      } catch (...) {
+        notes = std::move(api.notes);
+        throw;
+      }
+    };
+    output = co_await on_io(on_io_thread);
+  } catch (const InputError& e) {
+    failure = std::make_exception_ptr(NodeError(ErrorCategory::invalid_input, e.what()));
+  } catch (const AmbiguousOutcome& e) {
+    failure = std::make_exception_ptr(NodeError(
+        ErrorCategory::conflict, std::string(e.what()) + "; Zoom may or may not have acted on it",
+        "Check in Zoom before running this node again."));
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  for (const std::string& note : notes)
+    ctx.log(LogLevel::info, note);
+  if (failure)
+    std::rethrow_exception(failure);
+  co_return output;
+}
+
+} // namespace sluice::zoom

@@ -1,0 +1,230 @@
+#include "oauth.hpp"
+
+#include "encoding.hpp"
+#include "runtime.hpp"
+
+#include "sluice_zoom/http/client.hpp"
+
+#include <sluice/error.hpp>
+
+#include <boost/asio/use_future.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace sluice::zoom {
+
+namespace asio = boost::asio;
+
+OAuthError::OAuthError(int status, std::string error, const std::string& message)
+    : std::runtime_error(message), status_(status), error_(std::move(error)) {
+}
+
+namespace {
+
+std::vector<std::string> split_scopes(std::string_view text) {
+  std::vector<std::string> scopes;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    // Zoom separates with spaces; tolerate commas as some servers use them.
+    const std::size_t end = text.find_first_of(" ,", start);
+    const std::size_t stop = end == std::string_view::npos ? text.size() : end;
+    if (stop > start)
+      scopes.emplace_back(text.substr(start, stop - start));
+    start = stop + 1;
+  }
+  return scopes;
+}
+
+TokenAnswer parse_token_answer(const std::string& body) {
+  Value json;
+  try {
+    json = Value::parse_json(body);
+  } catch (const std::exception&) {
+    throw NodeError(ErrorCategory::transient,
+                    "Zoom's token endpoint answered 200 without a JSON body");
+  }
+  const Value* access = json.find("access_token");
+  if (!access || !access->is_string() || access->as_string().empty())
+    throw NodeError(ErrorCategory::transient,
+                    "Zoom's token endpoint answered without an access_token");
+  TokenAnswer answer;
+  answer.tokens.access_token = Secret(std::string(access->as_string()));
+  if (const Value* refresh = json.find("refresh_token"); refresh && refresh->is_string())
+    answer.tokens.refresh_token = Secret(std::string(refresh->as_string()));
+  std::int64_t expires_in = 3600; // Zoom's documented lifetime when the field is missing
+  if (const Value* e = json.find("expires_in"); e && e->is_int())
+    expires_in = e->as_int();
+  answer.tokens.expires_at = std::chrono::system_clock::now() + std::chrono::seconds(expires_in);
+  if (const Value* scope = json.find("scope"); scope && scope->is_string())
+    answer.tokens.scopes = split_scopes(scope->as_string());
+  if (const Value* api = json.find("api_url"); api && api->is_string())
+    answer.api_url = std::string(api->as_string());
+  return answer;
+}
+
+[[noreturn]] void throw_refusal(const http::Response& response) {
+  std::string error = "http_" + std::to_string(response.status);
+  std::string reason;
+  try {
+    const Value json = Value::parse_json(response.body);
+    if (const Value* e = json.find("error"); e && e->is_string())
+      error = std::string(e->as_string());
+    if (const Value* r = json.find("reason"); r && r->is_string())
+      reason = std::string(r->as_string());
+    else if (const Value* m = json.find("message"); m && m->is_string())
+      reason = std::string(m->as_string());
+  } catch (const std::exception&) {
+    // Not JSON: the status says enough.
+  }
+  const std::string tracking = response.header("x-zm-trackingid");
+  throw OAuthError(response.status, error,
+                   "Zoom's token endpoint refused (HTTP " + std::to_string(response.status) + ", " +
+                       error + (reason.empty() ? "" : ": " + reason) + ")" +
+                       (tracking.empty() ? "" : " [x-zm-trackingid " + tracking + "]"));
+}
+
+http::Request token_request(const std::string& url, const ClientCredentials& credentials,
+                            Form form) {
+  http::Request request;
+  request.method = "POST";
+  request.url = url;
+  request.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+  request.headers.push_back({"Accept", "application/json"});
+  if (credentials.client_secret.empty())
+    form.emplace_back("client_id", credentials.client_id); // public PKCE client
+  else
+    request.headers.push_back(
+        {"Authorization",
+         "Basic " + base64(credentials.client_id + ":" + credentials.client_secret.reveal())});
+  request.body = form_encode(form);
+  // A token request that may have been processed must not be replayed blindly: for a
+  // refresh, Zoom has already rotated the token.
+  request.idempotent = false;
+  return request;
+}
+
+asio::awaitable<http::Response> send_to_oauth(http::Client& client, http::Request request) {
+  try {
+    co_return co_await client.send(std::move(request));
+  } catch (const http::HttpError& e) {
+    throw NodeError(ErrorCategory::transient,
+                    std::string("cannot reach Zoom's OAuth server: ") + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw NodeError(ErrorCategory::invalid_input, e.what());
+  }
+}
+
+} // namespace
+
+asio::awaitable<TokenAnswer> request_token(http::Client& client, const Endpoints& endpoints,
+                                           const ClientCredentials& credentials, Form form) {
+  const http::Response response = co_await send_to_oauth(
+      client, token_request(endpoints.token_url(), credentials, std::move(form)));
+  if (response.status >= 500)
+    throw NodeError(ErrorCategory::transient,
+                    "Zoom's token endpoint failed (HTTP " + std::to_string(response.status) + ")");
+  if (response.status != 200)
+    throw_refusal(response);
+  co_return parse_token_answer(response.body);
+}
+
+asio::awaitable<TokenAnswer> exchange_code(http::Client& client, const Endpoints& endpoints,
+                                           const ClientCredentials& credentials,
+                                           const std::string& code, const std::string& redirect_uri,
+                                           const Secret& code_verifier) {
+  // Built step by step: GCC 12 miscompiles braced pair lists inside coroutines.
+  Form form;
+  form.emplace_back("grant_type", "authorization_code");
+  form.emplace_back("code", code);
+  form.emplace_back("redirect_uri", redirect_uri);
+  form.emplace_back("code_verifier", code_verifier.reveal());
+  co_return co_await request_token(client, endpoints, credentials, std::move(form));
+}
+
+asio::awaitable<TokenAnswer> renew(http::Client& client, const Connection& connection,
+                                   const Secret& client_secret) {
+  const Endpoints endpoints = Endpoints::from_extra(connection.extra);
+  const ClientCredentials credentials{connection.client_id, client_secret};
+  Form form;
+  if (connection.grant_type == "account_credentials") {
+    const Value& account_id = connection.account["account_id"];
+    form.emplace_back("grant_type", "account_credentials");
+    form.emplace_back("account_id",
+                      account_id.is_string() ? std::string(account_id.as_string()) : "");
+  } else {
+    form.emplace_back("grant_type", "refresh_token");
+    form.emplace_back("refresh_token", connection.refresh_token.reveal());
+  }
+  co_return co_await request_token(client, endpoints, credentials, std::move(form));
+}
+
+asio::awaitable<void> revoke(http::Client& client, const Endpoints& endpoints,
+                             const ClientCredentials& credentials, const Secret& token) {
+  Form form;
+  form.emplace_back("token", token.reveal());
+  const http::Response response = co_await send_to_oauth(
+      client, token_request(endpoints.revoke_url(), credentials, std::move(form)));
+  if (response.status == 200)
+    co_return;
+  if (response.status >= 500)
+    throw NodeError(ErrorCategory::transient,
+                    "Zoom's revoke endpoint failed (HTTP " + std::to_string(response.status) + ")");
+  try {
+    throw_refusal(response);
+  } catch (const OAuthError& e) {
+    if (e.grant_rejected()) // already revoked or expired: the goal is reached
+      co_return;
+    throw;
+  }
+}
+
+Secret client_secret_of(const Connection& connection) {
+  if (!connection.client_secret.empty())
+    return connection.client_secret;
+  const std::string& source = connection.client_secret_source;
+  if (source.empty())
+    return {}; // public client
+  if (source.rfind("env:", 0) == 0) {
+    if (const char* value = std::getenv(source.substr(4).c_str()); value && *value)
+      return Secret(value);
+  } else if (source.rfind("file:", 0) == 0) {
+    std::ifstream in(source.substr(5));
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string secret = text.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
+      secret.pop_back();
+    if (in && !secret.empty())
+      return Secret(std::move(secret));
+  }
+  throw CredentialError(CredentialError::Kind::needs_reauthorisation,
+                        "the client secret of connection '" + connection.name + "' is read from " +
+                            source +
+                            ", which is not available; provide it there or run: sluice connect "
+                            "zoom --reconnect --name " +
+                            connection.name);
+}
+
+Tokens renew_blocking(const Connection& connection) {
+  const Secret secret = client_secret_of(connection);
+  const std::string ca_file = Endpoints::from_extra(connection.extra).ca_file;
+  auto answer = asio::co_spawn(
+      Runtime::instance().io(),
+      [&]() -> asio::awaitable<TokenAnswer> {
+        co_return co_await renew(Runtime::instance().client(ca_file), connection, secret);
+      },
+      asio::use_future);
+  try {
+    return answer.get().tokens;
+  } catch (const OAuthError& e) {
+    // The grant or the client is no longer valid: only a human can fix that.
+    if (e.grant_rejected() || e.error() == "invalid_client" || e.error() == "unauthorized_client")
+      throw RefreshTokenRejected(std::string(e.what()) + ". Run: sluice connect zoom " +
+                                 "--reconnect --name " + connection.name);
+    throw NodeError(ErrorCategory::permission, e.what());
+  }
+}
+
+} // namespace sluice::zoom

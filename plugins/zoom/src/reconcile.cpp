@@ -1,0 +1,156 @@
+#include "reconcile.hpp"
+
+#include <ctime>
+#include <set>
+
+namespace sluice::zoom {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Zoom's defaults for fields the create body left out (ZOOM_API.md §2).
+std::string topic_of(const Value& body) {
+  const Value& topic = body["topic"];
+  return topic.is_string() ? std::string(topic.as_string()) : "Zoom Meeting";
+}
+std::int64_t int_or(const Value& body, std::string_view key, std::int64_t fallback) {
+  const Value& v = body[key];
+  return v.is_int() ? v.as_int() : fallback;
+}
+
+std::optional<std::time_t> parse_utc(const Value& text) {
+  if (!text.is_string())
+    return std::nullopt;
+  std::tm parts{};
+  const std::string s(text.as_string());
+  if (!strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &parts))
+    return std::nullopt;
+  return timegm(&parts);
+}
+
+// Whether `meeting` (from the list) is the one `body` asked for, created at or after
+// `since`. A local start time (no `Z`) is not compared: the list gives UTC, and topic,
+// duration, type and creation time already pin it down.
+bool matches(const Value& meeting, const Value& body, std::time_t since) {
+  if (!meeting["topic"].is_string() || meeting["topic"].as_string() != topic_of(body))
+    return false;
+  if (int_or(meeting, "type", 2) != int_or(body, "type", 2))
+    return false;
+  if (int_or(body, "type", 2) != 3 &&
+      int_or(meeting, "duration", 60) != int_or(body, "duration", 60))
+    return false;
+  const Value& start = body["start_time"];
+  if (start.is_string() && !start.as_string().empty() && start.as_string().back() == 'Z' &&
+      parse_utc(meeting["start_time"]) != parse_utc(start))
+    return false;
+  const auto created = parse_utc(meeting["created_at"]);
+  return created && *created >= since;
+}
+
+asio::awaitable<std::optional<Value>> find_created(ZoomApi& api, const std::string& user,
+                                                   const Value& body, std::time_t since) {
+  ListQuery query;
+  query.user_id = user;
+  query.type = "scheduled";
+  query.page_size = 300;
+  const Value listed = co_await list_meetings(api, query);
+  std::optional<Value> found;
+  for (const Value& meeting : listed["meetings"].as_array())
+    if (matches(meeting, body, since) &&
+        (!found || parse_utc(meeting["created_at"]) > parse_utc((*found)["created_at"])))
+      found = meeting;
+  if (!found)
+    co_return std::nullopt;
+  // The list has fewer fields than the meeting itself: read it whole.
+  const std::string id = std::to_string((*found)["id"].as_int());
+  const ApiRequest request =
+      api_request("GET", "/meetings/" + id, "get meeting " + id, "meeting:read:meeting");
+  const ApiAnswer answer = co_await api.call_ok(request);
+  co_return answer.body;
+}
+
+Value with_reconciled(const Value& meeting, bool reconciled) {
+  Object fields;
+  if (meeting.is_object())
+    for (const auto& [key, value] : meeting.as_object())
+      fields.emplace_back(std::string(key), value);
+  fields.emplace_back("reconciled", reconciled);
+  return Value(std::move(fields));
+}
+
+} // namespace
+
+asio::awaitable<Value> create_without_duplicates(ZoomApi& api, const std::string& user,
+                                                 const Value& body) {
+  const std::string path = "/users/" + percent_encode(user) + "/meetings";
+  constexpr int max_attempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    // Zoom's clock may lag ours a little: look a minute before the send.
+    const std::time_t since = std::time(nullptr) - 60;
+    try {
+      const ApiRequest request = api_request("POST", path, "create a meeting for " + user,
+                                             "meeting:write:meeting", body, /*idempotent=*/false);
+      const ApiAnswer answer = co_await api.call_ok(request);
+      co_return with_reconciled(answer.body, false);
+    } catch (const AmbiguousOutcome& e) {
+      if (int_or(body, "type", 2) == 1 || attempt == max_attempts)
+        throw; // instant meetings never appear in the list: nothing to look for
+      api.notes.push_back(std::string(e.what()) +
+                          "; looking for the meeting before creating it again");
+    }
+    if (std::optional<Value> meeting = co_await find_created(api, user, body, since)) {
+      api.notes.push_back("found the meeting the lost answer was about: adopted it");
+      co_return with_reconciled(*meeting, true);
+    }
+    api.notes.push_back("Zoom had not created it: creating it again");
+  }
+}
+
+asio::awaitable<Value> list_meetings(ZoomApi& api, const ListQuery& query) {
+  const std::string path = "/users/" + percent_encode(query.user_id) + "/meetings?";
+  Array meetings;
+  Value total = 0;
+  std::string token;
+  std::set<std::string> seen_tokens;
+  for (;;) {
+    const ApiRequest request =
+        api_request("GET", path + query.query_string(token), "list meetings of " + query.user_id,
+                    "meeting:read:list_meetings");
+    const ApiAnswer answer = co_await api.call_ok(request);
+    if (const Value* records = answer.body.find("total_records"))
+      total = *records;
+    if (const Value* page = answer.body.find("meetings"); page && page->is_array())
+      for (const Value& meeting : page->as_array()) {
+        if (query.limit && static_cast<std::int64_t>(meetings.size()) >= *query.limit)
+          break;
+        meetings.push_back(meeting);
+      }
+    const Value* next = answer.body.find("next_page_token");
+    token = next && next->is_string() ? std::string(next->as_string()) : "";
+    if (token.empty() ||
+        (query.limit && static_cast<std::int64_t>(meetings.size()) >= *query.limit))
+      break;
+    if (!seen_tokens.insert(token).second) // a server repeating itself must not loop us
+      throw NodeError(ErrorCategory::transient,
+                      "Zoom returned the same next_page_token twice while listing meetings");
+  }
+  co_return Value(Object{{"meetings", Value(std::move(meetings))}, {"total_records", total}});
+}
+
+asio::awaitable<Value> delete_meeting(ZoomApi& api, const DeleteQuery& query) {
+  const std::string q = query.query_string();
+  const ApiRequest request =
+      api_request("DELETE", "/meetings/" + query.meeting_id + (q.empty() ? "" : "?" + q),
+                  "delete meeting " + query.meeting_id, "meeting:delete:meeting");
+  const CallDescription call = request.call;
+  ApiAnswer answer = co_await api.call(request);
+  if (answer.status == 404 && answer.after_lost_attempt)
+    api.notes.push_back("the first DELETE's answer was lost and the repeat found nothing: "
+                        "counted as deleted");
+  else if (answer.status >= 300)
+    throw api.error(answer, call);
+  co_return Value(Object{{"meeting_id", std::stoll(query.meeting_id)}, {"deleted", true}});
+}
+
+} // namespace sluice::zoom

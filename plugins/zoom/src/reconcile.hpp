@@ -1,0 +1,27 @@
+#pragma once
+// The calls that need more than one request: create without duplicates, list through all
+// pages, delete that tolerates its own lost answer.
+
+#include "api.hpp"
+
+#include "sluice_zoom/meeting_input.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+namespace sluice::zoom {
+
+/// POSTs `body` for `user`. When the answer is lost after the request went out (Zoom may
+/// have created the meeting), looks for a meeting with the same topic, type, start time and
+/// duration created since the request was sent: adopts it (`reconciled: true`), or, when
+/// there is none, creates again. The output always has `reconciled`.
+boost::asio::awaitable<Value> create_without_duplicates(ZoomApi& api, const std::string& user,
+                                                        const Value& body);
+
+/// Every page of the list (or up to `query.limit` meetings): `{meetings, total_records}`.
+boost::asio::awaitable<Value> list_meetings(ZoomApi& api, const ListQuery& query);
+
+/// DELETE; a 404 that answers a repeat of a DELETE whose first answer was lost counts as
+/// deleted. `{meeting_id, deleted: true}`.
+boost::asio::awaitable<Value> delete_meeting(ZoomApi& api, const DeleteQuery& query);
+
+} // namespace sluice::zoom
