@@ -89,8 +89,9 @@ class ClientCore;
 /// signs of a connection the server had closed while idle (EOF, reset, broken pipe), and is
 /// idempotent. Everything else is the caller's decision.
 ///
-/// Cancellation: send() honours terminal (and partial/total) cancellation of the awaiting
-/// coroutine at every step, including while queued for a connection. The connection in use
+/// Cancellation: send() honours the awaiting coroutine's cancellation (terminal, which is
+/// all an awaitable lets through unless the caller widens its filter) at every step,
+/// including name lookup and waiting for a connection slot. The connection in use
 /// is closed, never pooled, and send() throws boost::system::system_error with
 /// boost::asio::error::operation_aborted (not HttpError: nothing failed, the caller stopped).
 ///
