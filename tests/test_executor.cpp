@@ -154,6 +154,43 @@ nodes:
   CHECK(ratio < 0.75); // ideal 0.5
 }
 
+TEST_CASE("core.time: now, moved by an offset and rounded, in Zoom's UTC form") {
+  Engine engine(engine_options(1));
+  const Pipeline p = engine.load_string(R"(
+version: 1
+nodes:
+  now: { type: core.time }
+  later: { type: core.time, with: { offset: 7d, round_to: 1h } }
+  before: { type: core.time, with: { offset: -90m } }
+outputs:
+  now: "{{ now.unix }}"
+  later: "{{ later.unix }}"
+  before: "{{ before.unix }}"
+  utc: "{{ later.utc }}"
+  date: "{{ later.date }}"
+)");
+  const RunResult r = engine.run(p);
+  REQUIRE(r.ok());
+  const std::int64_t now = r.outputs["now"].as_int();
+  CHECK(r.outputs["later"].as_int() % 3600 == 0);
+  CHECK(r.outputs["later"].as_int() > now + 7 * 86400 - 3600);
+  CHECK(r.outputs["later"].as_int() <= now + 7 * 86400);
+  CHECK(std::llabs(r.outputs["before"].as_int() - (now - 5400)) <= 2);
+  const std::string utc(r.outputs["utc"].as_string());
+  CHECK(utc.size() == 20);
+  CHECK(utc.back() == 'Z');
+  CHECK(utc.substr(0, 10) == std::string(r.outputs["date"].as_string()));
+
+  const Pipeline bad = engine.load_string(R"(
+version: 1
+nodes:
+  t: { type: core.time, with: { offset: soon } }
+)");
+  const RunResult failed = engine.run(bad);
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.error.find("not a duration") != std::string::npos);
+}
+
 TEST_CASE("outputs, inputs and types flow through references") {
   Engine engine;
   const Pipeline p = engine.load_string(R"(

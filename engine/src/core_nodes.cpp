@@ -1,12 +1,14 @@
 // The core.* node types. They are compiled into the engine but registered through the same
 // Registrar API a plugin uses, so they are no different from any other node type.
 
+#include "duration.hpp"
 #include "registry.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <string>
 
 namespace sluice::detail {
@@ -25,6 +27,60 @@ NodeType template_node() {
   // into text (a template that is one reference may yield a non-string value).
   t.run_sync = [](Context& ctx) -> Value {
     return Object{{"text", ctx.setting("template").to_text()}};
+  };
+  return t;
+}
+
+NodeType time_node() {
+  NodeType t;
+  t.spec.type = "core.time";
+  t.spec.description = "The current time (UTC), moved by `offset`: for start times and date "
+                       "ranges, e.g. offset 7d for a week from now.";
+  t.spec.settings = {
+      {"offset", SettingType::string,
+       "A duration to add (`90m`, `2h`, `7d`), or subtract with a leading '-'.", false,
+       Value("0s")},
+      {"round_to",
+       SettingType::string,
+       "Round down to a multiple of this duration (e.g. `1h` for a whole hour).",
+       false,
+       {}},
+  };
+  t.spec.outputs = {
+      {"utc", SettingType::string, "yyyy-MM-ddTHH:mm:ssZ"},
+      {"date", SettingType::string, "yyyy-mm-dd (UTC)"},
+      {"unix", SettingType::integer, "Seconds since 1970-01-01T00:00:00Z."},
+  };
+  t.run_sync = [](Context& ctx) -> Value {
+    const auto duration_of = [](std::string_view name, std::string_view text) {
+      const bool negative = !text.empty() && text.front() == '-';
+      const auto parsed = parse_duration(negative ? text.substr(1) : text);
+      if (!parsed)
+        throw NodeError(ErrorCategory::invalid_input,
+                        std::string(name) + " '" + std::string(text) +
+                            "' is not a duration (use e.g. 250ms, 2s, 5m, 1h, 7d)");
+      return negative ? -*parsed : *parsed;
+    };
+    auto now =
+        std::chrono::system_clock::now() + duration_of("offset", ctx.setting("offset").as_string());
+    if (const Value& round = ctx.setting("round_to"); round.is_string()) {
+      const auto step = duration_of("round_to", round.as_string());
+      if (step.count() <= 0)
+        throw NodeError(ErrorCategory::invalid_input, "round_to must be positive");
+      const auto since =
+          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+      now = std::chrono::system_clock::time_point(since - since % step);
+    }
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    std::tm parts{};
+    gmtime_r(&seconds, &parts);
+    char utc[32];
+    char date[16];
+    std::strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &parts);
+    std::strftime(date, sizeof date, "%Y-%m-%d", &parts);
+    return Object{{"utc", std::string(utc)},
+                  {"date", std::string(date)},
+                  {"unix", static_cast<std::int64_t>(seconds)}};
   };
   return t;
 }
@@ -182,6 +238,7 @@ NodeType merge_node() {
 } // namespace
 
 void register_core_nodes(Registrar& registrar) {
+  registrar.add(time_node());
   registrar.add(template_node());
   registrar.add(json_node());
   registrar.add(delay_node());

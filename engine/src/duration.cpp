@@ -47,6 +47,8 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     unit_ms = 60'000;
   else if (unit == "h")
     unit_ms = 3'600'000;
+  else if (unit == "d")
+    unit_ms = 86'400'000;
   else
     return std::nullopt;
   // Milliseconds are the resolution: a fraction of one is a typo, not a request.

@@ -53,7 +53,7 @@ private:
   std::map<std::string, ProviderEntry, std::less<>> providers_;
 };
 
-/// Registers core.template, core.json, core.delay, core.log, core.fail, core.merge.
+/// Registers core.time, core.template, core.json, core.delay, core.log, core.fail, core.merge.
 void register_core_nodes(Registrar& registrar);
 
 } // namespace sluice::detail
