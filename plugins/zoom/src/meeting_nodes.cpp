@@ -235,6 +235,12 @@ NodeType list_meetings_type() {
       {"from", T::string, "Start date, yyyy-mm-dd.", false, {}},
       {"to", T::string, "End date, yyyy-mm-dd.", false, {}},
       {"limit", T::integer, "Stop after this many meetings.", false, {}},
+      {"topic_prefix",
+       T::string,
+       "Keep only meetings whose topic starts with this (filtered here: Zoom has no such "
+       "query).",
+       false,
+       {}},
   });
   t.spec.outputs = {
       {"meetings", T::array, "The meetings, in Zoom's order."},
@@ -245,7 +251,9 @@ NodeType list_meetings_type() {
   t.run_async = [](Context& ctx) {
     return run_zoom_node(ctx, [](ZoomApi& api, const Value& settings) -> asio::awaitable<Value> {
       const ListQuery query = list_query_from(settings);
-      co_return co_await list_meetings(api, query);
+      const Value& prefix = settings["topic_prefix"];
+      const std::string topic_prefix = prefix.is_string() ? std::string(prefix.as_string()) : "";
+      co_return co_await list_meetings(api, query, topic_prefix);
     });
   };
   return t;

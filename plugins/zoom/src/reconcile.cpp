@@ -107,7 +107,8 @@ asio::awaitable<Value> create_without_duplicates(ZoomApi& api, const std::string
   }
 }
 
-asio::awaitable<Value> list_meetings(ZoomApi& api, const ListQuery& query) {
+asio::awaitable<Value> list_meetings(ZoomApi& api, const ListQuery& query,
+                                     const std::string& topic_prefix) {
   const std::string path = "/users/" + percent_encode(query.user_id) + "/meetings?";
   Array meetings;
   Value total = 0;
@@ -124,6 +125,11 @@ asio::awaitable<Value> list_meetings(ZoomApi& api, const ListQuery& query) {
       for (const Value& meeting : page->as_array()) {
         if (query.limit && static_cast<std::int64_t>(meetings.size()) >= *query.limit)
           break;
+        const Value& topic = meeting["topic"];
+        if (!topic_prefix.empty() &&
+            !(topic.is_string() &&
+              topic.as_string().substr(0, topic_prefix.size()) == topic_prefix))
+          continue;
         meetings.push_back(meeting);
       }
     const Value* next = answer.body.find("next_page_token");

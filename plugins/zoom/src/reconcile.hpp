@@ -18,7 +18,10 @@ boost::asio::awaitable<Value> create_without_duplicates(ZoomApi& api, const std:
                                                         const Value& body);
 
 /// Every page of the list (or up to `query.limit` meetings): `{meetings, total_records}`.
-boost::asio::awaitable<Value> list_meetings(ZoomApi& api, const ListQuery& query);
+/// With a `topic_prefix`, only meetings whose topic starts with it are kept (and count
+/// towards the limit); `total_records` stays Zoom's count.
+boost::asio::awaitable<Value> list_meetings(ZoomApi& api, const ListQuery& query,
+                                            const std::string& topic_prefix = {});
 
 /// DELETE; a 404 that answers a repeat of a DELETE whose first answer was lost counts as
 /// deleted. `{meeting_id, deleted: true}`.
