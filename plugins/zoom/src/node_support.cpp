@@ -4,6 +4,10 @@
 
 #include "sluice_zoom/meeting_input.hpp"
 
+#include <chrono>
+#include <map>
+#include <mutex>
+
 namespace sluice::zoom {
 
 namespace asio = boost::asio;
@@ -34,6 +38,37 @@ std::string choose_connection(CredentialStore& store, const std::string& request
                                                     "); set `connection` to say which one to use");
 }
 
+namespace {
+
+// The only Zoom connection, as last read from a store: reading the store for every node of
+// a bulk run costs more than the Zoom call. Re-read after a while, as connections come and go.
+struct Choice {
+  std::string name;
+  std::chrono::steady_clock::time_point read_at;
+};
+constexpr std::chrono::seconds choice_lifetime{10};
+std::mutex choices_mutex;
+std::map<const CredentialStore*, Choice>& choices() {
+  static auto* map = new std::map<const CredentialStore*, Choice>(); // outlives static dtors
+  return *map;
+}
+
+std::string remembered_choice(const CredentialStore& store) {
+  std::lock_guard lock(choices_mutex);
+  const auto it = choices().find(&store);
+  if (it == choices().end() ||
+      std::chrono::steady_clock::now() - it->second.read_at > choice_lifetime)
+    return {};
+  return it->second.name;
+}
+
+void remember_choice(const CredentialStore& store, const std::string& name) {
+  std::lock_guard lock(choices_mutex);
+  choices()[&store] = Choice{name, std::chrono::steady_clock::now()};
+}
+
+} // namespace
+
 asio::awaitable<Value> run_zoom_node(Context& ctx, NodeBody body) {
   const Value settings = ctx.settings();
   const Value& requested = settings["connection"];
@@ -46,8 +81,12 @@ asio::awaitable<Value> run_zoom_node(Context& ctx, NodeBody body) {
   const std::string wanted = requested.is_string() ? std::string(requested.as_string()) : "";
   std::string connection = wanted;
   if (connection.empty()) {
-    auto choose = [store] { return choose_connection(*store, ""); };
-    connection = co_await run_blocking(choose);
+    connection = remembered_choice(*store);
+    if (connection.empty()) {
+      auto choose = [store] { return choose_connection(*store, ""); };
+      connection = co_await run_blocking(choose);
+      remember_choice(*store, connection);
+    }
   }
 
   std::vector<std::string> notes;

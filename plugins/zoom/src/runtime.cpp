@@ -41,6 +41,9 @@ http::Client& Runtime::client(const std::string& ca_file) {
   if (!slot) {
     http::ClientOptions options;
     options.ca_file = ca_file;
+    // A for_each with concurrency 32 should get 32 requests in flight; Zoom's limits are
+    // per second, and 429s are paced by the API layer, not by starving connections.
+    options.max_connections_per_origin = 32;
     slot = std::make_unique<http::Client>(impl_->io.get_executor(), options);
   }
   return *slot;
