@@ -127,9 +127,16 @@ asio::awaitable<ZoomApi::TokenView> ZoomApi::token(std::optional<std::int64_t> r
       co_return TokenView{state.cached->access_token, state.cached->version,
                           Endpoints::from_extra(state.cached->extra)};
     if (state.refresh_done) { // another coroutine of this process is on it: wait for it
+      const std::int64_t seen = state.cached ? state.cached->version : -1;
       auto done = state.refresh_done;
       co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
-      continue; // usable now, or it failed and we try (and report) ourselves
+      // Its result is as fresh as a token gets (even if Zoom's lifetime is shorter than
+      // our margin); if it failed, we try (and report) ourselves.
+      if (state.cached && state.cached->version != seen &&
+          state.cached->status == ConnectionStatus::healthy)
+        co_return TokenView{state.cached->access_token, state.cached->version,
+                            Endpoints::from_extra(state.cached->extra)};
+      continue;
     }
     auto done = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
                                                      Clock::time_point::max());
@@ -161,7 +168,10 @@ asio::awaitable<ZoomApi::TokenView> ZoomApi::token(std::optional<std::int64_t> r
     }
     state.refresh_done.reset();
     done->cancel();
-    rejected_version.reset(); // the new token has not been rejected
+    // Use what the refresh produced, without checking the margin again: a service whose
+    // tokens live shorter than the margin would otherwise be refreshed forever.
+    co_return TokenView{state.cached->access_token, state.cached->version,
+                        Endpoints::from_extra(state.cached->extra)};
   }
 }
 

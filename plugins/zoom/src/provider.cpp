@@ -19,6 +19,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <fcntl.h>
 #include <spawn.h>
 #include <sstream>
 #include <sys/wait.h>
