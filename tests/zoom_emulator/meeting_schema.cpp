@@ -29,7 +29,7 @@ constexpr const char* meeting_request_schema_json = R"json({
     "recurrence": {"type": "object", "required": ["type"], "properties": {
       "type": {"type": "integer", "enum": [1, 2, 3]},
       "repeat_interval": {"type": "integer", "minimum": 1},
-      "weekly_days": {"type": "string", "enum": ["1", "2", "3", "4", "5", "6", "7"]},
+      "weekly_days": {"type": "string", "pattern": "^[1-7](,[1-7])*$"},
       "monthly_day": {"type": "integer", "minimum": 1, "maximum": 31},
       "monthly_week": {"type": "integer", "enum": [-1, 1, 2, 3, 4]},
       "monthly_week_day": {"type": "integer", "enum": [1, 2, 3, 4, 5, 6, 7]},

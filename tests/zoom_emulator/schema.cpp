@@ -1,5 +1,6 @@
 #include "schema.hpp"
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <string_view>
@@ -87,13 +88,18 @@ void validate_schema(const Value& schema, const Value& value, const std::string&
   }
   if (value.is_string()) {
     const std::string_view text = value.as_string();
+    // JSON Schema lengths count characters (code points), not UTF-8 bytes; Zoom does too.
+    const auto length =
+        static_cast<std::int64_t>(std::count_if(text.begin(), text.end(), [](char c) {
+          return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+        }));
     if (const Value* max = schema.find("maxLength"); max && max->is_int()) {
-      if (static_cast<std::int64_t>(text.size()) > max->as_int())
+      if (length > max->as_int())
         errors.push_back(
             {shown, "Length must be at most " + std::to_string(max->as_int()) + " characters."});
     }
     if (const Value* min = schema.find("minLength"); min && min->is_int()) {
-      if (static_cast<std::int64_t>(text.size()) < min->as_int())
+      if (length < min->as_int())
         errors.push_back(
             {shown, "Length must be at least " + std::to_string(min->as_int()) + " characters."});
     }

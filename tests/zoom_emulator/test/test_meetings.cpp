@@ -180,6 +180,20 @@ TEST_CASE("validation failures are 400 code 300 with the offending fields") {
         std::set<std::string>{"recurrence.repeat_interval"});
   CHECK(fields_of(R"({"type":8,"recurrence":{"repeat_interval":1}})") ==
         std::set<std::string>{"recurrence.type"});
+  CHECK(fields_of(R"({"type":8,"recurrence":{"type":2,"weekly_days":"2,8"}})") ==
+        std::set<std::string>{"recurrence.weekly_days"});
+  // Lengths count characters: 201 two-byte characters are too many, 200 are fine.
+  std::string e_acute_201;
+  for (int i = 0; i < 201; ++i)
+    e_acute_201 += "\u00e9";
+  CHECK(fields_of(R"({"topic":")" + e_acute_201 + R"("})") == std::set<std::string>{"topic"});
+  const std::string e_acute_200 = e_acute_201.substr(2); // one two-byte character less
+  CHECK(api.call("POST", "/v2/users/me/meetings", R"({"topic":")" + e_acute_200 + R"("})").status ==
+        201);
+  CHECK(api.call("POST", "/v2/users/me/meetings",
+                 R"({"topic":"Tue and Thu","type":8,"start_time":"2031-07-01T09:00:00Z",)"
+                 R"("recurrence":{"type":2,"weekly_days":"3,5","end_times":4}})")
+            .status == 201);
 
   for (const std::string bad : {"not json", "[1,2]", ""}) {
     const HttpResult answer = api.call("POST", "/v2/users/me/meetings", bad);
@@ -192,8 +206,8 @@ TEST_CASE("validation failures are 400 code 300 with the offending fields") {
   const HttpResult patch = api.call("PATCH", api.meeting_path(created), R"({"topic":7})");
   CHECK(patch.status == 400);
   CHECK(error_fields(patch) == std::set<std::string>{"topic"});
-  CHECK(api.call("GET", "/v2/users/me/meetings").json()["total_records"] == Value(1));
-  CHECK(api.client.request("GET", "/_emulator/counters").json()["meetings_created"] == Value(1));
+  CHECK(api.call("GET", "/v2/users/me/meetings").json()["total_records"] == Value(3));
+  CHECK(api.client.request("GET", "/_emulator/counters").json()["meetings_created"] == Value(3));
 }
 
 TEST_CASE("recurring meetings with a fixed time list their occurrences") {
