@@ -73,6 +73,12 @@ int plugins_command(bool verbose, bool check, const PluginArgs& plugins) {
       for (const std::string& t : r.node_types)
         types += (types.empty() ? "" : ", ") + t;
       std::cout << "    node types: " << types << '\n';
+      if (!r.providers.empty()) {
+        std::string providers;
+        for (const std::string& p : r.providers)
+          providers += (providers.empty() ? "" : ", ") + p;
+        std::cout << "    connection providers: " << providers << " (sluice connect NAME)\n";
+      }
     } else if (r.status == PluginFileStatus::shadowed && verbose) {
       std::cout << "(shadowed) " << r.message << '\n';
     } else if (r.status != PluginFileStatus::shadowed) {
