@@ -33,6 +33,7 @@ struct EmulatorConfig {
   std::uint64_t seed = 0;
   bool seed_given = false;
   std::string faults; // initial fault specification, same syntax as POST /_emulator/faults
+  std::string record_requests_file; // one JSON line per /v2 request received; empty: none
 
   bool tls() const { return !tls_cert_file.empty(); }
 };

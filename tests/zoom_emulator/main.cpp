@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
   app.add_flag("--no-rate-limits", no_rate_limits,
                "Disable the plan's rate limits (for load tests of the emulator itself)");
   app.add_option("--faults", faults, "Fault rules as JSON, or @file (see README)");
+  app.add_option("--record-requests", config.record_requests_file,
+                 "Append one JSON line per API request received (method, path, query, body)");
   app.add_option("--seed", config.seed, "Seed for ids, tokens and fault draws (reproducible)");
   CLI11_PARSE(app, argc, argv);
 

@@ -72,9 +72,37 @@ Router::Router(EmulatorConfig config)
     if (auto error = faults_.configure(state_.config().faults))
       throw std::invalid_argument("--faults: " + *error);
   }
+  if (!state_.config().record_requests_file.empty()) {
+    recorder_.open(state_.config().record_requests_file, std::ios::app);
+    if (!recorder_)
+      throw std::invalid_argument("--record-requests: cannot open " +
+                                  state_.config().record_requests_file);
+  }
+}
+
+void Router::record(const Request& request) {
+  Object query;
+  for (const auto& [name, value] : request.query)
+    query.emplace_back(name, value);
+  Value body; // null: no body, or one that is not JSON (the request is still recorded)
+  if (!request.body.empty()) {
+    try {
+      body = Value::parse_json(request.body);
+    } catch (const std::exception&) {
+    }
+  }
+  const Value line(Object{{"method", request.method},
+                          {"path", request.path},
+                          {"query", Value(std::move(query))},
+                          {"body", std::move(body)}});
+  // Flushed per line: tests read the file while the emulator runs.
+  recorder_ << line.to_json() << std::endl;
 }
 
 Response Router::handle(const Request& request) {
+  // Every API request received, faulted ones included: what the client sent.
+  if (recorder_.is_open() && request.path.starts_with("/v2/"))
+    record(request);
   std::string route;
   const std::optional<FaultAction> fault = faults_.before(request);
   if (fault && fault->expire_token) {

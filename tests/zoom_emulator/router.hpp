@@ -8,6 +8,8 @@
 #include "rate_limit.hpp"
 #include "state.hpp"
 
+#include <fstream>
+
 namespace sluice::zoom_emulator {
 
 class Router {
@@ -22,11 +24,13 @@ private:
   Response dispatch(const Request& request, std::string& route);
   Response api(const Request& request, std::string& route);
   Response admin(const Request& request, std::string& route);
+  void record(const Request& request);
 
   State state_;
   RateLimiter limiter_;
   FaultInjector faults_;
   std::uint64_t next_tracking_number_ = 1;
+  std::ofstream recorder_; // open with --record-requests
 };
 
 } // namespace sluice::zoom_emulator

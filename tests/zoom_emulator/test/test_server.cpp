@@ -256,6 +256,39 @@ TEST_CASE("--faults @file reads the rules from a file") {
   CHECK(client.api("GET", "/v2/users/me", token).status == 200);
 }
 
+TEST_CASE("--record-requests writes one JSON line per API request") {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() /
+      ("sluice-zoom-record-" + std::to_string(::getpid()) + ".jsonl");
+  std::filesystem::remove(file);
+  {
+    EmulatorProcess emulator({"--record-requests", file.string()});
+    HttpClient client(emulator.port());
+    const std::string token = s2s_access_token(client); // OAuth: not recorded
+    CHECK(client.api("POST", "/v2/users/me/meetings", token, R"({"topic":"Recorded"})").status ==
+          201);
+    CHECK(client.api("GET", "/v2/users/me/meetings?page_size=2&type=upcoming", token).status ==
+          200);
+    CHECK(client.api("DELETE", "/v2/meetings/1", token).status == 404);
+    CHECK(client.request("GET", "/_emulator/counters").status == 200); // not recorded
+  }
+  std::ifstream in(file);
+  std::vector<Value> lines;
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(Value::parse_json(line));
+  std::filesystem::remove(file);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0]["method"] == Value("POST"));
+  CHECK(lines[0]["path"] == Value("/v2/users/me/meetings"));
+  CHECK(lines[0]["query"] == Value(sluice::Object{}));
+  CHECK(lines[0]["body"]["topic"] == Value("Recorded"));
+  CHECK(lines[1]["query"]["page_size"] == Value("2"));
+  CHECK(lines[1]["query"]["type"] == Value("upcoming"));
+  CHECK(lines[1]["body"].is_null());
+  CHECK(lines[2]["method"] == Value("DELETE"));
+  CHECK(lines[2]["path"] == Value("/v2/meetings/1"));
+}
+
 TEST_CASE("a request with Expect: 100-continue gets its answer") {
   EmulatorProcess emulator;
   HttpClient client(emulator.port());
