@@ -1,0 +1,351 @@
+#include "plugin_test_support.hpp"
+
+#include <sluice/credentials_store.hpp>
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace sluice::zoom::plugin_test {
+
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out)
+    throw std::runtime_error("cannot write " + path.string());
+}
+
+void shell(const std::string& command) {
+  const std::string quiet = command + " >/dev/null 2>&1";
+  if (std::system(quiet.c_str()) != 0)
+    throw std::runtime_error("command failed: " + command);
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::random_device random;
+  static const char digits[] = "0123456789abcdef";
+  std::string text;
+  for (std::size_t i = 0; i < bytes; ++i) {
+    const unsigned byte = random() & 0xff;
+    text += digits[byte >> 4];
+    text += digits[byte & 0xf];
+  }
+  return text;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------
+
+Emulator::Emulator(std::vector<std::string> arguments, std::string ca_file)
+    : process_(std::move(arguments)), ca_file_(std::move(ca_file)) {
+}
+
+HttpResult Emulator::request(const std::string& method, const std::string& target,
+                             const std::string& body,
+                             const std::map<std::string, std::string>& headers) const {
+  HttpClient client(port(), tls(), ca_file_);
+  return client.request(method, target, body, headers);
+}
+
+Value Emulator::counters() const {
+  const HttpResult answer = request("GET", "/_emulator/counters");
+  REQUIRE(answer.status == 200);
+  return answer.json();
+}
+
+std::int64_t Emulator::requests(const std::string& route) const {
+  const Value counts = counters();
+  const Value* count = counts["requests_per_route"].find(route);
+  return count ? count->as_int() : 0;
+}
+
+std::int64_t Emulator::api_requests() const {
+  const Value counts = counters();
+  std::int64_t total = 0;
+  for (const auto& [route, count] : counts["requests_per_route"].as_object())
+    if (route.find(" /v2/") != std::string::npos)
+      total += count.as_int();
+  return total;
+}
+
+std::int64_t Emulator::tokens_issued() const {
+  return counters()["tokens_issued"].as_int();
+}
+
+void Emulator::set_faults(const std::string& json) const {
+  const HttpResult answer =
+      request("POST", "/_emulator/faults", json, {{"Content-Type", "application/json"}});
+  REQUIRE_MESSAGE(answer.status == 200, answer.body);
+}
+
+void Emulator::expire_tokens() const {
+  REQUIRE(request("POST", "/_emulator/tokens/expire").status == 200);
+}
+
+// ---------------------------------------------------------------------------------------
+
+Value CliResult::json() const {
+  try {
+    return Value::parse_json(out);
+  } catch (const std::exception& e) {
+    FAIL("stdout of '" << describe() << "' is not JSON: " << e.what());
+    return {};
+  }
+}
+
+std::string CliResult::describe() const {
+  std::string text = "sluice";
+  for (const std::string& argument : arguments)
+    text += " " + argument;
+  return text + "\n[exit " + std::to_string(exit_code) + "]\n[stdout]\n" + out + "\n[stderr]\n" +
+         err;
+}
+
+Workspace::Workspace() {
+  static std::atomic<int> counter{0};
+  directory_ = std::filesystem::temp_directory_path() /
+               ("sluice-zoom-plugin-" + std::to_string(::getpid()) + "-" +
+                std::to_string(counter++) + "-" + random_hex(4));
+  std::filesystem::create_directories(directory_);
+  key_hex_ = random_hex(32);
+  secrets_.insert(client_secret);
+  secrets_.insert(key_hex_);
+}
+
+Workspace::~Workspace() {
+  std::error_code ignored;
+  std::filesystem::remove_all(directory_, ignored);
+}
+
+std::filesystem::path Workspace::write(const std::string& name, const std::string& text) const {
+  const std::filesystem::path path = directory_ / name;
+  write_file(path, text);
+  return path;
+}
+
+std::vector<std::string> Workspace::environment(const std::vector<std::string>& extra) const {
+  std::vector<std::string> variables;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string variable = *entry;
+    // The test decides every Sluice setting; the developer's own must not leak in.
+    if (!variable.starts_with("SLUICE_") && !variable.starts_with("XDG_DATA_HOME="))
+      variables.push_back(variable);
+  }
+  variables.push_back("SLUICE_CREDENTIALS=" + credentials().string());
+  variables.push_back("SLUICE_CREDENTIALS_KEY=" + key_hex_);
+  variables.push_back(std::string("SLUICE_ZOOM_CLIENT_SECRET=") + client_secret);
+  variables.push_back("XDG_DATA_HOME=" + (directory_ / "xdg").string());
+  variables.insert(variables.end(), extra.begin(), extra.end());
+  return variables;
+}
+
+CliProcess Workspace::start(const std::vector<std::string>& arguments,
+                            const std::vector<std::string>& extra_environment) {
+  CliProcess process;
+  process.arguments = arguments;
+  const int index = next_file_++;
+  process.out_file = directory_ / ("cli-" + std::to_string(index) + ".out");
+  process.err_file = directory_ / ("cli-" + std::to_string(index) + ".err");
+
+  std::vector<std::string> argv_strings = {SLUICE_CLI};
+  argv_strings.insert(argv_strings.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  for (std::string& argument : argv_strings)
+    argv.push_back(argument.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings = environment(extra_environment);
+  std::vector<char*> envp;
+  for (std::string& variable : env_strings)
+    envp.push_back(variable.data());
+  envp.push_back(nullptr);
+
+  // Files rather than pipes: several CLI processes may run at once, and nobody has to drain
+  // them while they run.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, process.out_file.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, process.err_file.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const int rc = posix_spawn(&process.pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0)
+    throw std::runtime_error("cannot start " + std::string(SLUICE_CLI));
+  return process;
+}
+
+CliResult Workspace::wait(const CliProcess& process) {
+  int status = 0;
+  ::waitpid(process.pid, &status, 0);
+  CliResult result;
+  result.arguments = process.arguments;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = read_file(process.out_file);
+  result.err = read_file(process.err_file);
+  history_.push_back(result);
+  collect_secrets();
+  check_no_secrets();
+  return result;
+}
+
+CliResult Workspace::sluice(const std::vector<std::string>& arguments,
+                            const std::vector<std::string>& extra_environment) {
+  return wait(start(arguments, extra_environment));
+}
+
+CliResult Workspace::connect(const Emulator& emulator, const std::string& name,
+                             const std::vector<std::string>& extra) {
+  std::vector<std::string> arguments = {"connect",
+                                        "zoom",
+                                        "--name",
+                                        name,
+                                        "--client-id",
+                                        client_id,
+                                        "--api-base-url",
+                                        emulator.api_base_url(),
+                                        "--oauth-base-url",
+                                        emulator.url(),
+                                        "--browser-command",
+                                        "curl -s -L -o /dev/null",
+                                        "--timeout",
+                                        "30"};
+  arguments.insert(arguments.end(), extra.begin(), extra.end());
+  return sluice(arguments);
+}
+
+CliResult Workspace::run(const std::string& yaml, const std::vector<std::string>& extra) {
+  const std::filesystem::path file =
+      write("pipeline-" + std::to_string(next_file_++) + ".yaml", yaml);
+  std::vector<std::string> arguments = {"run", file.string(), "--json"};
+  arguments.insert(arguments.end(), extra.begin(), extra.end());
+  return sluice(arguments);
+}
+
+std::optional<Connection> Workspace::stored(const std::string& name) {
+  if (!std::filesystem::exists(credentials()))
+    return std::nullopt;
+  CredentialStoreOptions options;
+  options.database = credentials();
+  options.key_hex = Secret(key_hex_);
+  std::optional<Connection> connection = open_credential_store(options)->find(name);
+  if (connection) {
+    for (const Secret* secret : {&connection->access_token, &connection->refresh_token})
+      if (!secret->empty())
+        secrets_.insert(secret->reveal());
+  }
+  return connection;
+}
+
+void Workspace::collect_secrets() {
+  if (!std::filesystem::exists(credentials()))
+    return;
+  CredentialStoreOptions options;
+  options.database = credentials();
+  options.key_hex = Secret(key_hex_);
+  for (const Connection& connection : open_credential_store(options)->list())
+    for (const Secret* secret : {&connection.access_token, &connection.refresh_token})
+      if (!secret->empty())
+        secrets_.insert(secret->reveal());
+}
+
+void Workspace::check_no_secrets() {
+  for (const CliResult& result : history_) {
+    for (const std::string* text : {&result.out, &result.err}) {
+      for (const std::string& secret : secrets_)
+        if (text->find(secret) != std::string::npos)
+          FAIL_CHECK("a secret (" << secret.size() << " characters) appears in the output of "
+                                  << result.describe());
+      // Emulator tokens are JWT-shaped ("eyJ..."); no output may carry a bearer credential.
+      if (text->find("Bearer ") != std::string::npos || text->find("eyJ") != std::string::npos)
+        FAIL_CHECK("a bearer token appears in the output of " << result.describe());
+    }
+  }
+}
+
+Value node_result(const Value& run, const std::string& name) {
+  const Value* nodes = run.find("nodes");
+  if (nodes && nodes->is_array())
+    for (const Value& node : nodes->as_array())
+      if (node["id"] == Value(name))
+        return node;
+  return {};
+}
+
+Value connection_rows(Workspace& workspace) {
+  const CliResult listed = workspace.sluice({"connections", "list", "--json"});
+  REQUIRE_MESSAGE(listed.exit_code == 0, listed.describe());
+  const Value parsed = listed.json(); // named: a temporary would die before the loop body
+  Object rows;
+  for (const Value& row : parsed.as_array())
+    rows.emplace_back(std::string(row["name"].as_string()), row);
+  return Value(std::move(rows));
+}
+
+// ---------------------------------------------------------------------------------------
+
+TestCertificates::TestCertificates() {
+  directory = std::filesystem::temp_directory_path() /
+              ("sluice-zoom-plugin-certs-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(directory);
+  const auto path = [this](const std::string& name) { return (directory / name).string(); };
+  const std::string key_options = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  ca = path("ca.pem");
+  shell("openssl req -x509" + key_options + " -days 1 -subj '/CN=Sluice plugin test CA' -keyout '" +
+        path("ca.key") + "' -out '" + ca +
+        "' -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign");
+  const auto issue = [&](const std::string& name, const std::string& alt_names, std::string& cert,
+                         std::string& key) {
+    cert = path(name + ".pem");
+    key = path(name + ".key");
+    write_file(path(name + ".ext"), "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+                                    "subjectAltName=" +
+                                        alt_names + "\n");
+    shell("openssl req -new" + key_options + " -subj /CN=" + name + " -keyout '" + key +
+          "' -out '" + path(name + ".csr") + "'");
+    shell("openssl x509 -req -days 1 -in '" + path(name + ".csr") + "' -CA '" + ca + "' -CAkey '" +
+          path("ca.key") + "' -CAcreateserial -extfile '" + path(name + ".ext") + "' -out '" +
+          cert + "'");
+  };
+  issue("good", "IP:127.0.0.1,DNS:localhost", good_cert, good_key);
+  issue("wrong", "DNS:wrong.example", wrong_cert, wrong_key);
+  self_cert = path("self.pem");
+  self_key = path("self.key");
+  shell("openssl req -x509" + key_options + " -days 1 -subj /CN=localhost -keyout '" + self_key +
+        "' -out '" + self_cert + "' -addext subjectAltName=IP:127.0.0.1,DNS:localhost");
+}
+
+TestCertificates::~TestCertificates() {
+  std::error_code ignored;
+  std::filesystem::remove_all(directory, ignored);
+}
+
+const TestCertificates& TestCertificates::get() {
+  static const TestCertificates certificates;
+  return certificates;
+}
+
+} // namespace sluice::zoom::plugin_test
