@@ -29,6 +29,16 @@ struct SharedState {
   // Set while one coroutine refreshes; the others wait on it (cancelled when done).
   std::shared_ptr<asio::steady_timer> refresh_done;
   Clock::time_point not_before{}; // pacing: no request before this
+  // Per rate-limit category: Zoom's per-second limit (learnt from X-RateLimit-Limit) and how
+  // many requests this process started in the current second, so that a burst stays under
+  // the limit instead of collecting 429s (other processes and apps share the account's
+  // limit: the 429 handling stays the backstop).
+  struct Window {
+    int limit = 0; // 0: not known yet
+    std::int64_t second = 0;
+    int started = 0;
+  };
+  std::map<std::string, Window> windows;
   Clock::time_point last_use_recorded{};
 };
 
@@ -79,6 +89,42 @@ std::string header_or_empty(const http::Response& r, std::string_view name) {
 
 // Zoom counts per second; when a window is used up, hold this connection's requests until
 // the next second instead of collecting 429s.
+std::int64_t wall_second() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Waits until a request of `category` fits in the current second's budget, and counts it.
+asio::awaitable<void> take_slot(SharedState& state, const std::string& category) {
+  for (;;) {
+    SharedState::Window& w = state.windows[category];
+    const std::int64_t now = wall_second();
+    if (w.second != now) {
+      w.second = now;
+      w.started = 0;
+    }
+    if (w.limit <= 0 || w.started < w.limit) {
+      ++w.started;
+      co_return;
+    }
+    const auto into_second = std::chrono::duration_cast<milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()) %
+                             1000;
+    co_await sleep_until(Clock::now() + (milliseconds(1000) - into_second) + milliseconds(5));
+  }
+}
+
+void learn_limit(const http::Response& r, SharedState& state, const std::string& category) {
+  if (header_or_empty(r, "X-RateLimit-Type") != "QPS")
+    return;
+  const std::string limit = header_or_empty(r, "X-RateLimit-Limit");
+  if (limit.empty() || limit.find_first_not_of("0123456789") != std::string::npos ||
+      limit.size() > 6)
+    return;
+  state.windows[category].limit = std::stoi(limit);
+}
+
 void pace_from_headers(const http::Response& r, SharedState& state) {
   const std::string remaining = header_or_empty(r, "X-RateLimit-Remaining");
   if (remaining != "0" || header_or_empty(r, "X-RateLimit-Type") != "QPS")
@@ -187,6 +233,7 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
   for (;;) {
     const TokenView token = co_await this->token(rejected);
     co_await sleep_until(state.not_before);
+    co_await take_slot(state, request.rate_category);
 
     http::Request http_request;
     http_request.method = request.method;
@@ -227,6 +274,7 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
                       what);
     }
     pace_from_headers(response, state);
+    learn_limit(response, state, request.rate_category);
 
     ApiAnswer answer;
     answer.status = response.status;

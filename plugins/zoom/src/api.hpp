@@ -23,6 +23,8 @@ struct ApiRequest {
   std::optional<Value> body;  ///< sent as JSON
   /// False for create: never sent twice (see AmbiguousOutcome).
   bool idempotent = true;
+  /// Zoom's rate-limit label of the operation (ZOOM_API.md §4): "Light" or "Medium".
+  std::string rate_category = "Light";
   CallDescription call;
 };
 

@@ -115,9 +115,10 @@ asio::awaitable<Value> list_meetings(ZoomApi& api, const ListQuery& query,
   std::string token;
   std::set<std::string> seen_tokens;
   for (;;) {
-    const ApiRequest request =
+    ApiRequest request =
         api_request("GET", path + query.query_string(token), "list meetings of " + query.user_id,
                     "meeting:read:list_meetings");
+    request.rate_category = "Medium";
     const ApiAnswer answer = co_await api.call_ok(request);
     if (const Value* records = answer.body.find("total_records"))
       total = *records;
