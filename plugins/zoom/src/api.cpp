@@ -274,6 +274,7 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
                       what);
     }
     pace_from_headers(response, state);
+    lost_attempt = lost_attempt || response.resent;
     learn_limit(response, state, request.rate_category);
 
     ApiAnswer answer;

@@ -104,6 +104,7 @@ asio::awaitable<Response> ClientCore::send(Request request) {
     if (result.ok) {
       ++lease.connection->exchanges;
       lease.reusable = result.keep_alive;
+      result.response.resent = retried;
       co_return std::move(result.response);
     }
     lease.connection.reset(); // its state is unknown; the slot stays ours for a retry

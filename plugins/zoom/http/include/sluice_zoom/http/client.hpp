@@ -41,6 +41,10 @@ struct Response {
   int status = 0;
   std::vector<Header> headers{}; ///< names as received, in order
   std::string body{};            ///< decoded from chunked transfer coding when needed
+  /// True when this answer is to a second sending (see the retry rule below): the first went
+  /// out on a reused connection that closed before any answer, and the server may have acted
+  /// on it (a DELETE answered 404 the second time may have been done by the first).
+  bool resent = false;
 
   /// The first header called `name` (case-insensitive), or "" when there is none.
   std::string header(std::string_view name) const;
