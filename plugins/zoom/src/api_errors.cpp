@@ -111,7 +111,10 @@ NodeError error_for(const ApiAnswer& answer, const CallDescription& call,
                        text_field(answer.body, "message").find("daily") != std::string::npos;
     auto wait = parse_retry_after(answer.retry_after, now);
     if (daily) {
-      const auto resets = wait ? now + *wait : next_utc_midnight(now);
+      // Rounded up: `wait` was cut to milliseconds, and a reset announced for 23:59:59
+      // instead of 00:00:00 misleads.
+      const std::chrono::system_clock::time_point resets =
+          wait ? std::chrono::ceil<std::chrono::seconds>(now + *wait) : next_utc_midnight(now);
       return NodeError(ErrorCategory::rate_limited,
                        cannot + "Zoom's daily limit is reached; it resets at " + utc_text(resets) +
                            ". " + zoom,
