@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -219,20 +220,13 @@ CliResult Workspace::sluice(const std::vector<std::string>& arguments,
 
 CliResult Workspace::connect(const Emulator& emulator, const std::string& name,
                              const std::vector<std::string>& extra) {
-  std::vector<std::string> arguments = {"connect",
-                                        "zoom",
-                                        "--name",
-                                        name,
-                                        "--client-id",
-                                        client_id,
-                                        "--api-base-url",
-                                        emulator.api_base_url(),
-                                        "--oauth-base-url",
-                                        emulator.url(),
-                                        "--browser-command",
-                                        "curl -s -L -o /dev/null",
-                                        "--timeout",
-                                        "30"};
+  std::vector<std::string> arguments = {
+      "connect",          "zoom",         "--name",         name,
+      "--client-id",      client_id,      "--api-base-url", emulator.api_base_url(),
+      "--oauth-base-url", emulator.url(), "--timeout",      "30"};
+  // The headless "browser" follows the authorize redirect to the loopback listener.
+  if (std::find(extra.begin(), extra.end(), "--browser-command") == extra.end())
+    arguments.insert(arguments.end(), {"--browser-command", "curl -s -L -o /dev/null"});
   arguments.insert(arguments.end(), extra.begin(), extra.end());
   return sluice(arguments);
 }

@@ -9,6 +9,8 @@
 #include <sluice/credentials.hpp>
 #include <sluice/value.hpp>
 
+#include <doctest/doctest.h>
+
 #include <sys/types.h>
 
 #include <cstdint>
@@ -142,3 +144,8 @@ private:
 };
 
 } // namespace sluice::zoom::plugin_test
+
+// Values in doctest's messages (CHECK(a == b), CAPTURE) as JSON.
+template <> struct doctest::StringMaker<sluice::Value> {
+  static doctest::String convert(const sluice::Value& value) { return value.to_json().c_str(); }
+};

@@ -1,0 +1,235 @@
+// How Zoom's refusals reach the user: category, message and hint of the failed node, for
+// each error the emulator produces (ZOOM_API.md §3), and refusals made before any request.
+
+#include "plugin_test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <ctime>
+
+using namespace sluice::zoom::plugin_test;
+using sluice::Value;
+
+namespace {
+
+bool contains(const Value& text, const std::string& part) {
+  return text.is_string() && std::string(text.as_string()).find(part) != std::string::npos;
+}
+
+// The `--json` result of a run that must have succeeded (its failing nodes continue).
+Value run_ok(Workspace& workspace, const std::string& yaml) {
+  const CliResult run = workspace.run(yaml);
+  REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  return run.json();
+}
+
+std::string next_utc_midnight() {
+  using namespace std::chrono;
+  const auto midnight = floor<days>(system_clock::now()) + days(1);
+  const std::time_t seconds = system_clock::to_time_t(midnight);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
+} // namespace
+
+TEST_CASE("Zoom's refusals: not found, unknown user, Zoom's validation") {
+  Emulator emulator({"--auto-approve", "--plan", "business"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  // Zoom's 300 for a body it will not take. The plugin checks every field the emulator
+  // checks, so no setting gets through to be refused: Zoom's answer is injected instead.
+  emulator.set_faults(R"([{"kind":"status","method":"POST","path":"/v2/users","times":1,)"
+                      R"("status":400,"code":300,"message":"Validation Failed."}])");
+  const Value result = run_ok(workspace, R"(version: 1
+name: refusals
+nodes:
+  missing:
+    type: zoom.get_meeting
+    on_error: continue
+    with: { meeting_id: 98765432109 }
+  nobody:
+    type: zoom.get_user
+    on_error: continue
+    with: { user_id: nobody@example.com }
+  refused:
+    type: zoom.create_meeting
+    on_error: continue
+    with: { topic: Refused by Zoom }
+)");
+  const Value missing = node_result(result, "missing");
+  CHECK(missing["status"] == Value("failed"));
+  CHECK(missing["category"] == Value("not_found"));
+  CHECK(contains(missing["message"], "cannot get meeting 98765432109 (connection 'demo')"));
+  CHECK(contains(missing["message"], "Meeting does not exist: 98765432109"));
+  CHECK(contains(missing["message"], "HTTP 404, code 3001"));
+  CHECK(contains(missing["message"], "x-zm-trackingid")); // for Zoom's support
+
+  const Value nobody = node_result(result, "nobody");
+  CHECK(nobody["category"] == Value("not_found"));
+  CHECK(contains(nobody["message"], "nobody@example.com"));
+  CHECK(contains(nobody["message"], "does not exist or is not in this account"));
+  CHECK(contains(nobody["message"], "HTTP 404, code 1001"));
+
+  const Value refused = node_result(result, "refused");
+  CHECK(refused["category"] == Value("invalid_input"));
+  CHECK(contains(refused["message"], "Zoom refused the request"));
+  CHECK(contains(refused["message"], "HTTP 400, code 300"));
+  // Refused, not lost: the create is neither repeated nor reconciled.
+  CHECK(emulator.requests("POST /v2/users/{userId}/meetings") == 1);
+  CHECK(emulator.requests("GET /v2/users/{userId}/meetings") == 0);
+  CHECK(emulator.counters()["meetings_created"] == Value(0));
+}
+
+TEST_CASE("invalid settings are refused before any request") {
+  Emulator emulator({"--auto-approve"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  const std::int64_t api_before = emulator.api_requests();
+  const std::int64_t tokens_before = emulator.requests("POST /oauth/token");
+  const Value result = run_ok(workspace, R"(version: 1
+name: invalid
+nodes:
+  audio:
+    type: zoom.create_meeting
+    on_error: continue
+    with: { topic: Loud, settings: { audio: loud } }
+  passcode:
+    type: zoom.update_meeting
+    on_error: continue
+    with: { meeting_id: 12345678901, password: "much-too-long-passcode" }
+  page:
+    type: zoom.list_meetings
+    on_error: continue
+    with: { page_size: 301 }
+  meeting_id:
+    type: zoom.delete_meeting
+    on_error: continue
+    with: { meeting_id: "12 34" }
+)");
+  for (const char* node : {"audio", "passcode", "page", "meeting_id"}) {
+    CAPTURE(node);
+    const Value entry = node_result(result, node);
+    CHECK(entry["status"] == Value("failed"));
+    CHECK(entry["category"] == Value("invalid_input"));
+  }
+  CHECK(contains(node_result(result, "audio")["message"], "settings.audio"));
+  CHECK(contains(node_result(result, "audio")["message"], "both, telephony, voip"));
+  CHECK(contains(node_result(result, "passcode")["message"], "password"));
+  CHECK(contains(node_result(result, "page")["message"], "page_size"));
+  CHECK(contains(node_result(result, "meeting_id")["message"], "meeting_id"));
+  CHECK(emulator.api_requests() == api_before); // nothing reached Zoom
+  CHECK(emulator.requests("POST /oauth/token") == tokens_before);
+}
+
+TEST_CASE("a missing scope names the scope and says to reconnect") {
+  Emulator emulator({"--auto-approve", "--client-id", client_id, "--client-secret", client_secret,
+                     "--client-scopes",
+                     "meeting:write:meeting meeting:read:meeting meeting:update:meeting "
+                     "meeting:read:list_meetings user:read:user"});
+  Workspace workspace;
+  const CliResult connected = workspace.connect(emulator, "narrow");
+  REQUIRE_MESSAGE(connected.exit_code == 0, connected.describe());
+  // The connect summary already says what the grant lacks.
+  CHECK(connected.out.find("missing scopes: meeting:delete:meeting (zoom.delete_meeting)") !=
+        std::string::npos);
+  const CliResult run = workspace.run(R"(version: 1
+name: scope
+nodes:
+  created: { type: zoom.create_meeting, with: { topic: Cannot delete } }
+  deleted: { type: zoom.delete_meeting, with: { meeting_id: "{{ created.id }}" } }
+)");
+  CHECK(run.exit_code == 1);
+  const Value deleted = node_result(run.json(), "deleted");
+  CHECK(deleted["status"] == Value("failed"));
+  CHECK(deleted["category"] == Value("permission"));
+  CAPTURE(deleted["message"]);
+  CHECK(contains(deleted["message"], "lacks a scope"));
+  CHECK(contains(deleted["message"], "meeting:delete:meeting"));
+  CHECK(contains(deleted["message"], "code 4711"));
+  CHECK(contains(deleted["message"], "sluice connect zoom --reconnect --name narrow"));
+  CHECK(emulator.requests("DELETE /v2/meetings/{meetingId}") == 1); // not retried
+}
+
+TEST_CASE("Zoom's daily create limit fails at once and says when it resets") {
+  Emulator emulator({"--auto-approve", "--plan", "business"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  std::string hundred = "[";
+  for (int i = 0; i < 100; ++i)
+    hundred += (i ? "," : "") + std::to_string(i);
+  hundred += "]";
+  const auto started = std::chrono::steady_clock::now();
+  const CliResult run = workspace.run(R"(version: 1
+name: daily
+inputs:
+  items: { type: array }
+nodes:
+  bulk:
+    type: zoom.create_meeting
+    for_each: "{{ inputs.items }}"
+    concurrency: 10
+    with: { topic: "Bulk {{ item }}" }
+  one_more:
+    type: zoom.create_meeting
+    needs: [bulk]
+    with: { topic: One too many }
+)",
+                                      {"--input", "items=" + hundred});
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  CHECK(run.exit_code == 1);
+  const Value result = run.json();
+  CHECK(node_result(result, "bulk")["status"] == Value("succeeded"));
+  const Value one_more = node_result(result, "one_more");
+  CHECK(one_more["status"] == Value("failed"));
+  CHECK(one_more["category"] == Value("rate_limited"));
+  CAPTURE(one_more["message"]);
+  CHECK(contains(one_more["message"], "daily limit"));
+  CHECK(contains(one_more["message"], "resets at " + next_utc_midnight()));
+  CHECK(one_more["attempts"] == Value(1));
+  // Not waited out: the limit lasts until midnight UTC.
+  CHECK(one_more["duration_ms"].as_double() < 5000);
+  CHECK(elapsed < std::chrono::seconds(60));
+  CHECK(emulator.counters()["meetings_created"] == Value(100));
+  // 100 made, one refused for the day (and any per-second 429s the bulk waited out).
+  CHECK(emulator.requests("POST /v2/users/{userId}/meetings") >= 101);
+}
+
+TEST_CASE("without `connection`, two stored connections are listed") {
+  Emulator emulator({"--auto-approve"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "alpha").exit_code == 0);
+  REQUIRE(workspace.connect(emulator, "beta", {"--account-id", "emulator-account"}).exit_code == 0);
+  const std::int64_t api_before = emulator.api_requests();
+  const CliResult run = workspace.run(R"(version: 1
+name: which
+nodes:
+  me: { type: zoom.get_user, on_error: continue }
+  unknown: { type: zoom.get_user, on_error: continue, with: { connection: gamma } }
+)");
+  REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  const Value result = run.json();
+  const Value me = node_result(result, "me");
+  CHECK(me["category"] == Value("invalid_input"));
+  CAPTURE(me["message"]);
+  CHECK(contains(me["message"], "several Zoom connections are stored (alpha, beta)"));
+  CHECK(contains(me["message"], "connection"));
+  const Value unknown = node_result(result, "unknown");
+  CAPTURE(unknown["message"]);
+  CHECK(contains(unknown["message"], "gamma"));
+  CHECK(emulator.api_requests() == api_before);
+
+  const CliResult chosen = workspace.run(R"(version: 1
+name: chosen
+nodes:
+  me: { type: zoom.get_user, with: { connection: beta } }
+outputs:
+  email: "{{ me.email }}"
+)");
+  REQUIRE_MESSAGE(chosen.exit_code == 0, chosen.describe());
+  CHECK(chosen.json()["outputs"]["email"] == Value("emulator.user@example.com"));
+}

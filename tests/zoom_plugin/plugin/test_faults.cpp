@@ -1,0 +1,148 @@
+// Zoom misbehaving on the wire: 429 storms (injected and the free plan's real limits), and
+// answers lost after or before Zoom acted (creates must not duplicate, deletes succeed).
+
+#include "plugin_test_support.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace sluice::zoom::plugin_test;
+using sluice::Value;
+
+namespace {
+
+// Creates one meeting, then reads it once per element of `items`, ten at a time.
+std::string get_many_pipeline() {
+  return R"(version: 1
+name: get-many
+inputs:
+  items: { type: array }
+nodes:
+  created: { type: zoom.create_meeting, with: { topic: Popular } }
+  reads:
+    type: zoom.get_meeting
+    for_each: "{{ inputs.items }}"
+    concurrency: 10
+    with: { meeting_id: "{{ created.id }}" }
+outputs:
+  reads: "{{ reads }}"
+)";
+}
+
+std::string list_of(int count) {
+  std::string items = "items=[";
+  for (int i = 0; i < count; ++i)
+    items += (i ? "," : "") + std::to_string(i);
+  return items + "]";
+}
+
+void check_all_read(const CliResult& run, int count) {
+  REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  const Value result = run.json();
+  CHECK(node_result(result, "reads")["status"] == Value("succeeded"));
+  const Value& reads = result["outputs"]["reads"];
+  REQUIRE(reads.is_array());
+  CHECK(reads.as_array().size() == static_cast<std::size_t>(count));
+  for (const Value& meeting : reads.as_array())
+    CHECK(meeting["topic"] == Value("Popular"));
+}
+
+// Creates the meeting, then lists the user's meetings.
+constexpr const char* create_and_list = R"(version: 1
+name: create-once
+nodes:
+  created:
+    type: zoom.create_meeting
+    with: { topic: Exactly once, start_time: "2031-09-01T12:00:00Z", duration: 25 }
+  listed: { type: zoom.list_meetings, needs: [created] }
+outputs:
+  created: "{{ created }}"
+  total: "{{ listed.total_records }}"
+)";
+
+} // namespace
+
+TEST_CASE("a 429 storm is waited out: 40 reads, ten at a time, none fails") {
+  Emulator emulator({"--auto-approve", "--plan", "business"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  constexpr int storm = 15;
+  emulator.set_faults(R"([{"kind":"rate_limit_storm","method":"GET","path":"/v2/meetings/",)"
+                      R"("times":)" +
+                      std::to_string(storm) + "}]");
+  const CliResult run = workspace.run(get_many_pipeline(), {"--input", list_of(40)});
+  check_all_read(run, 40);
+  const std::int64_t answered_429 = emulator.requests("GET /v2/meetings/{meetingId}") - 40;
+  MESSAGE("injected storm: " << answered_429 << " answers were 429");
+  CHECK(answered_429 == storm);
+  CHECK(run.err.find("Zoom rate limit (QPS): waiting") != std::string::npos);
+}
+
+TEST_CASE("the free plan's per-second limit is waited out") {
+  Emulator emulator({"--auto-approve", "--plan", "free"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  constexpr int reads = 16; // 4 per second on the free plan: about four seconds
+  const CliResult run = workspace.run(get_many_pipeline(), {"--input", list_of(reads)});
+  check_all_read(run, reads);
+  const std::int64_t answered_429 = emulator.requests("GET /v2/meetings/{meetingId}") - reads;
+  MESSAGE("free plan, " << reads << " reads ten at a time: " << answered_429
+                        << " answers were 429");
+  CHECK(answered_429 >= 0);
+  CHECK(emulator.counters()["meetings_created"] == Value(1));
+}
+
+TEST_CASE("a create whose answer was lost after Zoom made it is not made twice") {
+  Emulator emulator({"--auto-approve"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  emulator.set_faults(
+      R"([{"kind":"close_after_processing","method":"POST","path":"/v2/users","nth":1}])");
+  const CliResult run = workspace.run(create_and_list);
+  REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  const Value out = run.json()["outputs"];
+  CHECK(out["created"]["reconciled"] == Value(true));
+  CHECK(out["created"]["topic"] == Value("Exactly once"));
+  CHECK(out["created"]["id"].is_int());
+  CHECK_FALSE(out["created"].find("start_url"));
+  CHECK(out["total"] == Value(1));
+  CHECK(emulator.counters()["meetings_created"] == Value(1));
+  CHECK(emulator.requests("POST /v2/users/{userId}/meetings") == 1); // never sent again
+  CHECK(run.err.find("adopted it") != std::string::npos);
+}
+
+TEST_CASE("a create dropped before Zoom read it is sent again, once") {
+  Emulator emulator({"--auto-approve"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  emulator.set_faults(
+      R"([{"kind":"close_before_processing","method":"POST","path":"/v2/users","nth":1}])");
+  const CliResult run = workspace.run(create_and_list);
+  REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  const Value out = run.json()["outputs"];
+  CHECK(out["created"]["reconciled"] == Value(false));
+  CHECK(out["total"] == Value(1));
+  CHECK(emulator.counters()["meetings_created"] == Value(1));
+  CHECK(emulator.requests("POST /v2/users/{userId}/meetings") == 2);
+}
+
+TEST_CASE("a delete whose answer was lost counts as done") {
+  Emulator emulator({"--auto-approve"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  emulator.set_faults(R"([{"kind":"close_after_processing","method":"DELETE","nth":1}])");
+  const CliResult run = workspace.run(R"(version: 1
+name: delete-once
+nodes:
+  created: { type: zoom.create_meeting, with: { topic: Short-lived } }
+  deleted: { type: zoom.delete_meeting, with: { meeting_id: "{{ created.id }}" } }
+  listed: { type: zoom.list_meetings, needs: [deleted] }
+outputs:
+  deleted: "{{ deleted.deleted }}"
+  total: "{{ listed.total_records }}"
+)");
+  REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  CHECK(run.json()["outputs"]["deleted"] == Value(true));
+  CHECK(run.json()["outputs"]["total"] == Value(0));
+  CHECK(emulator.counters()["meetings_deleted"] == Value(1));
+  CHECK(emulator.requests("DELETE /v2/meetings/{meetingId}") == 2); // the repeat found 404
+}
