@@ -47,12 +47,18 @@ EngineCore::~EngineCore() {
   for (auto& run : live)
     run->cancel();
   live.clear();
+  bool all_ended = false;
   {
     // Cancelled runs end within their grace period, unless a node blocks a thread forever.
     std::unique_lock lock(mutex_);
-    idle_.wait_for(lock, std::chrono::seconds(10), [&] { return runs_.empty(); });
+    all_ended = idle_.wait_for(lock, std::chrono::seconds(10), [&] { return runs_.empty(); });
   }
-  pool.stop();
+  // Work of finished runs may still be held elsewhere for a moment: a plugin's own I/O
+  // thread hands a node's result back to the node's strand and only then lets go of the
+  // strand (Asio's outstanding work). Wait for that, unless a node was abandoned after
+  // cancellation: its work may never come back, and stopping is the only way out.
+  if (abandoned_nodes.load(std::memory_order_relaxed) != 0 || !all_ended)
+    pool.stop();
   pool.join();
 }
 
@@ -66,6 +72,7 @@ RunSetup EngineCore::setup_for(const Pipeline& pipeline, RunOptions options) {
   setup.pool = pool.get_executor();
   setup.threads = threads;
   setup.credentials = &credentials;
+  setup.abandoned_nodes = &abandoned_nodes;
   return setup;
 }
 

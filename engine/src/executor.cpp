@@ -743,6 +743,8 @@ private:
     std::erase(invocation.waits, &race->wake);
 
     if (abandoned) {
+      if (setup_.abandoned_nodes)
+        setup_.abandoned_nodes->fetch_add(1, std::memory_order_relaxed);
       std::string why = timed_out ? "timed out after " + format_ms(*timeout) : "cancelled";
       co_return failure(timed_out ? ErrorCategory::timeout : ErrorCategory::cancelled,
                         why + " and did not stop within " + format_ms(setup_.options.cancel_grace) +

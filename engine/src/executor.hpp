@@ -8,6 +8,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -26,6 +27,9 @@ struct RunSetup {
   unsigned threads = 1;
   /// The engine's connection store (outlives the run); null in tests without an engine.
   CredentialsSource* credentials = nullptr;
+  /// Counts nodes abandoned after cancellation (they may never give their work back to
+  /// the pool, so the engine must not wait for it); null in tests without an engine.
+  std::atomic<unsigned>* abandoned_nodes = nullptr;
 };
 
 /// Handle to a run in flight; cancel() is thread-safe and idempotent.
