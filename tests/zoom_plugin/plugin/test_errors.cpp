@@ -233,3 +233,58 @@ outputs:
   REQUIRE_MESSAGE(chosen.exit_code == 0, chosen.describe());
   CHECK(chosen.json()["outputs"]["email"] == Value("emulator.user@example.com"));
 }
+
+TEST_CASE("Zoom's permission and state refusals: not the host, not in the account, in progress") {
+  // The emulator has no second host or running meetings, so Zoom's answers (ZOOM_API.md §3)
+  // are injected on a meeting that exists.
+  Emulator emulator({"--auto-approve", "--plan", "business"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  const Value created = run_ok(workspace, R"(version: 1
+nodes:
+  create: { type: zoom.create_meeting, with: { topic: Someone else's } }
+outputs:
+  id: "{{ create.id }}"
+)");
+  const std::string id = std::to_string(created["outputs"]["id"].as_int());
+  emulator.set_faults(
+      R"([{"kind":"status","method":"PATCH","path":"/v2/meetings","times":1,"status":400,)"
+      R"("code":3003,"message":"You are not the meeting host."},)"
+      R"({"kind":"status","method":"GET","path":"/v2/meetings","times":1,"status":400,)"
+      R"("code":1010,"message":"User does not belong to this account."},)"
+      R"({"kind":"status","method":"DELETE","path":"/v2/meetings","times":1,"status":400,)"
+      R"("code":3002,"message":"Sorry, you cannot delete this meeting since it is in progress."}])");
+  const Value result = run_ok(workspace, R"(version: 1
+nodes:
+  rename:
+    type: zoom.update_meeting
+    on_error: continue
+    with: { meeting_id: )" + id + R"(, topic: Mine now }
+  read:
+    type: zoom.get_meeting
+    on_error: continue
+    needs: [rename]
+    with: { meeting_id: )" + id + R"( }
+  remove:
+    type: zoom.delete_meeting
+    on_error: continue
+    needs: [read]
+    with: { meeting_id: )" + id + R"( }
+)");
+  const Value rename = node_result(result, "rename");
+  CHECK(rename["category"] == Value("permission"));
+  CHECK(contains(rename["message"], "not the meeting's host"));
+  CHECK(contains(rename["message"], "code 3003"));
+  const Value read = node_result(result, "read");
+  CHECK(read["category"] == Value("permission"));
+  CHECK(contains(read["message"], "not in this Zoom account"));
+  CHECK(contains(read["message"], "code 1010"));
+  const Value remove = node_result(result, "remove");
+  CHECK(remove["category"] == Value("conflict"));
+  CHECK(contains(remove["message"], "in progress"));
+  CHECK(contains(remove["message"], "code 3002"));
+  // Refusals are answers, not lost requests: nothing was sent twice.
+  CHECK(emulator.requests("PATCH /v2/meetings/{meetingId}") == 1);
+  CHECK(emulator.requests("DELETE /v2/meetings/{meetingId}") == 1);
+  CHECK(emulator.counters()["meetings_deleted"] == Value(0));
+}
