@@ -249,7 +249,7 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
     http::Response response;
     std::optional<http::HttpError> failed;
     try {
-      response = co_await Runtime::instance().client(token.endpoints.ca_file).send(http_request);
+      response = co_await Runtime::instance().client(token.endpoints).send(http_request);
     } catch (const http::HttpError& e) {
       failed = e; // handled below: no co_await inside a handler
     } catch (const std::invalid_argument& e) {

@@ -20,6 +20,8 @@ Endpoints Endpoints::from_extra(const Value& extra) {
   e.api_base_url = text_or(extra, "api_base_url", e.api_base_url);
   e.oauth_base_url = text_or(extra, "oauth_base_url", e.oauth_base_url);
   e.ca_file = text_or(extra, "ca_file", "");
+  const Value* insecure = extra.is_object() ? extra.find("allow_insecure_http") : nullptr;
+  e.allow_insecure_http = insecure && insecure->is_bool() && insecure->as_bool();
   return e;
 }
 
@@ -27,12 +29,15 @@ Value Endpoints::to_extra(const Value& extra) const {
   Object fields;
   if (extra.is_object())
     for (const auto& [key, value] : extra.as_object())
-      if (key != "api_base_url" && key != "oauth_base_url" && key != "ca_file")
+      if (key != "api_base_url" && key != "oauth_base_url" && key != "ca_file" &&
+          key != "allow_insecure_http")
         fields.emplace_back(std::string(key), value);
   fields.emplace_back("api_base_url", api_base_url);
   fields.emplace_back("oauth_base_url", oauth_base_url);
   if (!ca_file.empty())
     fields.emplace_back("ca_file", ca_file);
+  if (allow_insecure_http)
+    fields.emplace_back("allow_insecure_http", true);
   return Value(std::move(fields));
 }
 

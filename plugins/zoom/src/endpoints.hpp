@@ -15,6 +15,9 @@ struct Endpoints {
   std::string api_base_url = default_api_base_url;     ///< no trailing slash
   std::string oauth_base_url = default_oauth_base_url; ///< no trailing slash
   std::string ca_file; ///< extra CA bundle (PEM) for private CAs; empty: system CAs only
+  /// Plain http to a host that is not loopback (tokens in clear text): only when the user
+  /// asked for it by name (`--allow-insecure-http`). Loopback (the emulator) needs no opt-in.
+  bool allow_insecure_http = false;
 
   /// From a connection's `extra` (missing fields keep the defaults).
   static Endpoints from_extra(const Value& extra);

@@ -209,11 +209,11 @@ Secret client_secret_of(const Connection& connection) {
 
 Tokens renew_blocking(const Connection& connection) {
   const Secret secret = client_secret_of(connection);
-  const std::string ca_file = Endpoints::from_extra(connection.extra).ca_file;
+  const Endpoints endpoints = Endpoints::from_extra(connection.extra);
   auto answer = asio::co_spawn(
       Runtime::instance().io(),
       [&]() -> asio::awaitable<TokenAnswer> {
-        co_return co_await renew(Runtime::instance().client(ca_file), connection, secret);
+        co_return co_await renew(Runtime::instance().client(endpoints), connection, secret);
       },
       asio::use_future);
   try {

@@ -17,9 +17,9 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <fcntl.h>
 #include <fstream>
 #include <iostream>
-#include <fcntl.h>
 #include <spawn.h>
 #include <sstream>
 #include <sys/wait.h>
@@ -43,6 +43,7 @@ struct ConnectArgs {
   std::string ca_file;
   std::string redirect_uri; // empty: http://127.0.0.1:<free port>/callback
   bool no_browser = false;
+  bool allow_insecure_http = false;
   std::string browser_command;
   int timeout_seconds = 300;
 };
@@ -130,7 +131,7 @@ asio::awaitable<Value> fetch_me(const Endpoints& endpoints, const Secret& access
   request.headers.push_back({"Authorization", "Bearer " + access_token.reveal()});
   request.headers.push_back({"Accept", "application/json"});
   const http::Response response =
-      co_await Runtime::instance().client(endpoints.ca_file).send(std::move(request));
+      co_await Runtime::instance().client(endpoints).send(std::move(request));
   if (response.status != 200) {
     std::string message;
     try {
@@ -198,6 +199,9 @@ int connect(ProviderContext& ctx, const std::vector<std::string>& argv) {
                  "Loopback redirect URI registered with the Zoom app, e.g. "
                  "http://127.0.0.1:8765/callback (default: http://127.0.0.1:<free port>/callback)");
   app.add_flag("--no-browser", args.no_browser, "Only print the URL to open");
+  app.add_flag("--allow-insecure-http", args.allow_insecure_http,
+               "Allow plain http to a host that is not loopback (tokens travel in clear "
+               "text; for test servers on a private network only)");
   app.add_option("--browser-command", args.browser_command,
                  "Command that opens the URL (default: xdg-open)");
   app.add_option("--timeout", args.timeout_seconds, "Seconds to wait for the browser")
@@ -234,6 +238,19 @@ int connect(ProviderContext& ctx, const std::vector<std::string>& argv) {
       endpoints.oauth_base_url = normalised_base_url(args.oauth_base_url, "--oauth-base-url");
     if (!args.ca_file.empty())
       endpoints.ca_file = std::filesystem::absolute(args.ca_file).string();
+    if (args.allow_insecure_http)
+      endpoints.allow_insecure_http = true;
+    for (const auto& [option, url] : {std::pair{"--api-base-url", endpoints.api_base_url},
+                                      std::pair{"--oauth-base-url", endpoints.oauth_base_url}}) {
+      const http::Url parsed = http::Url::parse(url);
+      if (parsed.scheme == "http" && !parsed.is_loopback() && !endpoints.allow_insecure_http) {
+        ctx.err() << "sluice: " << option << " " << url
+                  << " is plain http to a host that is not loopback: tokens and the client "
+                     "secret would travel in clear text. Use https, or add "
+                     "--allow-insecure-http for a test server on a network you trust\n";
+        return 2;
+      }
+    }
     if (args.client_id.empty() && existing)
       args.client_id = existing->client_id;
     if (args.client_id.empty()) {
@@ -257,8 +274,8 @@ int connect(ProviderContext& ctx, const std::vector<std::string>& argv) {
       form.emplace_back("grant_type", "account_credentials");
       form.emplace_back("account_id", args.account_id);
       answer = run_on_io([&]() -> asio::awaitable<TokenAnswer> {
-        co_return co_await request_token(Runtime::instance().client(endpoints.ca_file), endpoints,
-                                         client, form);
+        co_return co_await request_token(Runtime::instance().client(endpoints), endpoints, client,
+                                         form);
       });
     } else {
       http::Url redirect;
@@ -303,8 +320,8 @@ int connect(ProviderContext& ctx, const std::vector<std::string>& argv) {
       if (code == query.end() || code->second.empty())
         throw std::runtime_error("Zoom's redirect carries no authorization code");
       answer = run_on_io([&]() -> asio::awaitable<TokenAnswer> {
-        co_return co_await exchange_code(Runtime::instance().client(endpoints.ca_file), endpoints,
-                                         client, code->second, redirect_uri, pkce.verifier);
+        co_return co_await exchange_code(Runtime::instance().client(endpoints), endpoints, client,
+                                         code->second, redirect_uri, pkce.verifier);
       });
     }
     if (answer.api_url && args.api_base_url.empty())
@@ -349,7 +366,7 @@ void revoke_connection(ProviderContext&, const Connection& connection) {
   const Secret& token =
       connection.refresh_token.empty() ? connection.access_token : connection.refresh_token;
   run_on_io([&]() -> asio::awaitable<int> {
-    co_await revoke(Runtime::instance().client(endpoints.ca_file), endpoints, client, token);
+    co_await revoke(Runtime::instance().client(endpoints), endpoints, client, token);
     co_return 0;
   });
 }

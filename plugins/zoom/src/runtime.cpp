@@ -16,7 +16,7 @@ struct Runtime::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   // Two threads: a refresh waiting on another process's lock must not hold up every read.
   asio::thread_pool blocking{2};
-  std::map<std::string, std::unique_ptr<http::Client>> clients;
+  std::map<std::pair<std::string, bool>, std::unique_ptr<http::Client>> clients;
   std::thread thread{[this] { io.run(); }};
 };
 
@@ -36,11 +36,12 @@ asio::any_io_executor Runtime::blocking() const {
   return impl_->blocking.get_executor();
 }
 
-http::Client& Runtime::client(const std::string& ca_file) {
-  auto& slot = impl_->clients[ca_file];
+http::Client& Runtime::client(const Endpoints& endpoints) {
+  auto& slot = impl_->clients[{endpoints.ca_file, endpoints.allow_insecure_http}];
   if (!slot) {
     http::ClientOptions options;
-    options.ca_file = ca_file;
+    options.ca_file = endpoints.ca_file;
+    options.allow_insecure_http = endpoints.allow_insecure_http;
     // A for_each with concurrency 32 should get 32 requests in flight; Zoom's limits are
     // per second, and 429s are paced by the API layer, not by starving connections.
     options.max_connections_per_origin = 32;

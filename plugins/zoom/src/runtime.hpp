@@ -4,6 +4,8 @@
 // credential store's blocking calls (SQLite transactions, waiting for another process's
 // refresh), which must never block the engine's workers or the I/O thread.
 
+#include "endpoints.hpp"
+
 #include "sluice_zoom/http/client.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -25,9 +27,9 @@ public:
 
   /// The I/O thread's executor (single-threaded: what http::Client requires).
   boost::asio::any_io_executor io() const;
-  /// The HTTP client for `ca_file` (one pool per CA bundle: the TLS context differs).
-  /// Call on the I/O thread only.
-  http::Client& client(const std::string& ca_file);
+  /// The HTTP client for a connection's endpoints (one pool per CA bundle and per
+  /// plain-http opt-in: the client options differ). Call on the I/O thread only.
+  http::Client& client(const Endpoints& endpoints);
   /// Where blocking calls run.
   boost::asio::any_io_executor blocking() const;
 

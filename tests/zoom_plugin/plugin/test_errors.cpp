@@ -288,3 +288,20 @@ nodes:
   CHECK(emulator.requests("DELETE /v2/meetings/{meetingId}") == 1);
   CHECK(emulator.counters()["meetings_deleted"] == Value(0));
 }
+
+TEST_CASE("plain http to a host that is not loopback needs --allow-insecure-http") {
+  Workspace workspace;
+  // 192.0.2.1 is TEST-NET-1: nothing answers there, and nothing must be sent without the
+  // opt-in (the refusal comes before any connection attempt).
+  const std::vector<std::string> arguments = {"connect",          "zoom",
+                                              "--name",           "lan",
+                                              "--client-id",      "id",
+                                              "--account-id",     "account",
+                                              "--api-base-url",   "http://192.0.2.1/v2",
+                                              "--oauth-base-url", "http://192.0.2.1"};
+  const CliResult refused = workspace.sluice(arguments, {"SLUICE_ZOOM_CLIENT_SECRET=secret"});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("--api-base-url http://192.0.2.1/v2 is plain http") != std::string::npos);
+  CHECK(refused.err.find("--allow-insecure-http") != std::string::npos);
+  CHECK(refused.err.find("connect failed") == std::string::npos); // nothing was attempted
+}
