@@ -137,7 +137,9 @@ NodeError error_for(const ApiAnswer& answer, const CallDescription& call,
                      "Add the scope " + call.scope +
                          " to the Zoom app on the Marketplace, then run: " + reconnect(call));
   case 300: {
-    const std::string fields = field_errors(answer.body);
+    std::string fields = field_errors(answer.body);
+    while (!fields.empty() && fields.back() == '.') // Zoom's messages end in one already
+      fields.pop_back();
     return NodeError(ErrorCategory::invalid_input, cannot + "Zoom refused the request" +
                                                        (fields.empty() ? "" : ": " + fields) +
                                                        ". " + zoom);

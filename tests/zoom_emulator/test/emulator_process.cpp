@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,9 @@ EmulatorProcess::EmulatorProcess(std::vector<std::string> arguments) {
   if (pid_ < 0)
     throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // Die with the test: an orphaned emulator would keep the test's output pipe open and
+    // hang whoever reads it.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::dup2(pipe_fds[1], STDOUT_FILENO);
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
