@@ -6,6 +6,7 @@
 #include <sluice_zoom/meeting_input.hpp>
 
 #include "ascii.hpp"
+#include "edit_distance.hpp"
 #include "time_zones.hpp"
 
 #include <algorithm>
@@ -22,6 +23,7 @@ using Clock = std::chrono::system_clock;
 using detail::ascii_alnum;
 using detail::ascii_digit;
 using detail::ascii_space_or_control;
+using detail::edit_distance;
 using std::chrono::local_seconds;
 using std::chrono::sys_seconds;
 
@@ -90,22 +92,6 @@ std::string kind_of(const Value& value) {
     break;
   }
   return "null";
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // ---------------------------------------------------------------------------------------
