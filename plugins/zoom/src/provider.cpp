@@ -1,10 +1,9 @@
 #include "provider.hpp"
 
 #include "api.hpp"
+#include "browser_flow.hpp"
 #include "endpoints.hpp"
-#include "loopback_listener.hpp"
 #include "oauth.hpp"
-#include "pkce.hpp"
 #include "runtime.hpp"
 #include "scopes.hpp"
 
@@ -13,18 +12,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include <boost/asio/use_future.hpp>
-
 #include <cstdlib>
 #include <ctime>
-#include <fcntl.h>
 #include <fstream>
 #include <iostream>
-#include <spawn.h>
 #include <sstream>
-#include <sys/wait.h>
-
-extern char** environ;
 
 namespace sluice::zoom {
 
@@ -47,11 +39,6 @@ struct ConnectArgs {
   std::string browser_command;
   int timeout_seconds = 300;
 };
-
-// Runs `make()` on the runtime's I/O thread and waits (the CLI's thread may block).
-template <class Make> auto run_on_io(Make make) {
-  return asio::co_spawn(Runtime::instance().io(), std::move(make), asio::use_future).get();
-}
 
 std::string utc_text(Timestamp t) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
@@ -83,34 +70,6 @@ Secret read_secret(const ConnectArgs& args, const std::optional<Connection>& exi
   if (existing && (args.client_id.empty() || args.client_id == existing->client_id))
     return client_secret_of(*existing);
   return {}; // a public PKCE client has no secret (not for server-to-server)
-}
-
-// Opens `url` in the user's browser: `command` (split on spaces) with the URL appended,
-// else xdg-open. Returns false when nothing could be started.
-bool open_browser(const std::string& command, const std::string& url) {
-  std::vector<std::string> words;
-  std::istringstream split(command.empty() ? "xdg-open" : command);
-  for (std::string word; split >> word;)
-    words.push_back(word);
-  words.push_back(url);
-  std::vector<char*> argv;
-  for (std::string& w : words)
-    argv.push_back(w.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  // The browser's chatter is not ours to show.
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0)
-    return false;
-  // Reap it in the background: xdg-open returns at once; a command that follows the
-  // redirect itself (tests, the demo) finishes when the listener has answered.
-  std::thread([pid] { waitpid(pid, nullptr, 0); }).detach();
-  return true;
 }
 
 Value account_from_user(const Value& user) {
@@ -159,7 +118,7 @@ std::string describe_scopes(const std::vector<std::string>& granted) {
 
 std::string check_connection(ProviderContext& ctx, const Connection& connection) {
   CredentialStore& store = ctx.credentials();
-  const Value user = run_on_io([&]() -> asio::awaitable<Value> {
+  const Value user = wait_on_io([&]() -> asio::awaitable<Value> {
     ZoomApi api(store, connection.name);
     const ApiRequest request =
         api_request("GET", "/users/me", "read the connection's user", "user:read:user");
@@ -273,61 +232,22 @@ int connect(ProviderContext& ctx, const std::vector<std::string>& argv) {
       Form form;
       form.emplace_back("grant_type", "account_credentials");
       form.emplace_back("account_id", args.account_id);
-      answer = run_on_io([&]() -> asio::awaitable<TokenAnswer> {
+      answer = wait_on_io([&]() -> asio::awaitable<TokenAnswer> {
         co_return co_await request_token(Runtime::instance().client(endpoints), endpoints, client,
                                          form);
       });
     } else {
-      http::Url redirect;
-      if (args.redirect_uri.empty()) {
-        redirect.scheme = "http";
-        redirect.host = "127.0.0.1";
-        redirect.path = "/callback"; // port 0: the listener picks a free one
-      } else {
-        redirect = http::Url::parse(args.redirect_uri);
-      }
-      if (redirect.scheme != "http" || !redirect.is_loopback())
-        throw std::runtime_error("--redirect-uri must be http://127.0.0.1:PORT/PATH or "
-                                 "http://localhost:PORT/PATH (RFC 8252 loopback redirect)");
-      LoopbackListener listener(Runtime::instance().io(), redirect.host, redirect.port);
-      const std::string path = redirect.path.empty() ? "/" : redirect.path;
-      const std::string redirect_uri =
-          "http://" + redirect.host + ":" + std::to_string(listener.port()) + path;
-      const Pkce pkce = make_pkce();
-      const std::string state = make_state();
-      const std::string url = endpoints.authorize_url() +
-                              "?response_type=code&client_id=" + percent_encode(args.client_id) +
-                              "&redirect_uri=" + percent_encode(redirect_uri) + "&state=" + state +
-                              "&code_challenge=" + pkce.challenge + "&code_challenge_method=S256";
-      ctx.out() << "Open this URL in a browser and allow access:\n  " << url << "\n"
-                << "Waiting up to " << args.timeout_seconds << " s for Zoom to redirect to "
-                << redirect_uri << " ..." << std::endl;
-      if (!args.no_browser && (ctx.interactive() || !args.browser_command.empty()))
-        if (!open_browser(args.browser_command, url))
-          ctx.out() << "(could not start a browser; open the URL yourself)\n";
-      const auto query = run_on_io([&]() -> asio::awaitable<std::map<std::string, std::string>> {
-        co_return co_await listener.wait_for(
-            path, std::chrono::seconds(args.timeout_seconds),
-            "<!doctype html><title>Sluice</title><p>Sluice is connected to Zoom. You can close "
-            "this tab.</p>");
-      });
-      if (auto error = query.find("error"); error != query.end())
-        throw std::runtime_error("Zoom did not authorise the app: " + error->second);
-      if (auto got = query.find("state"); got == query.end() || got->second != state)
-        throw std::runtime_error("the redirect's state does not match this request (a stale "
-                                 "or forged redirect); run the command again");
-      const auto code = query.find("code");
-      if (code == query.end() || code->second.empty())
-        throw std::runtime_error("Zoom's redirect carries no authorization code");
-      answer = run_on_io([&]() -> asio::awaitable<TokenAnswer> {
-        co_return co_await exchange_code(Runtime::instance().client(endpoints), endpoints, client,
-                                         code->second, redirect_uri, pkce.verifier);
-      });
+      BrowserFlow flow;
+      flow.redirect_uri = args.redirect_uri;
+      flow.open_browser = !args.no_browser && (ctx.interactive() || !args.browser_command.empty());
+      flow.browser_command = args.browser_command;
+      flow.timeout = std::chrono::seconds(args.timeout_seconds);
+      answer = authorize_in_browser(ctx, endpoints, client, flow);
     }
     if (answer.api_url && args.api_base_url.empty())
       endpoints.api_base_url = normalised_base_url(*answer.api_url + "/v2", "Zoom's api_url");
 
-    const Value user = run_on_io([&]() -> asio::awaitable<Value> {
+    const Value user = wait_on_io([&]() -> asio::awaitable<Value> {
       co_return co_await fetch_me(endpoints, answer.tokens.access_token);
     });
     NewConnection connection;
@@ -365,7 +285,7 @@ void revoke_connection(ProviderContext&, const Connection& connection) {
   // Revoking either token ends the grant; the refresh token outlives the access token.
   const Secret& token =
       connection.refresh_token.empty() ? connection.access_token : connection.refresh_token;
-  run_on_io([&]() -> asio::awaitable<int> {
+  wait_on_io([&]() -> asio::awaitable<int> {
     co_await revoke(Runtime::instance().client(endpoints), endpoints, client, token);
     co_return 0;
   });

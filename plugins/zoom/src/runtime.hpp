@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <functional>
 #include <memory>
@@ -63,6 +64,13 @@ template <class Fn> auto run_blocking(Fn& fn) -> boost::asio::awaitable<decltype
 template <class Make> auto on_io(Make& make) -> decltype(make()) {
   co_return co_await boost::asio::co_spawn(Runtime::instance().io(), make(),
                                            boost::asio::use_awaitable);
+}
+
+/// Runs the coroutine `make()` on the I/O thread and blocks until it ends (for the CLI's
+/// thread, never for a coroutine): its result, or its exception.
+template <class Make> auto wait_on_io(Make make) {
+  return boost::asio::co_spawn(Runtime::instance().io(), std::move(make), boost::asio::use_future)
+      .get();
 }
 
 } // namespace sluice::zoom
