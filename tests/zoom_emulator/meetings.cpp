@@ -8,6 +8,7 @@
 #include "util.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 
@@ -52,6 +53,42 @@ std::optional<std::int64_t> parse_meeting_id(std::string_view text) {
 Response meeting_not_found(std::string_view meeting_id) {
   return zoom_error(404, code::meeting_not_found,
                     "Meeting does not exist: " + std::string(meeting_id) + ".");
+}
+
+Response invalid_occurrence() {
+  return zoom_error(400, code::meeting_denied, "Invalid occurrence_id.");
+}
+
+// What PATCH with occurrence_id may change in one occurrence (the spec's occurrence_id
+// text): agenda, start_time, duration and these settings. Other members are ignored.
+constexpr std::array<std::string_view, 7> occurrence_settings = {
+    "host_video",   "participant_video", "join_before_host", "mute_upon_entry",
+    "waiting_room", "watermark",         "auto_recording"};
+
+void apply_occurrence_fields(State& state, const Meeting& meeting, OccurrenceChange& change,
+                             const Value& body) {
+  if (const Value* start = body.find("start_time")) {
+    const Value& zone = body["timezone"];
+    const auto when = parse_zoom_time(
+        start->as_string(), zone.is_string() ? std::string(zone.as_string()) : meeting.timezone);
+    // As for the whole meeting, a start time in the past is ignored (the spec's PATCH note).
+    if (when && *when >= state.now())
+      change.start_time = *when;
+  }
+  if (const Value* duration = body.find("duration"))
+    change.duration = static_cast<int>(duration->as_int());
+  if (const Value* agenda = body.find("agenda"))
+    change.agenda = std::string(agenda->as_string());
+  if (const Value* settings = body.find("settings")) {
+    Object kept;
+    for (const auto& [key, value] : settings->as_object()) {
+      if (std::find(occurrence_settings.begin(), occurrence_settings.end(), key) !=
+          occurrence_settings.end())
+        kept.emplace_back(key, value);
+    }
+    change.settings = merge_objects(change.settings.is_object() ? change.settings : Value(Object{}),
+                                    Value(std::move(kept)));
+  }
 }
 
 // Checks beyond the schema: rules Zoom documents in prose.
@@ -123,20 +160,6 @@ Value default_settings() {
                       {"email_notification", true},
                       {"private_meeting", false},
                       {"focus_mode", false}});
-}
-
-// Members of `overlay` replace those of `base`; new members are appended.
-Value merge_objects(const Value& base, const Value& overlay) {
-  Object merged(base.as_object().begin(), base.as_object().end());
-  for (const auto& [key, value] : overlay.as_object()) {
-    const auto existing = std::find_if(merged.begin(), merged.end(),
-                                       [&](const auto& member) { return member.first == key; });
-    if (existing != merged.end())
-      existing->second = value;
-    else
-      merged.emplace_back(key, value);
-  }
-  return Value(std::move(merged));
 }
 
 std::string generate_password(State& state) {
@@ -294,15 +317,15 @@ Response get_meeting(State& state, std::string_view meeting_id, const Request& r
   const auto found = id ? state.meetings.find(*id) : state.meetings.end();
   if (found == state.meetings.end())
     return meeting_not_found(meeting_id);
+  MeetingJsonOptions options;
   if (const std::string* occurrence = request.query_param("occurrence_id")) {
-    const Array occurrences = meeting_occurrences(found->second);
-    const bool known = std::any_of(occurrences.begin(), occurrences.end(), [&](const Value& o) {
-      return o["occurrence_id"].as_string() == *occurrence;
-    });
-    if (!known)
-      return zoom_error(400, code::meeting_denied, "Invalid occurrence_id.");
+    options.occurrence = live_occurrence(found->second, *occurrence);
+    if (!options.occurrence)
+      return invalid_occurrence();
   }
-  return json_response(200, meeting_json(state, found->second, MeetingView::fetched));
+  const std::string* previous = request.query_param("show_previous_occurrences");
+  options.show_previous_occurrences = previous && *previous == "true";
+  return json_response(200, meeting_json(state, found->second, MeetingView::fetched, options));
 }
 
 Response update_meeting(State& state, std::string_view meeting_id, const Request& request) {
@@ -314,8 +337,16 @@ Response update_meeting(State& state, std::string_view meeting_id, const Request
   if (!body)
     return invalid_body();
   Meeting& meeting = found->second;
+  const std::string* occurrence = request.query_param("occurrence_id");
+  if (occurrence && !live_occurrence(meeting, *occurrence))
+    return invalid_occurrence();
   if (auto failure = validate_meeting_body(*body, meeting.timezone))
     return std::move(*failure);
+  if (occurrence) {
+    apply_occurrence_fields(state, meeting, meeting.occurrence_changes[*occurrence], *body);
+    ++state.counters.meetings_updated;
+    return empty_response(204);
+  }
   Meeting updated = meeting;
   apply_meeting_fields(state, updated, *body, false);
   if (updated.type == 8 && !updated.recurrence.is_object())
@@ -323,6 +354,12 @@ Response update_meeting(State& state, std::string_view meeting_id, const Request
                                             "with a fixed time (type 8)."}});
   if (!updated.start_time && (updated.type == 2 || updated.type == 8 || updated.type == 10))
     updated.start_time = state.now();
+  // Changes of occurrences the new schedule no longer has are forgotten.
+  const std::vector<Occurrence> occurrences = meeting_occurrences(updated);
+  std::erase_if(updated.occurrence_changes, [&](const auto& change) {
+    return std::none_of(occurrences.begin(), occurrences.end(),
+                        [&](const Occurrence& o) { return o.id == change.first; });
+  });
   meeting = std::move(updated);
   ++state.counters.meetings_updated;
   return empty_response(204);
@@ -333,9 +370,14 @@ Response delete_meeting(State& state, std::string_view meeting_id, const Request
   const auto found = id ? state.meetings.find(*id) : state.meetings.end();
   if (found == state.meetings.end())
     return meeting_not_found(meeting_id);
-  if (request.query_param("occurrence_id")) {
-    // Deleting single occurrences is not emulated; refuse rather than pretend.
-    return zoom_error(400, code::meeting_denied, "Invalid occurrence_id.");
+  if (const std::string* occurrence = request.query_param("occurrence_id")) {
+    // One occurrence: it is marked deleted and the series stays. A second delete of it
+    // finds no live occurrence, like an unknown id.
+    if (!live_occurrence(found->second, *occurrence))
+      return invalid_occurrence();
+    found->second.occurrence_changes[*occurrence].deleted = true;
+    ++state.counters.occurrences_deleted;
+    return empty_response(204);
   }
   state.meetings.erase(found);
   ++state.counters.meetings_deleted;

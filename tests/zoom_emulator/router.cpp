@@ -57,11 +57,13 @@ Value counters_json(const Counters& counters) {
   Object routes;
   for (const auto& [route, count] : counters.requests_per_route)
     routes.emplace_back(route, static_cast<std::int64_t>(count));
-  return Value(Object{{"requests_per_route", Value(std::move(routes))},
-                      {"tokens_issued", static_cast<std::int64_t>(counters.tokens_issued)},
-                      {"meetings_created", static_cast<std::int64_t>(counters.meetings_created)},
-                      {"meetings_updated", static_cast<std::int64_t>(counters.meetings_updated)},
-                      {"meetings_deleted", static_cast<std::int64_t>(counters.meetings_deleted)}});
+  return Value(
+      Object{{"requests_per_route", Value(std::move(routes))},
+             {"tokens_issued", static_cast<std::int64_t>(counters.tokens_issued)},
+             {"meetings_created", static_cast<std::int64_t>(counters.meetings_created)},
+             {"meetings_updated", static_cast<std::int64_t>(counters.meetings_updated)},
+             {"meetings_deleted", static_cast<std::int64_t>(counters.meetings_deleted)},
+             {"occurrences_deleted", static_cast<std::int64_t>(counters.occurrences_deleted)}});
 }
 
 } // namespace

@@ -29,6 +29,16 @@ struct User {
   std::time_t created_at = 0;
 };
 
+// What PATCH or DELETE with `occurrence_id` changed in one occurrence of a recurring
+// meeting. Zoom lets an occurrence change only these (the spec's occurrence_id text).
+struct OccurrenceChange {
+  std::optional<std::time_t> start_time;
+  std::optional<int> duration;
+  std::optional<std::string> agenda;
+  Value settings; // null, or an object overriding the series' settings for this occurrence
+  bool deleted = false;
+};
+
 struct Meeting {
   std::int64_t id = 0;
   std::string uuid;
@@ -47,6 +57,9 @@ struct Meeting {
   std::time_t created_at = 0;
   std::uint64_t sequence = 0; // creation order, the order List answers in
   std::string host_key;       // the secret part of start_url
+  // Per-occurrence changes, keyed by occurrence_id (the occurrence's original start in
+  // epoch milliseconds, which stays its id when the occurrence is moved).
+  std::map<std::string, OccurrenceChange> occurrence_changes;
 };
 
 struct AuthorizationCode {
@@ -90,6 +103,7 @@ struct Counters {
   std::uint64_t meetings_created = 0;
   std::uint64_t meetings_updated = 0;
   std::uint64_t meetings_deleted = 0;
+  std::uint64_t occurrences_deleted = 0;
 };
 
 class State {

@@ -221,6 +221,117 @@ TEST_CASE("recurring meetings with a fixed time list their occurrences") {
   CHECK(meeting["recurrence"]["end_times"] == Value(3));
 }
 
+TEST_CASE("occurrence_id: get, update and delete one occurrence of a recurring meeting") {
+  ApiFixture api;
+  const Value meeting =
+      api.create(R"({"topic":"Daily","type":8,"start_time":"2031-01-05T10:00:00Z","duration":15,)"
+                 R"("agenda":"Series","recurrence":{"type":1,"repeat_interval":2,"end_times":3}})");
+  const std::string path = api.meeting_path(meeting);
+  REQUIRE(meeting["occurrences"].size() == 3);
+  const std::string second(meeting["occurrences"][1]["occurrence_id"].as_string());
+  const std::string third(meeting["occurrences"][2]["occurrence_id"].as_string());
+  CHECK(second == "1925546400000"); // 2031-01-07T10:00:00Z in epoch milliseconds
+  const Value invalid = Value::parse_json(R"({"code":3000,"message":"Invalid occurrence_id."})");
+
+  SUBCASE("GET shows the meeting as of the occurrence") {
+    const HttpResult one = api.call("GET", path + "?occurrence_id=" + second);
+    REQUIRE(one.status == 200);
+    CHECK(one.json()["start_time"] == Value("2031-01-07T10:00:00Z"));
+    CHECK(one.json()["duration"] == Value(15));
+    CHECK(one.json()["topic"] == Value("Daily"));
+  }
+  SUBCASE("PATCH changes only that occurrence, and only what Zoom allows") {
+    const HttpResult patch =
+        api.call("PATCH", path + "?occurrence_id=" + second,
+                 R"({"start_time":"2031-01-07T12:30:00Z","duration":30,"agenda":"Moved",)"
+                 R"("topic":"Ignored","settings":{"mute_upon_entry":true,"audio":"voip"}})");
+    CHECK(patch.status == 204);
+    CHECK(patch.body.empty());
+    const Value one = api.call("GET", path + "?occurrence_id=" + second).json();
+    CHECK(one["start_time"] == Value("2031-01-07T12:30:00Z"));
+    CHECK(one["duration"] == Value(30));
+    CHECK(one["agenda"] == Value("Moved"));
+    CHECK(one["topic"] == Value("Daily"));
+    CHECK(one["settings"]["mute_upon_entry"] == Value(true));
+    CHECK(one["settings"]["audio"] == Value("both")); // not an occurrence setting
+    const Value series = api.call("GET", path).json();
+    CHECK(series["start_time"] == Value("2031-01-05T10:00:00Z"));
+    CHECK(series["duration"] == Value(15));
+    CHECK(series["agenda"] == Value("Series"));
+    CHECK(series["settings"]["mute_upon_entry"] == Value(false));
+    REQUIRE(series["occurrences"].size() == 3);
+    CHECK(series["occurrences"][1]["occurrence_id"] == Value(second)); // the id stays
+    CHECK(series["occurrences"][1]["start_time"] == Value("2031-01-07T12:30:00Z"));
+    CHECK(series["occurrences"][1]["duration"] == Value(30));
+    CHECK(series["occurrences"][0]["duration"] == Value(15));
+
+    // A new schedule for the series forgets the changes of occurrences it no longer has.
+    CHECK(api.call("PATCH", path, R"({"start_time":"2031-02-01T10:00:00Z"})").status == 204);
+    const Value moved = api.call("GET", path).json();
+    REQUIRE(moved["occurrences"].size() == 3);
+    CHECK(moved["occurrences"][1]["start_time"] == Value("2031-02-03T10:00:00Z"));
+    CHECK(moved["occurrences"][1]["duration"] == Value(15));
+    CHECK(api.call("GET", path + "?occurrence_id=" + second).json() == invalid);
+  }
+  SUBCASE("DELETE marks the occurrence deleted; the series stays") {
+    const HttpResult deleted = api.call("DELETE", path + "?occurrence_id=" + third);
+    CHECK(deleted.status == 204);
+    CHECK(deleted.body.empty());
+    const HttpResult series = api.call("GET", path);
+    REQUIRE(series.status == 200);
+    const Value occurrences = series.json()["occurrences"];
+    REQUIRE(occurrences.size() == 3);
+    CHECK(occurrences[0]["status"] == Value("available"));
+    CHECK(occurrences[2]["status"] == Value("deleted"));
+    CHECK(api.call("GET", "/v2/users/me/meetings").json()["total_records"] == Value(1));
+    const Value counters = api.client.request("GET", "/_emulator/counters").json();
+    CHECK(counters["occurrences_deleted"] == Value(1));
+    CHECK(counters["meetings_deleted"] == Value(0));
+
+    // The deleted occurrence is gone for every occurrence operation: 400 code 3000.
+    const HttpResult again = api.call("DELETE", path + "?occurrence_id=" + third);
+    CHECK(again.status == 400);
+    CHECK(again.json() == invalid);
+    CHECK(api.call("GET", path + "?occurrence_id=" + third).json() == invalid);
+    CHECK(api.call("PATCH", path + "?occurrence_id=" + third, R"({"duration":5})").json() ==
+          invalid);
+
+    // Without occurrence_id the whole series goes.
+    CHECK(api.call("DELETE", path).status == 204);
+    CHECK(api.call("GET", path).status == 404);
+  }
+  SUBCASE("unknown occurrences and meetings without occurrences: 400 code 3000") {
+    for (const std::string method : {"GET", "PATCH", "DELETE"}) {
+      const HttpResult answer = api.call(method, path + "?occurrence_id=1925546400001",
+                                         method == "PATCH" ? R"({"duration":5})" : "");
+      CHECK(answer.status == 400);
+      CHECK(answer.json() == invalid);
+    }
+    const Value single = api.create(R"({"topic":"Once","start_time":"2031-01-05T10:00:00Z"})");
+    const HttpResult answer =
+        api.call("DELETE", api.meeting_path(single) + "?occurrence_id=1925373600000");
+    CHECK(answer.status == 400);
+    CHECK(answer.json() == invalid);
+    CHECK(api.call("GET", api.meeting_path(single)).status == 200);
+  }
+}
+
+TEST_CASE("show_previous_occurrences adds the occurrences that have ended") {
+  ApiFixture api;
+  const Value meeting =
+      api.create(R"({"topic":"Daily","type":8,"start_time":"2031-01-05T10:00:00Z","duration":15,)"
+                 R"("recurrence":{"type":1,"end_times":3}})");
+  const std::string path = api.meeting_path(meeting);
+  // Create moves a past start to now; an update takes it as given, so the series ended.
+  REQUIRE(api.call("PATCH", path, R"({"start_time":"2021-01-05T10:00:00Z"})").status == 204);
+  CHECK(api.call("GET", path).json()["occurrences"].size() == 0);
+  const Value all = api.call("GET", path + "?show_previous_occurrences=true").json();
+  REQUIRE(all["occurrences"].size() == 3);
+  CHECK(all["occurrences"][2]["start_time"] == Value("2021-01-07T10:00:00Z"));
+  CHECK(api.call("GET", path + "?show_previous_occurrences=false").json()["occurrences"].size() ==
+        0);
+}
+
 TEST_CASE("unknown users and meetings: 404 with codes 1001 and 3001") {
   ApiFixture api;
   const HttpResult user = api.call("GET", "/v2/users/nobody@example.com");
