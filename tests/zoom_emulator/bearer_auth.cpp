@@ -88,6 +88,20 @@ std::optional<Response> check_scope(const Caller& caller, Operation operation) {
                         ", " + std::string(rule.admin) + "].");
 }
 
+bool acts_for_account(const Caller& caller, Operation operation) {
+  if (caller.grant->server_to_server)
+    return true;
+  const ScopeRule& rule = scope_rule(operation);
+  return std::any_of(
+      caller.grant->scopes.begin(), caller.grant->scopes.end(), [&](const std::string& scope) {
+        if (scope == rule.admin)
+          return true;
+        // The classic account-level scopes: meeting:write:admin and the like.
+        return scope.ends_with(":admin") &&
+               std::find(rule.classic.begin(), rule.classic.end(), scope) != rule.classic.end();
+      });
+}
+
 std::variant<const User*, Response> resolve_user(State& state, const Caller& caller,
                                                  std::string_view user_id) {
   if (user_id == "me")

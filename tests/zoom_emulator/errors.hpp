@@ -17,6 +17,7 @@ inline constexpr int validation_failed = 300;
 inline constexpr int user_not_found = 1001;
 inline constexpr int meeting_denied = 3000;
 inline constexpr int meeting_not_found = 3001;
+inline constexpr int not_meeting_host = 3003;
 inline constexpr int missing_scope = 4711;
 inline constexpr int rate_limited = 429;
 } // namespace code

@@ -38,6 +38,9 @@ enum class Operation {
 };
 // 400 code 4711 naming the missing scopes when the token has none that allows `operation`.
 std::optional<Response> check_scope(const Caller& caller, Operation operation);
+// Whether the caller may act on every user's meetings, not only its own user's: a
+// Server-to-Server token, or one with the operation's `:admin` scope (granular or classic).
+bool acts_for_account(const Caller& caller, Operation operation);
 // Resolves `me`, a user id or an e-mail; the 404 code 1001 answer when unknown.
 std::variant<const User*, Response> resolve_user(State& state, const Caller& caller,
                                                  std::string_view user_id);

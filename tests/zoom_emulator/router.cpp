@@ -199,6 +199,16 @@ Response Router::api(const Request& request, std::string& route) {
   if (auto failure = check_scope(caller, *operation))
     return std::move(*failure);
 
+  // A user-level token updates and deletes only its own user's meetings (ZOOM_API.md §3:
+  // 3003 on update and delete; get is not restricted there). Checked before the rate
+  // limits, so a refused update does not count against the host's daily limit.
+  if ((*operation == Operation::update_meeting || *operation == Operation::delete_meeting) &&
+      !acts_for_account(caller, *operation)) {
+    const User* host = meeting_host(state_, meeting_id);
+    if (host && host->id != caller.user->id)
+      return zoom_error(400, code::not_meeting_host, "You are not the meeting host.");
+  }
+
   const User* user = nullptr;
   if (!user_id.empty()) {
     auto resolved = resolve_user(state_, caller, user_id);
