@@ -121,6 +121,7 @@ std::optional<FaultAction> FaultInjector::before(const Request& request) {
       action->replacement = storm_answer();
       break;
     case FaultKind::close_before_processing:
+      // The server sees this before reading the body (Router::admit) and hangs up.
       action->replacement = Response{};
       action->connection = ConnectionFault::close_before_reading;
       break;

@@ -101,12 +101,25 @@ void Router::record(const Request& request) {
   recorder_ << line.to_json() << std::endl;
 }
 
-Response Router::handle(const Request& request) {
+Router::Admission Router::admit(const Request& head) {
+  Admission admission;
+  admission.fault = faults_.before(head);
+  admission.drop =
+      admission.fault && admission.fault->connection == ConnectionFault::close_before_reading;
+  if (admission.drop) {
+    // Dropped unread: counted and recorded like any request received, without a body.
+    if (recorder_.is_open() && head.path.starts_with("/v2/"))
+      record(head);
+    ++state_.counters.requests_per_route[route_label(head)];
+  }
+  return admission;
+}
+
+Response Router::handle(const Request& request, const std::optional<FaultAction>& fault) {
   // Every API request received, faulted ones included: what the client sent.
   if (recorder_.is_open() && request.path.starts_with("/v2/"))
     record(request);
   std::string route;
-  const std::optional<FaultAction> fault = faults_.before(request);
   if (fault && fault->expire_token) {
     const std::string_view authorization = request.header("authorization");
     if (authorization.starts_with("Bearer ")) {

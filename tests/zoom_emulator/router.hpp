@@ -18,7 +18,18 @@ public:
 
   // Called once the listening port is known: join/start URLs and api_url point here.
   void set_base_url(std::string url) { state_.set_base_url(std::move(url)); }
-  Response handle(const Request& request);
+
+  // The first step of every request, once its request line and headers are in (`head`
+  // has no body yet): draws the faults that fire for it. With `drop`, the server closes
+  // the connection without reading the body or answering; the request is counted and
+  // recorded (body null) here and never handled.
+  struct Admission {
+    std::optional<FaultAction> fault;
+    bool drop = false;
+  };
+  Admission admit(const Request& head);
+  // The second step, with the whole request and the faults `admit` drew for it.
+  Response handle(const Request& request, const std::optional<FaultAction>& fault);
 
 private:
   Response dispatch(const Request& request, std::string& route);

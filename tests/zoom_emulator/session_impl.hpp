@@ -40,6 +40,11 @@ asio::awaitable<void> serve_http(Stream& stream, Router& router, bool from_loopb
         co_await http::async_read_header(stream, buffer, parser, awaitable);
     if (header_error)
       co_return; // peer closed, timed out or sent garbage: nothing to answer
+    // Faults are drawn on the request line and headers; a drop closes the connection with
+    // the body (if any) unread, so the client sees a reset or EOF and nothing happened.
+    const Router::Admission admission = router.admit(to_request(parser.get(), from_loopback));
+    if (admission.drop)
+      co_return;
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       // curl asks before sending bodies over 1 KiB; without this it stalls for a second.
       http::response<http::empty_body> proceed{http::status::continue_, parser.get().version()};
@@ -52,9 +57,8 @@ asio::awaitable<void> serve_http(Stream& stream, Router& router, bool from_loopb
     if (read_error)
       co_return;
     const auto& message = parser.get();
-    Response response = router.handle(to_request(message, from_loopback));
-    if (response.fault == ConnectionFault::close_before_reading ||
-        response.fault == ConnectionFault::close_without_response)
+    Response response = router.handle(to_request(message, from_loopback), admission.fault);
+    if (response.fault == ConnectionFault::close_without_response)
       co_return; // the caller's socket closes without an answer
     if (response.delay_ms > 0) {
       asio::steady_timer timer(co_await asio::this_coro::executor);

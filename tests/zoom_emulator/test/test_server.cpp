@@ -5,6 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -54,6 +58,33 @@ void set_faults(HttpClient& client, const std::string& json) {
 Value counters(std::uint16_t port) {
   HttpClient fresh(port); // a new connection: faults may have closed the old one
   return fresh.request("GET", "/_emulator/counters").json();
+}
+
+// What a raw client sees after sending `bytes` on a fresh connection: the server's first
+// bytes, "EOF", "reset", or "timeout" when nothing came within `wait`.
+std::string first_reaction(std::uint16_t port, const std::string& bytes,
+                           std::chrono::seconds wait) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(bytes.size()));
+  timeval timeout{};
+  timeout.tv_sec = static_cast<time_t>(wait.count());
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  char buffer[256];
+  const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+  const int error = errno;
+  ::close(fd);
+  if (got > 0)
+    return std::string(buffer, static_cast<std::size_t>(got));
+  if (got == 0)
+    return "EOF";
+  return error == ECONNRESET ? "reset" : "timeout";
 }
 
 } // namespace
@@ -145,6 +176,42 @@ TEST_CASE("HTTPS with a certificate generated at test time") {
   }
   HttpClient unverified(emulator.port(), true); // no CA: the self-signed cert is refused
   CHECK_THROWS(unverified.request("GET", "/_emulator/counters"));
+}
+
+TEST_CASE("closed before reading: the connection drops before the body is read") {
+  EmulatorProcess emulator;
+  HttpClient client(emulator.port());
+  const std::string token = s2s_access_token(client);
+  set_faults(client,
+             R"([{"kind":"close_before_processing","method":"POST","path":"/v2/users","nth":1}])");
+  // Headers announce a body that never comes: a server that reads the request before
+  // dropping it would wait for the body (30 s idle timeout); this one hangs up at once.
+  const std::string head = "POST /v2/users/me/meetings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           "Authorization: Bearer " +
+                           token +
+                           "\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 100\r\n\r\n";
+  const auto start = std::chrono::steady_clock::now();
+  const std::string reaction = first_reaction(emulator.port(), head, std::chrono::seconds(10));
+  CHECK((reaction == "EOF" || reaction == "reset"));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  const Value numbers = counters(emulator.port());
+  CHECK(numbers["meetings_created"] == Value(0));
+  CHECK(numbers["requests_per_route"]["POST /v2/users/{userId}/meetings"] == Value(1));
+
+  // Only the Nth request: the next one, sent whole, is read and answered.
+  HttpClient fresh(emulator.port());
+  CHECK(fresh.api("POST", "/v2/users/me/meetings", token, R"({"topic":"x"})").status == 201);
+  // A request waiting for 100 Continue gets no answer either when it is dropped.
+  set_faults(fresh, R"([{"kind":"close_before_processing","method":"POST","nth":1}])");
+  const std::string reaction_to_expect =
+      first_reaction(emulator.port(),
+                     "POST /v2/users/me/meetings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Authorization: Bearer " +
+                         token + "\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n",
+                     std::chrono::seconds(10));
+  CHECK((reaction_to_expect == "EOF" || reaction_to_expect == "reset"));
+  CHECK(counters(emulator.port())["meetings_created"] == Value(1));
 }
 
 TEST_CASE("fault injection") {
