@@ -323,8 +323,10 @@ std::vector<sys_seconds> utc_instants(std::string_view name, local_seconds local
       offsets.push_back(zone->offsets[index - 1]);
     else if (!zone->footer_has_dst)
       offsets.push_back(zone->footer_std);
-    else
-      offsets.insert(offsets.end(), {zone->footer_std, zone->footer_dst});
+    else { // two pushes: GCC 12 -O2 flags insert(end, {a, b}) on an empty vector (false positive)
+      offsets.push_back(zone->footer_std);
+      offsets.push_back(zone->footer_dst);
+    }
     for (const std::int32_t offset : offsets) {
       const std::int64_t utc = wall - offset;
       nearby.push_back(utc);
