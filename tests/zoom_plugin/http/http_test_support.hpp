@@ -2,6 +2,7 @@
 // Helpers for test_zoom_http: running coroutines to completion, a scripted raw TCP server
 // for behaviours the emulator cannot produce, and test certificates made with `openssl`.
 
+#include "test_certificates.hpp"
 #include <sluice_zoom/http/client.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -97,19 +98,6 @@ std::string ok_response(const std::string& body, const std::string& extra = {});
 // Waits `duration` on the connection's executor.
 asio::awaitable<void> pause(ServerConnection& connection, std::chrono::milliseconds duration);
 
-// A throw-away test CA and certificates signed by it (EC P-256, one day), made once per run.
-struct TestCertificates {
-  std::filesystem::path directory;
-  std::string ca;                    // CA certificate (PEM): ClientOptions::ca_file
-  std::string good_cert, good_key;   // SAN IP:127.0.0.1, DNS:localhost, signed by the CA
-  std::string wrong_cert, wrong_key; // SAN DNS:wrong.example, signed by the CA
-  std::string self_cert, self_key;   // self-signed, right names, unknown to the client
-
-  static const TestCertificates& get();
-  ~TestCertificates();
-
-private:
-  TestCertificates();
-};
+using TestCertificates = sluice::zoom_emulator::test::TestCertificates;
 
 } // namespace sluice::zoom::http::test

@@ -38,12 +38,6 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
     throw std::runtime_error("cannot write " + path.string());
 }
 
-void shell(const std::string& command) {
-  const std::string quiet = command + " >/dev/null 2>&1";
-  if (std::system(quiet.c_str()) != 0)
-    throw std::runtime_error("command failed: " + command);
-}
-
 std::string random_hex(std::size_t bytes) {
   std::random_device random;
   static const char digits[] = "0123456789abcdef";
@@ -300,46 +294,5 @@ Value connection_rows(Workspace& workspace) {
 }
 
 // ---------------------------------------------------------------------------------------
-
-TestCertificates::TestCertificates() {
-  directory = std::filesystem::temp_directory_path() /
-              ("sluice-zoom-plugin-certs-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(directory);
-  const auto path = [this](const std::string& name) { return (directory / name).string(); };
-  const std::string key_options = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-  ca = path("ca.pem");
-  shell("openssl req -x509" + key_options + " -days 1 -subj '/CN=Sluice plugin test CA' -keyout '" +
-        path("ca.key") + "' -out '" + ca +
-        "' -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign");
-  const auto issue = [&](const std::string& name, const std::string& alt_names, std::string& cert,
-                         std::string& key) {
-    cert = path(name + ".pem");
-    key = path(name + ".key");
-    write_file(path(name + ".ext"), "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
-                                    "subjectAltName=" +
-                                        alt_names + "\n");
-    shell("openssl req -new" + key_options + " -subj /CN=" + name + " -keyout '" + key +
-          "' -out '" + path(name + ".csr") + "'");
-    shell("openssl x509 -req -days 1 -in '" + path(name + ".csr") + "' -CA '" + ca + "' -CAkey '" +
-          path("ca.key") + "' -CAcreateserial -extfile '" + path(name + ".ext") + "' -out '" +
-          cert + "'");
-  };
-  issue("good", "IP:127.0.0.1,DNS:localhost", good_cert, good_key);
-  issue("wrong", "DNS:wrong.example", wrong_cert, wrong_key);
-  self_cert = path("self.pem");
-  self_key = path("self.key");
-  shell("openssl req -x509" + key_options + " -days 1 -subj /CN=localhost -keyout '" + self_key +
-        "' -out '" + self_cert + "' -addext subjectAltName=IP:127.0.0.1,DNS:localhost");
-}
-
-TestCertificates::~TestCertificates() {
-  std::error_code ignored;
-  std::filesystem::remove_all(directory, ignored);
-}
-
-const TestCertificates& TestCertificates::get() {
-  static const TestCertificates certificates;
-  return certificates;
-}
 
 } // namespace sluice::zoom::plugin_test

@@ -5,6 +5,7 @@
 
 #include "emulator_process.hpp"
 #include "http_client.hpp"
+#include "test_certificates.hpp"
 
 #include <sluice/credentials.hpp>
 #include <sluice/value.hpp>
@@ -127,21 +128,7 @@ Value node_result(const Value& run, const std::string& name);
 // `sluice connections list --json` as a name -> row object.
 Value connection_rows(Workspace& workspace);
 
-// A throw-away test CA and server certificates signed by it, made with `openssl` once per
-// test process (EC P-256, one day).
-struct TestCertificates {
-  std::filesystem::path directory;
-  std::string ca;                    // the CA certificate (PEM)
-  std::string good_cert, good_key;   // SAN IP:127.0.0.1, DNS:localhost
-  std::string wrong_cert, wrong_key; // SAN DNS:wrong.example only
-  std::string self_cert, self_key;   // self-signed, right names, unknown to everyone
-
-  static const TestCertificates& get();
-  ~TestCertificates();
-
-private:
-  TestCertificates();
-};
+using TestCertificates = sluice::zoom_emulator::test::TestCertificates;
 
 } // namespace sluice::zoom::plugin_test
 
