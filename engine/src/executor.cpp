@@ -7,8 +7,8 @@
 // - Nodes that wait (async types, retries, timeouts, for_each) run as a coroutine on a strand
 //   of their own; their completion settles the node and drains its successors.
 
-#include "credentials_source.hpp"
 #include "executor.hpp"
+#include "credentials_source.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
