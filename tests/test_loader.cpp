@@ -586,7 +586,6 @@ TEST_CASE("the example compiles into the expected graph") {
 
   const PlanNode& hello = plan->nodes[0];
   const PlanNode& wait_a = plan->nodes[1];
-  const PlanNode& shout = plan->nodes[3];
   CHECK(plan->roots == std::vector<std::uint32_t>{0, 1, 2});
   CHECK(as_vector(plan->dependencies(3)) == std::vector<std::uint32_t>{0, 1, 2});
   CHECK(as_vector(plan->successors(0)) == std::vector<std::uint32_t>{3});
@@ -595,8 +594,8 @@ TEST_CASE("the example compiles into the expected graph") {
   CHECK(plan->successors(3).empty());
   CHECK(hello.inline_fast_path);
   CHECK_FALSE(wait_a.inline_fast_path); // core.delay is asynchronous
-  CHECK(wait_a.settings.size() == 1);
-  CHECK(wait_a.settings[0].constant() == Value(500));
+  REQUIRE(plan->settings(1).size() == 1);
+  CHECK(plan->settings(1)[0].constant() == Value(500));
 
   // References are bound: evaluate with a run's values.
   const Value inputs = Value::parse_json(R"({"who": "Ada"})");
@@ -604,8 +603,8 @@ TEST_CASE("the example compiles into the expected graph") {
   results[0].output = Value::parse_json(R"({"text": "Hello, Ada!"})");
   results[3].output = Value::parse_json(R"({"text": "done"})");
   const EvalScope scope{&inputs, results.data(), nullptr, -1};
-  CHECK(hello.settings[0].eval(scope) == Value("Hello, Ada!"));
-  CHECK(shout.settings[0].eval(scope) == Value("Hello, Ada! (after both waits)"));
+  CHECK(plan->settings(0)[0].eval(scope) == Value("Hello, Ada!"));
+  CHECK(plan->settings(3)[0].eval(scope) == Value("Hello, Ada! (after both waits)"));
   REQUIRE(plan->outputs.size() == 1);
   CHECK(plan->outputs[0].name == "message");
   CHECK(plan->outputs[0].value.eval(scope) == Value("done"));
@@ -620,11 +619,11 @@ nodes:
     type: core.merge
     with: { values: ["{{ inputs.n }}", "n={{ inputs.n }}", 7] }
 )yaml");
-  const PlanNode& merge = plan->nodes[0];
-  REQUIRE(merge.settings.size() == 2);
-  CHECK(merge.settings[1].constant() == Value("first")); // the default
+  const auto settings = plan->settings(0);
+  REQUIRE(settings.size() == 2);
+  CHECK(settings[1].constant() == Value("first")); // the default
   const Value inputs = Value::parse_json(R"({"n": 12})");
-  const Value values = merge.settings[0].eval(EvalScope{&inputs, nullptr, nullptr, -1});
+  const Value values = settings[0].eval(EvalScope{&inputs, nullptr, nullptr, -1});
   CHECK(values == Value::parse_json(R"([12, "n=12", 7])"));
   CHECK(values[0u].is_int());
 }
@@ -678,7 +677,7 @@ nodes:
   const Value inputs = Value::parse_json(R"({"names": ["a"], "go": true})");
   const Value item("z");
   std::vector<NodeResult> results(3);
-  CHECK(each.settings[0].eval(EvalScope{&inputs, results.data(), &item, 4}) == Value("4=z"));
+  CHECK(plan->settings(0)[0].eval(EvalScope{&inputs, results.data(), &item, 4}) == Value("4=z"));
   CHECK(each.extra().condition->eval(EvalScope{&inputs, results.data(), nullptr, -1}) ==
         Value(true));
   CHECK(each.extra().for_each->eval(EvalScope{&inputs, results.data(), nullptr, -1}) ==

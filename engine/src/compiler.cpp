@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace sluice::detail {
@@ -97,6 +98,7 @@ public:
     compile_inputs();
     index_nodes();
     plan_->nodes.resize(spec_.nodes.size());
+    lay_out_ids();
     dependency_stamp_.assign(spec_.nodes.size(), no_node);
     dependencies_.assign(spec_.nodes.size(), {});
     for (std::uint32_t i = 0; i < spec_.nodes.size(); ++i)
@@ -113,11 +115,10 @@ public:
       throw LoadError(std::move(diagnostics_));
     }
     // Every reference is bound and checked: drop what only diagnostics needed.
-    for (PlanNode& node : plan_->nodes)
-      for (ValueTemplate& setting : node.settings)
-        setting.compact();
+    for (ValueTemplate& setting : plan_->setting_slots)
+      setting.compact(plan_->paths);
     for (PlanOutput& output : plan_->outputs)
-      output.value.compact();
+      output.value.compact(plan_->paths);
     return plan_;
   }
 
@@ -234,13 +235,31 @@ private:
     dependencies_[node].push_back(dependency);
   }
 
+  // Every id in one buffer, so that a node holds a view instead of a std::string.
+  void lay_out_ids() {
+    std::size_t total = 0;
+    for (const NodeDecl& decl : spec_.nodes)
+      total += decl.id.size();
+    std::string& text = plan_->id_text;
+    text.reserve(total);
+    for (const NodeDecl& decl : spec_.nodes)
+      text += decl.id;
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
+      plan_->nodes[i].id = std::string_view(text).substr(at, spec_.nodes[i].id.size());
+      at += spec_.nodes[i].id.size();
+    }
+  }
+
   void compile_node(std::uint32_t index) {
     const NodeDecl& decl = spec_.nodes[index];
     PlanNode& node = plan_->nodes[index];
-    node.id = decl.id;
     if (!decl.description.empty())
       node.edit_extra().description = decl.description;
-    node.type = types_[index];
+    node.type = types_[index].get();
+    if (node.type &&
+        std::find(plan_->types.begin(), plan_->types.end(), types_[index]) == plan_->types.end())
+      plan_->types.push_back(types_[index]);
     const bool has_for_each = decl.for_each.has_value();
 
     compile_settings(index, decl, node, has_for_each);
@@ -260,15 +279,19 @@ private:
 
   void compile_settings(std::uint32_t index, const NodeDecl& decl, PlanNode& node,
                         bool has_for_each) {
-    const NodeType* type = node.type.get();
+    const NodeType* type = node.type;
     const std::size_t unknown_slot = type ? type->spec.settings.size() : 0;
     // A setting counts as given once it is stored, or once a problem with it is reported
     // (so a bad value is not also reported as missing).
     std::vector<bool> given;
+    std::vector<ValueTemplate>& slots = plan_->setting_slots;
+    node.settings_begin = static_cast<std::uint32_t>(slots.size());
     if (type) {
-      node.settings.reserve(type->spec.settings.size());
+      if (type->spec.settings.size() > std::numeric_limits<std::uint16_t>::max())
+        throw std::length_error("node type " + type->spec.type + " declares too many settings");
+      node.setting_count = static_cast<std::uint16_t>(type->spec.settings.size());
       for (const SettingSpec& setting : type->spec.settings)
-        node.settings.push_back(ValueTemplate::from_constant(setting.default_value));
+        slots.push_back(ValueTemplate::from_constant(setting.default_value));
       given.assign(type->spec.settings.size(), false);
     }
     std::unordered_map<std::string_view, SourceMark> seen;
@@ -307,7 +330,7 @@ private:
                                 std::string(to_string(setting.value.type())));
         continue;
       }
-      node.settings[slot] = std::move(parsed);
+      slots[node.settings_begin + slot] = std::move(parsed);
     }
     if (!type)
       return;
@@ -718,7 +741,7 @@ private:
     std::reverse(path.begin(), path.end());
     std::string text = "cycle: ";
     for (std::uint32_t v : path)
-      text += nodes[v].id + " -> ";
+      text.append(nodes[v].id).append(" -> ");
     text += nodes[first].id;
     error(spec_.nodes[first].mark, std::move(text));
   }

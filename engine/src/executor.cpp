@@ -448,13 +448,13 @@ private:
   // Resolves settings (templates, defaults) and checks their types after evaluation, since
   // a template that is one reference can only be typed at run time.
   template <class Out>
-  bool resolve_settings(const PlanNode& node, const Value* item, std::int64_t index, Out& out,
+  bool resolve_settings(std::uint32_t n, const Value* item, std::int64_t index, Out& out,
                         std::string& problem) const {
     const EvalScope s = scope(item, index);
-    const auto& specs = node.type->spec.settings;
-    for (std::size_t i = 0; i < node.settings.size(); ++i) {
-      out[i] =
-          node.settings[i].is_constant() ? node.settings[i].constant() : node.settings[i].eval(s);
+    const auto& specs = plan_.nodes[n].type->spec.settings;
+    const std::span<const ValueTemplate> settings = plan_.settings(n);
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+      out[i] = settings[i].is_constant() ? settings[i].constant() : settings[i].eval(s);
       const Value& v = out[i];
       if (v.is_null()) {
         if (specs[i].required) {
@@ -477,7 +477,7 @@ private:
     record.started = mark;
     record.attempts = 1;
     emit_node(EventKind::node_started, n, {}, 1);
-    const std::size_t count = node.settings.size();
+    const std::size_t count = node.setting_count;
     // Only `count` slots are constructed and destroyed: ~Value is a call into the SDK, and
     // a std::array would pay it for all of them on every node.
     SettingSlots small(count <= inline_settings ? count : 0);
@@ -490,7 +490,7 @@ private:
       values = large;
     }
     std::string problem;
-    if (!resolve_settings(node, nullptr, -1, values, problem)) {
+    if (!resolve_settings(n, nullptr, -1, values, problem)) {
       mark = Clock::now();
       settle_outcome(n, failure(ErrorCategory::invalid_input, std::move(problem)), stack, mark);
       return;
@@ -688,9 +688,9 @@ private:
   asio::awaitable<Outcome> run_attempt(std::uint32_t n, Invocation& invocation, const Value& item,
                                        std::int64_t index, std::uint32_t attempt) {
     const PlanNode& node = plan_.nodes[n];
-    std::vector<Value> values(node.settings.size());
+    std::vector<Value> values(node.setting_count);
     std::string problem;
-    if (!resolve_settings(node, index >= 0 ? &item : nullptr, index, values, problem))
+    if (!resolve_settings(n, index >= 0 ? &item : nullptr, index, values, problem))
       co_return failure(ErrorCategory::invalid_input, std::move(problem));
     auto owned = std::make_shared<OwnedContext>(*this, n, std::move(values), item, index,
                                                 static_cast<int>(attempt), &invocation);

@@ -548,10 +548,17 @@ Value BoundReference::eval(const EvalScope& scope) const {
   }
   if (base == nullptr)
     return Value();
-  if (path.empty())
+  if (path->empty())
     return *base;
-  const Value* found = base->find(path);
+  const Value* found = base->find(*path);
   return found != nullptr ? *found : Value();
+}
+
+const Path* PathTable::intern(const Path& path) {
+  auto [it, inserted] = index_.try_emplace(path.to_string(), nullptr);
+  if (inserted)
+    it->second = &paths_.emplace_back(path);
+  return it->second;
 }
 
 // ---- Expr ----------------------------------------------------------------------------------
@@ -654,6 +661,9 @@ ValueTemplate ValueTemplate::parse(const Value& value) {
   case ValueType::object: {
     auto composite = std::make_shared<Composite>();
     composite->object = value.is_object();
+    composite->elements.reserve(value.size());
+    if (composite->object)
+      composite->keys.reserve(value.size());
     bool all_constant = true;
     if (composite->object) {
       for (const auto& [key, member] : value.as_object()) {
@@ -688,7 +698,7 @@ Value ValueTemplate::eval(const EvalScope& scope) const {
   case 2:
     return (*std::get_if<2>(&body_))->eval(scope);
   case 4:
-    return (*std::get_if<4>(&body_))->eval(scope);
+    return std::get_if<4>(&body_)->eval(scope);
   default:
     break;
   }
@@ -708,14 +718,13 @@ Value ValueTemplate::eval(const EvalScope& scope) const {
   return Value(std::move(members));
 }
 
-void ValueTemplate::compact() {
+void ValueTemplate::compact(PathTable& paths) {
   if (auto* reference = std::get_if<1>(&body_)) {
     const Reference& r = **reference;
-    auto bound = std::make_shared<const BoundReference>(BoundReference{r.path, r.target, r.root});
-    body_ = std::move(bound);
+    body_ = BoundReference{paths.intern(r.path), r.target, r.root};
   } else if (auto* composite = std::get_if<3>(&body_)) {
     for (ValueTemplate& element : (*composite)->elements)
-      element.compact();
+      element.compact(paths);
   }
 }
 

@@ -19,10 +19,12 @@
 #include <sluice/value.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -65,12 +67,24 @@ struct Reference {
   Value eval(const EvalScope& scope) const;
 };
 
+/// Paths of a plan's bound references, each distinct path stored once: most references in
+/// a plan read the same few fields (`.value`, `.text`), and a Path is a vector of strings.
+/// Pointers it hands out stay valid for its lifetime.
+class PathTable {
+public:
+  const Path* intern(const Path& path);
+
+private:
+  std::deque<Path> paths_;
+  std::unordered_map<std::string, const Path*> index_;
+};
+
 /// A reference reduced to what evaluation needs, once compile has bound and checked it: the
-/// name, text and offset of a Reference only serve diagnostics (48 bytes where a Reference
-/// with its three strings takes 128).
+/// name, text and offset of a Reference only serve diagnostics. 16 bytes, held inline by a
+/// ValueTemplate (a Reference with its three strings takes 128, plus its path).
 struct BoundReference {
-  /// What follows the root (and the input name).
-  Path path;
+  /// What follows the root (and the input name); owned by the plan's PathTable.
+  const Path* path = nullptr;
   /// Node index, or input index (the position in the resolved inputs object).
   std::uint32_t target = 0;
   Reference::Root root = Reference::Root::node;
@@ -132,9 +146,10 @@ public:
   /// For a constant: the value.
   const Value& constant() const noexcept { return *std::get_if<Value>(&body_); }
   /// Once its references are bound and checked: replaces each lone reference by its
-  /// BoundReference, dropping the text kept for diagnostics. collect() no longer reports
-  /// those references afterwards.
-  void compact();
+  /// BoundReference, dropping the text kept for diagnostics, with its path stored in
+  /// `paths`, which must outlive this template. collect() no longer reports those
+  /// references afterwards.
+  void compact(PathTable& paths);
 
 private:
   struct Composite; // an array or object with template parts
@@ -143,7 +158,7 @@ private:
   // Template, its part vector and the virtual Expr call); any other string template; an
   // array or object. 24 bytes where the four separate members took 88.
   std::variant<Value, std::shared_ptr<Reference>, std::shared_ptr<Template>,
-               std::shared_ptr<Composite>, std::shared_ptr<const BoundReference>>
+               std::shared_ptr<Composite>, BoundReference>
       body_;
 };
 

@@ -124,7 +124,7 @@ std::string Pipeline::to_dot() const {
     return out + "}\n";
   for (const auto& node : plan_->nodes)
     out += "  " + dot_quoted(node.id) +
-           " [label=" + dot_quoted(node.id + "\\n" + node.type->spec.type) + "];\n";
+           " [label=" + dot_quoted(std::string(node.id) + "\\n" + node.type->spec.type) + "];\n";
   for (std::uint32_t i = 0; i < plan_->nodes.size(); ++i)
     for (std::uint32_t succ : plan_->successors(i))
       out += "  " + dot_quoted(plan_->nodes[i].id) + " -> " + dot_quoted(plan_->nodes[succ].id) +
@@ -139,8 +139,8 @@ std::string Pipeline::to_mermaid() const {
   // Mermaid ids must be simple; node ids may hold '-', so number them.
   for (std::size_t i = 0; i < plan_->nodes.size(); ++i) {
     const auto& node = plan_->nodes[i];
-    out += "  n" + std::to_string(i) + "[\"" + node.id + "<br/><small>" + node.type->spec.type +
-           "</small>\"]\n";
+    out += "  n" + std::to_string(i) + "[\"" + std::string(node.id) + "<br/><small>" +
+           node.type->spec.type + "</small>\"]\n";
   }
   for (std::uint32_t i = 0; i < plan_->nodes.size(); ++i)
     for (std::uint32_t succ : plan_->successors(i))

@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::detail {
@@ -22,7 +23,7 @@ struct RetryPolicy {
   std::chrono::milliseconds max_backoff{30000};
 };
 
-enum class OnError { fail, proceed };
+enum class OnError : std::uint8_t { fail, proceed };
 
 /// What few nodes use, kept out of line so that a plain node stays small (a plan holds
 /// one PlanNode per node; per-node bytes are first-run time, PERFORMANCE.md trap 4).
@@ -38,22 +39,29 @@ struct NodeExtras {
   std::optional<std::chrono::milliseconds> timeout;
 };
 
+// 56 bytes: a plan holds one per node, and the budget is 512 bytes per node for the
+// plan and a run's state together. Variable-size parts live in per-plan arrays (ids, settings,
+// edges) instead of a string and vectors per node.
 struct PlanNode {
-  std::string id;
-  std::shared_ptr<const NodeType> type;
-  /// One per `type->spec.settings`, in that order; unset settings hold their default.
-  std::vector<ValueTemplate> settings;
+  /// Points into Plan::id_text.
+  std::string_view id;
+  /// Owned by Plan::types.
+  const NodeType* type = nullptr;
   /// Null when every extra has its default.
   std::unique_ptr<NodeExtras> extras;
-  OnError on_error = OnError::fail;
-  /// True when the node can run inline without a coroutine: a synchronous type, no retry
-  /// beyond one attempt, no timeout, no for_each.
-  bool inline_fast_path = false;
+  /// Range in Plan::setting_slots: see Plan::settings().
+  std::uint32_t settings_begin = 0;
   /// Ranges in Plan::edges: see Plan::dependencies() and Plan::successors().
   std::uint32_t dependencies_begin = 0;
   std::uint32_t dependency_count = 0;
   std::uint32_t successors_begin = 0;
   std::uint32_t successor_count = 0;
+  /// One per `type->spec.settings`.
+  std::uint16_t setting_count = 0;
+  OnError on_error = OnError::fail;
+  /// True when the node can run inline without a coroutine: a synchronous type, no retry
+  /// beyond one attempt, no timeout, no for_each.
+  bool inline_fast_path = false;
 
   const NodeExtras& extra() const noexcept {
     static const NodeExtras defaults;
@@ -77,6 +85,15 @@ struct Plan {
   std::string description;
   std::vector<InputInfo> inputs;
   std::vector<PlanNode> nodes;
+  /// Every node id, back to back (PlanNode::id views into it).
+  std::string id_text;
+  /// The distinct node types the nodes use (PlanNode::type points at them).
+  std::vector<std::shared_ptr<const NodeType>> types;
+  /// Every node's settings, one per `type->spec.settings` in that order, each node's run
+  /// contiguous; unset settings hold their default.
+  std::vector<ValueTemplate> setting_slots;
+  /// The paths of the bound references in the templates above, each stored once.
+  PathTable paths;
   std::vector<PlanOutput> outputs;
   /// Nodes with no dependencies, in declaration order.
   std::vector<std::uint32_t> roots;
@@ -84,6 +101,9 @@ struct Plan {
   /// (one array for the plan instead of two vectors per node).
   std::vector<std::uint32_t> edges;
 
+  std::span<const ValueTemplate> settings(std::uint32_t n) const noexcept {
+    return {setting_slots.data() + nodes[n].settings_begin, nodes[n].setting_count};
+  }
   /// Indices of nodes that `n` waits for (data references and `needs:`), no duplicates.
   std::span<const std::uint32_t> dependencies(std::uint32_t n) const noexcept {
     return {edges.data() + nodes[n].dependencies_begin, nodes[n].dependency_count};
