@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -139,6 +140,45 @@ TEST_CASE("arrays and objects") {
   CHECK(&o["zz"] == &Value::null_value());
   CHECK(o[0].is_null()); // not an array
   CHECK(Value::null_value().is_null());
+}
+
+TEST_CASE("array_from moves the elements into one block") {
+  Value shared = obj({{"x", 1}});
+  std::vector<Value> elements{Value(1), Value("two"), shared, arr({3}), Value()};
+  const Value a = Value::array_from(elements);
+  CHECK(a.is_array());
+  REQUIRE(a.size() == 5);
+  CHECK(a == arr({1, "two", obj({{"x", 1}}), arr({3}), Value()}));
+  CHECK(arr({1, "two", obj({{"x", 1}}), arr({3}), Value()}) == a);
+  CHECK(a.as_array()[1].as_string() == "two");
+  CHECK(a[std::size_t{3}][0].as_int() == 3);
+  CHECK(a.find(Path::parse("[2].x"))->as_int() == 1);
+  CHECK(a.to_json() == R"([1,"two",{"x":1},[3],null])");
+  for (const Value& moved : elements)
+    CHECK(moved.is_null()); // left null, as documented
+  // The shared element is the same block, not a copy: dropping the array keeps it alive.
+  CHECK(&a[std::size_t{2}]["x"] == &shared["x"]);
+
+  CHECK(Value::array_from({}).size() == 0);
+  CHECK(Value::array_from({}) == Value(Array{}));
+
+  SUBCASE("outlives its copies, and copies outlive it") {
+    Value copy;
+    {
+      std::vector<Value> more{Value("kept"), a};
+      const Value b = Value::array_from(more);
+      copy = b[std::size_t{1}];
+    }
+    CHECK(copy == a);
+  }
+  SUBCASE("nests deeply without recursion when destroyed") {
+    Value v = Value::array_from({});
+    for (int i = 0; i < 200000; ++i) {
+      std::array<Value, 2> pair{std::move(v), Value(i)};
+      v = Value::array_from(pair);
+    }
+    CHECK(v[1].as_int() == 199999);
+  }
 }
 
 TEST_CASE("object constructor: duplicate keys keep the first position and the last value") {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <numeric>
 #include <string>
 #include <unordered_map>
@@ -49,15 +50,36 @@ struct ObjectBody {
   std::unique_ptr<std::size_t[]> index;
 };
 
+// An array built by Value::array_from: its `count` elements follow the Heap in the same
+// allocation.
+struct TrailingElements {
+  std::size_t count;
+};
+
 struct Value::Heap {
   // Starts at 1: the Value that creates the block owns the first reference.
   std::atomic<std::size_t> refs{1};
-  std::variant<std::string, Array, ObjectBody> body;
+  std::variant<std::string, Array, ObjectBody, TrailingElements> body;
 
   template <class T> explicit Heap(T&& b) : body(std::forward<T>(b)) {}
 
+  /// A block with room for `count` elements after it; the caller constructs them.
+  static Heap* with_trailing_elements(std::size_t count) {
+    void* raw = ::operator new(sizeof(Heap) + count * sizeof(Value));
+    return ::new (raw) Heap(TrailingElements{count});
+  }
+
   const std::string& str() const noexcept { return *std::get_if<std::string>(&body); }
-  const Array& arr() const noexcept { return *std::get_if<Array>(&body); }
+  std::span<const Value> arr() const noexcept {
+    if (const auto* trailing = std::get_if<TrailingElements>(&body))
+      return {std::launder(reinterpret_cast<const Value*>(this + 1)), trailing->count};
+    return *std::get_if<Array>(&body);
+  }
+  std::span<Value> mutable_arr() noexcept {
+    if (const auto* trailing = std::get_if<TrailingElements>(&body))
+      return {std::launder(reinterpret_cast<Value*>(this + 1)), trailing->count};
+    return *std::get_if<Array>(&body);
+  }
   const ObjectBody& obj() const noexcept { return *std::get_if<ObjectBody>(&body); }
 
   // Frees `root` and every block that becomes unreferenced because of it. Iterative: a
@@ -84,14 +106,20 @@ struct Value::Heap {
           }
         }
       };
-      if (auto* a = std::get_if<Array>(&h->body)) {
-        for (Value& v : *a)
-          detach(v);
-      } else if (auto* o = std::get_if<ObjectBody>(&h->body)) {
+      if (auto* o = std::get_if<ObjectBody>(&h->body)) {
         for (auto& m : o->members)
           detach(m.second);
+      } else if (!std::holds_alternative<std::string>(h->body)) {
+        for (Value& v : h->mutable_arr())
+          detach(v);
       }
-      delete h;
+      if (std::holds_alternative<TrailingElements>(h->body)) {
+        // The elements are detached (null): nothing left for their destructors to do.
+        h->~Heap();
+        ::operator delete(h);
+      } else {
+        delete h;
+      }
       if (pending.empty())
         return;
       h = pending.back();
@@ -134,6 +162,17 @@ Value::Value(std::string&& s) : type_(ValueType::string) {
 
 Value::Value(Array elements) : type_(ValueType::array) {
   heap_ = new Heap(std::move(elements));
+}
+
+Value Value::array_from(std::span<Value> elements) {
+  Value result;
+  Heap* heap = Heap::with_trailing_elements(elements.size());
+  Value* slots = std::launder(reinterpret_cast<Value*>(heap + 1));
+  for (std::size_t i = 0; i < elements.size(); ++i)
+    ::new (slots + i) Value(std::move(elements[i]));
+  result.type_ = ValueType::array;
+  result.heap_ = heap;
+  return result;
 }
 
 Value::Value(Object members) : type_(ValueType::object) {
@@ -353,7 +392,7 @@ const Value& Value::operator[](std::string_view key) const noexcept {
 const Value& Value::operator[](std::size_t index) const noexcept {
   if (type_ != ValueType::array)
     return null_value();
-  const Array& a = heap_->arr();
+  const std::span<const Value> a = heap_->arr();
   return index < a.size() ? a[index] : null_value();
 }
 
@@ -364,9 +403,12 @@ const Value* Value::find(const Path& path) const noexcept {
       cur = cur->find(std::string_view(*key));
     } else {
       std::size_t i = std::get<std::size_t>(seg);
-      if (cur->type_ != ValueType::array || i >= cur->heap_->arr().size())
+      if (cur->type_ != ValueType::array)
         return nullptr;
-      cur = &cur->heap_->arr()[i];
+      const std::span<const Value> elements = cur->heap_->arr();
+      if (i >= elements.size())
+        return nullptr;
+      cur = &elements[i];
     }
     if (cur == nullptr)
       return nullptr;
@@ -443,8 +485,8 @@ bool operator==(const Value& a, const Value& b) noexcept {
       case ValueType::array: {
         if (x->heap_ == y->heap_)
           break;
-        const Array& ea = x->heap_->arr();
-        const Array& eb = y->heap_->arr();
+        const std::span<const Value> ea = x->heap_->arr();
+        const std::span<const Value> eb = y->heap_->arr();
         if (ea.size() != eb.size())
           return false;
         // (Out of memory here terminates: the operator is noexcept.)

@@ -34,8 +34,9 @@
 /// SDK ABI version. Major changes break plugins; minor ones only add (a plugin built for
 /// a newer minor is refused by an older host, which lacks what it may call).
 /// 1.1: `Context::credentials()`, `Registrar::add_provider()`, provider.hpp.
+/// 1.2: `Value::array_from()`.
 #define SLUICE_SDK_ABI_MAJOR 1
-#define SLUICE_SDK_ABI_MINOR 1
+#define SLUICE_SDK_ABI_MINOR 2
 
 /// "SLUICEPL" in ASCII: marks a Sluice plugin descriptor.
 #define SLUICE_PLUGIN_MAGIC 0x4C50454349554C53ULL

@@ -103,6 +103,9 @@ public:
   Value(const char* s) : Value(std::string_view(s)) {}
   /// An array value.
   Value(Array elements);
+  /// An array of `elements`, moved out of the span (they are left null). One allocation,
+  /// where `Value(Array)` takes two (the vector's buffer and the shared block). SDK 1.2.
+  static Value array_from(std::span<Value> elements);
   /// An object value; when a key repeats, the last value wins at the first key's position.
   Value(Object members);
 
