@@ -105,6 +105,8 @@ public:
       compile_node(i);
     compile_outputs();
     link_graph();
+    plan_->all_inline = std::all_of(plan_->nodes.begin(), plan_->nodes.end(),
+                                    [](const PlanNode& node) { return node.inline_fast_path; });
     report_cycles();
 
     if (!diagnostics_.empty()) {

@@ -95,6 +95,8 @@ struct Plan {
   /// The paths of the bound references in the templates above, each stored once.
   PathTable paths;
   std::vector<PlanOutput> outputs;
+  /// Every node can run inline (PlanNode::inline_fast_path): nothing waits.
+  bool all_inline = false;
   /// Nodes with no dependencies, in declaration order.
   std::vector<std::uint32_t> roots;
   /// Every node's dependencies, then every node's successors, each node's run contiguous
