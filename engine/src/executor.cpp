@@ -68,6 +68,13 @@ Outcome failure(ErrorCategory category, std::string message) {
   return Outcome{false, Value(), category, std::move(message), 1, {}};
 }
 
+// Whether only one thread ever drains a run of `plan`: every node runs inline (none waits,
+// so no completion arrives from another thread) and the ready stack can never be split (one
+// thread, or fewer nodes than split_threshold).
+bool runs_serially(const Plan& plan, unsigned threads) noexcept {
+  return plan.all_inline && (threads < 2 || plan.nodes.size() < split_threshold);
+}
+
 // Turns whatever a node threw into an outcome.
 Outcome classify(std::exception_ptr error) {
   try {
@@ -211,8 +218,8 @@ public:
       : setup_(std::move(setup)), plan_(*setup_.plan), nodes_(plan_.nodes.size()),
         pending_(new std::atomic<std::uint32_t>[plan_.nodes.size()]),
         remaining_(static_cast<std::uint32_t>(plan_.nodes.size())),
-        serial_(plan_.all_inline && (setup_.threads < 2 || plan_.nodes.size() < split_threshold)),
-        observed_(!setup_.options.observers.empty()), on_done_(std::move(on_done)) {
+        serial_(runs_serially(plan_, setup_.threads)), observed_(!setup_.options.observers.empty()),
+        on_done_(std::move(on_done)) {
     for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {
       nodes_[i].id = plan_.nodes[i].id;
       pending_[i].store(plan_.nodes[i].dependency_count, std::memory_order_relaxed);
@@ -931,10 +938,8 @@ private:
   std::vector<NodeResult> nodes_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> pending_;
   std::atomic<std::uint32_t> remaining_;
-  // Only one thread ever drains this run: every node runs inline (none waits, so no
-  // completion arrives from another thread) and the ready stack can never be split (one
-  // thread, or fewer nodes than split_threshold). Its counters need no atomic updates.
-  // cancel() from another thread only touches cancelling_ and the mutex.
+  // Only one thread ever drains this run (runs_serially): its counters need no atomic
+  // updates. cancel() from another thread only touches cancelling_ and the mutex.
   const bool serial_;
   std::atomic<bool> cancelling_{false};
   // Set once any node did not succeed; until then dependents skip checking their inputs.
@@ -1009,6 +1014,14 @@ std::shared_ptr<RunControl> make_run(RunSetup setup, std::function<void(RunResul
 }
 
 RunResult run_blocking(RunSetup setup) {
+  if (runs_serially(*setup.plan, setup.threads)) {
+    // Everything happens on this thread before begin() returns, and nothing takes a
+    // shared_from_this() (that is for splits and coroutines): the run state can live on
+    // the stack, which saves its allocation and reference counting on every small run.
+    RunState run(std::move(setup), nullptr);
+    run.begin(/*drive_here=*/true);
+    return run.wait();
+  }
   auto run = std::make_shared<RunState>(std::move(setup), nullptr);
   run->begin(/*drive_here=*/true);
   return run->wait();

@@ -554,16 +554,21 @@ Value BoundReference::eval(const EvalScope& scope) const {
   }
   if (base == nullptr)
     return Value();
-  if (path->empty())
-    return *base;
-  const Value* found = base->find(*path);
+  const Value* found =
+      path->single_key ? base->find(std::string_view(*path->single_key)) : base->find(path->path);
   return found != nullptr ? *found : Value();
 }
 
-const Path* PathTable::intern(const Path& path) {
+const PathTable::Entry* PathTable::intern(const Path& path) {
   auto [it, inserted] = index_.try_emplace(path.to_string(), nullptr);
-  if (inserted)
-    it->second = &paths_.emplace_back(path);
+  if (inserted) {
+    Entry& entry = paths_.emplace_back(Entry{path, std::nullopt});
+    const auto segments = path.segments();
+    if (segments.size() == 1)
+      if (const auto* key = std::get_if<std::string>(&segments.front()))
+        entry.single_key = *key;
+    it->second = &entry;
+  }
   return it->second;
 }
 

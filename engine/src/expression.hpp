@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -72,11 +73,18 @@ struct Reference {
 /// Pointers it hands out stay valid for its lifetime.
 class PathTable {
 public:
-  const Path* intern(const Path& path);
+  /// A path as stored: with its single member name picked out when it is just one, the
+  /// common `{{ node.field }}`, which then costs one member lookup.
+  struct Entry {
+    Path path;
+    /// Set when `path` is exactly one member name.
+    std::optional<std::string> single_key;
+  };
+  const Entry* intern(const Path& path);
 
 private:
-  std::deque<Path> paths_;
-  std::unordered_map<std::string, const Path*> index_;
+  std::deque<Entry> paths_;
+  std::unordered_map<std::string, const Entry*> index_;
 };
 
 /// A reference reduced to what evaluation needs, once compile has bound and checked it: the
@@ -84,7 +92,7 @@ private:
 /// ValueTemplate (a Reference with its three strings takes 128, plus its path).
 struct BoundReference {
   /// What follows the root (and the input name); owned by the plan's PathTable.
-  const Path* path = nullptr;
+  const PathTable::Entry* path = nullptr;
   /// Node index, or input index (the position in the resolved inputs object).
   std::uint32_t target = 0;
   Reference::Root root = Reference::Root::node;

@@ -38,6 +38,19 @@ bool int_equals_double(std::int64_t i, double d) noexcept {
   return static_cast<std::int64_t>(d) == i;
 }
 
+// Member names are short: comparing their bytes here beats a call to memcmp, which
+// `std::string == std::string_view` makes for every member of the same length.
+bool same_key(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size())
+    return false;
+  if (a.size() > 16)
+    return std::memcmp(a.data(), b.data(), a.size()) == 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i])
+      return false;
+  return true;
+}
+
 } // namespace
 
 // The one heap block type. `index` (objects only, and only above kIndexThreshold members)
@@ -62,6 +75,19 @@ struct Value::Heap {
   std::variant<std::string, Array, ObjectBody, TrailingElements> body;
 
   template <class T> explicit Heap(T&& b) : body(std::forward<T>(b)) {}
+
+  /// Drops one reference; true when it was the last (the caller then frees the block).
+  bool drop_reference() noexcept {
+    // The last reference is the common case (a run's settings, a result's outputs) and
+    // needs no locked instruction: whoever holds the only reference is the only one who
+    // could add another, so a count of 1 cannot change under us. The acquire load pairs
+    // with the release half of the other owners' decrements, as the RMW's acquire would.
+    if (refs.load(std::memory_order_acquire) == 1)
+      return true;
+    // acq_rel: the release half orders this thread's reads of the block before the drop;
+    // the acquire half makes every other thread's reads happen-before the deletion.
+    return refs.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  }
 
   /// A block with room for `count` elements after it; the caller constructs them.
   static Heap* with_trailing_elements(std::size_t count) {
@@ -97,7 +123,7 @@ struct Value::Heap {
         Heap* c = child.heap_;
         child.type_ = ValueType::null;
         child.int_ = 0;
-        if (c->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        if (c->drop_reference()) {
           try {
             pending.push_back(c);
           } catch (...) {
@@ -296,9 +322,7 @@ void Value::release() noexcept {
   Heap* h = heap_;
   type_ = ValueType::null;
   int_ = 0;
-  // acq_rel: the release half orders this thread's reads of the block before the drop; the
-  // acquire half makes every other thread's reads happen-before the deletion.
-  if (h->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+  if (h->drop_reference())
     Heap::destroy(h);
 }
 
@@ -369,7 +393,7 @@ const Value* Value::find(std::string_view key) const noexcept {
   const ObjectBody& body = heap_->obj();
   if (!body.index) {
     for (const auto& m : body.members)
-      if (m.first == key)
+      if (same_key(m.first, key))
         return &m.second;
     return nullptr;
   }
