@@ -235,6 +235,50 @@ outputs:
   }
 }
 
+TEST_CASE("a list of references a node keeps outlives the run that made it") {
+  // Inline nodes get lists of references that borrow their elements from the run's results
+  // (ValueTemplate::eval_borrowing); what a node keeps or returns must own them. Run under
+  // ASan, a dangling element is a use-after-free below.
+  auto kept = std::make_shared<Value>();
+  Engine engine;
+  NodeType keeper;
+  keeper.spec.type = "test.keep";
+  keeper.spec.description = "Keeps its list.";
+  keeper.spec.settings = {{"values", SettingType::array, "anything", true, {}}};
+  keeper.spec.outputs = {{"count", SettingType::integer, "how many"}};
+  keeper.run_sync = [kept](Context& ctx) -> Value {
+    *kept = ctx.setting("values");
+    return Object{{"count", static_cast<std::int64_t>(ctx.setting("values").size())}};
+  };
+  engine.registrar().add(std::move(keeper));
+  const Pipeline p = engine.load_string(R"(
+version: 1
+inputs:
+  who: { type: string, default: world }
+nodes:
+  hello: { type: core.template, with: { template: "Hello, {{ inputs.who }}!" } }
+  parsed: { type: core.json, with: { text: '{"ids": [1, 2]}' } }
+  keep: { type: test.keep, with: { values: ["{{ hello.text }}", "{{ parsed.value }}", "{{ inputs.who }}"] } }
+  all: { type: core.merge, with: { values: ["{{ hello }}", "{{ parsed.value.ids }}"], mode: all } }
+outputs:
+  all: "{{ all.value }}"
+)");
+  Value returned;
+  {
+    RunOptions options;
+    options.inputs = Object{{"who", std::string(40, 'w')}}; // not a small string
+    const RunResult r = engine.run(p, options);
+    REQUIRE(r.ok());
+    CHECK(r.node("keep")->output["count"] == Value(3));
+    returned = r.node("all")->output;
+  } // the run's results, inputs and outputs are gone
+  const std::string hello = "Hello, " + std::string(40, 'w') + "!";
+  CHECK(*kept == Value(Array{Value(hello), Value::parse_json(R"({"ids": [1, 2]})"),
+                             Value(std::string(40, 'w'))}));
+  CHECK(returned["value"] ==
+        Value(Array{Value(Object{{"text", hello}}), Value::parse_json("[1, 2]")}));
+}
+
 TEST_CASE("cancellation through a stop token ends a run promptly") {
   Engine engine(engine_options(2));
   const Pipeline p = engine.load_string(R"(

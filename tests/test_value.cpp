@@ -1,5 +1,6 @@
 // Tests for sluice::Value, JSON, Path and the small SDK helpers (error.hpp, node.hpp).
 
+#include <sluice/detail/borrowed_array.hpp>
 #include <sluice/error.hpp>
 #include <sluice/node.hpp>
 #include <sluice/value.hpp>
@@ -178,6 +179,59 @@ TEST_CASE("array_from moves the elements into one block") {
       v = Value::array_from(pair);
     }
     CHECK(v[1].as_int() == 199999);
+  }
+}
+
+TEST_CASE("BorrowedArray: uncounted elements, counted once a copy outlives the borrow") {
+  using sluice::detail::BorrowedArray;
+  // Each source is the only owner of its block: a borrow that wrongly counted down would
+  // free them early (ASan reports the later reads), one that counted up would leak them.
+  auto source_a = std::make_unique<Value>(obj({{"x", 1}}));
+  auto source_b = std::make_unique<Value>(arr({"b"}));
+  const Value* pointers[] = {source_a.get(), nullptr, source_b.get()};
+
+  SUBCASE("the only reference: freed without touching the elements") {
+    Value borrowed = BorrowedArray::make(pointers);
+    CHECK(borrowed == arr({obj({{"x", 1}}), Value(), arr({"b"})}));
+    CHECK(&borrowed[std::size_t{0}]["x"] == &(*source_a)["x"]); // the same block, not a copy
+    BorrowedArray::end(borrowed);
+    CHECK(borrowed.is_null());
+    CHECK((*source_a)["x"].as_int() == 1);
+    CHECK((*source_b)[0].as_string() == "b");
+  }
+  SUBCASE("a copy kept: the elements are counted and outlive their sources") {
+    Value borrowed = BorrowedArray::make(pointers);
+    Value kept = borrowed;
+    Value element = borrowed[std::size_t{2}]; // counted like any copy
+    BorrowedArray::end(borrowed);
+    CHECK(borrowed.is_null());
+    source_a.reset();
+    source_b.reset();
+    CHECK(kept == arr({obj({{"x", 1}}), Value(), arr({"b"})}));
+    CHECK(element == arr({"b"}));
+    kept = Value(); // frees the elements it now owns
+    CHECK(element[0].as_string() == "b");
+  }
+  SUBCASE("a copy kept by another thread") {
+    Value borrowed = BorrowedArray::make(pointers);
+    Value handed = borrowed;
+    std::thread reader([kept = std::move(handed)]() mutable {
+      for (int i = 0; i < 1000; ++i)
+        REQUIRE(kept[std::size_t{0}]["x"].as_int() == 1);
+    });
+    BorrowedArray::end(borrowed);
+    reader.join();
+    CHECK((*source_a)["x"].as_int() == 1);
+  }
+  SUBCASE("ordinary values are released") {
+    Value plain = arr({1, 2});
+    Value copy = plain;
+    BorrowedArray::end(plain);
+    CHECK(plain.is_null());
+    CHECK(copy == arr({1, 2}));
+    Value text("text");
+    BorrowedArray::end(text);
+    CHECK(text.is_null());
   }
 }
 

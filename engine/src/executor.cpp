@@ -10,6 +10,8 @@
 #include "executor.hpp"
 #include "credentials_source.hpp"
 
+#include <sluice/detail/borrowed_array.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -48,6 +50,8 @@ constexpr std::size_t split_threshold = 16;
 // How long a drainer that ran out of work waits for another to hand it some, before it
 // goes back to the pool. Handing work to a waiting drainer costs no wake-up.
 constexpr std::chrono::microseconds hunger_patience{50};
+// Plans of at most this many nodes keep their per-run counters inside the run state.
+constexpr std::size_t small_plan = 16;
 // Settings held on the stack for inline nodes; more spill to the heap.
 constexpr std::size_t inline_settings = 8;
 
@@ -66,6 +70,14 @@ Outcome success(Value value) {
 }
 Outcome failure(ErrorCategory category, std::string message) {
   return Outcome{false, Value(), category, std::move(message), 1, {}};
+}
+
+// A thread's ready stack kept between the runs it drives (see RunState::begin), up to this
+// many entries of capacity.
+constexpr std::size_t max_spare_stack = 4096;
+Stack& spare_stack() noexcept {
+  thread_local Stack stack;
+  return stack;
 }
 
 // Whether only one thread ever drains a run of `plan`: every node runs inline (none waits,
@@ -148,11 +160,17 @@ struct Race {
 
 // Settings of an inline node, on the stack: room for inline_settings Values, constructed one
 // by one straight from their evaluation (no null first, then an assignment: both are calls
-// into the SDK). Destroys what was constructed.
+// into the SDK). Lists of references among them may borrow their elements
+// (ValueTemplate::eval_borrowing): the slots end the borrow when the node is done, while
+// the run's results are alive.
 class SettingSlots {
 public:
   SettingSlots() noexcept = default;
-  ~SettingSlots() { std::destroy_n(slots(), count_); }
+  ~SettingSlots() {
+    // end() releases any value and leaves it null, so no ~Value call is needed after it.
+    for (Value& value : std::span<Value>(slots(), count_))
+      detail::BorrowedArray::end(value);
+  }
   SettingSlots(const SettingSlots&) = delete;
   SettingSlots& operator=(const SettingSlots&) = delete;
   /// Constructs the next slot from `make()`; at most inline_settings times.
@@ -216,7 +234,11 @@ public:
   /// With an empty `on_done` the run is blocking: finish() keeps the result for wait().
   RunState(RunSetup setup, std::function<void(RunResult)> on_done)
       : setup_(std::move(setup)), plan_(*setup_.plan), nodes_(plan_.nodes.size()),
-        pending_(new std::atomic<std::uint32_t>[plan_.nodes.size()]),
+        pending_(plan_.nodes.size() <= small_plan
+                     ? small_pending_
+                     : (large_pending_ =
+                            std::make_unique<std::atomic<std::uint32_t>[]>(plan_.nodes.size()))
+                           .get()),
         remaining_(static_cast<std::uint32_t>(plan_.nodes.size())),
         serial_(runs_serially(plan_, setup_.threads)), observed_(!setup_.options.observers.empty()),
         on_done_(std::move(on_done)) {
@@ -238,15 +260,17 @@ public:
       finish();
       return;
     }
-    Stack stack;
-    // Room for a small plan's whole ready set at once: growing 1 -> 2 -> 4 cost two more
-    // allocations per run of a 10-node diamond.
-    stack.reserve(
-        std::max<std::size_t>(plan_.roots.size(), std::min<std::size_t>(plan_.nodes.size(), 16)));
-    stack.assign(plan_.roots.rbegin(), plan_.roots.rend());
     if (drive_here) {
+      // The calling thread's ready stack from its previous run, capacity and all (a run
+      // nested inside a node on this thread finds none and makes its own).
+      Stack stack = std::exchange(spare_stack(), Stack{});
+      stack.reserve(std::min<std::size_t>(plan_.nodes.size(), 16));
+      stack.assign(plan_.roots.rbegin(), plan_.roots.rend());
       drain(stack, started_);
+      if (stack.capacity() <= max_spare_stack && spare_stack().capacity() == 0)
+        spare_stack() = std::move(stack);
     } else {
+      Stack stack(plan_.roots.rbegin(), plan_.roots.rend());
       asio::post(setup_.pool, [self = shared_from_this(), stack = std::move(stack)]() mutable {
         self->drain(stack);
       });
@@ -265,6 +289,8 @@ public:
   /// For a blocking run: waits until it finished (usually it already has, when the caller
   /// drove it) and takes the result.
   RunResult wait() {
+    if (serial_ && done_) // finished on this thread, inside begin(): see finish()
+      return std::move(result_);
     std::unique_lock lock(mutex_);
     done_cv_.wait(lock, [&] { return done_; });
     return std::move(result_);
@@ -470,14 +496,17 @@ private:
   // one reference can only be typed at run time. On a problem, returns it (else empty).
   template <class Store>
   std::string resolve_settings(std::uint32_t n, const Value* item, std::int64_t index,
-                               Store&& store) const {
+                               Store&& store, bool borrow = false) const {
     const EvalScope s = scope(item, index);
     const auto& specs = plan_.nodes[n].type->spec.settings;
     const std::span<const ValueTemplate> settings = plan_.settings(n);
     for (std::size_t i = 0; i < settings.size(); ++i) {
       const ValueTemplate& setting = settings[i];
-      const Value& v =
-          store([&] { return setting.is_constant() ? setting.constant() : setting.eval(s); });
+      const Value& v = store([&] {
+        if (setting.is_constant())
+          return setting.constant();
+        return borrow ? setting.eval_borrowing(s) : setting.eval(s);
+      });
       if (v.is_null()) {
         if (specs[i].required)
           return "setting '" + specs[i].name + "' is required but evaluated to null";
@@ -502,8 +531,9 @@ private:
     std::vector<Value> large;
     std::string problem;
     if (count <= inline_settings) {
-      problem = resolve_settings(n, nullptr, -1,
-                                 [&](auto&& make) -> const Value& { return small.emplace(make); });
+      problem = resolve_settings(
+          n, nullptr, -1, [&](auto&& make) -> const Value& { return small.emplace(make); },
+          /*borrow=*/true);
     } else {
       large.reserve(count);
       problem = resolve_settings(
@@ -919,6 +949,13 @@ private:
     }
     result.nodes = std::move(nodes_);
     result.plan_owner = setup_.plan;
+    if (!on_done_ && serial_) {
+      // Blocking serial run: this is the thread that called begin() and will call wait()
+      // once it returns, so no lock and no notification.
+      result_ = std::move(result);
+      done_ = true;
+      return;
+    }
     if (!on_done_) {
       // Blocking run: the waiter holds a reference to this RunState, so notifying under the
       // lock cannot touch a destroyed condition variable. No futex call when nobody waits
@@ -936,7 +973,10 @@ private:
   RunSetup setup_;
   const Plan& plan_;
   std::vector<NodeResult> nodes_;
-  std::unique_ptr<std::atomic<std::uint32_t>[]> pending_;
+  // Dependency counters: in the run state itself for small plans (no allocation per run).
+  std::atomic<std::uint32_t> small_pending_[small_plan];
+  std::unique_ptr<std::atomic<std::uint32_t>[]> large_pending_;
+  std::atomic<std::uint32_t>* const pending_;
   std::atomic<std::uint32_t> remaining_;
   // Only one thread ever drains this run (runs_serially): its counters need no atomic
   // updates. cancel() from another thread only touches cancelling_ and the mutex.

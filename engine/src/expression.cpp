@@ -1,5 +1,9 @@
 #include "expression.hpp"
 
+#include <sluice/detail/borrowed_array.hpp>
+
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstddef>
 #include <memory>
@@ -527,9 +531,8 @@ Value Reference::eval(const EvalScope& scope) const {
   return found != nullptr ? *found : Value();
 }
 
-Value BoundReference::eval(const EvalScope& scope) const {
+const Value* BoundReference::locate(const EvalScope& scope) const noexcept {
   const Value* base = nullptr;
-  Value index_value;
   switch (root) {
   case Reference::Root::input:
     // The resolved inputs object holds every declared input, in declaration order.
@@ -546,16 +549,19 @@ Value BoundReference::eval(const EvalScope& scope) const {
     base = scope.item;
     break;
   case Reference::Root::index:
-    if (scope.index >= 0) {
-      index_value = Value(scope.index);
-      base = &index_value;
-    }
-    break;
+    return nullptr; // made, not found: see eval()
   }
   if (base == nullptr)
-    return Value();
-  const Value* found =
-      path->single_key ? base->find(std::string_view(*path->single_key)) : base->find(path->path);
+    return nullptr;
+  return path->single_key ? base->find(std::string_view(*path->single_key))
+                          : base->find(path->path);
+}
+
+Value BoundReference::eval(const EvalScope& scope) const {
+  if (root == Reference::Root::index)
+    // An integer has no members: `{{ index.x }}` is null, like any missing path.
+    return scope.index >= 0 && path->path.empty() ? Value(scope.index) : Value();
+  const Value* found = locate(scope);
   return found != nullptr ? *found : Value();
 }
 
@@ -647,6 +653,8 @@ struct ValueTemplate::Composite {
   /// Member names, parallel to `elements`, for an object.
   std::vector<std::string> keys;
   bool object = false;
+  /// An array of bound references to node outputs and inputs only (see eval_borrowing).
+  bool borrowable = false;
 };
 
 ValueTemplate ValueTemplate::from_constant(Value value) {
@@ -753,9 +761,30 @@ void ValueTemplate::compact(PathTable& paths) {
     const Reference& r = **reference;
     body_ = BoundReference{paths.intern(r.path), r.target, r.root};
   } else if (auto* composite = std::get_if<3>(&body_)) {
-    for (ValueTemplate& element : (*composite)->elements)
+    Composite& c = **composite;
+    for (ValueTemplate& element : c.elements)
       element.compact(paths);
+    c.borrowable =
+        !c.object &&
+        std::all_of(c.elements.begin(), c.elements.end(), [](const ValueTemplate& element) {
+          const auto* bound = std::get_if<4>(&element.body_);
+          return bound != nullptr &&
+                 (bound->root == Reference::Root::node || bound->root == Reference::Root::input);
+        });
   }
+}
+
+Value ValueTemplate::eval_borrowing(const EvalScope& scope) const {
+  const auto* composite = std::get_if<3>(&body_);
+  if (composite == nullptr || !(*composite)->borrowable ||
+      (*composite)->elements.size() > small_array)
+    return eval(scope);
+  const Composite& c = **composite;
+  std::array<const Value*, small_array> found;
+  for (std::size_t i = 0; i < c.elements.size(); ++i)
+    found[i] = std::get_if<4>(&c.elements[i].body_)->locate(scope);
+  return detail::BorrowedArray::make(
+      std::span<const Value* const>(found.data(), c.elements.size()));
 }
 
 void ValueTemplate::collect(std::vector<Reference*>& out) {

@@ -98,6 +98,9 @@ struct BoundReference {
   Reference::Root root = Reference::Root::node;
 
   Value eval(const EvalScope& scope) const;
+  /// Where the referenced value lives in `scope`, or nullptr when it is missing (and always
+  /// for the `index` root, whose value is made rather than found).
+  const Value* locate(const EvalScope& scope) const noexcept;
 };
 
 /// A parsed expression.
@@ -150,6 +153,11 @@ public:
   static ValueTemplate from_constant(Value value);
   bool is_constant() const noexcept { return body_.index() == 0; }
   Value eval(const EvalScope& scope) const;
+  /// Like eval(), but a compacted list of references to node outputs and inputs (the shape
+  /// of most list settings) is made with detail::BorrowedArray: no reference counting per
+  /// element. The caller must end it with BorrowedArray::end() while the scope's inputs and
+  /// node outputs are still alive (the executor does, as soon as the node returns).
+  Value eval_borrowing(const EvalScope& scope) const;
   void collect(std::vector<Reference*>& out);
   /// For a constant: the value.
   const Value& constant() const noexcept { return *std::get_if<Value>(&body_); }

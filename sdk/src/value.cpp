@@ -1,6 +1,7 @@
 // Value storage: scalars inline, strings/arrays/objects in one shared, refcounted,
 // immutable heap block. See value.hpp for the contract.
 
+#include <sluice/detail/borrowed_array.hpp>
 #include <sluice/value.hpp>
 
 #include <algorithm>
@@ -67,6 +68,9 @@ struct ObjectBody {
 // allocation.
 struct TrailingElements {
   std::size_t count;
+  /// The elements are uncounted copies (detail::BorrowedArray). Such a block never reaches
+  /// destroy(): BorrowedArray::end() frees it or clears this first.
+  bool borrowed = false;
 };
 
 struct Value::Heap {
@@ -92,7 +96,7 @@ struct Value::Heap {
   /// A block with room for `count` elements after it; the caller constructs them.
   static Heap* with_trailing_elements(std::size_t count) {
     void* raw = ::operator new(sizeof(Heap) + count * sizeof(Value));
-    return ::new (raw) Heap(TrailingElements{count});
+    return ::new (raw) Heap(TrailingElements{count, false});
   }
 
   const std::string& str() const noexcept { return *std::get_if<std::string>(&body); }
@@ -272,6 +276,53 @@ Value::Value(Object members) : type_(ValueType::object) {
         body.index[at++] = new_pos[pos];
   }
   heap_ = new Heap(std::move(body));
+}
+
+Value detail::BorrowedArray::make(std::span<const Value* const> elements) {
+  Value result;
+  Value::Heap* heap = Value::Heap::with_trailing_elements(elements.size());
+  std::get_if<TrailingElements>(&heap->body)->borrowed = true;
+  Value* slots = std::launder(reinterpret_cast<Value*>(heap + 1));
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    Value* slot = ::new (slots + i) Value();
+    if (const Value* source = elements[i]) {
+      slot->type_ = source->type_;
+      std::memcpy(static_cast<void*>(&slot->int_), static_cast<const void*>(&source->int_),
+                  sizeof(slot->int_));
+    }
+  }
+  result.type_ = ValueType::array;
+  result.heap_ = heap;
+  return result;
+}
+
+void detail::BorrowedArray::end(Value& value) noexcept {
+  if (value.type_ != ValueType::array) {
+    value.release();
+    return;
+  }
+  Value::Heap* heap = value.heap_;
+  auto* trailing = std::get_if<TrailingElements>(&heap->body);
+  if (trailing == nullptr || !trailing->borrowed) {
+    value.release();
+    return;
+  }
+  value.type_ = ValueType::null;
+  value.int_ = 0;
+  // The only reference: nobody else can take one now, and the elements were never counted.
+  if (heap->refs.load(std::memory_order_acquire) == 1) {
+    heap->~Heap();
+    ::operator delete(heap);
+    return;
+  }
+  // A copy outlives the borrow: count the elements, then it is an ordinary array. No other
+  // owner can free the block before our reference is dropped below, which publishes this.
+  for (Value& element : heap->mutable_arr())
+    if (is_heap_type(element.type_))
+      element.heap_->refs.fetch_add(1, std::memory_order_relaxed);
+  trailing->borrowed = false;
+  if (heap->drop_reference())
+    Value::Heap::destroy(heap);
 }
 
 Value::Value(const Value& other) noexcept : type_(other.type_) {

@@ -18,6 +18,10 @@
 
 namespace sluice {
 
+namespace detail {
+class BorrowedArray;
+}
+
 /// The kinds of value. `integer` is a signed 64-bit integer, `number` a double.
 enum class ValueType : std::uint8_t { null, boolean, integer, number, string, array, object };
 
@@ -187,6 +191,7 @@ public:
   static const Value& null_value() noexcept;
 
 private:
+  friend class detail::BorrowedArray;
   struct Heap;
   template <std::integral T> static std::int64_t checked_int(T i) {
     if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {
