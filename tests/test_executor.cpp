@@ -279,6 +279,25 @@ outputs:
         Value(Array{Value(Object{{"text", hello}}), Value::parse_json("[1, 2]")}));
 }
 
+TEST_CASE("settings are type-checked when they run: inline and waiting nodes") {
+  Engine engine;
+  const Pipeline p = engine.load_string(R"(
+version: 1
+nodes:
+  parsed: { type: core.json, with: { text: '{"n": 5}' } }
+  words: { type: core.json, with: { text: "{{ parsed.value.n }}" }, on_error: continue }
+  wait: { type: core.delay, with: { ms: "{{ parsed.value.missing }}" }, on_error: continue }
+)");
+  const RunResult r = engine.run(p);
+  REQUIRE(r.node("words") != nullptr);
+  CHECK(r.node("words")->status == NodeStatus::failed);
+  CHECK(r.node("words")->category == ErrorCategory::invalid_input);
+  CHECK(r.node("words")->message == "setting 'text' expects string, got integer");
+  REQUIRE(r.node("wait") != nullptr);
+  CHECK(r.node("wait")->status == NodeStatus::failed);
+  CHECK(r.node("wait")->message == "setting 'ms' is required but evaluated to null");
+}
+
 TEST_CASE("cancellation through a stop token ends a run promptly") {
   Engine engine(engine_options(2));
   const Pipeline p = engine.load_string(R"(

@@ -493,10 +493,11 @@ private:
 
   // Resolves settings (templates, defaults) in order, handing each to `store` (which returns
   // where it keeps it), and checks their types after evaluation, since a template that is
-  // one reference can only be typed at run time. On a problem, returns it (else empty).
+  // one reference can only be typed at run time. Stops at the first that does not fit and
+  // returns false: settings_problem() then says why (no message is built otherwise).
   template <class Store>
-  std::string resolve_settings(std::uint32_t n, const Value* item, std::int64_t index,
-                               Store&& store, bool borrow = false) const {
+  bool resolve_settings(std::uint32_t n, const Value* item, std::int64_t index, Store&& store,
+                        bool borrow = false) const {
     const EvalScope s = scope(item, index);
     const auto& specs = plan_.nodes[n].type->spec.settings;
     const std::span<const ValueTemplate> settings = plan_.settings(n);
@@ -507,54 +508,76 @@ private:
           return setting.constant();
         return borrow ? setting.eval_borrowing(s) : setting.eval(s);
       });
-      if (v.is_null()) {
-        if (specs[i].required)
-          return "setting '" + specs[i].name + "' is required but evaluated to null";
-      } else if (!accepts(specs[i].type, v)) {
-        return "setting '" + specs[i].name + "' expects " + std::string(to_string(specs[i].type)) +
-               ", got " + std::string(to_string(v.type()));
-      }
+      if (v.is_null() ? specs[i].required : !accepts(specs[i].type, v))
+        return false;
     }
-    return {};
+    return true;
   }
 
+  // Why resolve_settings() stopped: `values` are the settings it stored, the last one bad.
+  std::string settings_problem(std::uint32_t n, std::span<const Value> values) const {
+    const auto& specs = plan_.nodes[n].type->spec.settings;
+    const std::size_t i = values.size() - 1;
+    const Value& v = values[i];
+    if (v.is_null())
+      return "setting '" + specs[i].name + "' is required but evaluated to null";
+    return "setting '" + specs[i].name + "' expects " + std::string(to_string(specs[i].type)) +
+           ", got " + std::string(to_string(v.type()));
+  }
+
+  // Settings of an inline node with more than inline_settings of them.
+  class SettingVector {
+  public:
+    explicit SettingVector(std::size_t count) { values_.reserve(count); }
+    template <class Make> const Value& emplace(Make&& make) { return values_.emplace_back(make()); }
+    std::span<const Value> values() const noexcept { return values_; }
+
+  private:
+    std::vector<Value> values_;
+  };
+
   void run_inline(std::uint32_t n, Stack& stack, Clock::time_point& mark) {
+    // Only the slots used are constructed and destroyed: ~Value is a call into the SDK, and
+    // a std::array would pay it for all of them on every node.
+    const std::size_t count = plan_.nodes[n].setting_count;
+    if (count <= inline_settings) {
+      SettingSlots slots;
+      run_inline_with(n, stack, mark, slots, /*borrow=*/true);
+    } else {
+      SettingVector slots(count);
+      run_inline_with(n, stack, mark, slots, /*borrow=*/false);
+    }
+  }
+
+  template <class Slots>
+  void run_inline_with(std::uint32_t n, Stack& stack, Clock::time_point& mark, Slots& slots,
+                       bool borrow) {
     const PlanNode& node = plan_.nodes[n];
     NodeResult& record = nodes_[n];
     record.started = mark;
     record.attempts = 1;
     emit_node(EventKind::node_started, n, {}, 1);
-    const std::size_t count = node.setting_count;
-    // Only the slots used are constructed and destroyed: ~Value is a call into the SDK, and
-    // a std::array would pay it for all of them on every node.
-    SettingSlots small;
-    std::vector<Value> large;
-    std::string problem;
-    if (count <= inline_settings) {
-      problem = resolve_settings(
-          n, nullptr, -1, [&](auto&& make) -> const Value& { return small.emplace(make); },
-          /*borrow=*/true);
-    } else {
-      large.reserve(count);
-      problem = resolve_settings(
-          n, nullptr, -1, [&](auto&& make) -> const Value& { return large.emplace_back(make()); });
-    }
-    if (!problem.empty()) {
+    const auto store = [&slots](auto&& make) -> const Value& { return slots.emplace(make); };
+    if (!resolve_settings(n, nullptr, -1, store, borrow)) {
       mark = Clock::now();
-      settle_outcome(n, failure(ErrorCategory::invalid_input, std::move(problem)), stack, mark);
+      settle_outcome(n, failure(ErrorCategory::invalid_input, settings_problem(n, slots.values())),
+                     stack, mark);
       return;
     }
-    const std::span<const Value> values =
-        count <= inline_settings ? small.values() : std::span<const Value>(large);
     // An Outcome is built only for a failure: a success goes straight into the record, as
     // passing it through an Outcome cost three more moves of the Value (calls into the SDK)
     // plus the string and optional beside it.
     std::exception_ptr error;
     {
-      NodeContext context(*this, n, values, Value::null_value(), -1, 1, nullptr);
+      NodeContext context(*this, n, slots.values(), Value::null_value(), -1, 1, nullptr);
+      // The output is built in place: the record's output is null until now, and a move
+      // assignment plus the temporary's destructor were two more calls into the SDK.
+      Value* output = &nodes_[n].output;
+      std::destroy_at(output);
       try {
-        nodes_[n].output = node.type->run_sync(context);
+        ::new (output) Value(node.type->run_sync(context));
       } catch (...) {
+        ::new (output) Value();
         error = std::current_exception();
       }
     }
@@ -743,9 +766,8 @@ private:
     values.reserve(node.setting_count);
     // Named, not a temporary: this is a coroutine (GCC 12, see plugins/zoom/src/runtime.hpp).
     auto store = [&values](auto&& make) -> const Value& { return values.emplace_back(make()); };
-    std::string problem = resolve_settings(n, index >= 0 ? &item : nullptr, index, store);
-    if (!problem.empty())
-      co_return failure(ErrorCategory::invalid_input, std::move(problem));
+    if (!resolve_settings(n, index >= 0 ? &item : nullptr, index, store))
+      co_return failure(ErrorCategory::invalid_input, settings_problem(n, values));
     auto owned = std::make_shared<OwnedContext>(*this, n, std::move(values), item, index,
                                                 static_cast<int>(attempt), &invocation);
     emit_node(EventKind::node_started, n, {}, attempt, index);
@@ -948,14 +970,17 @@ private:
       emit(e);
     }
     result.nodes = std::move(nodes_);
-    result.plan_owner = setup_.plan;
     if (!on_done_ && serial_) {
       // Blocking serial run: this is the thread that called begin() and will call wait()
-      // once it returns, so no lock and no notification.
+      // once it returns, so no lock and no notification. Nothing reads the plan after this
+      // (plan_ stays valid: the result keeps it alive until wait() hands it over), so its
+      // reference moves instead of being counted up and down.
+      result.plan_owner = std::move(setup_.plan);
       result_ = std::move(result);
       done_ = true;
       return;
     }
+    result.plan_owner = setup_.plan;
     if (!on_done_) {
       // Blocking run: the waiter holds a reference to this RunState, so notifying under the
       // lock cannot touch a destroyed condition variable. No futex call when nobody waits
