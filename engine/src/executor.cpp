@@ -232,8 +232,8 @@ struct OwnedContext {
 class RunState final : public RunControl, public std::enable_shared_from_this<RunState> {
 public:
   /// With an empty `on_done` the run is blocking: finish() keeps the result for wait().
-  RunState(RunSetup setup, std::function<void(RunResult)> on_done)
-      : setup_(std::move(setup)), plan_(*setup_.plan), nodes_(plan_.nodes.size()),
+  RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
+      : setup_(std::move(setup)), plan_(*setup_.plan),
         pending_(plan_.nodes.size() <= small_plan
                      ? small_pending_
                      : (large_pending_ =
@@ -242,8 +242,9 @@ public:
         remaining_(static_cast<std::uint32_t>(plan_.nodes.size())),
         serial_(runs_serially(plan_, setup_.threads)), observed_(!setup_.options.observers.empty()),
         on_done_(std::move(on_done)) {
+    nodes_.reserve(plan_.nodes.size());
     for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {
-      nodes_[i].id = plan_.nodes[i].id;
+      nodes_.emplace_back(plan_.nodes[i].id);
       pending_[i].store(plan_.nodes[i].dependency_count, std::memory_order_relaxed);
     }
   }
@@ -937,7 +938,12 @@ private:
   }
 
   void finish() {
-    RunResult result;
+    // A blocking serial run finishes on the thread that called begin() and will call wait()
+    // once it returns: the result is built where wait() takes it, with no lock and no
+    // notification.
+    const bool here = !on_done_ && serial_;
+    RunResult local;
+    RunResult& result = here ? result_ : local;
     result.started = started_;
     {
       std::lock_guard lock(mutex_);
@@ -970,13 +976,10 @@ private:
       emit(e);
     }
     result.nodes = std::move(nodes_);
-    if (!on_done_ && serial_) {
-      // Blocking serial run: this is the thread that called begin() and will call wait()
-      // once it returns, so no lock and no notification. Nothing reads the plan after this
-      // (plan_ stays valid: the result keeps it alive until wait() hands it over), so its
-      // reference moves instead of being counted up and down.
+    if (here) {
+      // Nothing reads the plan after this (plan_ stays valid: the result keeps it alive
+      // until wait() hands it over), so its reference moves instead of being counted.
       result.plan_owner = std::move(setup_.plan);
-      result_ = std::move(result);
       done_ = true;
       return;
     }
