@@ -298,6 +298,39 @@ nodes:
   CHECK(r.node("wait")->message == "setting 'ms' is required but evaluated to null");
 }
 
+TEST_CASE("node times lie within the run and follow the dependencies") {
+  // Serial runs without observers stamp nodes from the CPU's counter and convert at the end
+  // (tick_clock.hpp); observed runs read the clock. Both must give the same guarantees.
+  auto check_times = [](const RunResult& r) {
+    REQUIRE(r.ok());
+    CHECK(r.started <= r.finished);
+    for (const NodeResult& n : r.nodes) {
+      CAPTURE(n.id);
+      CHECK(r.started <= n.started);
+      CHECK(n.started <= n.finished);
+      CHECK(n.finished <= r.finished);
+    }
+    for (std::size_t i = 1; i < r.nodes.size(); ++i)
+      CHECK(r.nodes[i - 1].finished <= r.nodes[i].started); // a chain
+  };
+  for (unsigned threads : {1u, 2u}) {
+    CAPTURE(threads);
+    Engine engine(engine_options(threads));
+    const Pipeline p = engine.load_string(R"(
+version: 1
+nodes:
+  a: { type: core.template, with: { template: "a" } }
+  b: { type: core.json, with: { text: '{"n": [1, 2, 3]}' }, needs: [a] }
+  c: { type: core.template, with: { template: "{{ b.value.n }}" } }
+  d: { type: core.merge, with: { values: ["{{ c.text }}", "{{ a.text }}"] } }
+)");
+    check_times(engine.run(p));
+    RunOptions observed;
+    observed.observers.push_back(std::make_shared<Recorder>());
+    check_times(engine.run(p, observed));
+  }
+}
+
 TEST_CASE("cancellation through a stop token ends a run promptly") {
   Engine engine(engine_options(2));
   const Pipeline p = engine.load_string(R"(

@@ -9,6 +9,7 @@
 
 #include "executor.hpp"
 #include "credentials_source.hpp"
+#include "tick_clock.hpp"
 
 #include <sluice/detail/borrowed_array.hpp>
 
@@ -241,7 +242,7 @@ public:
                            .get()),
         remaining_(static_cast<std::uint32_t>(plan_.nodes.size())),
         serial_(runs_serially(plan_, setup_.threads)), observed_(!setup_.options.observers.empty()),
-        on_done_(std::move(on_done)) {
+        ticks_(serial_ && !observed_ && tick_counter_usable()), on_done_(std::move(on_done)) {
     nodes_.reserve(plan_.nodes.size());
     for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {
       nodes_.emplace_back(plan_.nodes[i].id);
@@ -251,6 +252,8 @@ public:
 
   void begin(bool drive_here) override {
     started_ = Clock::now();
+    if (ticks_)
+      started_ticks_ = read_ticks();
     if (observed_) {
       Event e{EventKind::run_started, started_};
       emit(e);
@@ -262,12 +265,13 @@ public:
       return;
     }
     if (drive_here) {
+      const Clock::time_point first_mark = ticks_ ? raw_ticks(started_ticks_) : started_;
       // The calling thread's ready stack from its previous run, capacity and all (a run
       // nested inside a node on this thread finds none and makes its own).
       Stack stack = std::exchange(spare_stack(), Stack{});
       stack.reserve(std::min<std::size_t>(plan_.nodes.size(), 16));
       stack.assign(plan_.roots.rbegin(), plan_.roots.rend());
-      drain(stack, started_);
+      drain(stack, first_mark);
       if (stack.capacity() <= max_spare_stack && spare_stack().capacity() == 0)
         spare_stack() = std::move(stack);
     } else {
@@ -363,7 +367,14 @@ private:
   // on this VM (PERFORMANCE.md), as much as the rest of a small node's scheduling, so a node
   // run inline takes the previous node's finish time as its start time: one clock read per
   // node instead of two. What lies between the two is a pop from the ready stack.
-  void drain(Stack& stack, Clock::time_point mark = Clock::now()) {
+  // A time stamp for a node's record: the clock, or in a run that keeps them (ticks_) a raw
+  // counter reading, converted in finish().
+  Clock::time_point stamp() const noexcept {
+    return ticks_ ? raw_ticks(read_ticks()) : Clock::now();
+  }
+
+  void drain(Stack& stack) { drain(stack, stamp()); }
+  void drain(Stack& stack, Clock::time_point mark) {
     drainers_.fetch_add(1, std::memory_order_relaxed);
     for (;;) {
       while (!stack.empty()) {
@@ -378,7 +389,7 @@ private:
       }
       if (setup_.threads < 2 || !await_donation(stack))
         break;
-      mark = Clock::now();
+      mark = stamp();
     }
     drainers_.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -467,7 +478,7 @@ private:
       try {
         verdict = node.extras->condition->eval(scope(nullptr, -1));
       } catch (const std::exception& e) {
-        record.started = Clock::now();
+        record.started = stamp();
         settle_outcome(
             n,
             failure(ErrorCategory::invalid_input, std::string("cannot evaluate 'if': ") + e.what()),
@@ -560,7 +571,7 @@ private:
     emit_node(EventKind::node_started, n, {}, 1);
     const auto store = [&slots](auto&& make) -> const Value& { return slots.emplace(make); };
     if (!resolve_settings(n, nullptr, -1, store, borrow)) {
-      mark = Clock::now();
+      mark = stamp();
       settle_outcome(n, failure(ErrorCategory::invalid_input, settings_problem(n, slots.values())),
                      stack, mark);
       return;
@@ -583,7 +594,7 @@ private:
       }
     }
     // Settled outside the try: nothing thrown while settling is taken for the node's failure.
-    mark = Clock::now();
+    mark = stamp();
     if (!error)
       settle_success(n, stack, mark);
     else
@@ -611,7 +622,7 @@ private:
   asio::awaitable<void> run_async_node([[maybe_unused]] std::shared_ptr<RunState> self,
                                        std::uint32_t n, std::shared_ptr<Invocation> invocation) {
     const PlanNode& node = plan_.nodes[n];
-    nodes_[n].started = Clock::now();
+    nodes_[n].started = stamp();
     Outcome outcome;
     if (node.extra().for_each) {
       Value list;
@@ -839,7 +850,7 @@ private:
   void settle_unstarted(std::uint32_t n, NodeStatus status, std::string reason, Stack& stack) {
     NodeResult& record = nodes_[n];
     record.status = status;
-    record.started = record.finished = Clock::now();
+    record.started = record.finished = stamp();
     record.message = std::move(reason);
     if (status == NodeStatus::cancelled)
       record.category = ErrorCategory::cancelled;
@@ -858,8 +869,10 @@ private:
     release_successors(n, stack);
   }
 
-  void settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack,
-                      Clock::time_point finished = Clock::now()) {
+  void settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack) {
+    settle_outcome(n, std::move(outcome), stack, stamp());
+  }
+  void settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack, Clock::time_point finished) {
     const PlanNode& node = plan_.nodes[n];
     NodeResult& record = nodes_[n];
     record.finished = finished;
@@ -969,6 +982,13 @@ private:
       result.outputs = Value(std::move(outputs));
     }
     result.finished = Clock::now();
+    if (ticks_) {
+      const TickSpan span(started_, started_ticks_, result.finished, read_ticks());
+      for (NodeResult& record : nodes_) {
+        record.started = span.to_time(record.started);
+        record.finished = span.to_time(record.finished);
+      }
+    }
     if (observed_) {
       Event e{EventKind::run_finished, result.finished};
       e.run_status = result.status;
@@ -1016,7 +1036,11 @@ private:
   std::atomic<Hunger> hunger_{Hunger::idle};
   Stack mailbox_; // owned by whoever moved hunger_ to filling, or saw it full
   const bool observed_;
+  // Node records hold raw counter readings until finish() converts them (tick_clock.hpp):
+  // only in serial runs without observers, whose records nobody reads while they run.
+  const bool ticks_;
   Clock::time_point started_{};
+  std::uint64_t started_ticks_ = 0;
 
   std::mutex mutex_; // guards what follows
   std::string error_;

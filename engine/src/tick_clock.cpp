@@ -1,0 +1,41 @@
+#include "tick_clock.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+namespace sluice::detail {
+
+bool tick_counter_usable() noexcept {
+#if defined(__x86_64__)
+  // CPUID traps to the hypervisor on a VM (microseconds): once per process.
+  static const bool usable = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (__get_cpuid(0x80000007u, &eax, &ebx, &ecx, &edx) == 0)
+      return false;
+    return (edx & (1u << 8)) != 0; // invariant TSC
+  }();
+  return usable;
+#else
+  return false;
+#endif
+}
+
+TickSpan::TickSpan(Clock::time_point start, std::uint64_t start_ticks, Clock::time_point end,
+                   std::uint64_t end_ticks) noexcept
+    : start_(start), end_(std::max(start, end)), start_ticks_(start_ticks) {
+  if (end_ticks <= start_ticks)
+    return; // every reading maps to the start or the end
+  span_ticks_ = end_ticks - start_ticks;
+  const auto span_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(end_ - start_).count());
+  __extension__ using Wide = unsigned __int128;
+  const Wide scale = (Wide{span_ns} << 32) / span_ticks_;
+  // Beyond 2^64 only if a tick were longer than 4 seconds: then stamps collapse to the end.
+  scale_ = scale > Wide{UINT64_MAX} ? UINT64_MAX : static_cast<std::uint64_t>(scale);
+}
+
+} // namespace sluice::detail
