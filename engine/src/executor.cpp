@@ -121,6 +121,10 @@ std::minstd_rand& jitter_engine() {
   return engine;
 }
 
+// The item of a node that is not a for_each element (a file-level null: no call into the SDK
+// for Value::null_value() per node).
+const Value no_item;
+
 // `{}`, shared: runs without inputs or outputs hand this out instead of allocating an empty
 // object per run. Values are immutable and their reference count is atomic.
 const Value& empty_object() {
@@ -581,11 +585,11 @@ private:
     // plus the string and optional beside it.
     std::exception_ptr error;
     {
-      NodeContext context(*this, n, slots.values(), Value::null_value(), -1, 1, nullptr);
+      NodeContext context(*this, n, slots.values(), no_item, -1, 1, nullptr);
       // The output is built in place: the record's output is null until now, and a move
-      // assignment plus the temporary's destructor were two more calls into the SDK.
+      // assignment plus the temporary's destructor were two more calls into the SDK. (A
+      // null Value owns nothing, so constructing over it without its destructor is safe.)
       Value* output = &nodes_[n].output;
-      std::destroy_at(output);
       try {
         ::new (output) Value(node.type->run_sync(context));
       } catch (...) {
@@ -958,7 +962,12 @@ private:
     RunResult local;
     RunResult& result = here ? result_ : local;
     result.started = started_;
-    {
+    if (serial_) {
+      // Only this thread writes error_ and failed_node_ in a serial run (fail_run runs on
+      // the draining thread; cancel() from elsewhere only reads them): no lock to read.
+      result.error = error_;
+      result.failed_node = failed_node_;
+    } else {
       std::lock_guard lock(mutex_);
       result.error = error_;
       result.failed_node = failed_node_;
