@@ -235,6 +235,35 @@ TEST_CASE("BorrowedArray: uncounted elements, counted once a copy outlives the b
   }
 }
 
+TEST_CASE("objects small and large: lookup, order and equality") {
+  // Up to 12 members an object is one block searched in order; above, it keeps a sorted
+  // index. Both must behave the same.
+  for (std::size_t n : {std::size_t{1}, std::size_t{12}, std::size_t{13}, std::size_t{200}}) {
+    CAPTURE(n);
+    Object members, reversed;
+    for (std::size_t i = 0; i < n; ++i)
+      members.emplace_back("key-" + std::to_string(i), Value(static_cast<std::int64_t>(i)));
+    for (std::size_t i = n; i-- > 0;)
+      reversed.emplace_back("key-" + std::to_string(i), Value(static_cast<std::int64_t>(i)));
+    const Value object(members);
+    const Value other(reversed);
+    REQUIRE(object.size() == n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string key = "key-" + std::to_string(i);
+      REQUIRE(object.find(key) != nullptr);
+      CHECK(object.find(key)->as_int() == static_cast<std::int64_t>(i));
+      CHECK(object.as_object()[i].first == key); // insertion order kept
+    }
+    CHECK(object.find("key-") == nullptr);
+    CHECK(object.find("key-" + std::to_string(n)) == nullptr);
+    CHECK(object == other); // member order does not matter
+    Object changed = members;
+    changed.back().second = Value("different");
+    CHECK_FALSE(object == Value(changed));
+    CHECK(Value::parse_json(object.to_json()) == object);
+  }
+}
+
 TEST_CASE("object constructor: duplicate keys keep the first position and the last value") {
   Value o = obj({{"a", 1}, {"b", 2}, {"a", 3}, {"c", 4}, {"b", 5}});
   auto m = o.as_object();

@@ -73,10 +73,20 @@ struct TrailingElements {
   bool borrowed = false;
 };
 
+// An object of up to kIndexThreshold members: its `count` members follow the Heap in the same
+// allocation. One block per object instead of two (the caller's vector is emptied into it
+// and freed at once, which lets the next object's vector reuse that memory): a run's results
+// hold one block per node output, not two, and free half as many when they are dropped.
+struct TrailingMembers {
+  std::size_t count;
+};
+
 struct Value::Heap {
+  using Member = std::pair<std::string, Value>;
+
   // Starts at 1: the Value that creates the block owns the first reference.
   std::atomic<std::size_t> refs{1};
-  std::variant<std::string, Array, ObjectBody, TrailingElements> body;
+  std::variant<std::string, Array, ObjectBody, TrailingElements, TrailingMembers> body;
 
   template <class T> explicit Heap(T&& b) : body(std::forward<T>(b)) {}
 
@@ -110,7 +120,31 @@ struct Value::Heap {
       return {std::launder(reinterpret_cast<Value*>(this + 1)), trailing->count};
     return *std::get_if<Array>(&body);
   }
-  const ObjectBody& obj() const noexcept { return *std::get_if<ObjectBody>(&body); }
+  /// A block with room for `count` members after it; the caller constructs them.
+  static Heap* with_trailing_members(std::size_t count) {
+    void* raw = ::operator new(sizeof(Heap) + count * sizeof(Member));
+    return ::new (raw) Heap(TrailingMembers{count});
+  }
+
+  std::span<const Member> members() const noexcept {
+    if (const auto* trailing = std::get_if<TrailingMembers>(&body))
+      return {std::launder(reinterpret_cast<const Member*>(this + 1)), trailing->count};
+    return std::get_if<ObjectBody>(&body)->members;
+  }
+  std::span<Member> mutable_members() noexcept {
+    if (const auto* trailing = std::get_if<TrailingMembers>(&body))
+      return {std::launder(reinterpret_cast<Member*>(this + 1)), trailing->count};
+    return std::get_if<ObjectBody>(&body)->members;
+  }
+  /// Member positions sorted by key (members().size() of them), or null.
+  const std::size_t* index() const noexcept {
+    const auto* object = std::get_if<ObjectBody>(&body);
+    return object != nullptr ? object->index.get() : nullptr;
+  }
+  bool is_object() const noexcept {
+    return std::holds_alternative<ObjectBody>(body) ||
+           std::holds_alternative<TrailingMembers>(body);
+  }
 
   // Frees `root` and every block that becomes unreferenced because of it. Iterative: a
   // recursive destructor would overflow the stack on deeply nested values (a million
@@ -136,8 +170,8 @@ struct Value::Heap {
           }
         }
       };
-      if (auto* o = std::get_if<ObjectBody>(&h->body)) {
-        for (auto& m : o->members)
+      if (h->is_object()) {
+        for (auto& m : h->mutable_members())
           detach(m.second);
       } else if (!std::holds_alternative<std::string>(h->body)) {
         for (Value& v : h->mutable_arr())
@@ -145,6 +179,11 @@ struct Value::Heap {
       }
       if (std::holds_alternative<TrailingElements>(h->body)) {
         // The elements are detached (null): nothing left for their destructors to do.
+        h->~Heap();
+        ::operator delete(h);
+      } else if (std::holds_alternative<TrailingMembers>(h->body)) {
+        // The values are detached (null); the keys still own their text.
+        std::destroy(h->mutable_members().begin(), h->mutable_members().end());
         h->~Heap();
         ::operator delete(h);
       } else {
@@ -219,7 +258,12 @@ Value::Value(Object members) : type_(ValueType::object) {
           break;
         }
     if (unique) {
-      heap_ = new Heap(ObjectBody{std::move(members), {}});
+      Heap* heap = Heap::with_trailing_members(n);
+      auto* slots = std::launder(reinterpret_cast<Heap::Member*>(heap + 1));
+      // Moving a string and a Value cannot throw: no partial block to clean up.
+      for (std::size_t i = 0; i < n; ++i)
+        ::new (slots + i) Heap::Member(std::move(members[i]));
+      heap_ = heap;
       return;
     }
     // Merge duplicates, keeping the first key's position.
@@ -422,7 +466,7 @@ std::span<const Value> Value::as_array() const {
 std::span<const std::pair<std::string, Value>> Value::as_object() const {
   if (type_ != ValueType::object)
     type_error(ValueType::object, type_);
-  return heap_->obj().members;
+  return heap_->members();
 }
 
 std::size_t Value::size() const noexcept {
@@ -432,7 +476,7 @@ std::size_t Value::size() const noexcept {
   case ValueType::array:
     return heap_->arr().size();
   case ValueType::object:
-    return heap_->obj().members.size();
+    return heap_->members().size();
   default:
     return 0;
   }
@@ -441,21 +485,19 @@ std::size_t Value::size() const noexcept {
 const Value* Value::find(std::string_view key) const noexcept {
   if (type_ != ValueType::object)
     return nullptr;
-  const ObjectBody& body = heap_->obj();
-  if (!body.index) {
-    for (const auto& m : body.members)
+  const auto members = heap_->members();
+  const std::size_t* index = heap_->index();
+  if (index == nullptr) {
+    for (const auto& m : members)
       if (same_key(m.first, key))
         return &m.second;
     return nullptr;
   }
-  const std::size_t* end = body.index.get() + body.members.size();
-  const std::size_t* begin = body.index.get();
-  const std::size_t* it =
-      std::lower_bound(begin, end, key, [&](std::size_t pos, std::string_view k) {
-        return body.members[pos].first < k;
-      });
-  if (it != end && body.members[*it].first == key)
-    return &body.members[*it].second;
+  const std::size_t* end = index + members.size();
+  const std::size_t* it = std::lower_bound(
+      index, end, key, [&](std::size_t pos, std::string_view k) { return members[pos].first < k; });
+  if (it != end && members[*it].first == key)
+    return &members[*it].second;
   return nullptr;
 }
 
@@ -572,8 +614,8 @@ bool operator==(const Value& a, const Value& b) noexcept {
       case ValueType::object: {
         if (x->heap_ == y->heap_)
           break;
-        const Object& ma = x->heap_->obj().members;
-        if (ma.size() != y->heap_->obj().members.size())
+        const auto ma = x->heap_->members();
+        if (ma.size() != y->heap_->members().size())
           return false;
         // Keys are unique on both sides and the counts match, so a one-way lookup suffices.
         for (const auto& m : ma) {
