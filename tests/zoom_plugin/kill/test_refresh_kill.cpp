@@ -3,6 +3,7 @@
 // the kill fell between Zoom rotating the refresh token and the commit, marked as needing
 // re-authorisation (then the test reconnects and goes on). Reports how often it survived.
 
+#include "child_process.hpp"
 #include "emulator_process.hpp"
 
 #include <doctest/doctest.h>
@@ -10,11 +11,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <spawn.h>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -47,24 +46,9 @@ std::string slurp(const fs::path& file) {
 
 // Starts the sluice CLI with `args`, output to files; returns its pid.
 pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
-  std::vector<std::string> words = {SLUICE_CLI};
-  words.insert(words.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& w : words)
-    argv.push_back(w.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(rc == 0);
-  return pid;
+  std::vector<std::string> argv = {SLUICE_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return sluice::zoom_emulator::test::spawn_with_output_files(argv, out, err, environ);
 }
 
 struct Result {

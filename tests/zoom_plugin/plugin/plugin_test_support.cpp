@@ -1,12 +1,12 @@
 #include "plugin_test_support.hpp"
 
+#include "child_process.hpp"
+
 #include <sluice/credentials_store.hpp>
 
 #include <doctest/doctest.h>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -165,31 +165,15 @@ CliProcess Workspace::start(const std::vector<std::string>& arguments,
   process.out_file = directory_ / ("cli-" + std::to_string(index) + ".out");
   process.err_file = directory_ / ("cli-" + std::to_string(index) + ".err");
 
-  std::vector<std::string> argv_strings = {SLUICE_CLI};
-  argv_strings.insert(argv_strings.end(), arguments.begin(), arguments.end());
-  std::vector<char*> argv;
-  for (std::string& argument : argv_strings)
-    argv.push_back(argument.data());
-  argv.push_back(nullptr);
+  std::vector<std::string> argv = {SLUICE_CLI};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
   std::vector<std::string> env_strings = environment(extra_environment);
   std::vector<char*> envp;
   for (std::string& variable : env_strings)
     envp.push_back(variable.data());
   envp.push_back(nullptr);
-
-  // Files rather than pipes: several CLI processes may run at once, and nobody has to drain
-  // them while they run.
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, process.out_file.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, process.err_file.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  const int rc = posix_spawn(&process.pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0)
-    throw std::runtime_error("cannot start " + std::string(SLUICE_CLI));
+  process.pid = zoom_emulator::test::spawn_with_output_files(argv, process.out_file,
+                                                             process.err_file, envp.data());
   return process;
 }
 
