@@ -196,7 +196,7 @@ class RunState;
 
 class NodeContext final : public Context {
 public:
-  /// `item` must outlive the context (a null Value has no cost: Value::null_value()).
+  /// `item` must outlive the context (`no_item` for a node that is not a for_each element).
   NodeContext(RunState& run, std::uint32_t node, std::span<const Value> settings, const Value& item,
               std::int64_t index, int attempt, Invocation* invocation)
       : run_(run), node_(node), settings_(settings), item_(item), index_(index), attempt_(attempt),
@@ -273,7 +273,7 @@ public:
       // The calling thread's ready stack from its previous run, capacity and all (a run
       // nested inside a node on this thread finds none and makes its own).
       Stack stack = std::exchange(spare_stack(), Stack{});
-      stack.reserve(std::min<std::size_t>(plan_.nodes.size(), 16));
+      stack.reserve(std::min(plan_.nodes.size(), small_plan));
       stack.assign(plan_.roots.rbegin(), plan_.roots.rend());
       drain(stack, first_mark);
       if (stack.capacity() <= max_spare_stack && spare_stack().capacity() == 0)
@@ -507,19 +507,19 @@ private:
     return "not started: the run was cancelled";
   }
 
-  // Resolves settings (templates, defaults) in order, handing each to `store` (which returns
-  // where it keeps it), and checks their types after evaluation, since a template that is
-  // one reference can only be typed at run time. Stops at the first that does not fit and
+  // Resolves settings (templates, defaults) in order into `slots` (SettingSlots or
+  // SettingVector), and checks their types after evaluation, since a template that is one
+  // reference can only be typed at run time. Stops at the first that does not fit and
   // returns false: settings_problem() then says why (no message is built otherwise).
-  template <class Store>
-  bool resolve_settings(std::uint32_t n, const Value* item, std::int64_t index, Store&& store,
+  template <class Slots>
+  bool resolve_settings(std::uint32_t n, const Value* item, std::int64_t index, Slots& slots,
                         bool borrow = false) const {
     const EvalScope s = scope(item, index);
     const auto& specs = plan_.nodes[n].type->spec.settings;
     const std::span<const ValueTemplate> settings = plan_.settings(n);
     for (std::size_t i = 0; i < settings.size(); ++i) {
       const ValueTemplate& setting = settings[i];
-      const Value& v = store([&] {
+      const Value& v = slots.emplace([&] {
         if (setting.is_constant())
           return setting.constant();
         return borrow ? setting.eval_borrowing(s) : setting.eval(s);
@@ -541,12 +541,14 @@ private:
            ", got " + std::string(to_string(v.type()));
   }
 
-  // Settings of an inline node with more than inline_settings of them.
+  // Settings on the heap: an inline node with more than inline_settings of them, or a
+  // waiting node (whose context owns them: take()).
   class SettingVector {
   public:
     explicit SettingVector(std::size_t count) { values_.reserve(count); }
     template <class Make> const Value& emplace(Make&& make) { return values_.emplace_back(make()); }
     std::span<const Value> values() const noexcept { return values_; }
+    std::vector<Value> take() && noexcept { return std::move(values_); }
 
   private:
     std::vector<Value> values_;
@@ -573,8 +575,7 @@ private:
     record.started = mark;
     record.attempts = 1;
     emit_node(EventKind::node_started, n, {}, 1);
-    const auto store = [&slots](auto&& make) -> const Value& { return slots.emplace(make); };
-    if (!resolve_settings(n, nullptr, -1, store, borrow)) {
+    if (!resolve_settings(n, nullptr, -1, slots, borrow)) {
       mark = stamp();
       settle_outcome(n, failure(ErrorCategory::invalid_input, settings_problem(n, slots.values())),
                      stack, mark);
@@ -778,13 +779,10 @@ private:
   asio::awaitable<Outcome> run_attempt(std::uint32_t n, Invocation& invocation, const Value& item,
                                        std::int64_t index, std::uint32_t attempt) {
     const PlanNode& node = plan_.nodes[n];
-    std::vector<Value> values;
-    values.reserve(node.setting_count);
-    // Named, not a temporary: this is a coroutine (GCC 12, see plugins/zoom/src/runtime.hpp).
-    auto store = [&values](auto&& make) -> const Value& { return values.emplace_back(make()); };
-    if (!resolve_settings(n, index >= 0 ? &item : nullptr, index, store))
-      co_return failure(ErrorCategory::invalid_input, settings_problem(n, values));
-    auto owned = std::make_shared<OwnedContext>(*this, n, std::move(values), item, index,
+    SettingVector values(node.setting_count);
+    if (!resolve_settings(n, index >= 0 ? &item : nullptr, index, values))
+      co_return failure(ErrorCategory::invalid_input, settings_problem(n, values.values()));
+    auto owned = std::make_shared<OwnedContext>(*this, n, std::move(values).take(), item, index,
                                                 static_cast<int>(attempt), &invocation);
     emit_node(EventKind::node_started, n, {}, attempt, index);
 

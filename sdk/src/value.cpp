@@ -103,10 +103,34 @@ struct Value::Heap {
     return refs.fetch_sub(1, std::memory_order_acq_rel) == 1;
   }
 
-  /// A block with room for `count` elements after it; the caller constructs them.
+  /// A block with room for `count` items after it (TrailingElements: Values,
+  /// TrailingMembers: Members); the caller constructs them. free_block() frees it.
+  template <class Body, class Item> static Heap* with_trailing(std::size_t count) {
+    void* raw = ::operator new(sizeof(Heap) + count * sizeof(Item));
+    return ::new (raw) Heap(Body{count});
+  }
   static Heap* with_trailing_elements(std::size_t count) {
-    void* raw = ::operator new(sizeof(Heap) + count * sizeof(Value));
-    return ::new (raw) Heap(TrailingElements{count, false});
+    return with_trailing<TrailingElements, Value>(count);
+  }
+  static Heap* with_trailing_members(std::size_t count) {
+    return with_trailing<TrailingMembers, Member>(count);
+  }
+
+  /// Frees a block whose children are already detached (null): the one place that knows
+  /// how each layout was allocated.
+  static void free_block(Heap* h) noexcept {
+    if (std::holds_alternative<TrailingElements>(h->body)) {
+      // The elements are null (or uncounted copies): nothing for their destructors to do.
+      h->~Heap();
+      ::operator delete(h);
+    } else if (std::holds_alternative<TrailingMembers>(h->body)) {
+      // The values are null; the keys still own their text.
+      std::destroy(h->mutable_members().begin(), h->mutable_members().end());
+      h->~Heap();
+      ::operator delete(h);
+    } else {
+      delete h;
+    }
   }
 
   const std::string& str() const noexcept { return *std::get_if<std::string>(&body); }
@@ -120,12 +144,6 @@ struct Value::Heap {
       return {std::launder(reinterpret_cast<Value*>(this + 1)), trailing->count};
     return *std::get_if<Array>(&body);
   }
-  /// A block with room for `count` members after it; the caller constructs them.
-  static Heap* with_trailing_members(std::size_t count) {
-    void* raw = ::operator new(sizeof(Heap) + count * sizeof(Member));
-    return ::new (raw) Heap(TrailingMembers{count});
-  }
-
   std::span<const Member> members() const noexcept {
     if (const auto* trailing = std::get_if<TrailingMembers>(&body))
       return {std::launder(reinterpret_cast<const Member*>(this + 1)), trailing->count};
@@ -177,18 +195,7 @@ struct Value::Heap {
         for (Value& v : h->mutable_arr())
           detach(v);
       }
-      if (std::holds_alternative<TrailingElements>(h->body)) {
-        // The elements are detached (null): nothing left for their destructors to do.
-        h->~Heap();
-        ::operator delete(h);
-      } else if (std::holds_alternative<TrailingMembers>(h->body)) {
-        // The values are detached (null); the keys still own their text.
-        std::destroy(h->mutable_members().begin(), h->mutable_members().end());
-        h->~Heap();
-        ::operator delete(h);
-      } else {
-        delete h;
-      }
+      free_block(h);
       if (pending.empty())
         return;
       h = pending.back();
@@ -355,8 +362,7 @@ void detail::BorrowedArray::end(Value& value) noexcept {
   value.int_ = 0;
   // The only reference: nobody else can take one now, and the elements were never counted.
   if (heap->refs.load(std::memory_order_acquire) == 1) {
-    heap->~Heap();
-    ::operator delete(heap);
+    Value::Heap::free_block(heap);
     return;
   }
   // A copy outlives the borrow: count the elements, then it is an ordinary array. No other
