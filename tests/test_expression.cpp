@@ -1,6 +1,6 @@
 // Templates and expressions: parsing, syntax errors with offsets, and evaluation.
 
-#include "expression.hpp"
+#include "template.hpp"
 
 #include <doctest/doctest.h>
 

@@ -2,7 +2,8 @@
 // plans built from good ones.
 
 #include "duration.hpp"
-#include "plan.hpp"
+#include "compiler.hpp"
+#include "yaml_loader.hpp"
 #include "registry.hpp"
 
 #include <doctest/doctest.h>

@@ -2,8 +2,9 @@
 // references to node and input indices, builds the DAG and rejects cycles. Every problem is
 // collected so that one load reports all of them.
 
+#include "compiler.hpp"
+
 #include "duration.hpp"
-#include "plan.hpp"
 #include "registry.hpp"
 #include "suggest.hpp"
 

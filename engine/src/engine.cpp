@@ -1,6 +1,7 @@
+#include "compiler.hpp"
 #include "engine_core.hpp"
-#include "plan.hpp"
 #include "plugin_loader.hpp"
+#include "yaml_loader.hpp"
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>

@@ -1,13 +1,11 @@
+// Expressions: the node types of a parsed expression, their evaluation, and the
+// recursive-descent parser of the grammar in expression.hpp.
+
 #include "expression.hpp"
 
-#include <sluice/detail/borrowed_array.hpp>
-
-#include <algorithm>
-#include <array>
 #include <charconv>
 #include <cstddef>
 #include <memory>
-#include <new>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -20,9 +18,6 @@ namespace {
 // parser from exhausting the stack on hostile input.
 constexpr int max_nesting = 64;
 
-// Arrays up to this long are evaluated into a buffer on the stack.
-constexpr std::size_t small_array = 8;
-
 bool is_name_start(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
@@ -34,13 +29,6 @@ bool is_digit(char c) {
 }
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-bool is_blank(std::string_view text) {
-  for (char c : text)
-    if (!is_space(c))
-      return false;
-  return true;
 }
 
 // ---- expression nodes ----------------------------------------------------------------------
@@ -437,67 +425,17 @@ private:
     return std::make_unique<ReferenceExpr>(std::move(reference));
   }
 
-  // `.name`, `[0]` and `['key']` segments, written without spaces.
+  // `.name`, `[0]` and `['key']` segments: the SDK's path syntax, read by its one parser.
   void parse_path(Path& path) {
-    for (;;) {
-      if (peek() == '.') {
-        ++pos_;
-        std::string segment = read_name();
-        if (segment.empty())
-          fail("expected a name after '.'", pos_);
-        path.push_back(std::move(segment));
-      } else if (peek() == '[') {
-        ++pos_;
-        skip_space();
-        if (is_digit(peek())) {
-          const std::size_t start = pos_;
-          while (is_digit(peek()))
-            ++pos_;
-          std::size_t index = 0;
-          const auto result = std::from_chars(text_.data() + start, text_.data() + pos_, index);
-          if (result.ec != std::errc())
-            fail("index too large", start);
-          path.push_back(index);
-        } else if (peek() == '\'' || peek() == '"') {
-          path.push_back(parse_quoted());
-        } else {
-          fail("expected an index or a quoted key after '['", pos_);
-        }
-        skip_space();
-        if (peek() != ']')
-          fail("expected ']'", pos_);
-        ++pos_;
-      } else {
-        return;
-      }
+    std::size_t length = 0;
+    try {
+      path = Path::parse_segments(text_.substr(pos_), length);
+    } catch (const PathSyntaxError& e) {
+      fail(e.expected(), pos_ + e.offset());
     }
+    pos_ += length;
   }
 };
-
-// The end of the `{{ ... }}` that starts at `open`: the position of its `}}`, skipping
-// quoted strings so that `{{ 'a}}b' }}` closes at the second `}}`. npos when unclosed.
-std::size_t find_close(std::string_view text, std::size_t open) {
-  std::size_t i = open + 2;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == '\'' || c == '"') {
-      std::size_t j = i + 1;
-      while (j < text.size() && text[j] != c)
-        j += text[j] == '\\' ? 2 : 1;
-      if (j >= text.size()) {
-        // An unclosed quote: close at the next `}}` so the parser names the real problem.
-        const std::size_t close = text.find("}}", i);
-        return close;
-      }
-      i = j + 1;
-      continue;
-    }
-    if (c == '}' && i + 1 < text.size() && text[i + 1] == '}')
-      return i;
-    ++i;
-  }
-  return std::string_view::npos;
-}
 
 } // namespace
 
@@ -531,277 +469,10 @@ Value Reference::eval(const EvalScope& scope) const {
   return found != nullptr ? *found : Value();
 }
 
-const Value* BoundReference::locate(const EvalScope& scope) const noexcept {
-  const Value* base = nullptr;
-  switch (root) {
-  case Reference::Root::input:
-    // The resolved inputs object holds every declared input, in declaration order.
-    if (scope.inputs != nullptr && scope.inputs->is_object()) {
-      const auto members = scope.inputs->as_object();
-      if (target < members.size())
-        base = &members[target].second;
-    }
-    break;
-  case Reference::Root::node:
-    base = scope.nodes != nullptr ? &scope.nodes[target].output : nullptr;
-    break;
-  case Reference::Root::item:
-    base = scope.item;
-    break;
-  case Reference::Root::index:
-    return nullptr; // made, not found: see eval()
-  }
-  if (base == nullptr)
-    return nullptr;
-  return path->single_key ? base->find(std::string_view(*path->single_key))
-                          : base->find(path->path);
-}
-
-Value BoundReference::eval(const EvalScope& scope) const {
-  if (root == Reference::Root::index)
-    // An integer has no members: `{{ index.x }}` is null, like any missing path.
-    return scope.index >= 0 && path->path.empty() ? Value(scope.index) : Value();
-  const Value* found = locate(scope);
-  return found != nullptr ? *found : Value();
-}
-
-const PathTable::Entry* PathTable::intern(const Path& path) {
-  auto [it, inserted] = index_.try_emplace(path.to_string(), nullptr);
-  if (inserted) {
-    Entry& entry = paths_.emplace_back(Entry{path, std::nullopt});
-    const auto segments = path.segments();
-    if (segments.size() == 1)
-      if (const auto* key = std::get_if<std::string>(&segments.front()))
-        entry.single_key = *key;
-    it->second = &entry;
-  }
-  return it->second;
-}
-
 // ---- Expr ----------------------------------------------------------------------------------
 
 std::unique_ptr<Expr> Expr::parse(std::string_view text, std::size_t base_offset) {
   return ExprParser(text, base_offset).parse_all();
-}
-
-// ---- Template ------------------------------------------------------------------------------
-
-Template Template::parse(std::string_view text) {
-  Template result;
-  std::size_t text_start = 0;
-  std::size_t expression_count = 0;
-  for (;;) {
-    const std::size_t open = text.find("{{", text_start);
-    if (open == std::string_view::npos)
-      break;
-    const std::size_t close = find_close(text, open);
-    if (close == std::string_view::npos)
-      throw TemplateSyntaxError("unclosed '{{'", open);
-    const std::string_view inner = text.substr(open + 2, close - open - 2);
-    if (is_blank(inner))
-      throw TemplateSyntaxError("empty expression", open);
-    if (open > text_start)
-      result.parts_.push_back(Part{std::string(text.substr(text_start, open - text_start)), {}});
-    result.parts_.push_back(Part{{}, Expr::parse(inner, open + 2)});
-    ++expression_count;
-    text_start = close + 2;
-  }
-  if (text_start < text.size())
-    result.parts_.push_back(Part{std::string(text.substr(text_start)), {}});
-
-  if (expression_count == 1) {
-    bool only_space_around = true;
-    for (const Part& part : result.parts_)
-      if (!part.expr && !is_blank(part.text))
-        only_space_around = false;
-    if (only_space_around) {
-      // Whitespace around a lone expression is layout, not content: drop it.
-      std::erase_if(result.parts_, [](const Part& part) { return !part.expr; });
-      result.single_expression_ = true;
-    }
-  }
-  return result;
-}
-
-Value Template::eval(const EvalScope& scope) const {
-  if (single_expression_)
-    return parts_.front().expr->eval(scope);
-  std::string out;
-  for (const Part& part : parts_) {
-    if (part.expr)
-      out += part.expr->eval(scope).to_text();
-    else
-      out += part.text;
-  }
-  return Value(std::move(out));
-}
-
-void Template::collect(std::vector<Reference*>& out) {
-  for (Part& part : parts_)
-    if (part.expr)
-      part.expr->collect(out);
-}
-
-Reference* Template::single_reference() noexcept {
-  return single_expression_ ? parts_.front().expr->as_reference() : nullptr;
-}
-
-// ---- ValueTemplate -------------------------------------------------------------------------
-
-struct ValueTemplate::Composite {
-  std::vector<ValueTemplate> elements;
-  /// Member names, parallel to `elements`, for an object.
-  std::vector<std::string> keys;
-  bool object = false;
-  /// An array of bound references to node outputs and inputs only (see eval_borrowing).
-  bool borrowable = false;
-};
-
-ValueTemplate ValueTemplate::from_constant(Value value) {
-  ValueTemplate result;
-  result.body_ = std::move(value);
-  return result;
-}
-
-ValueTemplate ValueTemplate::parse(const Value& value) {
-  ValueTemplate result;
-  switch (value.type()) {
-  case ValueType::string: {
-    Template parsed = Template::parse(value.as_string());
-    if (parsed.is_constant())
-      result.body_ = value;
-    else if (Reference* reference = parsed.single_reference())
-      result.body_ = std::make_shared<Reference>(std::move(*reference));
-    else
-      result.body_ = std::make_shared<Template>(std::move(parsed));
-    return result;
-  }
-  case ValueType::array:
-  case ValueType::object: {
-    auto composite = std::make_shared<Composite>();
-    composite->object = value.is_object();
-    composite->elements.reserve(value.size());
-    if (composite->object)
-      composite->keys.reserve(value.size());
-    bool all_constant = true;
-    if (composite->object) {
-      for (const auto& [key, member] : value.as_object()) {
-        composite->keys.push_back(key);
-        composite->elements.push_back(parse(member));
-        all_constant = all_constant && composite->elements.back().is_constant();
-      }
-    } else {
-      for (const Value& element : value.as_array()) {
-        composite->elements.push_back(parse(element));
-        all_constant = all_constant && composite->elements.back().is_constant();
-      }
-    }
-    if (all_constant)
-      result.body_ = value;
-    else
-      result.body_ = std::move(composite);
-    return result;
-  }
-  default:
-    result.body_ = value;
-    return result;
-  }
-}
-
-Value ValueTemplate::eval(const EvalScope& scope) const {
-  switch (body_.index()) {
-  case 0:
-    return *std::get_if<0>(&body_);
-  case 1:
-    return (*std::get_if<1>(&body_))->eval(scope);
-  case 2:
-    return (*std::get_if<2>(&body_))->eval(scope);
-  case 4:
-    return std::get_if<4>(&body_)->eval(scope);
-  default:
-    break;
-  }
-  const Composite& composite = **std::get_if<3>(&body_);
-  if (!composite.object) {
-    // The elements are evaluated into a buffer on the stack, then moved into one block:
-    // a node that takes a list of references (`values: ["{{ a.x }}", "{{ b.x }}"]`) pays
-    // one allocation per run instead of two.
-    const std::size_t count = composite.elements.size();
-    if (count <= small_array) {
-      // Raw storage: only `count` elements are constructed (each straight from eval), and
-      // array_from leaves them null, so they need no destructor calls either (~Value and
-      // the move assignment are calls into the SDK; an std::array cost more than it saved).
-      alignas(Value) std::byte storage[small_array * sizeof(Value)];
-      Value* buffer = std::launder(reinterpret_cast<Value*>(storage));
-      std::size_t built = 0;
-      try {
-        for (; built < count; ++built)
-          ::new (buffer + built) Value(composite.elements[built].eval(scope));
-        return Value::array_from(std::span<Value>(buffer, count));
-      } catch (...) {
-        std::destroy_n(buffer, built);
-        throw;
-      }
-    }
-    Array elements;
-    elements.reserve(count);
-    for (const ValueTemplate& element : composite.elements)
-      elements.push_back(element.eval(scope));
-    return Value(std::move(elements));
-  }
-  Object members;
-  members.reserve(composite.elements.size());
-  for (std::size_t i = 0; i < composite.elements.size(); ++i)
-    members.emplace_back(composite.keys[i], composite.elements[i].eval(scope));
-  return Value(std::move(members));
-}
-
-void ValueTemplate::compact(PathTable& paths) {
-  if (auto* reference = std::get_if<1>(&body_)) {
-    const Reference& r = **reference;
-    body_ = BoundReference{paths.intern(r.path), r.target, r.root};
-  } else if (auto* composite = std::get_if<3>(&body_)) {
-    Composite& c = **composite;
-    for (ValueTemplate& element : c.elements)
-      element.compact(paths);
-    c.borrowable =
-        !c.object &&
-        std::all_of(c.elements.begin(), c.elements.end(), [](const ValueTemplate& element) {
-          const auto* bound = std::get_if<4>(&element.body_);
-          return bound != nullptr &&
-                 (bound->root == Reference::Root::node || bound->root == Reference::Root::input);
-        });
-  }
-}
-
-Value ValueTemplate::eval_borrowing(const EvalScope& scope) const {
-  const auto* composite = std::get_if<3>(&body_);
-  if (composite == nullptr || !(*composite)->borrowable ||
-      (*composite)->elements.size() > small_array)
-    return eval(scope);
-  const Composite& c = **composite;
-  std::array<const Value*, small_array> found;
-  for (std::size_t i = 0; i < c.elements.size(); ++i)
-    found[i] = std::get_if<4>(&c.elements[i].body_)->locate(scope);
-  return detail::BorrowedArray::make(
-      std::span<const Value* const>(found.data(), c.elements.size()));
-}
-
-void ValueTemplate::collect(std::vector<Reference*>& out) {
-  switch (body_.index()) {
-  case 1:
-    out.push_back(std::get_if<1>(&body_)->get());
-    break;
-  case 2:
-    (*std::get_if<2>(&body_))->collect(out);
-    break;
-  case 3:
-    for (ValueTemplate& element : (*std::get_if<3>(&body_))->elements)
-      element.collect(out);
-    break;
-  default:
-    break;
-  }
 }
 
 } // namespace sluice::detail

@@ -1,7 +1,7 @@
 #pragma once
 // The compiled, immutable form of a pipeline that the executor runs.
 
-#include "expression.hpp"
+#include "template.hpp"
 
 #include <sluice/engine.hpp>
 #include <sluice/node.hpp>
@@ -115,15 +115,5 @@ struct Plan {
     return {edges.data() + nodes[n].successors_begin, nodes[n].successor_count};
   }
 };
-
-/// Type-checks `spec` against the registry's node types and builds a Plan. Collects every
-/// problem and throws LoadError with all of them (sorted by position).
-class Registry;
-std::shared_ptr<const Plan> compile_plan(const PipelineSpec& spec, const Registry& registry);
-
-/// Parses YAML text into a PipelineSpec, collecting structural problems (syntax, unknown
-/// keys, wrong shapes, duplicate ids) into `diagnostics` instead of throwing.
-PipelineSpec parse_pipeline_yaml(std::string_view text, const std::string& file,
-                                 std::vector<Diagnostic>& diagnostics);
 
 } // namespace sluice::detail

@@ -2,7 +2,8 @@
 // duplicate keys) and records where everything came from; what the values mean is the
 // compiler's business.
 
-#include "plan.hpp"
+#include "yaml_loader.hpp"
+
 #include "suggest.hpp"
 
 #include <yaml-cpp/yaml.h>

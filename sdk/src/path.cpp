@@ -1,4 +1,4 @@
-// Path syntax: `name`, `.name`, `[index]`, `["key"]`, `['key']`; see value.hpp.
+// Paths into values (`a.b[2].c`): the one parser of the path syntax, and its text form.
 
 #include <sluice/value.hpp>
 
@@ -39,11 +39,14 @@ std::string describe(std::string_view text, std::size_t offset) {
   return std::string("'") + text[offset] + "'";
 }
 
+// One parser for every path: Path::parse (a whole string, as in `core.json`'s `path`) and
+// Path::parse_segments (the path after a template reference's root). No recursion: a path's
+// length never becomes stack depth.
 class Parser {
 public:
   explicit Parser(std::string_view text) : text_(text) {}
 
-  Path run() {
+  Path whole() {
     Path path;
     if (text_.empty())
       return path;
@@ -51,33 +54,54 @@ public:
     if (peek() == '[')
       bracket(path);
     else
-      name(path, "a name or '['");
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_];
-      if (c == '.') {
-        ++pos_;
-        name(path, "a name after '.'");
-      } else if (c == '[') {
-        bracket(path);
-      } else {
-        fail("expected '.' or '['");
-      }
-    }
+      name(path, "expected a name or '['");
+    segments(path);
+    if (pos_ < text_.size())
+      fail("expected '.' or '['");
+    return path;
+  }
+
+  Path prefix(std::size_t& length) {
+    Path path;
+    segments(path);
+    length = pos_;
     return path;
   }
 
 private:
   char peek() const noexcept { return pos_ < text_.size() ? text_[pos_] : '\0'; }
 
-  [[noreturn]] void fail(const std::string& what) const {
-    throw std::invalid_argument("invalid path \"" + std::string(text_) + "\": unexpected " +
-                                describe(text_, pos_) + " at offset " + std::to_string(pos_) +
-                                ", " + what);
+  [[noreturn]] void fail(std::string expected) const { fail_at(std::move(expected), pos_); }
+
+  [[noreturn]] void fail_at(std::string expected, std::size_t offset) const {
+    std::string message = "invalid path \"";
+    message.append(text_).append("\": unexpected ").append(describe(text_, offset));
+    message.append(" at offset ").append(std::to_string(offset)).append(", ").append(expected);
+    throw PathSyntaxError(message, std::move(expected), offset);
+  }
+
+  void segments(Path& path) {
+    for (;;) {
+      const char c = peek();
+      if (c == '.') {
+        ++pos_;
+        name(path, "expected a name after '.'");
+      } else if (c == '[') {
+        bracket(path);
+      } else {
+        return;
+      }
+    }
+  }
+
+  void skip_spaces() {
+    while (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')
+      ++pos_;
   }
 
   void name(Path& path, const char* expected) {
     if (pos_ >= text_.size() || !is_name_start(text_[pos_]))
-      fail(std::string("expected ") + expected);
+      fail(expected);
     const std::size_t start = pos_;
     while (pos_ < text_.size() && is_name_char(text_[pos_]))
       ++pos_;
@@ -86,30 +110,10 @@ private:
 
   void bracket(Path& path) {
     ++pos_; // '['
+    skip_spaces();
     const char c = peek();
     if (c == '"' || c == '\'') {
-      ++pos_;
-      std::string key;
-      for (;;) {
-        if (pos_ >= text_.size())
-          fail(std::string("expected a closing ") + c);
-        const char k = text_[pos_];
-        if (k == c)
-          break;
-        if (k == '\\') {
-          ++pos_;
-          const char e = peek();
-          if (e != '\\' && e != '"' && e != '\'')
-            fail("expected \\\\, \\\" or \\' after a backslash");
-          key += e;
-          ++pos_;
-          continue;
-        }
-        key += k;
-        ++pos_;
-      }
-      ++pos_; // closing quote
-      path.push_back(std::move(key));
+      path.push_back(quoted_key(c));
     } else if (c >= '0' && c <= '9') {
       std::size_t index = 0;
       const char* first = text_.data() + pos_;
@@ -122,9 +126,45 @@ private:
     } else {
       fail("expected an index or a quoted key after '['");
     }
+    skip_spaces();
     if (peek() != ']')
       fail("expected ']'");
     ++pos_;
+  }
+
+  std::string quoted_key(char quote) {
+    ++pos_; // opening quote
+    std::string key;
+    for (;;) {
+      if (pos_ >= text_.size())
+        fail(std::string("expected a closing ") + quote);
+      const char k = text_[pos_];
+      if (k == quote)
+        break;
+      ++pos_;
+      if (k != '\\') {
+        key += k;
+        continue;
+      }
+      switch (peek()) {
+      case '\\':
+      case '"':
+      case '\'':
+        key += peek();
+        break;
+      case 'n':
+        key += '\n';
+        break;
+      case 't':
+        key += '\t';
+        break;
+      default:
+        fail("expected \\\\, \\\", \\', \\n or \\t after a backslash");
+      }
+      ++pos_;
+    }
+    ++pos_; // closing quote
+    return key;
   }
 
   std::string_view text_;
@@ -133,8 +173,17 @@ private:
 
 } // namespace
 
+PathSyntaxError::PathSyntaxError(const std::string& message, std::string expected,
+                                 std::size_t offset)
+    : std::invalid_argument(message), expected_(std::move(expected)), offset_(offset) {
+}
+
 Path Path::parse(std::string_view text) {
-  return Parser(text).run();
+  return Parser(text).whole();
+}
+
+Path Path::parse_segments(std::string_view text, std::size_t& length) {
+  return Parser(text).prefix(length);
 }
 
 std::string Path::to_string() const {

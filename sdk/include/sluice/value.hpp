@@ -51,24 +51,52 @@ private:
   std::size_t offset_;
 };
 
+/// A malformed path. `what()` is the whole message; `expected()` says what the parser wanted
+/// and `offset()` where, in bytes from the start of the parsed text.
+class SLUICE_SDK_API PathSyntaxError : public std::invalid_argument {
+public:
+  PathSyntaxError(const std::string& message, std::string expected, std::size_t offset);
+  const std::string& expected() const noexcept { return expected_; }
+  std::size_t offset() const noexcept { return offset_; }
+
+private:
+  std::string expected_;
+  std::size_t offset_;
+};
+
 /// A parsed path into a value: `a.b[2].c`, `items[0]`, `["key with.dot"]`.
 ///
-/// Parse once, look up many times. Keys are object member names, indices array positions.
+/// Parse once, look up many times. Keys are object member names (`name` is
+/// `[A-Za-z_][A-Za-z0-9_-]*`; any other key is quoted), indices array positions. Inside
+/// brackets, white space is allowed around the index or key, and a quoted key may use the escapes
+/// `\\`, `\"`, `\'`, `\n` and `\t`.
 class SLUICE_SDK_API Path {
 public:
   using Segment = std::variant<std::string, std::size_t>;
 
   Path() = default;
-  /// Parses `text`; throws `std::invalid_argument` with a message naming the offending
-  /// character on malformed input. The empty string is the empty path (the value itself).
+  /// Parses all of `text`; throws `PathSyntaxError` (a `std::invalid_argument`) naming the
+  /// offending character. The empty string is the empty path (the value itself).
   static Path parse(std::string_view text);
+  /// Parses the `.name`, `[index]` and `["key"]` segments at the start of `text`, stopping
+  /// at the first character that cannot begin another one, and sets `length` to the bytes
+  /// read. For paths embedded in a longer text, as in the template `{{ node.items[0].id }}`
+  /// after its root `node`. Throws `PathSyntaxError` on a malformed segment.
+  static Path parse_segments(std::string_view text, std::size_t& length);
 
   std::span<const Segment> segments() const noexcept { return segments_; }
   bool empty() const noexcept { return segments_.empty(); }
   /// The canonical text form (`a.b[2]`).
   std::string to_string() const;
 
-  void push_back(Segment segment) { segments_.push_back(std::move(segment)); }
+  /// Appends a member name.
+  void push_back(std::string key) {
+    segments_.emplace_back(std::in_place_type<std::string>, std::move(key));
+  }
+  /// Appends an array index.
+  void push_back(std::size_t index) {
+    segments_.emplace_back(std::in_place_type<std::size_t>, index);
+  }
 
 private:
   std::vector<Segment> segments_;

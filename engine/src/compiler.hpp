@@ -1,0 +1,18 @@
+#pragma once
+// The compile stage: a checked PipelineSpec and the registry's node types in, a Plan out.
+
+#include "plan.hpp"
+
+#include <sluice/pipeline_spec.hpp>
+
+#include <memory>
+
+namespace sluice::detail {
+
+class Registry;
+
+/// Type-checks `spec` against the registry's node types and builds a Plan. Collects every
+/// problem and throws LoadError with all of them (sorted by position).
+std::shared_ptr<const Plan> compile_plan(const PipelineSpec& spec, const Registry& registry);
+
+} // namespace sluice::detail

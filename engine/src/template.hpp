@@ -1,0 +1,80 @@
+#pragma once
+// Templates: pipeline strings that may hold `{{ expr }}` parts, and values (settings, outputs)
+// in which any string may be one. Parsed once at load time, evaluated per run.
+
+#include "bound_reference.hpp"
+#include "expression.hpp"
+
+#include <sluice/value.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sluice::detail {
+
+/// A string that may contain `{{ expr }}` parts. A string that is exactly one `{{ expr }}`
+/// (whitespace around it allowed) evaluates to the expression's value with its type; any
+/// other mix evaluates to text, each expression converted with `Value::to_text()`.
+/// `{{{{` ... is not special; there is no escape: a string without `{{` is constant.
+class Template {
+public:
+  /// Throws TemplateSyntaxError (unclosed `{{`, empty expression, bad syntax).
+  static Template parse(std::string_view text);
+  bool is_constant() const noexcept {
+    return parts_.empty() || (parts_.size() == 1 && !parts_[0].expr);
+  }
+  Value eval(const EvalScope& scope) const;
+  void collect(std::vector<Reference*>& out);
+  /// The reference when the template is exactly one `{{ reference }}`; nullptr otherwise.
+  Reference* single_reference() noexcept;
+
+private:
+  struct Part {
+    std::string text;
+    std::shared_ptr<Expr> expr; // null for a text part
+  };
+  std::vector<Part> parts_;
+  bool single_expression_ = false;
+};
+
+/// A value in which any string may be a template: settings under `with:`, `outputs:`.
+/// Constant subtrees are stored as ready Values, so evaluating them costs a copy.
+class ValueTemplate {
+public:
+  ValueTemplate() = default;
+  /// Parses every string in `value`. Throws TemplateSyntaxError; `where` (e.g. the key path)
+  /// is not included: the caller adds context.
+  static ValueTemplate parse(const Value& value);
+  /// A template that always yields `value`, even when it holds `{{` (e.g. a setting default).
+  static ValueTemplate from_constant(Value value);
+  bool is_constant() const noexcept { return body_.index() == 0; }
+  Value eval(const EvalScope& scope) const;
+  /// Like eval(), but a compacted list of references to node outputs and inputs (the shape
+  /// of most list settings) is made with detail::BorrowedArray: no reference counting per
+  /// element. The caller must end it with BorrowedArray::end() while the scope's inputs and
+  /// node outputs are still alive (the executor does, as soon as the node returns).
+  Value eval_borrowing(const EvalScope& scope) const;
+  void collect(std::vector<Reference*>& out);
+  /// For a constant: the value.
+  const Value& constant() const noexcept { return *std::get_if<Value>(&body_); }
+  /// Once its references are bound and checked: replaces each lone reference by its
+  /// BoundReference, dropping the text kept for diagnostics, with its path stored in
+  /// `paths`, which must outlive this template. collect() no longer reports those
+  /// references afterwards.
+  void compact(PathTable& paths);
+
+private:
+  struct Composite; // an array or object with template parts
+  // One of: a ready constant; a string that is exactly one `{{ reference }}`, evaluated
+  // straight from the bound reference (the common setting `{{ node.field }}` skips the
+  // Template, its part vector and the virtual Expr call); any other string template; an
+  // array or object. 24 bytes where the four separate members took 88.
+  std::variant<Value, std::shared_ptr<Reference>, std::shared_ptr<Template>,
+               std::shared_ptr<Composite>, BoundReference>
+      body_;
+};
+
+} // namespace sluice::detail

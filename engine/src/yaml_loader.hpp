@@ -1,0 +1,18 @@
+#pragma once
+// The load stage: pipeline YAML text in, a PipelineSpec (with file:line:column marks) out.
+
+#include <sluice/diagnostic.hpp>
+#include <sluice/pipeline_spec.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::detail {
+
+/// Parses YAML text into a PipelineSpec, collecting structural problems (syntax, unknown
+/// keys, wrong shapes, duplicate ids) into `diagnostics` instead of throwing.
+PipelineSpec parse_pipeline_yaml(std::string_view text, const std::string& file,
+                                 std::vector<Diagnostic>& diagnostics);
+
+} // namespace sluice::detail
