@@ -292,7 +292,7 @@ Response create_meeting(State& state, const User& owner, const Request& request)
   meeting.settings = default_settings();
   meeting.created_at = state.now();
   meeting.sequence = state.next_meeting_sequence++;
-  meeting.host_key = url_encode(base64_encode(state.random_token(24)));
+  meeting.host_key = percent_encode(base64_encode(state.random_token(24)));
   apply_meeting_fields(state, meeting, *body, true);
 
   const std::int64_t id = meeting.id;

@@ -89,9 +89,9 @@ Response redirect(const std::string& location) {
 Response redirect_error(const std::string& redirect_uri, const std::string& error,
                         const std::string& description, const std::string& state) {
   std::string query =
-      "error=" + url_encode(error) + "&error_description=" + url_encode(description);
+      "error=" + percent_encode(error) + "&error_description=" + percent_encode(description);
   if (!state.empty())
-    query += "&state=" + url_encode(state);
+    query += "&state=" + percent_encode(state);
   return redirect(with_query(redirect_uri, query));
 }
 
@@ -309,9 +309,9 @@ Response approve(State& state, const AuthorizeCheck& check,
     method = "plain"; // RFC 7636 §4.3 default
   const std::string code =
       issue_code(state, *check.client, check.redirect_uri, challenge, method, user_id);
-  std::string query = "code=" + url_encode(code);
+  std::string query = "code=" + percent_encode(code);
   if (const std::string client_state = parameter(parameters, "state"); !client_state.empty())
-    query += "&state=" + url_encode(client_state);
+    query += "&state=" + percent_encode(client_state);
   return redirect(with_query(check.redirect_uri, query));
 }
 

@@ -13,7 +13,7 @@ Request to_request(const http::request<http::string_body>& message, bool from_lo
   request.target = std::string(message.target());
   const std::string_view target = message.target();
   const auto question = target.find('?');
-  request.path = url_decode(target.substr(0, question), false);
+  request.path = percent_decode(target.substr(0, question), false);
   if (question != std::string_view::npos)
     request.query = parse_form(target.substr(question + 1));
   for (const auto& field : message) {

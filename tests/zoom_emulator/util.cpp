@@ -11,16 +11,6 @@ namespace sluice::zoom_emulator {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 constexpr std::string_view base64_alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -71,41 +61,6 @@ private:
 
 } // namespace
 
-std::string url_decode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '%' && i + 2 < text.size()) {
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(plus_is_space && c == '+' ? ' ' : c);
-  }
-  return out;
-}
-
-std::string url_encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[u >> 4]);
-      out.push_back(hex[u & 15]);
-    }
-  }
-  return out;
-}
-
 std::map<std::string, std::string> parse_form(std::string_view text) {
   std::map<std::string, std::string> out;
   while (!text.empty()) {
@@ -115,9 +70,9 @@ std::map<std::string, std::string> parse_form(std::string_view text) {
     if (pair.empty())
       continue;
     const auto eq = pair.find('=');
-    const std::string key = url_decode(pair.substr(0, eq), true);
+    const std::string key = percent_decode(pair.substr(0, eq), true);
     const std::string value =
-        eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1), true);
+        eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1), true);
     out[key] = value;
   }
   return out;

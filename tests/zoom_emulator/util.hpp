@@ -1,5 +1,8 @@
 #pragma once
-// Small encoding and time helpers used across the emulator.
+// Small encoding and time helpers used across the emulator (percent-encoding is the SDK's:
+// sluice/encoding.hpp, included here for every handler).
+
+#include <sluice/encoding.hpp>
 
 #include <cstdint>
 #include <ctime>
@@ -10,9 +13,6 @@
 
 namespace sluice::zoom_emulator {
 
-// Percent-decoding; `plus_is_space` for application/x-www-form-urlencoded.
-std::string url_decode(std::string_view text, bool plus_is_space);
-std::string url_encode(std::string_view text);
 // Parses `a=1&b=2` (form or query string); the last occurrence of a key wins.
 std::map<std::string, std::string> parse_form(std::string_view text);
 

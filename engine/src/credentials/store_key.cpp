@@ -2,6 +2,8 @@
 
 #include "store_key.hpp"
 
+#include <sluice/encoding.hpp>
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -16,16 +18,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& message) {
   throw CredentialError(CredentialError::Kind::unavailable, message);
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 // Closes a file descriptor on every path out.
@@ -99,8 +91,8 @@ StoreKey StoreKey::from_hex(std::string_view text, std::string_view origin) {
     fail(expected);
   StoreKey key;
   for (std::size_t i = 0; i < size; ++i) {
-    const int high = hex_digit(text[2 * i]);
-    const int low = hex_digit(text[2 * i + 1]);
+    const int high = hex_digit_value(text[2 * i]);
+    const int low = hex_digit_value(text[2 * i + 1]);
     if (high < 0 || low < 0)
       fail(expected);
     key.bytes_[i] = static_cast<std::uint8_t>(high * 16 + low);

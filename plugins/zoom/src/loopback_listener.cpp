@@ -11,6 +11,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <sluice/encoding.hpp>
+
 #include <stdexcept>
 
 namespace sluice::zoom {
@@ -52,32 +54,6 @@ std::uint16_t LoopbackListener::port() const {
 }
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-std::string decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 asio::awaitable<std::optional<std::map<std::string, std::string>>>
 serve_one(tcp::socket socket, const std::string& path, const std::string& page) {
@@ -126,8 +102,8 @@ std::map<std::string, std::string> parse_query(const std::string& query) {
     const std::string_view part(query.data() + start, end - start);
     if (!part.empty()) {
       const auto eq = part.find('=');
-      out[decode(part.substr(0, eq))] =
-          eq == std::string_view::npos ? "" : decode(part.substr(eq + 1));
+      out[percent_decode(part.substr(0, eq), true)] =
+          eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1), true);
     }
     start = end + 1;
   }

@@ -35,8 +35,9 @@
 /// a newer minor is refused by an older host, which lacks what it may call).
 /// 1.1: `Context::credentials()`, `Registrar::add_provider()`, provider.hpp.
 /// 1.2: `Value::array_from()`.
+/// 1.3: `Path::parse_segments()`, `PathSyntaxError`, encoding.hpp.
 #define SLUICE_SDK_ABI_MAJOR 1
-#define SLUICE_SDK_ABI_MINOR 2
+#define SLUICE_SDK_ABI_MINOR 3
 
 /// "SLUICEPL" in ASCII: marks a Sluice plugin descriptor.
 #define SLUICE_PLUGIN_MAGIC 0x4C50454349554C53ULL

@@ -11,7 +11,7 @@ std::string basic_auth(const std::string& id, const std::string& secret) {
 }
 
 std::string form_encode(const std::string& text) {
-  return url_encode(text);
+  return percent_encode(text);
 }
 
 std::string location_parameter(const std::string& location, const std::string& name) {

@@ -1,0 +1,55 @@
+// sluice/encoding.hpp: hexadecimal digits and percent-encoding.
+
+#include <sluice/encoding.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cctype>
+#include <string>
+
+using sluice::hex_digit_value;
+using sluice::percent_decode;
+using sluice::percent_encode;
+
+TEST_CASE("hex_digit_value: every digit of both cases, and nothing else") {
+  const std::string digits = "0123456789abcdef";
+  for (int i = 0; i < 16; ++i) {
+    CHECK(hex_digit_value(digits[i]) == i);
+    CHECK(hex_digit_value(static_cast<char>(std::toupper(digits[i]))) == i);
+  }
+  int accepted = 0;
+  for (int c = 0; c < 256; ++c)
+    accepted += hex_digit_value(static_cast<char>(c)) >= 0 ? 1 : 0;
+  CHECK(accepted == 22);
+  CHECK(hex_digit_value('g') == -1);
+  CHECK(hex_digit_value('/') == -1);
+  CHECK(hex_digit_value(':') == -1);
+  CHECK(hex_digit_value('@') == -1);
+  CHECK(hex_digit_value('`') == -1);
+}
+
+TEST_CASE("percent_encode keeps RFC 3986's unreserved characters only") {
+  CHECK(percent_encode("AZaz09-._~") == "AZaz09-._~");
+  CHECK(percent_encode("a b/c?d=e&f+g") == "a%20b%2Fc%3Fd%3De%26f%2Bg");
+  CHECK(percent_encode("\xC3\xA9") == "%C3%A9"); // é in UTF-8, byte by byte
+  CHECK(percent_encode(std::string("\0\x7F", 2)) == "%00%7F");
+  CHECK(percent_encode("") == "");
+}
+
+TEST_CASE("percent_decode undoes percent_encode for every byte") {
+  std::string all;
+  for (int c = 0; c < 256; ++c)
+    all += static_cast<char>(c);
+  CHECK(percent_decode(percent_encode(all)) == all);
+  CHECK(percent_decode(percent_encode(all), true) == all); // '+' is always encoded
+}
+
+TEST_CASE("percent_decode: '+' only in forms, malformed escapes kept as written") {
+  CHECK(percent_decode("a+b%20c") == "a+b c");
+  CHECK(percent_decode("a+b%20c", true) == "a b c");
+  CHECK(percent_decode("%41%4a%4A") == "AJJ");
+  CHECK(percent_decode("100%") == "100%");
+  CHECK(percent_decode("%4") == "%4");
+  CHECK(percent_decode("%zz%4g") == "%zz%4g");
+  CHECK(percent_decode("%%41") == "%A");
+}
