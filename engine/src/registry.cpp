@@ -1,3 +1,6 @@
+// The registry: checks node types and connection providers as they are added, and keeps them by
+// name with where each came from.
+
 #include "registry.hpp"
 
 #include <algorithm>
@@ -26,6 +29,9 @@ bool is_valid_type_name(std::string_view name) {
   return has_dot;
 }
 
+constexpr std::string_view node_type_kind = "node type";
+constexpr std::string_view provider_kind = "connection provider";
+
 } // namespace
 
 void Registry::add(NodeType type) {
@@ -45,51 +51,36 @@ void Registry::check(const NodeType& type) const {
       throw std::invalid_argument("node type '" + name + "': default of setting '" + setting.name +
                                   "' is not a " + std::string(to_string(setting.type)));
   std::lock_guard lock(mutex_);
-  if (auto it = types_.find(name); it != types_.end())
-    throw std::invalid_argument("node type '" + name + "' is already registered (" +
-                                it->second.origin + ")");
+  types_.require_free(node_type_kind, name);
 }
 
 void Registry::add(NodeType type, std::string origin) {
   check(type);
+  std::string name = type.spec.type;
+  auto shared = std::make_shared<const NodeType>(std::move(type));
   std::lock_guard lock(mutex_);
   // check() released the lock; a concurrent add of the same name is still refused here.
-  if (auto it = types_.find(type.spec.type); it != types_.end())
-    throw std::invalid_argument("node type '" + type.spec.type + "' is already registered (" +
-                                it->second.origin + ")");
-  auto shared = std::make_shared<const NodeType>(std::move(type));
-  const std::string name = shared->spec.type;
-  types_.emplace(name, Entry{std::move(shared), std::move(origin)});
+  types_.insert(node_type_kind, std::move(name), std::move(shared), std::move(origin));
 }
 
 std::string Registry::origin_of(std::string_view name) const {
   std::lock_guard lock(mutex_);
-  auto it = types_.find(name);
-  return it == types_.end() ? std::string() : it->second.origin;
+  return types_.origin_of(name);
 }
 
 std::shared_ptr<const NodeType> Registry::find(std::string_view name) const {
   std::lock_guard lock(mutex_);
-  auto it = types_.find(name);
-  return it == types_.end() ? nullptr : it->second.type;
+  return types_.find(name);
 }
 
 std::vector<std::shared_ptr<const NodeType>> Registry::all() const {
   std::lock_guard lock(mutex_);
-  std::vector<std::shared_ptr<const NodeType>> out;
-  out.reserve(types_.size());
-  for (const auto& [name, entry] : types_)
-    out.push_back(entry.type);
-  return out;
+  return types_.items();
 }
 
 std::vector<std::string> Registry::names() const {
   std::lock_guard lock(mutex_);
-  std::vector<std::string> out;
-  out.reserve(types_.size());
-  for (const auto& [name, entry] : types_)
-    out.push_back(name);
-  return out;
+  return types_.names();
 }
 
 void Registry::add_provider(ConnectionProvider provider) {
@@ -108,34 +99,25 @@ void Registry::check_provider(const ConnectionProvider& provider) const {
   if (!provider.connect)
     throw std::invalid_argument("connection provider '" + name + "' has no connect function");
   std::lock_guard lock(mutex_);
-  if (auto it = providers_.find(name); it != providers_.end())
-    throw std::invalid_argument("connection provider '" + name + "' is already registered (" +
-                                it->second.origin + ")");
+  providers_.require_free(provider_kind, name);
 }
 
 void Registry::add_provider(ConnectionProvider provider, std::string origin) {
   check_provider(provider);
-  std::lock_guard lock(mutex_);
-  if (auto it = providers_.find(provider.name); it != providers_.end())
-    throw std::invalid_argument("connection provider '" + provider.name +
-                                "' is already registered (" + it->second.origin + ")");
+  std::string name = provider.name;
   auto shared = std::make_shared<const ConnectionProvider>(std::move(provider));
-  const std::string name = shared->name;
-  providers_.emplace(name, ProviderEntry{std::move(shared), std::move(origin)});
+  std::lock_guard lock(mutex_);
+  providers_.insert(provider_kind, std::move(name), std::move(shared), std::move(origin));
 }
 
 std::shared_ptr<const ConnectionProvider> Registry::find_provider(std::string_view name) const {
   std::lock_guard lock(mutex_);
-  auto it = providers_.find(name);
-  return it == providers_.end() ? nullptr : it->second.provider;
+  return providers_.find(name);
 }
 
 std::vector<std::shared_ptr<const ConnectionProvider>> Registry::providers() const {
   std::lock_guard lock(mutex_);
-  std::vector<std::shared_ptr<const ConnectionProvider>> out;
-  for (const auto& [name, entry] : providers_)
-    out.push_back(entry.provider);
-  return out;
+  return providers_.items();
 }
 
 } // namespace sluice::detail

@@ -1,5 +1,5 @@
 #pragma once
-// The node types an engine knows, by type name.
+// The node types and connection providers an engine knows, by name.
 
 #include <sluice/node.hpp>
 #include <sluice/provider.hpp>
@@ -7,11 +7,61 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace sluice::detail {
+
+/// Named entries (node types, connection providers), each with where it came from. Not
+/// synchronised: the Registry holds the lock.
+template <typename T> class NamedTable {
+public:
+  /// Throws std::invalid_argument when `name` is taken, naming who took it; `kind` is what
+  /// the table holds, for the message ("node type").
+  void require_free(std::string_view kind, const std::string& name) const {
+    if (auto it = entries_.find(name); it != entries_.end())
+      throw std::invalid_argument(std::string(kind) + " '" + name + "' is already registered (" +
+                                  it->second.origin + ")");
+  }
+  /// Adds `item` under `name`, or throws as require_free() does.
+  void insert(std::string_view kind, std::string name, std::shared_ptr<const T> item,
+              std::string origin) {
+    require_free(kind, name);
+    entries_.emplace(std::move(name), Entry{std::move(item), std::move(origin)});
+  }
+  std::shared_ptr<const T> find(std::string_view name) const {
+    auto it = entries_.find(name);
+    return it == entries_.end() ? nullptr : it->second.item;
+  }
+  std::string origin_of(std::string_view name) const {
+    auto it = entries_.find(name);
+    return it == entries_.end() ? std::string() : it->second.origin;
+  }
+  /// Every entry, sorted by name.
+  std::vector<std::shared_ptr<const T>> items() const {
+    std::vector<std::shared_ptr<const T>> out;
+    out.reserve(entries_.size());
+    for (const auto& [name, entry] : entries_)
+      out.push_back(entry.item);
+    return out;
+  }
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    out.reserve(entries_.size());
+    for (const auto& [name, entry] : entries_)
+      out.push_back(name);
+    return out;
+  }
+
+private:
+  struct Entry {
+    std::shared_ptr<const T> item;
+    std::string origin;
+  };
+  std::map<std::string, Entry, std::less<>> entries_;
+};
 
 class Registry final : public Registrar {
 public:
@@ -41,16 +91,8 @@ public:
 
 private:
   mutable std::mutex mutex_;
-  struct Entry {
-    std::shared_ptr<const NodeType> type;
-    std::string origin;
-  };
-  std::map<std::string, Entry, std::less<>> types_;
-  struct ProviderEntry {
-    std::shared_ptr<const ConnectionProvider> provider;
-    std::string origin;
-  };
-  std::map<std::string, ProviderEntry, std::less<>> providers_;
+  NamedTable<NodeType> types_;
+  NamedTable<ConnectionProvider> providers_;
 };
 
 /// Registers core.time, core.template, core.json, core.delay, core.log, core.fail, core.merge.
