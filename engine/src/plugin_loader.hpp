@@ -3,7 +3,7 @@
 
 #include "registry.hpp"
 
-#include <sluice/plugins.hpp>
+#include <sluice/plugin_loading.hpp>
 
 #include <filesystem>
 #include <vector>

@@ -17,7 +17,7 @@
 #include <sluice/export.hpp>
 #include <sluice/node.hpp>
 #include <sluice/pipeline_spec.hpp>
-#include <sluice/plugins.hpp>
+#include <sluice/plugin_loading.hpp>
 #include <sluice/provider.hpp>
 #include <sluice/run.hpp>
 #include <sluice/value.hpp>
