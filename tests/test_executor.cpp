@@ -24,6 +24,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// "n7": the id of generated node 7. (Built with append: `"n" + std::to_string(i)` trips
+// GCC 12's -Wrestrict false positive, bug 105329.)
+std::string node_id(int i) {
+  return std::string("n").append(std::to_string(i));
+}
+
+// "{{ n7.value }}": a reference to generated node 7's output.
+std::string value_of(int i) {
+  return std::string("{{ ").append(node_id(i)).append(".value }}");
+}
+
 EngineOptions engine_options(unsigned threads) {
   EngineOptions options;
   options.threads = threads;
@@ -644,7 +655,7 @@ TEST_CASE("random DAGs compute what a sequential evaluation computes") {
     std::vector<std::int64_t> expected(count);
     for (int i = 0; i < count; ++i) {
       NodeDecl node;
-      node.id = "n" + std::to_string(i);
+      node.id = node_id(i);
       node.type = i % 7 == 3 ? "core.delay" : "test.sum";
       if (node.type == "core.delay") {
         node.with.push_back({"ms", Value(0), {}});
@@ -656,10 +667,10 @@ TEST_CASE("random DAGs compute what a sequential evaluation computes") {
         for (int k = 0; k < fan_in; ++k) {
           const int pred = static_cast<int>(random() % i);
           if (node.type == "test.sum" && spec.nodes[pred].type == "test.sum") {
-            refs.push_back("{{ n" + std::to_string(pred) + ".value }}");
+            refs.push_back(value_of(pred));
             sum += expected[pred];
           } else {
-            node.needs.push_back({Value("n" + std::to_string(pred)), {}});
+            node.needs.push_back({Value(node_id(pred)), {}});
           }
         }
         node.with.push_back({"values", Value(std::move(refs)), {}});
@@ -683,14 +694,13 @@ TEST_CASE("a 100,000-node chain runs in constant stack") {
   spec.nodes.reserve(count);
   for (int i = 0; i < count; ++i) {
     NodeDecl node;
-    node.id = "n" + std::to_string(i);
+    node.id = node_id(i);
     node.type = "test.sum";
     if (i > 0)
-      node.with.push_back(
-          {"values", Value(Array{"{{ n" + std::to_string(i - 1) + ".value }}"}), {}});
+      node.with.push_back({"values", Value(Array{value_of(i - 1)}), {}});
     spec.nodes.push_back(std::move(node));
   }
-  spec.outputs.push_back({"last", Value("{{ n" + std::to_string(count - 1) + ".value }}"), {}});
+  spec.outputs.push_back({"last", Value(value_of(count - 1)), {}});
   const RunResult r = engine.run(engine.compile(spec));
   REQUIRE(r.ok());
   CHECK(r.outputs["last"] == Value(count));

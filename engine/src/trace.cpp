@@ -85,7 +85,7 @@ std::string TraceRecorder::to_json() const {
       args.emplace_back("message", span.message);
     std::string name = span.name;
     if (span.item >= 0)
-      name += "[" + std::to_string(span.item) + "]";
+      name.append("[").append(std::to_string(span.item)).append("]");
     events.push_back(Object{{"name", name},
                             {"cat", "node"},
                             {"ph", "X"},

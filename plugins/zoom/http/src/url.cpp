@@ -139,7 +139,7 @@ std::string Url::origin() const {
   std::string text = scheme + "://" + (ipv6 ? "[" + host + "]" : host);
   const std::uint16_t default_port = scheme == "https" ? 443 : 80;
   if (port != default_port)
-    text += ":" + std::to_string(port);
+    text.append(":").append(std::to_string(port));
   return text;
 }
 
