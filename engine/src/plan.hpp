@@ -26,7 +26,7 @@ struct RetryPolicy {
 enum class OnError : std::uint8_t { fail, proceed };
 
 /// What few nodes use, kept out of line so that a plain node stays small (a plan holds
-/// one PlanNode per node; per-node bytes are first-run time, PERFORMANCE.md trap 4).
+/// one PlanNode per node; per-node bytes are first-run time, docs/performance.md trap 4).
 struct NodeExtras {
   std::string description;
   /// `if:`; nullptr when the node has none.

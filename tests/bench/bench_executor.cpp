@@ -47,9 +47,9 @@ struct Config {
   std::uint32_t nodes = 100'000;
   std::uint32_t big_chain = 1'000'000;
   std::uint32_t diamond_runs = 100'000; // per round
-  // Whole rounds on this VM are sometimes 1.5-2x slower for both implementations alike
-  // (seen as bimodal round times on the diamond); the best of 5 is stable where the best of 3
-  // was not.
+  // On the shared 2-vCPU VMs the project is measured on, whole rounds are sometimes 1.5-2x
+  // slower for both implementations alike (seen as bimodal round times on the diamond); the
+  // best of 5 is stable where the best of 3 was not (tests/bench/README.md).
   int rounds = 5;
   int reps = 5;
   bool wants(std::string_view shape) const { return only_shape.empty() || only_shape == shape; }

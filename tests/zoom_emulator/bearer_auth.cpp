@@ -1,5 +1,5 @@
 // API authentication and authorisation: bearer token -> grant -> user, and the granular
-// scope rules of ZOOM_API.md §5 (the bare scope, its :admin variant, or a classic scope).
+// scope rules of docs/zoom-api.md §5 (the bare scope, its :admin variant, or a classic scope).
 
 #include "errors.hpp"
 #include "handlers.hpp"

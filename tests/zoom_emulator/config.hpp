@@ -38,7 +38,7 @@ struct EmulatorConfig {
   bool tls() const { return !tls_cert_file.empty(); }
 };
 
-// The seven scopes of the Zoom plugin's app (ZOOM_API.md §5), granted when none are given.
+// The seven scopes of the Zoom plugin's app (docs/zoom-api.md §5), granted when none are given.
 std::vector<std::string> default_scopes();
 
 } // namespace sluice::zoom_emulator

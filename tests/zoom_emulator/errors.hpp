@@ -10,7 +10,7 @@
 
 namespace sluice::zoom_emulator {
 
-// Zoom error codes used by the emulator (ZOOM_API.md §3 and §5).
+// Zoom error codes used by the emulator (docs/zoom-api.md §3 and §5).
 namespace code {
 inline constexpr int invalid_token = 124;
 inline constexpr int validation_failed = 300;

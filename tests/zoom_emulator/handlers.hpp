@@ -12,7 +12,7 @@
 
 namespace sluice::zoom_emulator {
 
-// oauth.cpp: the zoom.us/oauth endpoints (ZOOM_API.md §5).
+// oauth.cpp: the zoom.us/oauth endpoints (docs/zoom-api.md §5).
 Response oauth_authorize(State& state, const Request& request);
 Response oauth_authorize_decision(State& state, const Request& request);
 Response oauth_token(State& state, const Request& request);
@@ -45,7 +45,7 @@ bool acts_for_account(const Caller& caller, Operation operation);
 std::variant<const User*, Response> resolve_user(State& state, const Caller& caller,
                                                  std::string_view user_id);
 
-// meetings.cpp: the Meetings API (ZOOM_API.md §1, §2, §6).
+// meetings.cpp: the Meetings API (docs/zoom-api.md §1, §2, §6).
 Response create_meeting(State& state, const User& host, const Request& request);
 Response get_meeting(State& state, std::string_view meeting_id, const Request& request);
 Response update_meeting(State& state, std::string_view meeting_id, const Request& request);

@@ -1,6 +1,6 @@
 // The create/update meeting request schema, restated from Zoom's spec (Z23 with the three
-// patches of spec/README.md) and the limits ZOOM_API.md §2 documents (duration 1-1440,
-// end_times <= 60). Only constraints are kept; descriptions live in Zoom's documents.
+// patches of plugins/zoom/spec/README.md) and the limits docs/zoom-api.md §2 documents (duration
+// 1-1440, end_times <= 60). Only constraints are kept; descriptions live in Zoom's documents.
 
 #include "schema.hpp"
 

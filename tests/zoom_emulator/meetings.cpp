@@ -1,5 +1,5 @@
 // The Meetings API: create, get, update, delete and list with Zoom's validation rules,
-// status codes and error bodies (ZOOM_API.md §1-3, §6).
+// status codes and error bodies (docs/zoom-api.md §1-3, §6).
 
 #include "errors.hpp"
 #include "handlers.hpp"
@@ -193,7 +193,7 @@ void apply_meeting_fields(State& state, Meeting& meeting, const Value& body, boo
 
   const bool timed = meeting.type == 2 || meeting.type == 8 || meeting.type == 10;
   if (const Value* start = body.find("start_time"); start && timed) {
-    // Local wall-clock times are read in the meeting's time zone (ZOOM_API.md §7.1).
+    // Local wall-clock times are read in the meeting's time zone (docs/zoom-api.md §7.1).
     meeting.start_time = parse_zoom_time(start->as_string(), meeting.timezone);
   }
   if (meeting.type == 1) {

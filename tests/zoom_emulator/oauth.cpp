@@ -1,4 +1,4 @@
-// OAuth as Zoom runs it (ZOOM_API.md §5): authorization codes live 5 minutes and work
+// OAuth as Zoom runs it (docs/zoom-api.md §5): authorization codes live 5 minutes and work
 // once, PKCE (S256/plain) is checked, refresh tokens rotate on every use, a new
 // Server-to-Server token replaces the previous one, and revocation ends the whole grant.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Zoom's rate limits (ZOOM_API.md §4): per account, per second and per day by the
+// Zoom's rate limits (docs/zoom-api.md §4): per account, per second and per day by the
 // endpoint's label and the plan; and per host user, 100 meeting create/update a UTC day.
 
 #include "config.hpp"

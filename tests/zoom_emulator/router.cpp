@@ -49,7 +49,7 @@ Response method_not_allowed() {
 }
 
 RateCategory category_of(Operation operation) {
-  // Z25 labels (ZOOM_API.md §4): only List is Medium.
+  // Z25 labels (docs/zoom-api.md §4): only List is Medium.
   return operation == Operation::list_meetings ? RateCategory::medium : RateCategory::light;
 }
 
@@ -212,7 +212,7 @@ Response Router::api(const Request& request, std::string& route) {
   if (auto failure = check_scope(caller, *operation))
     return std::move(*failure);
 
-  // A user-level token updates and deletes only its own user's meetings (ZOOM_API.md §3:
+  // A user-level token updates and deletes only its own user's meetings (docs/zoom-api.md §3:
   // 3003 on update and delete; get is not restricted there). Checked before the rate
   // limits, so a refused update does not count against the host's daily limit.
   if ((*operation == Operation::update_meeting || *operation == Operation::delete_meeting) &&

@@ -18,8 +18,8 @@ namespace sluice::zoom_emulator {
 void validate_schema(const Value& schema, const Value& value, const std::string& path,
                      std::vector<FieldError>& errors);
 
-// The request body schema of create and update meeting (patched as spec/README.md
-// describes, tightened by the limits ZOOM_API.md §2 documents).
+// The request body schema of create and update meeting (patched as plugins/zoom/spec/README.md
+// describes, tightened by the limits docs/zoom-api.md §2 documents).
 const Value& meeting_request_schema();
 
 } // namespace sluice::zoom_emulator

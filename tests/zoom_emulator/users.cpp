@@ -1,4 +1,4 @@
-// GET /users/{userId}: the profile fields of Zoom's user object (ZOOM_API.md §2).
+// GET /users/{userId}: the profile fields of Zoom's user object (docs/zoom-api.md §2).
 
 #include "errors.hpp"
 #include "handlers.hpp"

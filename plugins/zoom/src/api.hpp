@@ -23,7 +23,7 @@ struct ApiRequest {
   std::optional<Value> body;  ///< sent as JSON
   /// False for create: never sent twice (see AmbiguousOutcome).
   bool idempotent = true;
-  /// Zoom's rate-limit label of the operation (ZOOM_API.md §4): "Light" or "Medium".
+  /// Zoom's rate-limit label of the operation (docs/zoom-api.md §4): "Light" or "Medium".
   std::string rate_category = "Light";
   CallDescription call;
 };
@@ -41,7 +41,7 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-/// Knobs for tests and pipelines that need them; the defaults follow ZOOM_API.md.
+/// Knobs for tests and pipelines that need them; the defaults follow docs/zoom-api.md.
 struct ApiPolicy {
   /// Refresh when the access token expires within this (Rivet: 60 s; Zoom: up to 5 min).
   std::chrono::seconds refresh_margin{120};

@@ -1,5 +1,5 @@
 #pragma once
-// Zoom's error answers (ZOOM_API.md §3) as NodeErrors a user can act on: what happened,
+// Zoom's error answers (docs/zoom-api.md §3) as NodeErrors a user can act on: what happened,
 // with Zoom's own words, code and tracking id, and what to do.
 
 #include <sluice/error.hpp>
@@ -14,7 +14,7 @@ namespace sluice::zoom {
 struct CallDescription {
   std::string action;     ///< e.g. "get meeting 85746065432"
   std::string connection; ///< the connection name
-  std::string scope;      ///< the granular scope the call needs (ZOOM_API.md §5)
+  std::string scope;      ///< the granular scope the call needs (docs/zoom-api.md §5)
 };
 
 /// One answer of the API, as the caller sees it.

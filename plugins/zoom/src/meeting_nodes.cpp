@@ -1,5 +1,5 @@
 // zoom.create_meeting / get_meeting / update_meeting / list_meetings / delete_meeting and
-// zoom.get_user (ZOOM_API.md §1): the node declarations and what each sends.
+// zoom.get_user (docs/zoom-api.md §1): the node declarations and what each sends.
 
 #include "meeting_nodes.hpp"
 
@@ -16,7 +16,7 @@ namespace {
 
 using T = SettingType;
 
-// The fields of Zoom's meeting object (ZOOM_API.md §2). `start_url` is left out of outputs:
+// The fields of Zoom's meeting object (docs/zoom-api.md §2). `start_url` is left out of outputs:
 // it lets anyone who holds it start the meeting as the host, so it is a secret.
 std::vector<OutputSpec> meeting_outputs() {
   return {
@@ -68,7 +68,7 @@ std::vector<SettingSpec> with_common(std::vector<SettingSpec> settings) {
   return all;
 }
 
-// The create/update fields (ZOOM_API.md §2); the input library checks them.
+// The create/update fields (docs/zoom-api.md §2); the input library checks them.
 std::vector<SettingSpec> meeting_fields(bool create) {
   return {
       {"topic", T::string, "Topic, at most 200 characters.", false, {}},

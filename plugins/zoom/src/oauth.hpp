@@ -1,5 +1,5 @@
 #pragma once
-// Zoom's OAuth 2.0 token endpoint (ZOOM_API.md §5): authorization code (+ PKCE), refresh
+// Zoom's OAuth 2.0 token endpoint (docs/zoom-api.md §5): authorization code (+ PKCE), refresh
 // (rotating refresh tokens), account_credentials (server-to-server), revocation.
 
 #include "endpoints.hpp"

@@ -9,7 +9,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Zoom's defaults for fields the create body left out (ZOOM_API.md §2).
+// Zoom's defaults for fields the create body left out (docs/zoom-api.md §2).
 std::string topic_of(const Value& body) {
   const Value& topic = body["topic"];
   return topic.is_string() ? std::string(topic.as_string()) : "Zoom Meeting";

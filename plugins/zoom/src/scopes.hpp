@@ -1,5 +1,5 @@
 #pragma once
-// Which granted scopes let each zoom.* node work (ZOOM_API.md §5 table): granular scopes,
+// Which granted scopes let each zoom.* node work (docs/zoom-api.md §5 table): granular scopes,
 // their `:admin` variants and the classic ones.
 
 #include <string>

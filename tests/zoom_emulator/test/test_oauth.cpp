@@ -384,7 +384,7 @@ TEST_CASE("a user-level token updates and deletes only its own user's meetings (
   const HttpResult remove = client.api("DELETE", owners, second_user);
   CHECK(remove.status == 400);
   CHECK(remove.json() == not_host);
-  // Reading another host's meeting is not refused (ZOOM_API.md lists 3003 for update and
+  // Reading another host's meeting is not refused (docs/zoom-api.md §3 lists 3003 for update and
   // delete only).
   const HttpResult read = client.api("GET", owners, second_user);
   REQUIRE(read.status == 200);

@@ -1,5 +1,5 @@
 // How Zoom's refusals reach the user: category, message and hint of the failed node, for
-// each error the emulator produces (ZOOM_API.md §3), and refusals made before any request.
+// each error the emulator produces (docs/zoom-api.md §3), and refusals made before any request.
 
 #include "plugin_test_support.hpp"
 
@@ -235,7 +235,7 @@ outputs:
 }
 
 TEST_CASE("Zoom's permission and state refusals: not the host, not in the account, in progress") {
-  // The emulator has no second host or running meetings, so Zoom's answers (ZOOM_API.md §3)
+  // The emulator has no second host or running meetings, so Zoom's answers (docs/zoom-api.md §3)
   // are injected on a meeting that exists.
   Emulator emulator({"--auto-approve", "--plan", "business"});
   Workspace workspace;
