@@ -219,6 +219,7 @@ public:
   static const Value& null_value() noexcept;
 
 private:
+  // The engine's borrowed arrays (sdk/internal, not installed) build Value blocks directly.
   friend class detail::BorrowedArray;
   struct Heap;
   template <std::integral T> static std::int64_t checked_int(T i) {

@@ -1,7 +1,9 @@
 #pragma once
 /// @file
 /// For the engine, not for plugins: arrays that borrow their elements for the length of one
-/// node invocation.
+/// node invocation. Not installed (sdk/internal/ is on the include path of the engine and the
+/// tests only); it is built into the SDK library because it makes Value blocks directly, and
+/// the engine and the SDK are always built together.
 ///
 /// A node whose setting is a list of references (`values: ["{{ a.x }}", "{{ b.x }}"]`) gets
 /// a fresh array on every run. Counting a reference to every element on the way in and out
