@@ -1,6 +1,6 @@
 #pragma once
-// Runs a Plan: dependency counters, a ready stack drained by whichever thread made nodes
-// ready, coroutines only for nodes that wait.
+// Owns the executor's interface to the engine: starting a run of a Plan (make_run,
+// run_blocking) and checking its inputs (resolve_inputs).
 
 #include "plan.hpp"
 
@@ -50,6 +50,10 @@ std::shared_ptr<RunControl> make_run(RunSetup setup, std::function<void(RunResul
 /// a promise: no std::function, no future (whose call_once makes a futex syscall per run),
 /// no tracking (the caller is inside Engine::run, so the engine cannot be destroyed).
 RunResult run_blocking(RunSetup setup);
+
+/// `{}`, shared: runs without inputs or outputs hand this out instead of allocating an empty
+/// object per run. Values are immutable and their reference count is atomic.
+const Value& empty_object();
 
 /// Checks `given` against the plan's inputs: unknown names, wrong types and missing
 /// required inputs throw InputError; defaults are filled in.

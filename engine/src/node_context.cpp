@@ -1,0 +1,53 @@
+// Owns NodeContext's answers to a node: its settings by name, its executor, cancellation, log
+// lines and the connection store, each read from the run it belongs to.
+
+#include "node_context.hpp"
+#include "credentials_source.hpp"
+#include "run_state.hpp"
+
+namespace sluice::detail {
+
+std::string_view NodeContext::node_id() const noexcept {
+  return run_.plan().nodes[node_].id;
+}
+
+const Value& NodeContext::setting(std::string_view name) const noexcept {
+  const auto& specs = run_.plan().nodes[node_].type->spec.settings;
+  for (std::size_t i = 0; i < specs.size(); ++i)
+    if (specs[i].name == name)
+      return settings_[i];
+  return Value::null_value();
+}
+
+Value NodeContext::settings() const {
+  const auto& specs = run_.plan().nodes[node_].type->spec.settings;
+  Object members;
+  members.reserve(specs.size());
+  for (std::size_t i = 0; i < specs.size(); ++i)
+    members.emplace_back(specs[i].name, settings_[i]);
+  return Value(std::move(members));
+}
+
+boost::asio::any_io_executor NodeContext::executor() const {
+  if (invocation_)
+    return invocation_->strand;
+  return run_.pool();
+}
+
+bool NodeContext::cancelled() const noexcept {
+  return run_.cancelling() || (invocation_ && invocation_->cancel_requested);
+}
+
+void NodeContext::log(LogLevel level, std::string_view message) {
+  run_.log(node_, index_, attempt_, level, message);
+}
+
+CredentialStore& NodeContext::credentials() {
+  CredentialsSource* source = run_.credentials();
+  if (!source)
+    throw CredentialError(CredentialError::Kind::unavailable,
+                          "this run has no connection store (it was started without an engine)");
+  return source->get();
+}
+
+} // namespace sluice::detail

@@ -1,0 +1,470 @@
+// Owns how a run's nodes are scheduled and settled: the ready stacks and the work they hand
+// between threads, inline nodes, successors' counters, cancellation and the result.
+
+#include "run_state.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <exception>
+#include <thread>
+#include <utility>
+
+namespace sluice::detail {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// How long a drainer that ran out of work waits for another to hand it some, before it
+// goes back to the pool. Handing work to a waiting drainer costs no wake-up.
+constexpr std::chrono::microseconds hunger_patience{50};
+
+// A thread's ready stack kept between the runs it drives (see RunState::begin), up to this
+// many entries of capacity.
+constexpr std::size_t max_spare_stack = 4096;
+Stack& spare_stack() noexcept {
+  thread_local Stack stack;
+  return stack;
+}
+
+// The item of a node that is not a for_each element (a file-level null: no call into the SDK
+// for Value::null_value() per node).
+const Value no_item;
+
+} // namespace
+
+RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
+    : setup_(std::move(setup)), plan_(*setup_.plan),
+      pending_(plan_.nodes.size() <= small_plan
+                   ? small_pending_
+                   : (large_pending_ =
+                          std::make_unique<std::atomic<std::uint32_t>[]>(plan_.nodes.size()))
+                         .get()),
+      remaining_(static_cast<std::uint32_t>(plan_.nodes.size())),
+      serial_(runs_serially(plan_, setup_.threads)), observed_(!setup_.options.observers.empty()),
+      ticks_(serial_ && !observed_ && tick_counter_usable()), on_done_(std::move(on_done)) {
+  nodes_.reserve(plan_.nodes.size());
+  for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {
+    nodes_.emplace_back(plan_.nodes[i].id);
+    pending_[i].store(plan_.nodes[i].dependency_count, std::memory_order_relaxed);
+  }
+}
+
+void RunState::begin(bool drive_here) {
+  started_ = Clock::now();
+  if (ticks_)
+    started_ticks_ = read_ticks();
+  if (observed_) {
+    Event e{EventKind::run_started, started_};
+    emit(e);
+  }
+  if (setup_.options.stop.stop_possible())
+    stop_callback_.emplace(setup_.options.stop, StopRequested{this});
+  if (plan_.nodes.empty()) {
+    finish();
+    return;
+  }
+  if (drive_here) {
+    const Clock::time_point first_mark = ticks_ ? raw_ticks(started_ticks_) : started_;
+    // The calling thread's ready stack from its previous run, capacity and all (a run
+    // nested inside a node on this thread finds none and makes its own).
+    Stack stack = std::exchange(spare_stack(), Stack{});
+    stack.reserve(std::min(plan_.nodes.size(), small_plan));
+    stack.assign(plan_.roots.rbegin(), plan_.roots.rend());
+    drain(stack, first_mark);
+    if (stack.capacity() <= max_spare_stack && spare_stack().capacity() == 0)
+      spare_stack() = std::move(stack);
+  } else {
+    Stack stack(plan_.roots.rbegin(), plan_.roots.rend());
+    asio::post(setup_.pool, [self = shared_from_this(), stack = std::move(stack)]() mutable {
+      self->drain(stack);
+    });
+  }
+}
+
+void RunState::cancel() {
+  {
+    std::lock_guard lock(mutex_);
+    if (error_.empty())
+      user_cancelled_ = true;
+  }
+  cancel_everything();
+}
+
+// ---- scheduling -----------------------------------------------------------------------------
+
+// `mark` is the latest time this thread read the clock. steady_clock::now() costs 80-100 ns on
+// the 2-core machines we build on (docs/performance.md), as much as the rest of a small node's
+// scheduling, so a node run inline takes the previous node's finish time as its start time:
+// one clock read per node instead of two. What lies between the two is a pop from the ready
+// stack.
+void RunState::drain(Stack& stack, Clock::time_point mark) {
+  drainers_.fetch_add(1, std::memory_order_relaxed);
+  for (;;) {
+    while (!stack.empty()) {
+      if (stack.size() >= 2 && hunger_.load(std::memory_order_relaxed) == Hunger::waiting)
+        donate(stack);
+      else if (stack.size() >= split_threshold &&
+               drainers_.load(std::memory_order_relaxed) < static_cast<int>(setup_.threads))
+        split(stack);
+      const std::uint32_t n = stack.back();
+      stack.pop_back();
+      start_node(n, stack, mark);
+    }
+    if (setup_.threads < 2 || !await_donation(stack))
+      break;
+    mark = stamp();
+  }
+  drainers_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// Work sharing between drainers without a wake-up. A drainer whose stack ran dry waits a
+// little (hunger_patience) in `waiting`; a busy drainer that sees it moves the older half
+// of its stack into `mailbox_` (`waiting` -> `filling` -> `full`) and the waiter takes it.
+// The waiter gives up only by winning `waiting` -> `idle`, so work put in the mailbox is
+// never stranded. At most one drainer waits at a time.
+bool RunState::await_donation(Stack& stack) {
+  if (remaining_.load(std::memory_order_acquire) == 0 || cancelling())
+    return false;
+  Hunger expected = Hunger::idle;
+  if (!hunger_.compare_exchange_strong(expected, Hunger::waiting, std::memory_order_acq_rel))
+    return false;
+  const auto give_up = Clock::now() + hunger_patience;
+  for (unsigned spins = 0;; ++spins) {
+    Hunger state = hunger_.load(std::memory_order_acquire);
+    if (state == Hunger::full) {
+      stack.swap(mailbox_);
+      hunger_.store(Hunger::idle, std::memory_order_release);
+      return true;
+    }
+    // steady_clock::now() costs ~90 ns on the 2-core machines we build on
+    // (docs/performance.md): look at it every 64 spins.
+    const bool over = remaining_.load(std::memory_order_acquire) == 0 || cancelling() ||
+                      (spins % 64 == 63 && Clock::now() > give_up);
+    if (state == Hunger::waiting && over &&
+        hunger_.compare_exchange_strong(state, Hunger::idle, std::memory_order_acq_rel))
+      return false;
+    // With more busy threads than cores (as on the 2-core machines we build on), the donor
+    // may be waiting for this one: let it (or anything else) run.
+    std::this_thread::yield();
+  }
+}
+
+void RunState::donate(Stack& stack) {
+  Hunger expected = Hunger::waiting;
+  if (!hunger_.compare_exchange_strong(expected, Hunger::filling, std::memory_order_acq_rel))
+    return;
+  const auto half = static_cast<std::ptrdiff_t>(stack.size() / 2);
+  mailbox_.assign(stack.begin(), stack.begin() + half);
+  stack.erase(stack.begin(), stack.begin() + half);
+  hunger_.store(Hunger::full, std::memory_order_release);
+}
+
+// Gives the older half of the stack to an idle pool thread.
+void RunState::split(Stack& stack) {
+  const std::size_t half = stack.size() / 2;
+  Stack part(stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(half));
+  stack.erase(stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(half));
+  // Counted now, so a burst of splits does not hand work to more threads than exist.
+  drainers_.fetch_add(1, std::memory_order_relaxed);
+  asio::post(setup_.pool, [self = shared_from_this(), part = std::move(part)]() mutable {
+    self->drainers_.fetch_sub(1, std::memory_order_relaxed);
+    self->drain(part);
+  });
+}
+
+void RunState::start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark) {
+  const PlanNode& node = plan_.nodes[n];
+  NodeResult& record = nodes_[n];
+  if (cancelling()) {
+    settle_unstarted(n, NodeStatus::cancelled, not_started_reason(), stack);
+    return;
+  }
+  if (irregular_.load(std::memory_order_acquire)) {
+    for (std::uint32_t dep : plan_.dependencies(n)) {
+      const NodeResult& d = nodes_[dep];
+      if (d.status == NodeStatus::cancelled || (d.status == NodeStatus::failed && !d.tolerated)) {
+        settle_unstarted(n, NodeStatus::cancelled,
+                         "not started: dependency '" + std::string(d.id) + "' did not finish",
+                         stack);
+        return;
+      }
+      // A node with its own `if:` opts in: it decides for itself (skipped outputs are null).
+      if (d.status == NodeStatus::skipped && !node.extra().condition) {
+        settle_unstarted(n, NodeStatus::skipped,
+                         "dependency '" + std::string(d.id) + "' was skipped", stack);
+        return;
+      }
+    }
+  }
+  if (node.extras && node.extras->condition) {
+    Value verdict;
+    try {
+      verdict = node.extras->condition->eval(scope(nullptr, -1));
+    } catch (const std::exception& e) {
+      record.started = stamp();
+      settle_outcome(
+          n,
+          failure(ErrorCategory::invalid_input, std::string("cannot evaluate 'if': ") + e.what()),
+          stack);
+      return;
+    }
+    if (!verdict.truthy()) {
+      settle_unstarted(n, NodeStatus::skipped, "condition is false", stack);
+      return;
+    }
+  }
+  if (node.inline_fast_path)
+    run_inline(n, stack, mark);
+  else
+    spawn_async(n);
+}
+
+std::string RunState::not_started_reason() {
+  std::lock_guard lock(mutex_);
+  if (!failed_node_.empty())
+    return "not started: the run failed at node '" + failed_node_ + "'";
+  return "not started: the run was cancelled";
+}
+
+std::string RunState::settings_problem(std::uint32_t n, std::span<const Value> values) const {
+  const auto& specs = plan_.nodes[n].type->spec.settings;
+  const std::size_t i = values.size() - 1;
+  const Value& v = values[i];
+  if (v.is_null())
+    return "setting '" + specs[i].name + "' is required but evaluated to null";
+  return "setting '" + specs[i].name + "' expects " + std::string(to_string(specs[i].type)) +
+         ", got " + std::string(to_string(v.type()));
+}
+
+inline void RunState::run_inline(std::uint32_t n, Stack& stack, Clock::time_point& mark) {
+  // Only the slots used are constructed and destroyed: ~Value is a call into the SDK, and
+  // a std::array would pay it for all of them on every node.
+  const std::size_t count = plan_.nodes[n].setting_count;
+  if (count <= inline_settings) {
+    SettingSlots slots;
+    run_inline_with(n, stack, mark, slots, /*borrow=*/true);
+  } else {
+    SettingVector slots(count);
+    run_inline_with(n, stack, mark, slots, /*borrow=*/false);
+  }
+}
+
+template <class Slots>
+inline void RunState::run_inline_with(std::uint32_t n, Stack& stack, Clock::time_point& mark,
+                                      Slots& slots, bool borrow) {
+  const PlanNode& node = plan_.nodes[n];
+  NodeResult& record = nodes_[n];
+  record.started = mark;
+  record.attempts = 1;
+  emit_node(EventKind::node_started, n, {}, 1);
+  if (!resolve_settings(n, nullptr, -1, slots, borrow)) {
+    mark = stamp();
+    settle_outcome(n, failure(ErrorCategory::invalid_input, settings_problem(n, slots.values())),
+                   stack, mark);
+    return;
+  }
+  // An Outcome is built only for a failure: a success goes straight into the record, as
+  // passing it through an Outcome cost three more moves of the Value (calls into the SDK)
+  // plus the string and optional beside it.
+  std::exception_ptr error;
+  {
+    NodeContext context(*this, n, slots.values(), no_item, -1, 1, nullptr);
+    // The output is built in place: the record's output is null until now, and a move
+    // assignment plus the temporary's destructor were two more calls into the SDK. (A
+    // null Value owns nothing, so constructing over it without its destructor is safe.)
+    Value* output = &nodes_[n].output;
+    try {
+      ::new (output) Value(node.type->run_sync(context));
+    } catch (...) {
+      ::new (output) Value();
+      error = std::current_exception();
+    }
+  }
+  // Settled outside the try: nothing thrown while settling is taken for the node's failure.
+  mark = stamp();
+  if (!error)
+    settle_success(n, stack, mark);
+  else
+    settle_outcome(n, classify(error), stack, mark);
+}
+
+// ---- settling -------------------------------------------------------------------------------
+
+void RunState::settle_unstarted(std::uint32_t n, NodeStatus status, std::string reason,
+                                Stack& stack) {
+  NodeResult& record = nodes_[n];
+  record.status = status;
+  record.started = record.finished = stamp();
+  record.message = std::move(reason);
+  if (status == NodeStatus::cancelled)
+    record.category = ErrorCategory::cancelled;
+  emit_node(status == NodeStatus::skipped ? EventKind::node_skipped : EventKind::node_cancelled, n,
+            record.message);
+  irregular_.store(true, std::memory_order_release);
+  release_successors(n, stack);
+}
+
+// A success whose output is already in the node's record.
+inline void RunState::settle_success(std::uint32_t n, Stack& stack, Clock::time_point finished) {
+  NodeResult& record = nodes_[n];
+  record.finished = finished;
+  record.status = NodeStatus::succeeded;
+  emit_node(EventKind::node_succeeded, n, {}, record.attempts);
+  release_successors(n, stack);
+}
+
+void RunState::settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack,
+                              Clock::time_point finished) {
+  const PlanNode& node = plan_.nodes[n];
+  NodeResult& record = nodes_[n];
+  record.finished = finished;
+  record.attempts = std::max(record.attempts, outcome.attempts);
+  if (outcome.ok) {
+    record.output = std::move(outcome.value);
+    settle_success(n, stack, finished);
+    return;
+  }
+  if (outcome.category == ErrorCategory::cancelled && cancelling()) {
+    record.status = NodeStatus::cancelled;
+    record.category = ErrorCategory::cancelled;
+    record.message = outcome.message;
+    emit_node(EventKind::node_cancelled, n, record.message, record.attempts);
+    irregular_.store(true, std::memory_order_release);
+  } else {
+    record.status = NodeStatus::failed;
+    record.category = outcome.category;
+    record.message = std::move(outcome.message);
+    record.tolerated = node.on_error == OnError::proceed;
+    emit_node(EventKind::node_failed, n, record.message, record.attempts);
+    irregular_.store(true, std::memory_order_release);
+    if (!record.tolerated)
+      fail_run(n);
+  }
+  release_successors(n, stack);
+}
+
+void RunState::release_successors(std::uint32_t n, Stack& stack) {
+  if (serial_) {
+    // One thread runs the whole plan: plain loads and stores, no locked instructions
+    // (an atomic read-modify-write is ~20 cycles, and a small plan does one per edge).
+    for (std::uint32_t s : plan_.successors(n)) {
+      const std::uint32_t left = pending_[s].load(std::memory_order_relaxed) - 1;
+      pending_[s].store(left, std::memory_order_relaxed);
+      if (left == 0)
+        stack.push_back(s);
+    }
+    const std::uint32_t left = remaining_.load(std::memory_order_relaxed) - 1;
+    remaining_.store(left, std::memory_order_relaxed);
+    if (left == 0)
+      finish();
+    return;
+  }
+  for (std::uint32_t s : plan_.successors(n))
+    if (pending_[s].fetch_sub(1, std::memory_order_acq_rel) == 1)
+      stack.push_back(s);
+  // Last: once this reaches zero another thread may finish the run and hand it away.
+  if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    finish();
+}
+
+void RunState::fail_run(std::uint32_t n) {
+  {
+    std::lock_guard lock(mutex_);
+    if (error_.empty()) {
+      failed_node_ = plan_.nodes[n].id;
+      error_ = "node '" + failed_node_ + "' failed: " + nodes_[n].message;
+      user_cancelled_ = false;
+    }
+  }
+  cancel_everything();
+}
+
+void RunState::cancel_everything() {
+  if (cancelling_.exchange(true, std::memory_order_acq_rel))
+    return;
+  std::vector<std::shared_ptr<Invocation>> active;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [n, invocation] : active_)
+      active.push_back(invocation);
+  }
+  for (auto& invocation : active)
+    asio::post(invocation->strand, [invocation] { invocation->cancel_all(); });
+}
+
+void RunState::finish() {
+  // A blocking serial run finishes on the thread that called begin() and will call wait()
+  // once it returns: the result is built where wait() takes it, with no lock and no
+  // notification.
+  const bool here = !on_done_ && serial_;
+  RunResult local;
+  RunResult& result = here ? result_ : local;
+  result.started = started_;
+  if (serial_) {
+    // Only this thread writes error_ and failed_node_ in a serial run (fail_run runs on
+    // the draining thread; cancel() from elsewhere only reads them): no lock to read.
+    result.error = error_;
+    result.failed_node = failed_node_;
+  } else {
+    std::lock_guard lock(mutex_);
+    result.error = error_;
+    result.failed_node = failed_node_;
+  }
+  if (!result.error.empty())
+    result.status = RunStatus::failed;
+  else if (cancelling())
+    result.status = RunStatus::cancelled;
+  else
+    result.status = RunStatus::succeeded;
+  if (result.status == RunStatus::cancelled)
+    result.error = "the run was cancelled";
+  if (result.status == RunStatus::succeeded && plan_.outputs.empty()) {
+    result.outputs = empty_object();
+  } else if (result.status == RunStatus::succeeded) {
+    Object outputs;
+    outputs.reserve(plan_.outputs.size());
+    const EvalScope s = scope(nullptr, -1);
+    for (const PlanOutput& output : plan_.outputs)
+      outputs.emplace_back(output.name, output.value.eval(s));
+    result.outputs = Value(std::move(outputs));
+  }
+  result.finished = Clock::now();
+  if (ticks_) {
+    const TickSpan span(started_, started_ticks_, result.finished, read_ticks());
+    for (NodeResult& record : nodes_) {
+      record.started = span.to_time(record.started);
+      record.finished = span.to_time(record.finished);
+    }
+  }
+  if (observed_) {
+    Event e{EventKind::run_finished, result.finished};
+    e.run_status = result.status;
+    e.message = result.error;
+    emit(e);
+  }
+  result.nodes = std::move(nodes_);
+  if (here) {
+    // Nothing reads the plan after this (plan_ stays valid: the result keeps it alive
+    // until wait() hands it over), so its reference moves instead of being counted.
+    result.plan_owner = std::move(setup_.plan);
+    done_ = true;
+    return;
+  }
+  result.plan_owner = setup_.plan;
+  if (!on_done_) {
+    // Blocking run: the waiter holds a reference to this RunState, so notifying under the
+    // lock cannot touch a destroyed condition variable. No futex call when nobody waits
+    // (the common case: the caller's thread finished the run itself).
+    std::lock_guard lock(mutex_);
+    result_ = std::move(result);
+    done_ = true;
+    done_cv_.notify_all();
+    return;
+  }
+  auto on_done = std::move(on_done_);
+  on_done(std::move(result));
+}
+
+} // namespace sluice::detail

@@ -1,0 +1,257 @@
+#pragma once
+// Owns RunState, one run of a Plan in flight: its node records and dependency counters,
+// the ready stacks that drain it, settling, cancellation and the result.
+
+#include "executor.hpp"
+#include "node_context.hpp"
+#include "outcome.hpp"
+#include "plan.hpp"
+#include "tick_clock.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace sluice::detail {
+
+using Strand = boost::asio::strand<boost::asio::any_io_executor>;
+using Stack = std::vector<std::uint32_t>;
+
+// A ready stack at least this deep may be split with an idle thread. Waking a pool thread
+// costs ~1.6 us on the 2-core machines we build on (docs/performance.md), so small plans stay
+// on the caller's thread.
+constexpr std::size_t split_threshold = 16;
+// Plans of at most this many nodes keep their per-run counters inside the run state.
+constexpr std::size_t small_plan = 16;
+
+// Whether only one thread ever drains a run of `plan`: every node runs inline (none waits,
+// so no completion arrives from another thread) and the ready stack can never be split (one
+// thread, or fewer nodes than split_threshold).
+inline bool runs_serially(const Plan& plan, unsigned threads) noexcept {
+  return plan.all_inline && (threads < 2 || plan.nodes.size() < split_threshold);
+}
+
+// One async node invocation: state shared by its coroutines, all confined to `strand`.
+struct Invocation : std::enable_shared_from_this<Invocation> {
+  explicit Invocation(Strand s) : strand(std::move(s)) {}
+  Strand strand;
+  bool cancel_requested = false;
+  // Timers the invocation's coroutines are waiting on; cancelling them wakes the waiters.
+  std::vector<boost::asio::steady_timer*> waits;
+
+  void cancel_all() {
+    cancel_requested = true;
+    for (boost::asio::steady_timer* timer : waits)
+      timer->cancel();
+  }
+};
+
+// The members are defined in run_state.cpp, except the coroutines of nodes that wait
+// (async_nodes.cpp). The three on an inline node's path from start_node() are always_inline:
+// while the run state was local to one file GCC inlined them into start_node() as functions
+// called once; with external linkage it keeps run_inline_with() out of line, which cost ~30
+// instructions per node (callgrind, the procedure in tests/bench/README.md).
+class RunState final : public RunControl, public std::enable_shared_from_this<RunState> {
+public:
+  /// With an empty `on_done` the run is blocking: finish() keeps the result for wait().
+  RunState(RunSetup&& setup, std::function<void(RunResult)> on_done);
+
+  void begin(bool drive_here) override;
+  void cancel() override;
+
+  /// For a blocking run: waits until it finished (usually it already has, when the caller
+  /// drove it) and takes the result.
+  RunResult wait() {
+    if (serial_ && done_) // finished on this thread, inside begin(): see finish()
+      return std::move(result_);
+    std::unique_lock lock(mutex_);
+    done_cv_.wait(lock, [&] { return done_; });
+    return std::move(result_);
+  }
+
+  const Plan& plan() const noexcept { return plan_; }
+  bool cancelling() const noexcept { return cancelling_.load(std::memory_order_acquire); }
+  const boost::asio::any_io_executor& pool() const noexcept { return setup_.pool; }
+  /// The engine's connection store; null in runs without an engine.
+  CredentialsSource* credentials() const noexcept { return setup_.credentials; }
+
+  void log(std::uint32_t node, std::int64_t index, int attempt, LogLevel level,
+           std::string_view message) {
+    if (!observed_)
+      return;
+    Event e{EventKind::log,
+            Clock::now(),
+            plan_.nodes[node].id,
+            index,
+            static_cast<std::uint32_t>(attempt),
+            message,
+            level};
+    emit(e);
+  }
+
+private:
+  struct StopRequested {
+    RunState* run;
+    void operator()() const noexcept { run->cancel(); }
+  };
+
+  EvalScope scope(const Value* item, std::int64_t index) const noexcept {
+    return EvalScope{&setup_.inputs, nodes_.data(), item, index};
+  }
+
+  void emit(const Event& event) noexcept {
+    for (const auto& observer : setup_.options.observers) {
+      try {
+        observer->on_event(event);
+      } catch (...) {
+        // An observer's failure must not change the run's outcome.
+      }
+    }
+  }
+
+  void emit_node(EventKind kind, std::uint32_t n, std::string_view message = {},
+                 std::uint32_t attempt = 0, std::int64_t index = -1) {
+    if (!observed_)
+      return;
+    Event e{kind, Clock::now(), plan_.nodes[n].id, index, attempt, message};
+    e.category = nodes_[n].category;
+    emit(e);
+  }
+
+  void emit_element(std::uint32_t n, std::size_t index, const Outcome& outcome);
+
+  // ---- scheduling -------------------------------------------------------------------------
+
+  // A time stamp for a node's record: the clock, or in a run that keeps them (ticks_) a raw
+  // counter reading, converted in finish().
+  Clock::time_point stamp() const noexcept {
+    return ticks_ ? raw_ticks(read_ticks()) : Clock::now();
+  }
+
+  void drain(Stack& stack) { drain(stack, stamp()); }
+  void drain(Stack& stack, Clock::time_point mark);
+
+  // Work sharing between drainers without a wake-up: see await_donation().
+  enum class Hunger { idle, waiting, filling, full };
+  bool await_donation(Stack& stack);
+  void donate(Stack& stack);
+  void split(Stack& stack);
+
+  void start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark);
+  std::string not_started_reason();
+
+  // Resolves settings (templates, defaults) in order into `slots` (SettingSlots or
+  // SettingVector), and checks their types after evaluation, since a template that is one
+  // reference can only be typed at run time. Stops at the first that does not fit and
+  // returns false: settings_problem() then says why (no message is built otherwise).
+  template <class Slots>
+  bool resolve_settings(std::uint32_t n, const Value* item, std::int64_t index, Slots& slots,
+                        bool borrow = false) const {
+    const EvalScope s = scope(item, index);
+    const auto& specs = plan_.nodes[n].type->spec.settings;
+    const std::span<const ValueTemplate> settings = plan_.settings(n);
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+      const ValueTemplate& setting = settings[i];
+      const Value& v = slots.emplace([&] {
+        if (setting.is_constant())
+          return setting.constant();
+        return borrow ? setting.eval_borrowing(s) : setting.eval(s);
+      });
+      if (v.is_null() ? specs[i].required : !accepts(specs[i].type, v))
+        return false;
+    }
+    return true;
+  }
+
+  // Why resolve_settings() stopped: `values` are the settings it stored, the last one bad.
+  std::string settings_problem(std::uint32_t n, std::span<const Value> values) const;
+
+  [[gnu::always_inline]] inline void run_inline(std::uint32_t n, Stack& stack,
+                                                Clock::time_point& mark);
+  template <class Slots>
+  [[gnu::always_inline]] inline void run_inline_with(std::uint32_t n, Stack& stack,
+                                                     Clock::time_point& mark, Slots& slots,
+                                                     bool borrow);
+
+  // ---- nodes that wait (async_nodes.cpp) ----------------------------------------------------
+
+  void spawn_async(std::uint32_t n);
+  boost::asio::awaitable<void> run_async_node(std::shared_ptr<RunState> self, std::uint32_t n,
+                                              std::shared_ptr<Invocation> invocation);
+  boost::asio::awaitable<Outcome> run_items(std::uint32_t n, Invocation& invocation,
+                                            const Value& list);
+  boost::asio::awaitable<Outcome> run_with_retries(std::uint32_t n, Invocation& invocation,
+                                                   Value item, std::int64_t index);
+  boost::asio::awaitable<Outcome> run_attempt(std::uint32_t n, Invocation& invocation,
+                                              const Value& item, std::int64_t index,
+                                              std::uint32_t attempt);
+
+  // ---- settling -----------------------------------------------------------------------------
+
+  void settle_unstarted(std::uint32_t n, NodeStatus status, std::string reason, Stack& stack);
+  [[gnu::always_inline]] inline void settle_success(std::uint32_t n, Stack& stack,
+                                                    Clock::time_point finished);
+  void settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack) {
+    settle_outcome(n, std::move(outcome), stack, stamp());
+  }
+  void settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack, Clock::time_point finished);
+  void release_successors(std::uint32_t n, Stack& stack);
+  void fail_run(std::uint32_t n);
+  void cancel_everything();
+  void finish();
+
+  RunSetup setup_;
+  const Plan& plan_;
+  std::vector<NodeResult> nodes_;
+  // Dependency counters: in the run state itself for small plans (no allocation per run).
+  std::atomic<std::uint32_t> small_pending_[small_plan];
+  std::unique_ptr<std::atomic<std::uint32_t>[]> large_pending_;
+  std::atomic<std::uint32_t>* const pending_;
+  std::atomic<std::uint32_t> remaining_;
+  // Only one thread ever drains this run (runs_serially): its counters need no atomic
+  // updates. cancel() from another thread only touches cancelling_ and the mutex.
+  const bool serial_;
+  std::atomic<bool> cancelling_{false};
+  // Set once any node did not succeed; until then dependents skip checking their inputs.
+  std::atomic<bool> irregular_{false};
+  std::atomic<int> drainers_{0};
+  std::atomic<Hunger> hunger_{Hunger::idle};
+  Stack mailbox_; // owned by whoever moved hunger_ to filling, or saw it full
+  const bool observed_;
+  // Node records hold raw counter readings until finish() converts them (tick_clock.hpp):
+  // only in serial runs without observers, whose records nobody reads while they run.
+  const bool ticks_;
+  Clock::time_point started_{};
+  std::uint64_t started_ticks_ = 0;
+
+  std::mutex mutex_; // guards what follows
+  std::string error_;
+  std::string failed_node_;
+  bool user_cancelled_ = false;
+  std::unordered_map<std::uint32_t, std::shared_ptr<Invocation>> active_;
+  bool done_ = false; // blocking runs: result_ is set
+  RunResult result_;  // blocking runs
+  std::condition_variable done_cv_;
+
+  std::function<void(RunResult)> on_done_;
+  std::optional<std::stop_callback<StopRequested>> stop_callback_;
+};
+
+} // namespace sluice::detail
