@@ -65,20 +65,30 @@ private:
   std::vector<Value> values_;
 };
 
-class NodeContext final : public Context {
+// Hidden explicitly: -fvisibility=hidden covers definitions only, so run_state.cpp, which builds
+// a NodeContext per inline node, would read its vtable (defined in node_context.cpp) through the
+// GOT: 4 more instructions per node in callgrind than when it was all one file.
+class [[gnu::visibility("hidden")]] NodeContext final : public Context {
 public:
   /// `item` must outlive the context (a null Value for a node that is not a for_each element).
-  NodeContext(RunState& run, std::uint32_t node, std::span<const Value> settings, const Value& item,
-              std::int64_t index, int attempt, Invocation* invocation)
+  NodeContext(RunState & run, std::uint32_t node, std::span<const Value> settings,
+              const Value& item, std::int64_t index, int attempt, Invocation* invocation)
       : run_(run), node_(node), settings_(settings), item_(item), index_(index), attempt_(attempt),
-        invocation_(invocation) {}
+        invocation_(invocation) {
+  }
 
   std::string_view node_id() const noexcept override;
   const Value& setting(std::string_view name) const noexcept override;
   Value settings() const override;
-  int attempt() const noexcept override { return attempt_; }
-  const Value& item() const noexcept override { return item_; }
-  std::int64_t index() const noexcept override { return index_; }
+  int attempt() const noexcept override {
+    return attempt_;
+  }
+  const Value& item() const noexcept override {
+    return item_;
+  }
+  std::int64_t index() const noexcept override {
+    return index_;
+  }
   boost::asio::any_io_executor executor() const override;
   bool cancelled() const noexcept override;
   void log(LogLevel level, std::string_view message) override;

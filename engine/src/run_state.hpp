@@ -68,10 +68,12 @@ struct Invocation : std::enable_shared_from_this<Invocation> {
 // while the run state was local to one file GCC inlined them into start_node() as functions
 // called once; with external linkage it keeps run_inline_with() out of line, which cost ~30
 // instructions per node (callgrind, the procedure in tests/bench/README.md).
-class RunState final : public RunControl, public std::enable_shared_from_this<RunState> {
+// Hidden explicitly, as NodeContext (node_context.hpp): executor.cpp destroys run states too.
+class [[gnu::visibility("hidden")]] RunState final : public RunControl,
+                                                     public std::enable_shared_from_this<RunState> {
 public:
   /// With an empty `on_done` the run is blocking: finish() keeps the result for wait().
-  RunState(RunSetup&& setup, std::function<void(RunResult)> on_done);
+  RunState(RunSetup && setup, std::function<void(RunResult)> on_done);
 
   void begin(bool drive_here) override;
   void cancel() override;
@@ -86,11 +88,19 @@ public:
     return std::move(result_);
   }
 
-  const Plan& plan() const noexcept { return plan_; }
-  bool cancelling() const noexcept { return cancelling_.load(std::memory_order_acquire); }
-  const boost::asio::any_io_executor& pool() const noexcept { return setup_.pool; }
+  const Plan& plan() const noexcept {
+    return plan_;
+  }
+  bool cancelling() const noexcept {
+    return cancelling_.load(std::memory_order_acquire);
+  }
+  const boost::asio::any_io_executor& pool() const noexcept {
+    return setup_.pool;
+  }
   /// The engine's connection store; null in runs without an engine.
-  CredentialsSource* credentials() const noexcept { return setup_.credentials; }
+  CredentialsSource* credentials() const noexcept {
+    return setup_.credentials;
+  }
 
   void log(std::uint32_t node, std::int64_t index, int attempt, LogLevel level,
            std::string_view message) {
@@ -145,16 +155,18 @@ private:
     return ticks_ ? raw_ticks(read_ticks()) : Clock::now();
   }
 
-  void drain(Stack& stack) { drain(stack, stamp()); }
-  void drain(Stack& stack, Clock::time_point mark);
+  void drain(Stack & stack) {
+    drain(stack, stamp());
+  }
+  void drain(Stack & stack, Clock::time_point mark);
 
   // Work sharing between drainers without a wake-up: see await_donation().
   enum class Hunger { idle, waiting, filling, full };
-  bool await_donation(Stack& stack);
-  void donate(Stack& stack);
-  void split(Stack& stack);
+  bool await_donation(Stack & stack);
+  void donate(Stack & stack);
+  void split(Stack & stack);
 
-  void start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark);
+  void start_node(std::uint32_t n, Stack & stack, Clock::time_point & mark);
   std::string not_started_reason();
 
   // Resolves settings (templates, defaults) in order into `slots` (SettingSlots or
@@ -183,36 +195,35 @@ private:
   // Why resolve_settings() stopped: `values` are the settings it stored, the last one bad.
   std::string settings_problem(std::uint32_t n, std::span<const Value> values) const;
 
-  [[gnu::always_inline]] inline void run_inline(std::uint32_t n, Stack& stack,
-                                                Clock::time_point& mark);
+  [[gnu::always_inline]] inline void run_inline(std::uint32_t n, Stack & stack,
+                                                Clock::time_point & mark);
   template <class Slots>
-  [[gnu::always_inline]] inline void run_inline_with(std::uint32_t n, Stack& stack,
-                                                     Clock::time_point& mark, Slots& slots,
-                                                     bool borrow);
+  [[gnu::always_inline]] inline void run_inline_with(
+      std::uint32_t n, Stack & stack, Clock::time_point & mark, Slots & slots, bool borrow);
 
   // ---- nodes that wait (async_nodes.cpp) ----------------------------------------------------
 
   void spawn_async(std::uint32_t n);
   boost::asio::awaitable<void> run_async_node(std::shared_ptr<RunState> self, std::uint32_t n,
                                               std::shared_ptr<Invocation> invocation);
-  boost::asio::awaitable<Outcome> run_items(std::uint32_t n, Invocation& invocation,
+  boost::asio::awaitable<Outcome> run_items(std::uint32_t n, Invocation & invocation,
                                             const Value& list);
-  boost::asio::awaitable<Outcome> run_with_retries(std::uint32_t n, Invocation& invocation,
+  boost::asio::awaitable<Outcome> run_with_retries(std::uint32_t n, Invocation & invocation,
                                                    Value item, std::int64_t index);
-  boost::asio::awaitable<Outcome> run_attempt(std::uint32_t n, Invocation& invocation,
+  boost::asio::awaitable<Outcome> run_attempt(std::uint32_t n, Invocation & invocation,
                                               const Value& item, std::int64_t index,
                                               std::uint32_t attempt);
 
   // ---- settling -----------------------------------------------------------------------------
 
-  void settle_unstarted(std::uint32_t n, NodeStatus status, std::string reason, Stack& stack);
-  [[gnu::always_inline]] inline void settle_success(std::uint32_t n, Stack& stack,
+  void settle_unstarted(std::uint32_t n, NodeStatus status, std::string reason, Stack & stack);
+  [[gnu::always_inline]] inline void settle_success(std::uint32_t n, Stack & stack,
                                                     Clock::time_point finished);
-  void settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack) {
+  void settle_outcome(std::uint32_t n, Outcome outcome, Stack & stack) {
     settle_outcome(n, std::move(outcome), stack, stamp());
   }
-  void settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack, Clock::time_point finished);
-  void release_successors(std::uint32_t n, Stack& stack);
+  void settle_outcome(std::uint32_t n, Outcome outcome, Stack & stack, Clock::time_point finished);
+  void release_successors(std::uint32_t n, Stack & stack);
   void fail_run(std::uint32_t n);
   void cancel_everything();
   void finish();
