@@ -448,11 +448,11 @@ void RunState::finish() {
   if (here) {
     // Nothing reads the plan after this (plan_ stays valid: the result keeps it alive
     // until wait() hands it over), so its reference moves instead of being counted.
-    result.plan_owner = std::move(setup_.plan);
+    RunResultAccess::keep_plan(result, std::move(setup_.plan));
     done_ = true;
     return;
   }
-  result.plan_owner = setup_.plan;
+  RunResultAccess::keep_plan(result, setup_.plan);
   if (!on_done_) {
     // Blocking run: the waiter holds a reference to this RunState, so notifying under the
     // lock cannot touch a destroyed condition variable. No futex call when nobody waits

@@ -48,6 +48,13 @@ inline bool runs_serially(const Plan& plan, unsigned threads) noexcept {
   return plan.all_inline && (threads < 2 || plan.nodes.size() < split_threshold);
 }
 
+// Sets what a RunResult keeps private: the plan its node ids point into.
+struct RunResultAccess {
+  static void keep_plan(RunResult& result, std::shared_ptr<const void> plan) noexcept {
+    result.plan_ = std::move(plan);
+  }
+};
+
 // One async node invocation: state shared by its coroutines, all confined to `strand`.
 struct Invocation : std::enable_shared_from_this<Invocation> {
   explicit Invocation(Strand s) : strand(std::move(s)) {}

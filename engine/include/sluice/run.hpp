@@ -18,6 +18,10 @@
 
 namespace sluice {
 
+namespace detail {
+struct RunResultAccess;
+}
+
 using Clock = std::chrono::steady_clock;
 
 enum class RunStatus { succeeded, failed, cancelled };
@@ -69,8 +73,10 @@ struct SLUICE_API RunResult {
   /// The result of node `id`, or nullptr.
   const NodeResult* node(std::string_view id) const noexcept;
 
-  /// Keeps the plan (and so the ids) alive.
-  std::shared_ptr<const void> plan_owner;
+private:
+  friend struct detail::RunResultAccess;
+  // Keeps the compiled plan alive: every NodeResult::id points into it.
+  std::shared_ptr<const void> plan_;
 };
 
 enum class EventKind {
