@@ -1,0 +1,194 @@
+#pragma once
+// Value's heap block: the one layout behind strings, arrays and objects, shared by value.cpp,
+// the deep equality and the engine's borrowed arrays.
+
+#include <sluice/value.hpp>
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <variant>
+
+namespace sluice {
+
+namespace detail {
+
+// Objects up to this many members are searched linearly: comparing a handful of short keys
+// beats a binary search over an index, and small objects (the common case) pay no memory
+// for one.
+inline constexpr std::size_t kIndexThreshold = 12;
+
+inline constexpr bool is_heap_type(ValueType t) noexcept {
+  return t == ValueType::string || t == ValueType::array || t == ValueType::object;
+}
+
+// Member names are short: comparing their bytes here beats a call to memcmp, which
+// `std::string == std::string_view` makes for every member of the same length.
+inline bool same_key(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size())
+    return false;
+  if (a.size() > 16)
+    return std::memcmp(a.data(), b.data(), a.size()) == 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i])
+      return false;
+  return true;
+}
+
+// The one heap block type. `index` (objects only, and only above kIndexThreshold members)
+// holds member positions sorted by key so that `find` is a binary search.
+// A pointer rather than a vector: it keeps the block at 48 bytes (a 64-byte malloc chunk
+// instead of 80), and most objects have no index.
+struct ObjectBody {
+  Object members;
+  /// members.size() positions, or null.
+  std::unique_ptr<std::size_t[]> index;
+};
+
+// An array built by Value::array_from: its `count` elements follow the Heap in the same
+// allocation.
+struct TrailingElements {
+  std::size_t count;
+  /// The elements are uncounted copies (detail::BorrowedArray). Such a block never reaches
+  /// destroy(): BorrowedArray::end() frees it or clears this first.
+  bool borrowed = false;
+};
+
+// An object of up to kIndexThreshold members: its `count` members follow the Heap in the same
+// allocation. One block per object instead of two (the caller's vector is emptied into it
+// and freed at once, which lets the next object's vector reuse that memory): a run's results
+// hold one block per node output, not two, and free half as many when they are dropped.
+struct TrailingMembers {
+  std::size_t count;
+};
+
+} // namespace detail
+
+struct Value::Heap {
+  using Member = std::pair<std::string, Value>;
+
+  // Starts at 1: the Value that creates the block owns the first reference.
+  std::atomic<std::size_t> refs{1};
+  std::variant<std::string, Array, detail::ObjectBody, detail::TrailingElements,
+               detail::TrailingMembers>
+      body;
+
+  template <class T> explicit Heap(T&& b) : body(std::forward<T>(b)) {}
+
+  /// Drops one reference; true when it was the last (the caller then frees the block).
+  bool drop_reference() noexcept {
+    // The last reference is the common case (a run's settings, a result's outputs) and
+    // needs no locked instruction: whoever holds the only reference is the only one who
+    // could add another, so a count of 1 cannot change under us. The acquire load pairs
+    // with the release half of the other owners' decrements, as the RMW's acquire would.
+    if (refs.load(std::memory_order_acquire) == 1)
+      return true;
+    // acq_rel: the release half orders this thread's reads of the block before the drop;
+    // the acquire half makes every other thread's reads happen-before the deletion.
+    return refs.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  }
+
+  /// A block with room for `count` items after it (detail::TrailingElements: Values,
+  /// detail::TrailingMembers: Members); the caller constructs them. free_block() frees it.
+  template <class Body, class Item> static Heap* with_trailing(std::size_t count) {
+    void* raw = ::operator new(sizeof(Heap) + count * sizeof(Item));
+    return ::new (raw) Heap(Body{count});
+  }
+  static Heap* with_trailing_elements(std::size_t count) {
+    return with_trailing<detail::TrailingElements, Value>(count);
+  }
+  static Heap* with_trailing_members(std::size_t count) {
+    return with_trailing<detail::TrailingMembers, Member>(count);
+  }
+
+  /// Frees a block whose children are already detached (null): the one place that knows
+  /// how each layout was allocated.
+  static void free_block(Heap* h) noexcept {
+    if (std::holds_alternative<detail::TrailingElements>(h->body)) {
+      // The elements are null (or uncounted copies): nothing for their destructors to do.
+      h->~Heap();
+      ::operator delete(h);
+    } else if (std::holds_alternative<detail::TrailingMembers>(h->body)) {
+      // The values are null; the keys still own their text.
+      std::destroy(h->mutable_members().begin(), h->mutable_members().end());
+      h->~Heap();
+      ::operator delete(h);
+    } else {
+      delete h;
+    }
+  }
+
+  const std::string& str() const noexcept { return *std::get_if<std::string>(&body); }
+  std::span<const Value> arr() const noexcept {
+    if (const auto* trailing = std::get_if<detail::TrailingElements>(&body))
+      return {std::launder(reinterpret_cast<const Value*>(this + 1)), trailing->count};
+    return *std::get_if<Array>(&body);
+  }
+  std::span<Value> mutable_arr() noexcept {
+    if (const auto* trailing = std::get_if<detail::TrailingElements>(&body))
+      return {std::launder(reinterpret_cast<Value*>(this + 1)), trailing->count};
+    return *std::get_if<Array>(&body);
+  }
+  std::span<const Member> members() const noexcept {
+    if (const auto* trailing = std::get_if<detail::TrailingMembers>(&body))
+      return {std::launder(reinterpret_cast<const Member*>(this + 1)), trailing->count};
+    return std::get_if<detail::ObjectBody>(&body)->members;
+  }
+  std::span<Member> mutable_members() noexcept {
+    if (const auto* trailing = std::get_if<detail::TrailingMembers>(&body))
+      return {std::launder(reinterpret_cast<Member*>(this + 1)), trailing->count};
+    return std::get_if<detail::ObjectBody>(&body)->members;
+  }
+  /// Member positions sorted by key (members().size() of them), or null.
+  const std::size_t* index() const noexcept {
+    const auto* object = std::get_if<detail::ObjectBody>(&body);
+    return object != nullptr ? object->index.get() : nullptr;
+  }
+  bool is_object() const noexcept {
+    return std::holds_alternative<detail::ObjectBody>(body) ||
+           std::holds_alternative<detail::TrailingMembers>(body);
+  }
+
+  // Frees `root` and every block that becomes unreferenced because of it. Iterative: a
+  // recursive destructor would overflow the stack on deeply nested values (a million
+  // nested arrays is a few lines of JSON-free C++). Each child is detached from its parent
+  // (its reference dropped and the slot reset to null) before the parent is deleted, so the
+  // parent's vector destructor never recurses.
+  static void destroy(Heap* root) noexcept {
+    std::vector<Heap*> pending; // allocates only when a child block also dies
+    Heap* h = root;
+    for (;;) {
+      auto detach = [&pending](Value& child) noexcept {
+        if (!detail::is_heap_type(child.type_))
+          return;
+        Heap* c = child.heap_;
+        child.type_ = ValueType::null;
+        child.int_ = 0;
+        if (c->drop_reference()) {
+          try {
+            pending.push_back(c);
+          } catch (...) {
+            // Out of memory while freeing memory: fall back to recursion for this child.
+            destroy(c);
+          }
+        }
+      };
+      if (h->is_object()) {
+        for (auto& m : h->mutable_members())
+          detach(m.second);
+      } else if (!std::holds_alternative<std::string>(h->body)) {
+        for (Value& v : h->mutable_arr())
+          detach(v);
+      }
+      free_block(h);
+      if (pending.empty())
+        return;
+      h = pending.back();
+      pending.pop_back();
+    }
+  }
+};
+
+} // namespace sluice
