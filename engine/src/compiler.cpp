@@ -4,7 +4,8 @@
 
 #include "compiler.hpp"
 
-#include "duration.hpp"
+#include "execution_options.hpp"
+#include "plan_graph.hpp"
 #include "registry.hpp"
 #include "suggest.hpp"
 
@@ -105,7 +106,8 @@ public:
     for (std::uint32_t i = 0; i < spec_.nodes.size(); ++i)
       compile_node(i);
     compile_outputs();
-    link_graph();
+    link_edges(*plan_, dependencies_);
+    dependencies_ = {};
     plan_->all_inline = std::all_of(plan_->nodes.begin(), plan_->nodes.end(),
                                     [](const PlanNode& node) { return node.inline_fast_path; });
     report_cycles();
@@ -136,7 +138,7 @@ private:
   std::vector<std::shared_ptr<const NodeType>> types_;
   /// dependency_stamp_[d] == i when node i already depends on d: dedupes in O(1).
   std::vector<std::uint32_t> dependency_stamp_;
-  /// Per node, while compiling; link_graph() lays them out in Plan::edges.
+  /// Per node, while compiling; link_edges() lays them out in Plan::edges.
   std::vector<std::vector<std::uint32_t>> dependencies_;
   std::size_t suggestions_left_ = suggestion_budget;
 
@@ -273,7 +275,9 @@ private:
     if (decl.for_each)
       if (auto for_each = compile_for_each(index, decl, *decl.for_each))
         node.edit_extra().for_each = std::move(for_each);
-    compile_execution_options(decl, node, has_for_each);
+    compile_execution_options(
+        decl, node, has_for_each,
+        [this](SourceMark mark, std::string message) { error(mark, std::move(message)); });
 
     const NodeExtras& extra = node.extra();
     node.inline_fast_path = node.type && node.type->run_sync && extra.retry.attempts == 1 &&
@@ -445,58 +449,6 @@ private:
     }
   }
 
-  void compile_execution_options(const NodeDecl& decl, PlanNode& node, bool has_for_each) {
-    if (decl.concurrency) {
-      const Value& value = decl.concurrency->value;
-      if (!value.is_int() || value.as_int() < 1 ||
-          value.as_int() > std::numeric_limits<std::uint32_t>::max())
-        error(decl.concurrency->mark,
-              "'concurrency' must be an integer of at least 1, got " + shown(value));
-      else if (!has_for_each)
-        error(decl.concurrency->mark, "'concurrency' only applies to a node with 'for_each'");
-      else
-        node.edit_extra().concurrency = static_cast<std::uint32_t>(value.as_int());
-    }
-    if (decl.retry_attempts) {
-      const Value& value = decl.retry_attempts->value;
-      if (!value.is_int() || value.as_int() < 1 ||
-          value.as_int() > std::numeric_limits<std::uint32_t>::max())
-        error(decl.retry_attempts->mark,
-              "retry 'attempts' must be an integer of at least 1, got " + shown(value));
-      else
-        node.edit_extra().retry.attempts = static_cast<std::uint32_t>(value.as_int());
-    }
-    if (auto backoff = duration_of(decl.retry_backoff))
-      node.edit_extra().retry.backoff = *backoff;
-    if (auto max_backoff = duration_of(decl.retry_max_backoff))
-      node.edit_extra().retry.max_backoff = *max_backoff;
-    if (auto timeout = duration_of(decl.timeout)) {
-      if (timeout->count() == 0)
-        error(decl.timeout->mark, "'timeout' must be longer than 0ms");
-      else
-        node.edit_extra().timeout = *timeout;
-    }
-    if (decl.on_error) {
-      const Value& value = decl.on_error->value;
-      if (value.is_string() && value.as_string() == "fail")
-        node.on_error = OnError::fail;
-      else if (value.is_string() && value.as_string() == "continue")
-        node.on_error = OnError::proceed;
-      else
-        error(decl.on_error->mark,
-              "invalid on_error '" + shown(value) + "': use 'fail' or 'continue'");
-    }
-  }
-
-  std::optional<std::chrono::milliseconds> duration_of(const std::optional<SpecField>& field) {
-    if (!field)
-      return std::nullopt;
-    auto duration = parse_duration(field->value);
-    if (!duration)
-      error(field->mark, "invalid duration '" + shown(field->value) + "': use e.g. 250ms, 2s, 5m");
-    return duration;
-  }
-
   // ---- references ------------------------------------------------------------------------
 
   template <typename Parsed> void check_references(Parsed& parsed, const ReferenceSite& site) {
@@ -620,133 +572,14 @@ private:
 
   // ---- graph -----------------------------------------------------------------------------
 
-  // Lays the edges out as one array: every node's dependencies, then every node's
-  // successors (in increasing order, as the per-node vectors had them).
-  void link_graph() {
-    std::vector<PlanNode>& nodes = plan_->nodes;
-    const auto count = static_cast<std::uint32_t>(nodes.size());
-    std::vector<std::uint32_t>& edges = plan_->edges;
-    std::size_t total = 0;
-    for (const auto& deps : dependencies_)
-      total += deps.size();
-    edges.reserve(2 * total);
-    std::vector<std::uint32_t> successor_count(count, 0);
-    for (std::uint32_t i = 0; i < count; ++i) {
-      nodes[i].dependencies_begin = static_cast<std::uint32_t>(edges.size());
-      nodes[i].dependency_count = static_cast<std::uint32_t>(dependencies_[i].size());
-      if (dependencies_[i].empty())
-        plan_->roots.push_back(i);
-      for (std::uint32_t dependency : dependencies_[i]) {
-        edges.push_back(dependency);
-        ++successor_count[dependency];
-      }
-    }
-    std::uint32_t next = static_cast<std::uint32_t>(edges.size());
-    for (std::uint32_t i = 0; i < count; ++i) {
-      nodes[i].successors_begin = next;
-      next += successor_count[i];
-    }
-    edges.resize(next);
-    for (std::uint32_t i = 0; i < count; ++i)
-      for (std::uint32_t dependency : dependencies_[i])
-        edges[nodes[dependency].successors_begin + nodes[dependency].successor_count++] = i;
-    dependencies_ = {};
-  }
-
-  // Tarjan's strongly connected components, iteratively (a 100,000-node chain would overflow
-  // a recursive walk). Each component with more than one node holds at least one cycle;
-  // one cycle per component is reported, starting at its first node in declaration order.
   void report_cycles() {
-    const std::vector<PlanNode>& nodes = plan_->nodes;
-    const std::uint32_t count = static_cast<std::uint32_t>(nodes.size());
-    constexpr std::uint32_t unvisited = no_node;
-    std::vector<std::uint32_t> order(count, unvisited), low(count, 0), component(count, no_node);
-    std::vector<bool> on_stack(count, false);
-    std::vector<std::uint32_t> stack;
-    struct Frame {
-      std::uint32_t node;
-      std::size_t next_edge;
-    };
-    std::vector<Frame> frames;
-    std::uint32_t counter = 0;
-    std::uint32_t components = 0;
-    std::vector<std::uint32_t> cyclic_components_first; // first node of each cyclic component
-
-    const auto enter = [&](std::uint32_t v) {
-      order[v] = low[v] = counter++;
-      stack.push_back(v);
-      on_stack[v] = true;
-      frames.push_back(Frame{v, 0});
-    };
-    for (std::uint32_t start = 0; start < count; ++start) {
-      if (order[start] != unvisited)
-        continue;
-      enter(start);
-      while (!frames.empty()) {
-        const std::uint32_t v = frames.back().node;
-        const std::span<const std::uint32_t> successors = plan_->successors(v);
-        if (frames.back().next_edge < successors.size()) {
-          const std::uint32_t w = successors[frames.back().next_edge++];
-          if (order[w] == unvisited)
-            enter(w);
-          else if (on_stack[w])
-            low[v] = std::min(low[v], order[w]);
-          continue;
-        }
-        if (low[v] == order[v]) {
-          std::uint32_t first = v;
-          std::uint32_t size = 0;
-          std::uint32_t w;
-          do {
-            w = stack.back();
-            stack.pop_back();
-            on_stack[w] = false;
-            component[w] = components;
-            first = std::min(first, w);
-            ++size;
-          } while (w != v);
-          if (size > 1)
-            cyclic_components_first.push_back(first);
-          ++components;
-        }
-        frames.pop_back();
-        if (!frames.empty())
-          low[frames.back().node] = std::min(low[frames.back().node], low[v]);
-      }
+    for (const std::vector<std::uint32_t>& cycle : find_cycles(*plan_)) {
+      std::string text = "cycle: ";
+      for (std::uint32_t v : cycle)
+        text.append(plan_->nodes[v].id).append(" -> ");
+      text += plan_->nodes[cycle.front()].id;
+      error(spec_.nodes[cycle.front()].mark, std::move(text));
     }
-    for (std::uint32_t first : cyclic_components_first)
-      report_cycle_through(first, component);
-  }
-
-  // The shortest cycle through `first` inside its component, found breadth-first.
-  void report_cycle_through(std::uint32_t first, const std::vector<std::uint32_t>& component) {
-    const std::vector<PlanNode>& nodes = plan_->nodes;
-    std::unordered_map<std::uint32_t, std::uint32_t> parent;
-    std::vector<std::uint32_t> queue{first};
-    std::uint32_t last = no_node;
-    for (std::size_t head = 0; head < queue.size() && last == no_node; ++head) {
-      const std::uint32_t v = queue[head];
-      for (std::uint32_t w : plan_->successors(v)) {
-        if (component[w] != component[first])
-          continue;
-        if (w == first) {
-          last = v;
-          break;
-        }
-        if (parent.emplace(w, v).second)
-          queue.push_back(w);
-      }
-    }
-    std::vector<std::uint32_t> path;
-    for (std::uint32_t v = last; v != first; v = parent.at(v))
-      path.push_back(v);
-    path.push_back(first);
-    std::reverse(path.begin(), path.end());
-    std::string text = "cycle: ";
-    for (std::uint32_t v : path)
-      text.append(nodes[v].id).append(" -> ");
-    text += nodes[first].id;
-    error(spec_.nodes[first].mark, std::move(text));
   }
 };
 
