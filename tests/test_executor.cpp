@@ -140,6 +140,25 @@ NodeType effect_type(std::shared_ptr<std::atomic<int>> calls) {
 
 } // namespace
 
+TEST_CASE("Pipeline's name, description and file are views that outlive the call") {
+  // Longer than any small-string buffer, so a view of a temporary copy would read freed heap
+  // memory (ASan reports it; without ASan the bytes come out wrong).
+  const std::string name = "a-pipeline-name-long-enough-to-live-on-the-heap";
+  const std::string description = "A description long enough to live on the heap, too.";
+  Engine engine(engine_options(1));
+  const Pipeline p =
+      engine.load_string("version: 1\nname: " + name + "\ndescription: " + description +
+                             "\nnodes:\n  a: { type: core.template, with: { template: x } }\n",
+                         "a-file-name-long-enough-to-live-on-the-heap.yaml");
+  const std::string_view seen_name = p.name();
+  const std::string_view seen_description = p.description();
+  const std::string_view seen_file = p.file();
+  CHECK(seen_name == name);
+  CHECK(seen_description == description);
+  CHECK(seen_file == "a-file-name-long-enough-to-live-on-the-heap.yaml");
+  CHECK(Pipeline().name().empty());
+}
+
 TEST_CASE("independent branches run concurrently: parallel waits vs chained waits") {
   Engine engine(engine_options(2));
   const Pipeline parallel = engine.load_string(R"(

@@ -7,13 +7,23 @@
 namespace sluice {
 
 std::string_view Pipeline::name() const noexcept {
-  return plan_ ? plan_->name : "";
+  // Not `plan_ ? plan_->name : ""`: that makes a temporary std::string and returns a view of it.
+  if (!plan_)
+    return {};
+  return plan_->name;
 }
 std::string_view Pipeline::description() const noexcept {
-  return plan_ ? plan_->description : "";
+  // Not `plan_ ? plan_->description : ""`: that makes a temporary std::string and returns a view of
+  // it.
+  if (!plan_)
+    return {};
+  return plan_->description;
 }
 std::string_view Pipeline::file() const noexcept {
-  return plan_ ? plan_->file : "";
+  // Not `plan_ ? plan_->file : ""`: that makes a temporary std::string and returns a view of it.
+  if (!plan_)
+    return {};
+  return plan_->file;
 }
 
 const std::vector<InputInfo>& Pipeline::inputs() const noexcept {
