@@ -15,8 +15,9 @@ Value resolve_inputs(const Plan& plan, const Value& given) {
     throw InputError("inputs must be an object of name: value");
   if (given.is_object()) {
     for (const auto& [name, value] : given.as_object()) {
-      const bool declared = std::any_of(plan.inputs.begin(), plan.inputs.end(),
-                                        [&](const InputInfo& i) { return i.name == name; });
+      const bool declared =
+          std::any_of(plan.inputs.begin(), plan.inputs.end(),
+                      [&name = name](const InputInfo& i) { return i.name == name; });
       if (!declared) {
         std::string known;
         for (const InputInfo& i : plan.inputs)

@@ -91,8 +91,9 @@ std::optional<Occurrence> live_occurrence(const Meeting& meeting, std::string_vi
 Value merge_objects(const Value& base, const Value& overlay) {
   Object merged(base.as_object().begin(), base.as_object().end());
   for (const auto& [key, value] : overlay.as_object()) {
-    const auto existing = std::find_if(merged.begin(), merged.end(),
-                                       [&](const auto& member) { return member.first == key; });
+    const auto existing =
+        std::find_if(merged.begin(), merged.end(),
+                     [&key = key](const auto& member) { return member.first == key; });
     if (existing != merged.end())
       existing->second = value;
     else
