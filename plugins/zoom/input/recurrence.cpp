@@ -32,8 +32,13 @@ std::string weekly_days_problem(std::string_view days) {
     if (day.size() != 1 || day[0] < '1' || day[0] > '7')
       return shown(days) + " is not a list of week days; use digits 1 (Sunday) to 7 (Saturday) "
                            "separated by commas, e.g. \"2,4\" for Monday and Wednesday";
-    if (seen[static_cast<std::size_t>(day[0] - '0')])
-      return shown(days) + " names day " + std::string(day) + " twice";
+    if (seen[static_cast<std::size_t>(day[0] - '0')]) {
+      std::string problem = shown(days);
+      problem += " names day ";
+      problem += day;
+      problem += " twice";
+      return problem;
+    }
     seen[static_cast<std::size_t>(day[0] - '0')] = true;
     if (comma == days.size())
       return {};
