@@ -1,3 +1,5 @@
+// Levenshtein distance, for the "did you mean" suggestions of setting keys and time zones.
+
 #include "edit_distance.hpp"
 
 #include <algorithm>

@@ -1,3 +1,6 @@
+// Reading the system time zone database (TZif files): which zones exist, the nearest name to
+// a misspelt one, and the UTC instants a local wall-clock time denotes in a zone.
+
 #include "time_zones.hpp"
 
 #include "edit_distance.hpp"
