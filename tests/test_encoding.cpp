@@ -31,6 +31,8 @@ TEST_CASE("hex_digit_value: every digit of both cases, and nothing else") {
 TEST_CASE("percent_encode keeps RFC 3986's unreserved characters only") {
   CHECK(percent_encode("AZaz09-._~") == "AZaz09-._~");
   CHECK(percent_encode("a b/c?d=e&f+g") == "a%20b%2Fc%3Fd%3De%26f%2Bg");
+  CHECK(percent_encode("#h%") == "%23h%25");
+  CHECK(percent_encode(std::string_view("\xFF", 1)) == "%FF");
   CHECK(percent_encode("\xC3\xA9") == "%C3%A9"); // é in UTF-8, byte by byte
   CHECK(percent_encode(std::string("\0\x7F", 2)) == "%00%7F");
   CHECK(percent_encode("") == "");

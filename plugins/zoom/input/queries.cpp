@@ -11,6 +11,8 @@
 #include "shape.hpp"
 #include "start_time.hpp"
 
+#include <sluice/encoding.hpp>
+
 #include <limits>
 
 namespace sluice::zoom {
@@ -123,23 +125,6 @@ std::string DeleteQuery::query_string() const {
   if (cancel_meeting_reminder)
     add_query(query, "cancel_meeting_reminder", *cancel_meeting_reminder ? "true" : "false");
   return query;
-}
-
-std::string percent_encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (detail::ascii_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += hex[byte >> 4];
-      out += hex[byte & 0x0F];
-    }
-  }
-  return out;
 }
 
 } // namespace sluice::zoom

@@ -7,6 +7,8 @@
 #include "sluice_zoom/http/url.hpp"
 #include "sluice_zoom/meeting_input.hpp"
 
+#include <sluice/encoding.hpp>
+
 #include <fcntl.h>
 #include <map>
 #include <ostream>

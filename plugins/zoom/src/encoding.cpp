@@ -1,6 +1,6 @@
 #include "encoding.hpp"
 
-#include "sluice_zoom/meeting_input.hpp"
+#include <sluice/encoding.hpp>
 
 #include <openssl/evp.h>
 

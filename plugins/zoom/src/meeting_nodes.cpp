@@ -8,6 +8,8 @@
 
 #include "sluice_zoom/meeting_input.hpp"
 
+#include <sluice/encoding.hpp>
+
 namespace sluice::zoom {
 
 namespace asio = boost::asio;

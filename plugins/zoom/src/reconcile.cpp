@@ -1,5 +1,7 @@
 #include "reconcile.hpp"
 
+#include <sluice/encoding.hpp>
+
 #include <ctime>
 #include <set>
 

@@ -1,4 +1,4 @@
-// The list meetings and delete meeting queries, their query strings, and percent_encode.
+// The list meetings and delete meeting queries and their query strings.
 
 #include "input_test_support.hpp"
 
@@ -72,12 +72,4 @@ TEST_CASE("delete meeting: id and query string") {
   CHECK(problems[1].field == "occurrence_id");
   CHECK(problems[2].field == "schedule_for_reminder");
   CHECK(problems[2].message == "must be true or false, got text \"yes\"");
-}
-
-TEST_CASE("percent_encode keeps RFC 3986 unreserved characters only") {
-  CHECK(sluice::zoom::percent_encode("") == "");
-  CHECK(sluice::zoom::percent_encode("AZaz09-._~") == "AZaz09-._~");
-  CHECK(sluice::zoom::percent_encode("a b+c/d?e=f&g#h%") == "a%20b%2Bc%2Fd%3Fe%3Df%26g%23h%25");
-  CHECK(sluice::zoom::percent_encode("\xC3\xA9") == "%C3%A9");
-  CHECK(sluice::zoom::percent_encode(std::string_view("\0\xFF", 2)) == "%00%FF");
 }

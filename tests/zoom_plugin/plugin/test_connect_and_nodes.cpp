@@ -175,7 +175,10 @@ void check_request(const Value& spec, const Value& recorded) {
   const Value* operation = spec["paths"][*pattern].find(method);
   REQUIRE_MESSAGE(operation, "the spec has no " << method << " " << *pattern);
 
-  for (const auto& [name, text] : path_parameters) {
+  // Not a structured binding: clang 14 cannot capture one in REQUIRE_MESSAGE's lambda.
+  for (const auto& path_parameter : path_parameters) {
+    const std::string& name = path_parameter.first;
+    const auto& text = path_parameter.second;
     const Value* parameter = declared_parameter(*operation, name, "path");
     REQUIRE_MESSAGE(parameter, "path parameter " << name << " is not declared");
     check_schema((*parameter)["schema"], typed_parameter((*parameter)["schema"], text),

@@ -123,8 +123,4 @@ struct DeleteQuery {
 /// Throws `InputError`.
 DeleteQuery delete_query_from(const Value& settings);
 
-/// RFC 3986 percent-encoding: unreserved characters (`A-Z a-z 0-9 - . _ ~`) are kept,
-/// every other byte becomes `%XX` (upper-case hex). Safe for query values and path segments.
-std::string percent_encode(std::string_view text);
-
 } // namespace sluice::zoom
