@@ -309,13 +309,14 @@ TEST_CASE("--faults with a probability is reproducible with --seed") {
 }
 
 TEST_CASE("--faults @file reads the rules from a file") {
-  const std::filesystem::path file = std::filesystem::temp_directory_path() /
-                                     ("sluice-zoom-faults-" + std::to_string(::getpid()) + ".json");
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() /
+      std::string("sluice-zoom-faults-").append(std::to_string(::getpid())).append(".json");
   {
     std::ofstream out(file);
     out << R"({"faults":[{"kind":"status","status":502,"path":"/v2/","nth":1}]})";
   }
-  EmulatorProcess emulator({"--faults", "@" + file.string()});
+  EmulatorProcess emulator({"--faults", std::string("@").append(file.string())});
   std::filesystem::remove(file);
   HttpClient client(emulator.port());
   const std::string token = s2s_access_token(client);

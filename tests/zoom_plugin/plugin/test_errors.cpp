@@ -161,7 +161,7 @@ TEST_CASE("Zoom's daily create limit fails at once and says when it resets") {
   REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
   std::string hundred = "[";
   for (int i = 0; i < 100; ++i)
-    hundred += (i ? "," : "") + std::to_string(i);
+    hundred.append(i ? "," : "").append(std::to_string(i));
   hundred += "]";
   const auto started = std::chrono::steady_clock::now();
   const CliResult run = workspace.run(R"(version: 1

@@ -31,7 +31,7 @@ outputs:
 std::string list_of(int count) {
   std::string items = "items=[";
   for (int i = 0; i < count; ++i)
-    items += (i ? "," : "") + std::to_string(i);
+    items.append(i ? "," : "").append(std::to_string(i));
   return items + "]";
 }
 
