@@ -1,33 +1,25 @@
-// The YAML loader and the plan compiler: exact diagnostics for broken pipelines, and the
-// plans built from good ones.
+// Tests for the plan compiler (engine/src/compiler.cpp): exact diagnostics for node types,
+// settings, templates, references, cycles and execution options, and the plans built from
+// good pipelines. File-shape problems are test_yaml_loader.cpp's.
 
-#include "duration.hpp"
+#include "support/pipeline_helpers.hpp"
+
 #include "compiler.hpp"
-#include "yaml_loader.hpp"
 #include "registry.hpp"
+#include "yaml_loader.hpp"
 
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <cmath>
-#include <limits>
+#include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
-
-// Failed comparisons of diagnostic lists print the lists, one diagnostic per line.
-namespace doctest {
-template <> struct StringMaker<std::vector<std::string>> {
-  static String convert(const std::vector<std::string>& lines) {
-    std::string text = "\n";
-    for (const std::string& line : lines)
-      text += "  [" + line + "]\n";
-    return String(text.c_str());
-  }
-};
-} // namespace doctest
 
 using namespace sluice;
 using namespace sluice::detail;
+using namespace test_support;
 using namespace std::chrono_literals;
 
 namespace {
@@ -36,59 +28,6 @@ namespace {
 std::vector<std::uint32_t> as_vector(std::span<const std::uint32_t> edges) {
   return {edges.begin(), edges.end()};
 }
-
-NodeType sync_type(std::string name, std::vector<SettingSpec> settings,
-                   std::vector<OutputSpec> outputs) {
-  NodeType type;
-  type.spec.type = std::move(name);
-  type.spec.settings = std::move(settings);
-  type.spec.outputs = std::move(outputs);
-  type.run_sync = [](Context&) { return Value(); };
-  return type;
-}
-
-// Stand-ins for the core nodes, declared like them; only their declarations matter here.
-const Registry& registry() {
-  static const Registry* instance = [] {
-    auto* r = new Registry;
-    r->add(sync_type("core.template", {{"template", SettingType::string, "", true, {}}},
-                     {{"text", SettingType::string, ""}}));
-    NodeType delay;
-    delay.spec.type = "core.delay";
-    delay.spec.settings = {{"ms", SettingType::integer, "", true, {}}};
-    delay.spec.outputs = {{"ms", SettingType::integer, ""}};
-    delay.run_async = [](Context&) -> boost::asio::awaitable<Value> { co_return Value(); };
-    r->add(std::move(delay));
-    r->add(sync_type("core.merge",
-                     {{"values", SettingType::array, "", true, {}},
-                      {"mode", SettingType::string, "", false, Value("first")}},
-                     {{"value", SettingType::any, ""}}));
-    r->add(sync_type("core.echo", {{"value", SettingType::any, "", false, {}}}, {}));
-    return r;
-  }();
-  return *instance;
-}
-
-// Loads like Engine::load_string: loader problems and compiler problems, in file order.
-std::vector<std::string> errors_of(std::string_view yaml) {
-  std::vector<Diagnostic> diagnostics;
-  const PipelineSpec spec = parse_pipeline_yaml(yaml, "p.yaml", diagnostics);
-  try {
-    (void)compile_plan(spec, registry());
-  } catch (const LoadError& e) {
-    diagnostics.insert(diagnostics.end(), e.diagnostics().begin(), e.diagnostics().end());
-  }
-  std::stable_sort(
-      diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
-        return std::pair(a.mark.line, a.mark.column) < std::pair(b.mark.line, b.mark.column);
-      });
-  std::vector<std::string> out;
-  for (const Diagnostic& d : diagnostics)
-    out.push_back(d.to_string());
-  return out;
-}
-
-using Errors = std::vector<std::string>;
 
 std::shared_ptr<const Plan> load(std::string_view yaml) {
   std::vector<Diagnostic> diagnostics;
@@ -104,98 +43,9 @@ std::shared_ptr<const Plan> load(std::string_view yaml) {
   return nullptr;
 }
 
-constexpr std::string_view example = R"yaml(version: 1
-name: greet
-description: optional text
-inputs:
-  who: { type: string, default: world, description: "..." }
-nodes:
-  hello:
-    type: core.template
-    with: { template: "Hello, {{ inputs.who }}!" }
-  wait_a: { type: core.delay, with: { ms: 500 } }
-  wait_b: { type: core.delay, with: { ms: 500 } }
-  shout:
-    type: core.template
-    needs: [wait_a, wait_b]
-    with: { template: "{{ hello.text }} (after both waits)" }
-outputs:
-  message: "{{ shout.text }}"
-)yaml";
-
 } // namespace
 
 // ---- diagnostics, exact text ---------------------------------------------------------------
-
-TEST_CASE("Diagnostic and LoadError formatting") {
-  CHECK(Diagnostic{"f.yaml", {3, 7}, "bad", ""}.to_string() == "f.yaml:3:7: error: bad");
-  CHECK(Diagnostic{"f.yaml", {3, 7}, "bad", "fix it"}.to_string() ==
-        "f.yaml:3:7: error: bad\n  hint: fix it");
-  CHECK(Diagnostic{"<code>", {}, "bad", ""}.to_string() == "<code>: error: bad");
-  const LoadError error({Diagnostic{"a", {1, 2}, "x", "h"}, Diagnostic{"a", {3, 4}, "y", ""}});
-  CHECK(std::string(error.what()) == "a:1:2: error: x\n  hint: h\na:3:4: error: y");
-  CHECK(error.diagnostics().size() == 2);
-}
-
-TEST_CASE("YAML syntax error") {
-  CHECK(errors_of("version: 1\nnodes:\n  hello:\n    type: core.template\n   with: 1\n") ==
-        Errors{"p.yaml:5:4: error: end of map not found"});
-  CHECK(errors_of("version: 1\nnodes: { a: [1, 2\n") ==
-        Errors{"p.yaml:3:1: error: end of sequence flow not found"});
-}
-
-TEST_CASE("empty or non-map documents") {
-  CHECK(errors_of("") == Errors{"p.yaml:1:1: error: the pipeline is empty\n"
-                                "  hint: start with 'version: 1' and a 'nodes:' map"});
-  CHECK(errors_of("- a\n- b\n") ==
-        Errors{"p.yaml:1:1: error: a pipeline must be a map with 'version' and 'nodes', got "
-               "a list"});
-  CHECK(errors_of("name: x\n") == Errors{"p.yaml:1:1: error: the pipeline has no 'version'\n"
-                                         "  hint: add 'version: 1' at the top",
-                                         "p.yaml:1:1: error: the pipeline has no 'nodes'\n"
-                                         "  hint: add a 'nodes:' map of node ids to nodes"});
-}
-
-TEST_CASE("version must be the integer 1") {
-  CHECK(errors_of("version: 2\nnodes: {}\n") == Errors{"p.yaml:1:10: error: unsupported version 2\n"
-                                                       "  hint: this Sluice reads 'version: 1'"});
-  CHECK(errors_of("version: \"1\"\nnodes: {}\n") ==
-        Errors{"p.yaml:1:10: error: 'version' must be the integer 1, got '1'"});
-}
-
-TEST_CASE("unknown top-level key") {
-  CHECK(errors_of("version: 1\nnodse: {}\nnodes: {}\n") ==
-        Errors{"p.yaml:2:1: error: unknown key 'nodse' at the top level\n"
-               "  hint: did you mean 'nodes'? allowed keys: version, name, description, "
-               "inputs, nodes, outputs"});
-  CHECK(errors_of("version: 1\nnodes: {}\nsteps: {}\n") ==
-        Errors{"p.yaml:3:1: error: unknown key 'steps' at the top level\n"
-               "  hint: allowed keys: version, name, description, inputs, nodes, outputs"});
-}
-
-TEST_CASE("unknown node key") {
-  CHECK(errors_of(R"yaml(version: 1
-nodes:
-  a:
-    type: core.delay
-    neds: [b]
-    with: { ms: 1 }
-)yaml") == Errors{"p.yaml:5:5: error: unknown key 'neds' in node 'a'\n"
-                  "  hint: did you mean 'needs'? allowed keys: type, description, with, needs, "
-                  "if, for_each, concurrency, retry, timeout, on_error"});
-}
-
-TEST_CASE("missing type is reported at the node's map") {
-  CHECK(errors_of(R"yaml(version: 1
-nodes:
-  a:
-    with: { ms: 1 }
-  b: { description: no type here }
-)yaml") == Errors{"p.yaml:4:5: error: node 'a' has no 'type'\n"
-                  "  hint: add 'type:' with a node type such as core.template",
-                  "p.yaml:5:6: error: node 'b' has no 'type'\n"
-                  "  hint: add 'type:' with a node type such as core.template"});
-}
 
 TEST_CASE("unknown node type, with and without a suggestion") {
   CHECK(errors_of(R"yaml(version: 1
@@ -355,18 +205,6 @@ nodes:
                   "p.yaml:10:3: error: cycle: e -> f -> e"});
 }
 
-TEST_CASE("duplicate ids and keys") {
-  CHECK(errors_of(R"yaml(version: 1
-nodes:
-  a: { type: core.delay, with: { ms: 1 } }
-  a: { type: core.delay, with: { ms: 2, ms: 3 } }
-  b: { type: core.delay, type: core.template, with: { ms: 1 } }
-)yaml") == Errors{"p.yaml:4:3: error: duplicate node id 'a'\n  hint: first defined on line 3",
-                  "p.yaml:5:26: error: duplicate key 'type'\n  hint: first defined on line 5"});
-  CHECK(errors_of("version: 1\nnodes: {}\nversion: 1\n") ==
-        Errors{"p.yaml:3:1: error: duplicate key 'version'\n  hint: first defined on line 1"});
-}
-
 TEST_CASE("bad durations and execution options") {
   CHECK(errors_of(R"yaml(version: 1
 nodes:
@@ -420,14 +258,6 @@ nodes: {}
                   "  hint: allowed keys: type, default, required, description"});
 }
 
-TEST_CASE("integers beyond 64 bits") {
-  CHECK(errors_of("version: 1\nnodes:\n  a: { type: core.delay, with: { ms: 99999999999999999999 } "
-                  "}\n") ==
-        Errors{"p.yaml:3:38: error: integer 99999999999999999999 does not fit in 64 bits\n"
-               "  hint: quote it to keep it as text",
-               "p.yaml:3:38: error: setting 'ms' of core.delay expects integer, got number"});
-}
-
 TEST_CASE("several problems in one file are all reported, in file order") {
   const std::string yaml = R"yaml(version: 1
 nodes:
@@ -470,107 +300,6 @@ TEST_CASE("a spec built in code reports without positions") {
           "<code>: error: invalid node id 'bad id'\n"
           "  hint: use letters, digits, '_' and '-', starting with a letter or '_'");
   }
-}
-
-// ---- durations -----------------------------------------------------------------------------
-
-TEST_CASE("durations") {
-  CHECK(parse_duration("250ms") == 250ms);
-  CHECK(parse_duration("2s") == 2000ms);
-  CHECK(parse_duration("1.5s") == 1500ms);
-  CHECK(parse_duration("5m") == 300'000ms);
-  CHECK(parse_duration("1h") == 3'600'000ms);
-  CHECK(parse_duration("0.5h") == 1'800'000ms);
-  CHECK(parse_duration("7d") == 7 * 86'400'000ms);
-  CHECK(parse_duration("750") == 750ms);
-  CHECK(parse_duration("0") == 0ms);
-  CHECK(parse_duration(Value(1200)) == 1200ms);
-  CHECK(parse_duration(Value("3s")) == 3000ms);
-  for (const char* bad : {"", "soon", "-5ms", "-1", "1.5", "1.5ms", "2 s", "2S", "s", ".5s", "5.s",
-                          "1w", "99999999999999999999h"})
-    CHECK_MESSAGE(!parse_duration(bad), bad);
-  CHECK_FALSE(parse_duration(Value(-1)));
-  CHECK_FALSE(parse_duration(Value(1.5)));
-  CHECK_FALSE(parse_duration(Value(true)));
-  CHECK_FALSE(parse_duration(Value()));
-}
-
-// ---- scalars -------------------------------------------------------------------------------
-
-TEST_CASE("plain scalars follow the YAML 1.2 core schema; quoted ones stay strings") {
-  std::vector<Diagnostic> diagnostics;
-  const PipelineSpec spec = parse_pipeline_yaml(R"yaml(version: 1
-nodes:
-  a:
-    type: core.echo
-    with:
-      value: [~, null, "", true, False, "true", 42, -7, 0x1F, 0o17, "42", 1.5, -.5e3, .inf,
-              -.Inf, .nan, 1_000, 0x, yes, 12:30, !!str 5, 'quoted', 9223372036854775807,
-              -9223372036854775808]
-      block: |
-        line
-)yaml",
-                                                "p.yaml", diagnostics);
-  REQUIRE(diagnostics.empty());
-  REQUIRE(spec.nodes.size() == 1);
-  REQUIRE(spec.nodes[0].with.size() == 2);
-  const Value& v = spec.nodes[0].with[0].value;
-  CHECK(spec.nodes[0].with[0].mark == SourceMark{6, 14});
-  REQUIRE(v.size() == 24);
-  CHECK(v[0u].is_null());
-  CHECK(v[1u].is_null());
-  CHECK(v[2u] == Value(""));
-  CHECK(v[3u] == Value(true));
-  CHECK(v[4u] == Value(false));
-  CHECK(v[5u] == Value("true"));
-  CHECK((v[6u].is_int() && v[6u].as_int() == 42));
-  CHECK(v[7u] == Value(-7));
-  CHECK(v[8u] == Value(31));
-  CHECK(v[9u] == Value(15));
-  CHECK(v[10u] == Value("42"));
-  CHECK((v[11u].is_double() && v[11u].as_double() == 1.5));
-  CHECK(v[12u] == Value(-500.0));
-  CHECK((v[13u].is_double() && v[13u].as_double() == std::numeric_limits<double>::infinity()));
-  CHECK((v[14u].is_double() && v[14u].as_double() == -std::numeric_limits<double>::infinity()));
-  CHECK((v[15u].is_double() && std::isnan(v[15u].as_double())));
-  CHECK(v[16u] == Value("1_000"));
-  CHECK(v[17u] == Value("0x"));
-  CHECK(v[18u] == Value("yes"));
-  CHECK(v[19u] == Value("12:30"));
-  CHECK(v[20u] == Value("5"));
-  CHECK(v[21u] == Value("quoted"));
-  CHECK(v[22u] == Value(std::numeric_limits<std::int64_t>::max()));
-  CHECK(v[23u] == Value(std::numeric_limits<std::int64_t>::min()));
-  CHECK(spec.nodes[0].with[1].value == Value("line\n"));
-}
-
-TEST_CASE("the loader records every position") {
-  std::vector<Diagnostic> diagnostics;
-  const PipelineSpec spec = parse_pipeline_yaml(example, "greet.yaml", diagnostics);
-  REQUIRE(diagnostics.empty());
-  CHECK(spec.file == "greet.yaml");
-  CHECK(spec.name == "greet");
-  CHECK(spec.description == "optional text");
-  REQUIRE(spec.inputs.size() == 1);
-  CHECK(spec.inputs[0].name == "who");
-  CHECK(spec.inputs[0].mark == SourceMark{5, 3});
-  CHECK(spec.inputs[0].type == "string");
-  CHECK(spec.inputs[0].type_mark == SourceMark{5, 16});
-  CHECK(spec.inputs[0].default_value == Value("world"));
-  CHECK(spec.inputs[0].description == "...");
-  REQUIRE(spec.nodes.size() == 4);
-  const NodeDecl& shout = spec.nodes[3];
-  CHECK(shout.id == "shout");
-  CHECK(shout.mark == SourceMark{12, 3});
-  CHECK(shout.type_mark == SourceMark{13, 11});
-  REQUIRE(shout.needs.size() == 2);
-  CHECK(shout.needs[1].value == Value("wait_b"));
-  CHECK(shout.needs[1].mark == SourceMark{14, 21});
-  REQUIRE(shout.with.size() == 1);
-  CHECK(shout.with[0].mark == SourceMark{15, 23});
-  REQUIRE(spec.outputs.size() == 1);
-  CHECK(spec.outputs[0].name == "message");
-  CHECK(spec.outputs[0].mark == SourceMark{17, 12});
 }
 
 // ---- plans ---------------------------------------------------------------------------------
