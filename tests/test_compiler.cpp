@@ -2,6 +2,7 @@
 // settings, templates, references, cycles and execution options, and the plans built from
 // good pipelines. File-shape problems are test_yaml_loader.cpp's.
 
+#include "support/numbered.hpp"
 #include "support/pipeline_helpers.hpp"
 
 #include "compiler.hpp"
@@ -449,12 +450,12 @@ TEST_CASE("a 100,000-node chain compiles") {
   spec.nodes.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
     NodeDecl node;
-    node.id = "n" + std::to_string(i);
+    node.id = numbered("n", i);
     node.type = "core.template";
-    node.with.push_back(SettingDecl{
-        "template",
-        Value(i == 0 ? std::string("start") : "{{ n" + std::to_string(i - 1) + ".text }}+"),
-        {}});
+    node.with.push_back(
+        SettingDecl{"template",
+                    Value(i == 0 ? std::string("start") : numbered("{{ n", i - 1) + ".text }}+"),
+                    {}});
     spec.nodes.push_back(std::move(node));
   }
   const auto plan = compile_plan(spec, registry());
@@ -464,7 +465,7 @@ TEST_CASE("a 100,000-node chain compiles") {
   CHECK(as_vector(plan->successors(0)) == std::vector<std::uint32_t>{1});
 
   // Closing the chain into one long cycle: found without recursion, reported once.
-  spec.nodes[0].needs.push_back(SpecField{Value("n" + std::to_string(count - 1)), {}});
+  spec.nodes[0].needs.push_back(SpecField{Value(numbered("n", count - 1)), {}});
   try {
     (void)compile_plan(spec, registry());
     FAIL("expected a cycle");

@@ -1,6 +1,7 @@
 // Tests for JSON reading and writing of sluice::Value (sdk/src/json.cpp): parse_json,
 // to_json, and a property test that random values survive a round trip byte for byte.
 
+#include "support/numbered.hpp"
 #include "support/value_helpers.hpp"
 
 #include <sluice/value.hpp>
@@ -107,8 +108,11 @@ TEST_CASE("parse_json: invalid input") {
     CHECK_THROWS_WITH(Value::parse_json(R"([{"x": {"k\n": 1, "k\n": 2}}])"),
                       "invalid JSON: duplicate key \"k\\n\" in an object");
     std::string big = "{";
-    for (int i = 0; i < 40; ++i)
-      big += "\"k" + std::to_string(i) + "\": " + std::to_string(i) + ",";
+    for (int i = 0; i < 40; ++i) {
+      big += numbered("\"k", i);
+      big += numbered("\": ", i);
+      big += ',';
+    }
     big += "\"k17\": 0}";
     CHECK_THROWS_WITH(Value::parse_json(big), "invalid JSON: duplicate key \"k17\" in an object");
   }

@@ -2,6 +2,7 @@
 // BorrowedArray, copies and assignment, equality, to_text, lookup by path, sharing across
 // threads and deep values. JSON is in test_json.cpp, path syntax in test_path.cpp.
 
+#include "support/numbered.hpp"
 #include "support/value_helpers.hpp"
 
 #include <sluice/detail/borrowed_array.hpp>
@@ -216,20 +217,20 @@ TEST_CASE("objects small and large: lookup, order and equality") {
     CAPTURE(n);
     Object members, reversed;
     for (std::size_t i = 0; i < n; ++i)
-      members.emplace_back("key-" + std::to_string(i), Value(static_cast<std::int64_t>(i)));
+      members.emplace_back(numbered("key-", i), Value(static_cast<std::int64_t>(i)));
     for (std::size_t i = n; i-- > 0;)
-      reversed.emplace_back("key-" + std::to_string(i), Value(static_cast<std::int64_t>(i)));
+      reversed.emplace_back(numbered("key-", i), Value(static_cast<std::int64_t>(i)));
     const Value object(members);
     const Value other(reversed);
     REQUIRE(object.size() == n);
     for (std::size_t i = 0; i < n; ++i) {
-      const std::string key = "key-" + std::to_string(i);
+      const std::string key = numbered("key-", i);
       REQUIRE(object.find(key) != nullptr);
       CHECK(object.find(key)->as_int() == static_cast<std::int64_t>(i));
       CHECK(object.as_object()[i].first == key); // insertion order kept
     }
     CHECK(object.find("key-") == nullptr);
-    CHECK(object.find("key-" + std::to_string(n)) == nullptr);
+    CHECK(object.find(numbered("key-", n)) == nullptr);
     CHECK(object == other); // member order does not matter
     Object changed = members;
     changed.back().second = Value("different");
@@ -251,7 +252,7 @@ TEST_CASE("object constructor: duplicate keys keep the first position and the la
   SUBCASE("large objects (indexed lookup)") {
     Object members;
     for (int i = 0; i < 100; ++i)
-      members.emplace_back("k" + std::to_string(99 - i), i);
+      members.emplace_back(numbered("k", 99 - i), i);
     members.emplace_back("k50", -1); // duplicate of the member at position 49
     members.emplace_back("k99", -2); // duplicate of position 0
     Value big(std::move(members));
@@ -263,7 +264,7 @@ TEST_CASE("object constructor: duplicate keys keep the first position and the la
     CHECK(bm[49].second.as_int() == -1);
     CHECK(bm[99].first == "k0");
     for (int i = 0; i < 100; ++i) {
-      const Value* v = big.find("k" + std::to_string(i));
+      const Value* v = big.find(numbered("k", i));
       REQUIRE(v != nullptr);
       if (i != 50 && i != 99)
         CHECK(v->as_int() == 99 - i);
@@ -380,9 +381,9 @@ TEST_CASE("equality") {
   // Large (indexed) objects in different orders.
   Object forward, backward;
   for (int i = 0; i < 50; ++i)
-    forward.emplace_back("m" + std::to_string(i), i);
+    forward.emplace_back(numbered("m", i), i);
   for (int i = 49; i >= 0; --i)
-    backward.emplace_back("m" + std::to_string(i), i);
+    backward.emplace_back(numbered("m", i), i);
   Value f(forward), b(backward);
   CHECK(f == b);
   backward[3].second = -1;

@@ -3,6 +3,8 @@
 // a seeded generator of arbitrary values for the property tests.
 #pragma once
 
+#include "numbered.hpp"
+
 #include <sluice/value.hpp>
 
 #include <cmath>
@@ -74,7 +76,7 @@ public:
       // Sometimes large enough for the indexed representation.
       const std::size_t n = below(4) == 0 ? below(30) : below(6);
       for (std::size_t i = 0; i < n; ++i)
-        o.emplace_back(below(3) == 0 ? "k" + std::to_string(below(8)) : text(), value(depth + 1));
+        o.emplace_back(below(3) == 0 ? numbered("k", below(8)) : text(), value(depth + 1));
       return Value(std::move(o));
     }
     }
