@@ -90,6 +90,7 @@ inline std::vector<std::string> errors_of(std::string_view yaml) {
         return std::pair(a.mark.line, a.mark.column) < std::pair(b.mark.line, b.mark.column);
       });
   std::vector<std::string> out;
+  out.reserve(diagnostics.size());
   for (const Diagnostic& d : diagnostics)
     out.push_back(d.to_string());
   return out;
