@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 using namespace sluice;
@@ -75,4 +76,40 @@ TEST_CASE("Path::parse errors name the problem and the offset") {
   CHECK(error("a[99999999999999999999999]").find("index too large") != std::string::npos);
   CHECK(error("a\x01").find("byte 0x01 at offset 1") != std::string::npos);
   CHECK(error("['a'b]") == "invalid path \"['a'b]\": unexpected 'b' at offset 4, expected ']'");
+}
+
+TEST_CASE("Path::parse_segments reads a path's segments at the start of a longer text") {
+  std::size_t length = 0;
+  Path path = Path::parse_segments(".items[0][\"a b\"].id == 3", length);
+  CHECK(path.to_string() == "items[0][\"a b\"].id");
+  CHECK(length == std::string_view(".items[0][\"a b\"].id").size());
+
+  path = Path::parse_segments(" && x", length); // no segment at all
+  CHECK(path.empty());
+  CHECK(length == 0);
+
+  path = Path::parse_segments("[ 2 ][ 'k\\n' ]}}", length); // white space inside brackets
+  REQUIRE(path.segments().size() == 2);
+  CHECK(std::get<std::size_t>(path.segments()[0]) == 2);
+  CHECK(std::get<std::string>(path.segments()[1]) == "k\n");
+  CHECK(length == 14);
+}
+
+TEST_CASE("PathSyntaxError says what was expected and where") {
+  auto error = [](std::string_view text) {
+    try {
+      std::size_t length = 0;
+      (void)Path::parse_segments(text, length);
+    } catch (const PathSyntaxError& e) {
+      return std::string(e.expected()) + " @" + std::to_string(e.offset());
+    }
+    return std::string("no error");
+  };
+  CHECK(error(".") == "expected a name after '.' @1");
+  CHECK(error("[x]") == "expected an index or a quoted key after '[' @1");
+  CHECK(error("[0") == "expected ']' @2");
+  CHECK(error("['a\\q']") == "expected \\\\, \\\", \\', \\n or \\t after a backslash @4");
+  // Path::parse throws the same type, as the std::invalid_argument it always was.
+  CHECK_THROWS_AS((void)Path::parse("a..b"), PathSyntaxError);
+  CHECK_THROWS_AS((void)Path::parse("a..b"), std::invalid_argument);
 }
