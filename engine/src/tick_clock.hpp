@@ -4,10 +4,11 @@
 // steady_clock::now() costs about 30 ns per call inside a run on the 2-core VMs we build on
 // (a fenced counter read plus the vDSO's arithmetic; tests/bench/README.md has the
 // measurements), as much as the rest of a small node's scheduling: ten of them were 0.3 us
-// of a 2 us diamond run. A plain read of the CPU's time-stamp counter costs a third of that. A run whose node times are only read from its
-// result keeps raw counter readings and maps them onto steady_clock when it finishes,
-// linearly between two (clock, counter) pairs taken when it started and finished: exact at
-// both ends, never outside the run's own window, in order for readings in order.
+// of a 2 us diamond run. A plain read of the CPU's time-stamp counter costs a third of that. A run
+// whose node times are only read from its result keeps raw counter readings and maps them onto
+// steady_clock when it finishes, linearly between two (clock, counter) pairs taken when it started
+// and finished: exact at both ends, never outside the run's own window, in order for readings in
+// order.
 
 #include <sluice/run.hpp>
 
