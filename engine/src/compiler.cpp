@@ -5,6 +5,7 @@
 #include "compiler.hpp"
 
 #include "execution_options.hpp"
+#include "message_text.hpp"
 #include "plan_graph.hpp"
 #include "registry.hpp"
 #include "suggest.hpp"
@@ -64,11 +65,6 @@ bool is_reserved_id(std::string_view id) {
 
 std::string quoted_reference(const Reference& reference) {
   return "'{{ " + reference.text + " }}'";
-}
-
-// How a value reads inside a message: strings as written, the rest as JSON.
-std::string shown(const Value& value) {
-  return value.is_string() ? std::string(value.as_string()) : value.to_json();
 }
 
 // "character 8": 1-based, as editors count.

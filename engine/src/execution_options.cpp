@@ -4,6 +4,7 @@
 #include "execution_options.hpp"
 
 #include "duration.hpp"
+#include "message_text.hpp"
 
 #include <limits>
 
@@ -11,9 +12,10 @@ namespace sluice::detail {
 
 namespace {
 
-// How a value reads inside a message: strings as written, the rest as JSON.
-std::string shown(const Value& value) {
-  return value.is_string() ? std::string(value.as_string()) : value.to_json();
+// Whether `value` is a count a node option can hold: an integer from 1 to 2^32 - 1.
+bool is_count(const Value& value) {
+  return value.is_int() && value.as_int() >= 1 &&
+         value.as_int() <= std::numeric_limits<std::uint32_t>::max();
 }
 
 std::optional<std::chrono::milliseconds> duration_of(const std::optional<SpecField>& field,
@@ -32,8 +34,7 @@ void compile_execution_options(const NodeDecl& decl, PlanNode& node, bool has_fo
                                const ReportProblem& error) {
   if (decl.concurrency) {
     const Value& value = decl.concurrency->value;
-    if (!value.is_int() || value.as_int() < 1 ||
-        value.as_int() > std::numeric_limits<std::uint32_t>::max())
+    if (!is_count(value))
       error(decl.concurrency->mark,
             "'concurrency' must be an integer of at least 1, got " + shown(value));
     else if (!has_for_each)
@@ -43,8 +44,7 @@ void compile_execution_options(const NodeDecl& decl, PlanNode& node, bool has_fo
   }
   if (decl.retry_attempts) {
     const Value& value = decl.retry_attempts->value;
-    if (!value.is_int() || value.as_int() < 1 ||
-        value.as_int() > std::numeric_limits<std::uint32_t>::max())
+    if (!is_count(value))
       error(decl.retry_attempts->mark,
             "retry 'attempts' must be an integer of at least 1, got " + shown(value));
     else
