@@ -1,3 +1,6 @@
+// `sluice connect`: lists the connection providers, or hands the rest of the command line to
+// the named provider's consent flow (options such as --credentials may follow its name).
+
 #include "connect_command.hpp"
 
 #include "provider_context.hpp"

@@ -1,3 +1,6 @@
+// Turns run events into progress output: a line per finished node, failure, retry and log
+// message, plus a status line redrawn in place on a terminal (start lines elsewhere).
+
 #include "progress.hpp"
 
 #include <fmt/format.h>

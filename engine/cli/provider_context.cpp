@@ -1,3 +1,6 @@
+// The CLI's side of a provider's context: standard output and error, and whether a person
+// is at the terminal to answer prompts.
+
 #include "provider_context.hpp"
 
 #include <iostream>

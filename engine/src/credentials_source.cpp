@@ -1,3 +1,6 @@
+// Opens the engine's connection store on first use, under a lock; a failed open keeps
+// nothing, so the next use tries again.
+
 #include "credentials_source.hpp"
 
 #include <sluice/credentials_store.hpp>

@@ -1,3 +1,6 @@
+// How load problems read as text: `file:line:col: error: message` with an optional hint,
+// and LoadError's message, which is all of them, one after the other.
+
 #include <sluice/diagnostic.hpp>
 
 #include <string>

@@ -1,3 +1,6 @@
+// Parsing durations written in pipelines (`250ms`, `1.5s`, `5m`, `1h`, `2d` or plain
+// milliseconds): no signs, no fractions of a millisecond, nothing absurdly large.
+
 #include "duration.hpp"
 
 #include <cmath>

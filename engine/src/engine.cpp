@@ -1,3 +1,6 @@
+// The public Engine over its core: loading and compiling pipelines, blocking and awaitable
+// runs, and a shutdown that cancels runs still in flight before joining the worker pool.
+
 #include "compiler.hpp"
 #include "engine_core.hpp"
 #include "plugin_loader.hpp"

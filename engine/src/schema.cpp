@@ -1,3 +1,6 @@
+// Builds the JSON Schema of pipeline files from the engine's node types, so editors can check
+// each node's settings by its type; settings also accept `{{ ... }}` templates.
+
 #include <sluice/schema.hpp>
 
 namespace sluice {

@@ -1,3 +1,6 @@
+// "Did you mean" hints for misspelt names: an edit distance (a swap of neighbours counts as
+// one edit) that gives up once past its limit, and picking the closest candidate.
+
 #include "suggest.hpp"
 
 #include <algorithm>

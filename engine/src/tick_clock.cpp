@@ -1,3 +1,6 @@
+// Whether the CPU's time-stamp counter can time nodes (asked once per process), and the
+// fixed-point scale that maps its readings onto steady_clock; tick_clock.hpp says why.
+
 #include "tick_clock.hpp"
 
 #include <algorithm>

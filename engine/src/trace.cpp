@@ -1,3 +1,6 @@
+// Records a run's node events as spans and writes them as Chrome trace-event JSON, one row
+// per node, so the run's timeline can be viewed in a trace viewer such as Perfetto.
+
 #include <sluice/trace.hpp>
 
 #include <algorithm>

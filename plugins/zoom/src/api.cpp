@@ -1,3 +1,7 @@
+// Sending a node's Zoom API calls: a token kept fresh and shared within the process, requests
+// paced under Zoom's per-second limits (docs/zoom-api.md §4), and retries only where repeating
+// a request cannot duplicate its effect.
+
 #include "api.hpp"
 
 #include "endpoints.hpp"

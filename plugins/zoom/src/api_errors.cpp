@@ -1,3 +1,6 @@
+// Turning Zoom's error answers into messages a user can act on (docs/zoom-api.md §3), and
+// reading Retry-After, whether seconds or a date.
+
 #include "api_errors.hpp"
 
 #include <ctime>

@@ -1,3 +1,6 @@
+// Base64 (plain, and url-safe without padding) on OpenSSL for Basic auth and PKCE, and the
+// form encoding of token requests.
+
 #include "encoding.hpp"
 
 #include <sluice/encoding.hpp>

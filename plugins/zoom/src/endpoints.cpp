@@ -1,3 +1,6 @@
+// Reading and writing a connection's endpoints in its `extra` object (its other fields kept),
+// and checking a base URL the user gives.
+
 #include "endpoints.hpp"
 
 #include "sluice_zoom/http/url.hpp"

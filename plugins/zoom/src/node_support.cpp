@@ -1,3 +1,7 @@
+// What every zoom.* node shares: choosing the connection (remembered for a few seconds, as
+// reading the store per node costs more than the call), running the body on the I/O thread,
+// and turning its errors and notes into the node's failure and log.
+
 #include "node_support.hpp"
 
 #include "runtime.hpp"

@@ -1,3 +1,6 @@
+// Requests to Zoom's token and revoke endpoints (docs/zoom-api.md §5): building them, reading
+// answers and refusals without exposing secrets, and finding a connection's client secret.
+
 #include "oauth.hpp"
 
 #include "encoding.hpp"

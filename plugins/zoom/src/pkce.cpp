@@ -1,3 +1,6 @@
+// PKCE verifiers, their S256 challenges and OAuth `state` values, drawn from OpenSSL's
+// random generator so that they cannot be guessed.
+
 #include "pkce.hpp"
 
 #include "encoding.hpp"

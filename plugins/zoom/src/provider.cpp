@@ -1,3 +1,6 @@
+// The `zoom` connection provider: the options of `sluice connect zoom`, getting tokens through
+// the browser or server-to-server, saving the connection, and checking or revoking it later.
+
 #include "provider.hpp"
 
 #include "api.hpp"

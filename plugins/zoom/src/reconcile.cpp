@@ -1,3 +1,6 @@
+// Meeting calls that take more than one request: a create retried without making a duplicate,
+// a list followed through every page, a delete whose lost answer is not an error.
+
 #include "reconcile.hpp"
 
 #include <sluice/encoding.hpp>

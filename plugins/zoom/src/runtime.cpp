@@ -1,3 +1,6 @@
+// The plugin's process-wide threads: one I/O thread with its HTTP clients and a small pool
+// for blocking store calls, started on first use and never torn down.
+
 #include "runtime.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>

@@ -1,3 +1,6 @@
+// For each zoom.* node type, the granular scope to ask for and the granted scopes that also
+// serve (docs/zoom-api.md §5), so that a connection's missing scopes can be reported.
+
 #include "scopes.hpp"
 
 #include <algorithm>
