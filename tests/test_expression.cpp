@@ -163,6 +163,30 @@ TEST_CASE("logical operators use truthiness and return booleans") {
   CHECK(eval_expr("!(inputs.n == 3)") == Value(false));
 }
 
+TEST_CASE("a flat chain of 300,000 operands parses, evaluates and is destroyed without recursion") {
+  // Regression: chains were left-deep trees, so evaluating or destroying one recursed once per
+  // operand and a long `&&` chain in a pipeline overflowed the stack.
+  constexpr int terms = 300'000;
+  std::string all_true = "{{ inputs.who";
+  std::string any_true = "{{ inputs.flag";
+  for (int i = 1; i < terms; ++i) {
+    all_true += " && inputs.n";
+    any_true += i + 1 == terms ? " || inputs.n" : " || inputs.flag";
+  }
+  all_true += " }}";
+  any_true += " }}";
+  const Fixture fixture;
+  CHECK(eval_template(all_true, fixture) == Value(true));
+  CHECK(eval_template(any_true, fixture) == Value(true));
+  CHECK(eval_template(all_true.substr(0, all_true.size() - 3) + " && inputs.flag }}", fixture) ==
+        Value(false));
+
+  Template parsed = Template::parse(any_true);
+  std::vector<Reference*> references;
+  parsed.collect(references);
+  CHECK(references.size() == static_cast<std::size_t>(terms));
+}
+
 TEST_CASE("collect lists every reference with its text and offset") {
   Template t = Template::parse("a {{ inputs.who }} b {{ hello.text == list.items[0].id }}");
   std::vector<Reference*> references;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace sluice::detail {
 
@@ -64,27 +65,29 @@ private:
   std::unique_ptr<Expr> operand_;
 };
 
+// A chain `a && b && c` (or `||`) of one operator, held flat: a long chain in a pipeline
+// must not turn into recursion depth when it is parsed, evaluated or destroyed.
 class LogicalExpr final : public Expr {
 public:
   enum class Op { conjunction, disjunction };
-  LogicalExpr(Op op, std::unique_ptr<Expr> lhs, std::unique_ptr<Expr> rhs)
-      : op_(op), lhs_(std::move(lhs)), rhs_(std::move(rhs)) {}
+  LogicalExpr(Op op, std::vector<std::unique_ptr<Expr>> operands)
+      : op_(op), operands_(std::move(operands)) {}
   Value eval(const EvalScope& scope) const override {
     // Short-circuits, so `a && a.b == 1` never evaluates the right side needlessly.
-    const bool left = lhs_->eval(scope).truthy();
-    if (op_ == Op::conjunction)
-      return left && rhs_->eval(scope).truthy();
-    return left || rhs_->eval(scope).truthy();
+    const bool decisive = op_ == Op::disjunction;
+    for (const auto& operand : operands_)
+      if (operand->eval(scope).truthy() == decisive)
+        return decisive;
+    return !decisive;
   }
   void collect(std::vector<Reference*>& out) override {
-    lhs_->collect(out);
-    rhs_->collect(out);
+    for (const auto& operand : operands_)
+      operand->collect(out);
   }
 
 private:
   Op op_;
-  std::unique_ptr<Expr> lhs_;
-  std::unique_ptr<Expr> rhs_;
+  std::vector<std::unique_ptr<Expr>> operands_;
 };
 
 enum class CompareOp { equal, not_equal, less, less_equal, greater, greater_equal };
@@ -234,17 +237,20 @@ private:
     return parse_logical("&&", LogicalExpr::Op::conjunction, &ExprParser::parse_compare);
   }
 
-  // A left-associative chain `operand (token operand)*` of one logical operator.
+  // A chain `operand (token operand)*` of one logical operator, as one flat node.
   std::unique_ptr<Expr> parse_logical(std::string_view token, LogicalExpr::Op op,
                                       std::unique_ptr<Expr> (ExprParser::*operand)()) {
-    auto lhs = (this->*operand)();
-    for (;;) {
+    auto first = (this->*operand)();
+    skip_space();
+    if (text_.substr(pos_, token.size()) != token)
+      return first;
+    std::vector<std::unique_ptr<Expr>> operands;
+    operands.push_back(std::move(first));
+    while (consume(token)) {
+      operands.push_back((this->*operand)());
       skip_space();
-      if (!consume(token))
-        return lhs;
-      auto rhs = (this->*operand)();
-      lhs = std::make_unique<LogicalExpr>(op, std::move(lhs), std::move(rhs));
     }
+    return std::make_unique<LogicalExpr>(op, std::move(operands));
   }
 
   std::unique_ptr<Expr> parse_compare() {
