@@ -1,4 +1,4 @@
-// sluice/encoding.hpp: hexadecimal digits and percent-encoding.
+// sluice/encoding.hpp: hexadecimal digits, percent-encoding and printable text.
 
 #include <sluice/encoding.hpp>
 
@@ -6,10 +6,12 @@
 
 #include <cctype>
 #include <string>
+#include <string_view>
 
 using sluice::hex_digit_value;
 using sluice::percent_decode;
 using sluice::percent_encode;
+using sluice::printable;
 
 TEST_CASE("hex_digit_value: every digit of both cases, and nothing else") {
   const std::string digits = "0123456789abcdef";
@@ -54,4 +56,30 @@ TEST_CASE("percent_decode: '+' only in forms, malformed escapes kept as written"
   CHECK(percent_decode("%4") == "%4");
   CHECK(percent_decode("%zz%4g") == "%zz%4g");
   CHECK(percent_decode("%%41") == "%A");
+}
+
+TEST_CASE("printable escapes control bytes, invalid UTF-8 and C1 controls, and nothing else") {
+  CHECK(printable("plain text, with \\ and 'quotes'") == "plain text, with \\ and 'quotes'");
+  CHECK(printable("a\nb\rc\td") == R"(a\nb\rc\td)");
+  CHECK(printable("\x1b[2J") == R"(\x1b[2J)");
+  CHECK(printable(std::string_view("nul\0end", 7)) == R"(nul\x00end)");
+  CHECK(printable("\x7f") == R"(\x7f)");
+  // Valid UTF-8 passes: a name in another script reads as written.
+  CHECK(printable("Zoë 東京 🚀") == "Zoë 東京 🚀");
+  // U+009B (CSI in some terminals), encoded as UTF-8, is escaped byte by byte.
+  CHECK(printable("\xc2\x9b"
+                  "31m") == R"(\xc2\x9b31m)");
+  CHECK(printable("\xc2\xa0") == "\xc2\xa0"); // U+00A0 is printable
+  // Invalid: a stray continuation, a cut-short sequence, an overlong form, a surrogate.
+  CHECK(printable("\x80") == R"(\x80)");
+  CHECK(printable("\xe6\x9d") == R"(\xe6\x9d)");
+  CHECK(printable("\xc0\xaf") == R"(\xc0\xaf)");
+  CHECK(printable("\xed\xa0\x80") == R"(\xed\xa0\x80)");
+  CHECK(printable("\xf4\x90\x80\x80") == R"(\xf4\x90\x80\x80)");
+  // Every single byte comes out as something without a control byte in it.
+  for (int b = 0; b < 256; ++b) {
+    const std::string out = printable(std::string(1, static_cast<char>(b)));
+    for (const char c : out)
+      CHECK((static_cast<unsigned char>(c) >= 0x20 && c != 0x7f));
+  }
 }

@@ -36,8 +36,9 @@
 /// 1.1: `Context::credentials()`, `Registrar::add_provider()`, provider.hpp.
 /// 1.2: `Value::array_from()`.
 /// 1.3: `Path::parse_segments()`, `PathSyntaxError`, encoding.hpp.
+/// 1.4: `printable()` in encoding.hpp.
 #define SLUICE_SDK_ABI_MAJOR 1
-#define SLUICE_SDK_ABI_MINOR 3
+#define SLUICE_SDK_ABI_MINOR 4
 
 /// "SLUICEPL" in ASCII: marks a Sluice plugin descriptor.
 #define SLUICE_PLUGIN_MAGIC 0x4C50454349554C53ULL
