@@ -1,5 +1,10 @@
+// `sluice connect zoom` through the user's browser: the authorize URL with PKCE and state,
+// starting the browser, and checking the redirect, with the same verdict shown in the tab and
+// in the terminal.
+
 #include "browser_flow.hpp"
 
+#include "child_environment.hpp"
 #include "loopback_listener.hpp"
 #include "pkce.hpp"
 #include "runtime.hpp"
@@ -43,8 +48,15 @@ bool open_browser(const std::string& command, const std::string& url) {
   // The browser's chatter is not ours to show.
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  // The browser lives on after we exit and may log or pass on its environment: it gets ours
+  // without the credential key, the client secret or anything else that looks secret.
+  std::vector<std::string> environment = scrubbed_environment(environ);
+  std::vector<char*> envp;
+  for (std::string& variable : environment)
+    envp.push_back(variable.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0)
     return false;
@@ -52,6 +64,72 @@ bool open_browser(const std::string& command, const std::string& url) {
   // redirect itself (tests, the demo) finishes when the listener has answered.
   std::thread([pid] { waitpid(pid, nullptr, 0); }).detach();
   return true;
+}
+
+// What Zoom's redirect to the listener says: an authorization code, or why there is none.
+struct RedirectVerdict {
+  std::string code;
+  std::string problem; ///< empty when `code` may be exchanged
+};
+
+RedirectVerdict judge_redirect(const std::map<std::string, std::string>& query,
+                               const std::string& state) {
+  RedirectVerdict verdict;
+  if (auto error = query.find("error"); error != query.end()) {
+    verdict.problem = "Zoom did not authorise the app: " + printable(error->second);
+    if (auto why = query.find("error_description"); why != query.end() && !why->second.empty())
+      verdict.problem += " (" + printable(why->second) + ")";
+    return verdict;
+  }
+  if (auto got = query.find("state"); got == query.end() || got->second != state) {
+    verdict.problem = "the redirect's state does not match this request (a stale or forged "
+                      "redirect); nothing was connected. Run the command again";
+    return verdict;
+  }
+  const auto code = query.find("code");
+  if (code == query.end() || code->second.empty()) {
+    verdict.problem = "Zoom's redirect carries no authorization code; nothing was connected";
+    return verdict;
+  }
+  verdict.code = code->second;
+  return verdict;
+}
+
+std::string html_escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The browser tab's page. On success the code still has to be exchanged, so the page does not
+// claim more than it knows: the terminal has the last word.
+std::string redirect_page(const RedirectVerdict& verdict) {
+  const std::string head = "<!doctype html><meta charset=\"utf-8\"><title>Sluice</title>";
+  if (verdict.problem.empty())
+    return head + "<p>Zoom authorised Sluice. The terminal shows when the connection is "
+                  "saved; you can close this tab.</p>";
+  return head + "<p><strong>Sluice is not connected.</strong> " + html_escaped(verdict.problem) +
+         ".</p><p>The terminal says the same; you can close this tab.</p>";
 }
 
 } // namespace
@@ -85,23 +163,20 @@ TokenAnswer authorize_in_browser(ProviderContext& ctx, const Endpoints& endpoint
   if (flow.open_browser)
     if (!open_browser(flow.browser_command, url))
       ctx.out() << "(could not start a browser; open the URL yourself)\n";
-  const auto query = wait_on_io([&]() -> asio::awaitable<std::map<std::string, std::string>> {
-    co_return co_await listener.wait_for(
-        path, flow.timeout,
-        "<!doctype html><title>Sluice</title><p>Sluice is connected to Zoom. You can close "
-        "this tab.</p>");
+  // The page the browser shows says what the command will say: the same verdict decides both.
+  RedirectVerdict verdict;
+  wait_on_io([&]() -> asio::awaitable<void> {
+    co_await listener.wait_for(path, flow.timeout,
+                               [&](const std::map<std::string, std::string>& query) {
+                                 verdict = judge_redirect(query, state);
+                                 return redirect_page(verdict);
+                               });
   });
-  if (auto error = query.find("error"); error != query.end())
-    throw std::runtime_error("Zoom did not authorise the app: " + error->second);
-  if (auto got = query.find("state"); got == query.end() || got->second != state)
-    throw std::runtime_error("the redirect's state does not match this request (a stale "
-                             "or forged redirect); run the command again");
-  const auto code = query.find("code");
-  if (code == query.end() || code->second.empty())
-    throw std::runtime_error("Zoom's redirect carries no authorization code");
+  if (!verdict.problem.empty())
+    throw std::runtime_error(verdict.problem);
   return wait_on_io([&]() -> asio::awaitable<TokenAnswer> {
     co_return co_await exchange_code(Runtime::instance().client(endpoints), endpoints, client,
-                                     code->second, redirect_uri, pkce.verifier);
+                                     verdict.code, redirect_uri, pkce.verifier);
   });
 }
 

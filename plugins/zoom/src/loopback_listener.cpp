@@ -1,3 +1,6 @@
+// The local HTTP listener the browser is redirected to: serves requests until the expected
+// path arrives or time runs out, with pages that are neither cached nor sent on as a Referer.
+
 #include "loopback_listener.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -56,7 +59,7 @@ std::uint16_t LoopbackListener::port() const {
 namespace {
 
 asio::awaitable<std::optional<std::map<std::string, std::string>>>
-serve_one(tcp::socket socket, const std::string& path, const std::string& page) {
+serve_one(tcp::socket socket, const std::string& path, const LoopbackListener::PageFor& page_for) {
   beast::tcp_stream stream(std::move(socket));
   stream.expires_after(std::chrono::seconds(30));
   beast::flat_buffer buffer;
@@ -78,9 +81,9 @@ serve_one(tcp::socket socket, const std::string& path, const std::string& page) 
   response.set("Referrer-Policy", "no-referrer");
   std::optional<std::map<std::string, std::string>> result;
   if (request_path == path) {
-    response.result(http::status::ok);
-    response.body() = page;
     result = parse_query(question == std::string::npos ? "" : target.substr(question + 1));
+    response.result(http::status::ok);
+    response.body() = page_for(*result);
   } else {
     response.result(http::status::not_found);
     response.body() = "<!doctype html><title>Not found</title>";
@@ -111,7 +114,7 @@ std::map<std::string, std::string> parse_query(const std::string& query) {
 }
 
 asio::awaitable<std::map<std::string, std::string>>
-LoopbackListener::wait_for(std::string path, std::chrono::seconds timeout, std::string page) {
+LoopbackListener::wait_for(std::string path, std::chrono::seconds timeout, PageFor page_for) {
   using namespace asio::experimental::awaitable_operators;
   asio::steady_timer deadline(impl_->acceptor.get_executor(), timeout);
   for (;;) {
@@ -123,7 +126,7 @@ LoopbackListener::wait_for(std::string path, std::chrono::seconds timeout, std::
     auto [ec, socket] = std::get<0>(std::move(accepted));
     if (ec)
       continue;
-    if (auto query = co_await serve_one(std::move(socket), path, page))
+    if (auto query = co_await serve_one(std::move(socket), path, page_for))
       co_return *query;
   }
 }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,10 +25,14 @@ public:
 
   std::uint16_t port() const;
 
+  /// The HTML page that answers the request for `path`, given its query parameters.
+  using PageFor = std::function<std::string(const std::map<std::string, std::string>& query)>;
+
   /// Answers requests until one for `path` arrives, and returns its query parameters
-  /// (decoded). Other paths (a browser's /favicon.ico) get 404. Throws on timeout.
+  /// (decoded); that request is answered with `page_for(query)`. Other paths (a browser's
+  /// /favicon.ico) get 404. Throws on timeout.
   boost::asio::awaitable<std::map<std::string, std::string>>
-  wait_for(std::string path, std::chrono::seconds timeout, std::string page_when_done);
+  wait_for(std::string path, std::chrono::seconds timeout, PageFor page_for);
 
 private:
   struct Impl;

@@ -197,7 +197,8 @@ CliResult Workspace::sluice(const std::vector<std::string>& arguments,
 }
 
 CliResult Workspace::connect(const Emulator& emulator, const std::string& name,
-                             const std::vector<std::string>& extra) {
+                             const std::vector<std::string>& extra,
+                             const std::vector<std::string>& extra_environment) {
   std::vector<std::string> arguments = {
       "connect",          "zoom",         "--name",         name,
       "--client-id",      client_id,      "--api-base-url", emulator.api_base_url(),
@@ -206,7 +207,7 @@ CliResult Workspace::connect(const Emulator& emulator, const std::string& name,
   if (std::find(extra.begin(), extra.end(), "--browser-command") == extra.end())
     arguments.insert(arguments.end(), {"--browser-command", "curl -s -L -o /dev/null"});
   arguments.insert(arguments.end(), extra.begin(), extra.end());
-  return sluice(arguments);
+  return sluice(arguments, extra_environment);
 }
 
 CliResult Workspace::run(const std::string& yaml, const std::vector<std::string>& extra) {

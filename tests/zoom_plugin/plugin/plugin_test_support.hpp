@@ -100,7 +100,8 @@ public:
   // `sluice connect zoom --name NAME` against `emulator` through the headless browser flow
   // (or server-to-server with `--account-id` in `extra`).
   CliResult connect(const Emulator& emulator, const std::string& name,
-                    const std::vector<std::string>& extra = {});
+                    const std::vector<std::string>& extra = {},
+                    const std::vector<std::string>& extra_environment = {});
   // Writes `yaml` to a new file and runs it with `--json`.
   CliResult run(const std::string& yaml, const std::vector<std::string>& extra = {});
 
