@@ -187,6 +187,40 @@ TEST_CASE("help, version, nodes, inspect and graph") {
   CHECK(mermaid.out.rfind("flowchart LR\n", 0) == 0);
 }
 
+TEST_CASE("graph: Graphviz reads the DOT output, whatever the pipeline is called") {
+  // Regression: the graph name was a view of a freed string (random bytes; `dot` refused it)
+  // and labels were escaped twice (a literal \n showed between id and type).
+  const fs::path dir = fs::temp_directory_path() / ("sluice-dot-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path file = dir / "named.yaml";
+  std::ofstream(file)
+      << "version: 1\n"
+         "name: \"a name longer than any small-string buffer, \\\"quoted\\\", "
+         "with a tab\\t and a backslash at the end \\\\\"\n"
+         "nodes:\n"
+         "  first: { type: core.template, with: { template: x } }\n"
+         "  second: { type: core.template, with: { template: \"{{ first.text }}\" } }\n";
+  const Output dot = run_cli("graph " + file.string());
+  REQUIRE_MESSAGE(dot.status == 0, dot.err);
+  std::ofstream(dir / "graph.dot") << dot.out;
+  const std::string command = "dot -Tsvg " + (dir / "graph.dot").string() + " >" +
+                              (dir / "graph.svg").string() + " 2>" + (dir / "dot.err").string();
+  const int status = std::system(command.c_str());
+  CHECK_MESSAGE(WIFEXITED(status), "dot did not run");
+  CHECK_MESSAGE(WEXITSTATUS(status) == 0, "Graphviz refused the output: " << slurp(dir / "dot.err")
+                                                                          << "\n"
+                                                                          << dot.out);
+  const std::string svg = slurp(dir / "graph.svg");
+  // The label's two lines are two text elements; no literal backslash-n between them.
+  CHECK(svg.find(">first</text>") != std::string::npos);
+  CHECK(svg.find(">core.template</text>") != std::string::npos);
+  CHECK(svg.find("\\n") == std::string::npos);
+  CHECK(svg.find("&lt;title&gt;a name longer than any small") ==
+        std::string::npos); // not doubly escaped
+  CHECK(svg.find("<title>a name longer than any small") != std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("--trace writes a Chrome trace") {
   const fs::path trace = fs::temp_directory_path() / ("sluice-trace-" + std::to_string(getpid()));
   const Output o = run_cli("run " + pipeline("hello.yaml") + " -q --trace " + trace.string());

@@ -2,6 +2,8 @@
 
 #include "plan.hpp"
 
+#include <sluice/encoding.hpp>
+
 #include <charconv>
 
 namespace sluice {
@@ -115,14 +117,21 @@ Value Pipeline::parse_input(std::string_view name, std::string_view text) const 
 
 namespace {
 
-std::string dot_quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
+// Text inside a DOT quoted string: `"` and `\` escaped (so a name ending in a backslash cannot
+// swallow the closing quote); control bytes and invalid UTF-8 spelled out first (printable), so
+// Graphviz reads every name the YAML can hold.
+std::string dot_escaped(std::string_view text) {
+  std::string out;
+  for (const char c : printable(text)) {
     if (c == '"' || c == '\\')
       out += '\\';
     out += c;
   }
-  return out + '"';
+  return out;
+}
+
+std::string dot_quoted(std::string_view text) {
+  return '"' + dot_escaped(text) + '"';
 }
 
 } // namespace
@@ -132,9 +141,10 @@ std::string Pipeline::to_dot() const {
   out += "  rankdir=LR;\n  node [shape=box, style=rounded];\n";
   if (!plan_)
     return out + "}\n";
+  // Each part of a label is escaped on its own; the line break between them is DOT's `\n`.
   for (const auto& node : plan_->nodes)
-    out += "  " + dot_quoted(node.id) +
-           " [label=" + dot_quoted(std::string(node.id) + "\\n" + node.type->spec.type) + "];\n";
+    out += "  " + dot_quoted(node.id) + " [label=\"" + dot_escaped(node.id) + "\\n" +
+           dot_escaped(node.type->spec.type) + "\"];\n";
   for (std::uint32_t i = 0; i < plan_->nodes.size(); ++i)
     for (std::uint32_t succ : plan_->successors(i))
       out += "  " + dot_quoted(plan_->nodes[i].id) + " -> " + dot_quoted(plan_->nodes[succ].id) +
