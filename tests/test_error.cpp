@@ -11,10 +11,11 @@
 using namespace sluice;
 
 TEST_CASE("error categories") {
-  const ErrorCategory all[] = {
-      ErrorCategory::invalid_input, ErrorCategory::permission, ErrorCategory::not_found,
-      ErrorCategory::conflict,      ErrorCategory::transient,  ErrorCategory::rate_limited,
-      ErrorCategory::timeout,       ErrorCategory::cancelled,  ErrorCategory::internal};
+  const ErrorCategory all[] = {ErrorCategory::invalid_input, ErrorCategory::permission,
+                               ErrorCategory::not_found,     ErrorCategory::conflict,
+                               ErrorCategory::transient,     ErrorCategory::rate_limited,
+                               ErrorCategory::timeout,       ErrorCategory::cancelled,
+                               ErrorCategory::internal,      ErrorCategory::permanent};
   for (ErrorCategory c : all)
     CHECK(parse_error_category(to_string(c)) == c);
   CHECK(to_string(ErrorCategory::invalid_input) == "invalid_input");
@@ -27,6 +28,8 @@ TEST_CASE("error categories") {
   CHECK_FALSE(is_retryable(ErrorCategory::invalid_input));
   CHECK_FALSE(is_retryable(ErrorCategory::cancelled));
   CHECK_FALSE(is_retryable(ErrorCategory::internal));
+  CHECK_FALSE(is_retryable(ErrorCategory::permanent));
+  CHECK(to_string(ErrorCategory::permanent) == "permanent");
 
   NodeError e(ErrorCategory::rate_limited, "slow down", "wait a bit",
               std::chrono::milliseconds(1500));

@@ -184,7 +184,7 @@ NodeType fail_node() {
       {"message", SettingType::string, "The failure message.", false, Value("failed on purpose")},
       {"category", SettingType::string,
        "Error category: invalid_input, permission, not_found, conflict, transient, "
-       "rate_limited, timeout, internal.",
+       "rate_limited, timeout, internal, permanent.",
        false, Value("internal")},
       {"succeed_on_attempt", SettingType::integer, "Succeed from this attempt on (0: always fail).",
        false, Value(0)},

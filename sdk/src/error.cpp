@@ -9,7 +9,7 @@ namespace sluice {
 
 namespace {
 // One table for both directions so that names cannot drift apart.
-constexpr std::array<std::pair<ErrorCategory, std::string_view>, 9> kCategories{{
+constexpr std::array<std::pair<ErrorCategory, std::string_view>, 10> kCategories{{
     {ErrorCategory::invalid_input, "invalid_input"},
     {ErrorCategory::permission, "permission"},
     {ErrorCategory::not_found, "not_found"},
@@ -19,6 +19,7 @@ constexpr std::array<std::pair<ErrorCategory, std::string_view>, 9> kCategories{
     {ErrorCategory::timeout, "timeout"},
     {ErrorCategory::cancelled, "cancelled"},
     {ErrorCategory::internal, "internal"},
+    {ErrorCategory::permanent, "permanent"},
 }};
 } // namespace
 

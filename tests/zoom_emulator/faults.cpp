@@ -18,6 +18,7 @@ std::optional<FaultKind> parse_kind(std::string_view name) {
       {"close_before_processing", FaultKind::close_before_processing},
       {"close_after_processing", FaultKind::close_after_processing},
       {"partial_body", FaultKind::partial_body},
+      {"not_http", FaultKind::not_http},
       {"slow_body", FaultKind::slow_body},
       {"malformed_json", FaultKind::malformed_json},
       {"expire_token", FaultKind::expire_token}};
@@ -130,6 +131,9 @@ std::optional<FaultAction> FaultInjector::before(const Request& request) {
       break;
     case FaultKind::partial_body:
       action->connection = ConnectionFault::partial_body;
+      break;
+    case FaultKind::not_http:
+      action->connection = ConnectionFault::not_http;
       break;
     case FaultKind::slow_body:
       action->slow_body_ms += rule.ms;

@@ -21,6 +21,7 @@ enum class FaultKind {
   close_before_processing, // drop the connection; the request has no effect
   close_after_processing,  // process the request, then drop the connection unanswered
   partial_body,            // process, send half the body, drop the connection
+  not_http,                // process, answer with bytes that are not HTTP, drop the connection
   slow_body,               // process, deliver the body in pieces spread over `ms`
   malformed_json,          // process, answer with a truncated JSON body
   expire_token,            // expire the caller's access token before processing

@@ -30,6 +30,7 @@ enum class ConnectionFault {
   close_before_reading,   // drop the connection without reading the request
   close_without_response, // process the request, then drop the connection unanswered
   partial_body,           // send the headers and half the body, then drop the connection
+  not_http,               // process the request, answer with bytes that are not HTTP, hang up
 };
 
 struct Response {

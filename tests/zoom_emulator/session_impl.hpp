@@ -68,6 +68,12 @@ asio::awaitable<void> serve_http(Stream& stream, Router& router, bool from_loopb
     const bool keep_alive = message.keep_alive();
     auto answer = to_message(response, message.version(), keep_alive);
     beast::get_lowest_layer(stream).expires_after(idle_timeout);
+    if (response.fault == ConnectionFault::not_http) {
+      // What a misconfigured proxy or another protocol on the port would send back.
+      static constexpr std::string_view garbage = "SSH-2.0-OpenSSH_9.2\r\nProtocol mismatch.\r\n";
+      co_await asio::async_write(stream, asio::buffer(garbage.data(), garbage.size()), awaitable);
+      co_return;
+    }
     if (response.fault == ConnectionFault::partial_body) {
       // Announce the full length, deliver half of it, hang up.
       http::response_serializer<http::string_body> serializer(answer);

@@ -15,6 +15,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <random>
 
@@ -139,7 +142,32 @@ void pace_from_headers(const http::Response& r, SharedState& state) {
   state.not_before = std::max(state.not_before, until);
 }
 
+// A transport failure that another attempt cannot mend: the answer was too large for the
+// client's limits, or the peer does not speak HTTP. Retrying only triples the wait.
+bool can_get_better(const http::HttpError& failure) {
+  return failure.stage() != http::FailureStage::response_too_large &&
+         failure.stage() != http::FailureStage::protocol;
+}
+
+std::string seconds_text(milliseconds duration) {
+  const auto tenths = (duration.count() + 50) / 100;
+  return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "") +
+         " s";
+}
+
 } // namespace
+
+ApiPolicy ApiPolicy::from_environment() {
+  ApiPolicy policy;
+  if (const char* text = std::getenv("SLUICE_ZOOM_CALL_DEADLINE")) {
+    double seconds = 0;
+    const char* end = text + std::strlen(text);
+    const auto [ptr, ec] = std::from_chars(text, end, seconds);
+    if (ec == std::errc() && ptr == end && seconds >= 0.1 && seconds <= 86'400)
+      policy.deadline = milliseconds(static_cast<std::int64_t>(seconds * 1000));
+  }
+  return policy;
+}
 
 ApiRequest api_request(std::string method, std::string path_and_query, std::string action,
                        std::string scope, std::optional<Value> body, bool idempotent) {
@@ -234,10 +262,25 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
   int rate_waits = 0;
   int transport_retries = 0;
   bool lost_attempt = false;
+  const Clock::time_point deadline = Clock::now() + policy_.deadline;
+  const auto past_deadline = [&](Clock::time_point when) { return when >= deadline; };
+  const auto deadline_error = [&](const std::string& last) {
+    return NodeError(ErrorCategory::timeout,
+                     "cannot " + request.call.action + " (connection '" + connection_ +
+                         "'): gave up after " + seconds_text(policy_.deadline) +
+                         ", the deadline of one Zoom call" + (last.empty() ? "" : "; last: ") +
+                         last,
+                     "Zoom or the network is not answering; try again later");
+  };
   for (;;) {
     const TokenView token = co_await this->token(rejected);
+    if (past_deadline(state.not_before))
+      throw deadline_error("");
     co_await sleep_until(state.not_before);
     co_await take_slot(state, request.rate_category);
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0)
+      throw deadline_error("");
 
     http::Request http_request;
     http_request.method = request.method;
@@ -249,6 +292,7 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
       http_request.body = request.body->to_json();
     }
     http_request.idempotent = request.idempotent;
+    http_request.timeout = left;
 
     http::Response response;
     std::optional<http::HttpError> failed;
@@ -268,8 +312,13 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
       if (failed->request_may_have_been_processed() && !request.idempotent)
         throw AmbiguousOutcome(what);
       lost_attempt = lost_attempt || failed->request_may_have_been_processed();
+      if (!can_get_better(*failed))
+        throw NodeError(ErrorCategory::permanent, what,
+                        "Check the connection's API URL: it answers, but not as Zoom does");
       if (transport_retries < policy_.max_transport_retries) {
         const milliseconds wait = backoff_for(transport_retries++, policy_);
+        if (past_deadline(Clock::now() + wait))
+          throw deadline_error(failed->what());
         notes.push_back(what + "; retrying in " + std::to_string(wait.count()) + " ms");
         co_await sleep_until(Clock::now() + wait);
         continue;
@@ -308,6 +357,8 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
       const milliseconds wait =
           asked ? jittered(std::max(*asked, milliseconds(50))) : backoff_for(rate_waits, policy_);
       ++rate_waits;
+      if (past_deadline(Clock::now() + wait))
+        co_return answer; // the caller reports the 429, with Zoom's Retry-After
       state.not_before = std::max(state.not_before, Clock::now() + wait);
       notes.push_back("Zoom rate limit (" +
                       (answer.rate_limit_type.empty() ? "429" : answer.rate_limit_type) +
@@ -320,8 +371,11 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
                                std::to_string(answer.status));
       lost_attempt = true; // a 5xx may come after the change was made
       if (transport_retries < policy_.max_transport_retries) {
-        co_await sleep_until(Clock::now() + backoff_for(transport_retries++, policy_));
-        continue;
+        const milliseconds wait = backoff_for(transport_retries++, policy_);
+        if (!past_deadline(Clock::now() + wait)) {
+          co_await sleep_until(Clock::now() + wait);
+          continue;
+        }
       }
     }
     if (answer.status < 300 && Clock::now() - state.last_use_recorded > std::chrono::minutes(1)) {

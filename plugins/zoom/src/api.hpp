@@ -52,6 +52,13 @@ struct ApiPolicy {
   int max_transport_retries = 3;
   std::chrono::milliseconds backoff{200};
   std::chrono::milliseconds max_backoff{10'000};
+  /// One call, its retries and waits included, ends within this: a server that never
+  /// answers fails the node after this long, not after every retry's full timeout.
+  /// `SLUICE_ZOOM_CALL_DEADLINE` (seconds) overrides it (README.md, "Retries and deadlines").
+  std::chrono::milliseconds deadline{60'000};
+
+  /// The defaults, with the deadline from the environment when it is set and valid.
+  static ApiPolicy from_environment();
 };
 
 /// The API of one connection. Create one per node run; state shared between runs (token

@@ -98,7 +98,7 @@ asio::awaitable<Value> run_zoom_node(Context& ctx, NodeBody body) {
   Value output;
   try {
     auto on_io_thread = [&]() -> asio::awaitable<Value> {
-      ZoomApi api(*store, connection);
+      ZoomApi api(*store, connection, ApiPolicy::from_environment());
       try {
         Value result = co_await body(api, settings);
         notes = std::move(api.notes);

@@ -122,7 +122,7 @@ std::string describe_scopes(const std::vector<std::string>& granted) {
 std::string check_connection(ProviderContext& ctx, const Connection& connection) {
   CredentialStore& store = ctx.credentials();
   const Value user = wait_on_io([&]() -> asio::awaitable<Value> {
-    ZoomApi api(store, connection.name);
+    ZoomApi api(store, connection.name, ApiPolicy::from_environment());
     const ApiRequest request =
         api_request("GET", "/users/me", "read the connection's user", "user:read:user");
     const ApiAnswer answer = co_await api.call_ok(request);

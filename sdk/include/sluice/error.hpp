@@ -23,6 +23,9 @@ enum class ErrorCategory {
   timeout,       ///< the node did not finish in time; retried like a transient failure
   cancelled,     ///< the run was cancelled
   internal,      ///< a bug or an unexpected exception
+  /// A failure no retry can mend that is not the settings' fault: the service answered
+  /// something unusable (not HTTP, too large). Added in SDK 1.4, so last.
+  permanent,
 };
 
 /// "invalid_input", "permission", ... (the enumerator's name).

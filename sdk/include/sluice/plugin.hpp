@@ -36,7 +36,7 @@
 /// 1.1: `Context::credentials()`, `Registrar::add_provider()`, provider.hpp.
 /// 1.2: `Value::array_from()`.
 /// 1.3: `Path::parse_segments()`, `PathSyntaxError`, encoding.hpp.
-/// 1.4: `printable()` in encoding.hpp.
+/// 1.4: `printable()` in encoding.hpp, `ErrorCategory::permanent`.
 #define SLUICE_SDK_ABI_MAJOR 1
 #define SLUICE_SDK_ABI_MINOR 4
 

@@ -63,6 +63,32 @@ TEST_CASE("a server that never answers: response timeout") {
   CHECK(since(start) < 3s);
 }
 
+TEST_CASE("a request's own timeout cuts every stage's, whatever the client options say") {
+  ScriptedServer server(never_answer);
+  asio::io_context io;
+  Client client(io.get_executor(), ClientOptions{}); // 30 s to answer
+  const auto start = std::chrono::steady_clock::now();
+  const HttpError error = as_http_error(
+      failure_of(io, client.send({.method = "GET", .url = server.url(), .timeout = 300ms})));
+  CHECK(error.stage() == FailureStage::receive);
+  CHECK(error.timed_out());
+  CHECK(since(start) < 3s);
+}
+
+TEST_CASE("a TLS handshake that never ends is cut by the request's timeout too") {
+  ScriptedServer server(never_answer);
+  asio::io_context io;
+  Client client(io.get_executor(), ClientOptions{});
+  const auto start = std::chrono::steady_clock::now();
+  const HttpError error = as_http_error(
+      failure_of(io, client.send({.method = "GET",
+                                  .url = "https://127.0.0.1:" + std::to_string(server.port()) + "/",
+                                  .timeout = 300ms})));
+  CHECK(error.stage() == FailureStage::tls_handshake);
+  CHECK(error.timed_out());
+  CHECK(since(start) < 3s);
+}
+
 TEST_CASE("a server that accepts but never speaks TLS: handshake timeout") {
   ScriptedServer server(never_answer);
   asio::io_context io;

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+
 using namespace sluice::zoom::plugin_test;
 using sluice::Value;
 
@@ -145,4 +147,50 @@ outputs:
   CHECK(run.json()["outputs"]["total"] == Value(0));
   CHECK(emulator.counters()["meetings_deleted"] == Value(1));
   CHECK(emulator.requests("DELETE /v2/meetings/{meetingId}") == 2); // the repeat found 404
+}
+
+TEST_CASE("an answer that is not HTTP fails at once as permanent, without retries") {
+  Emulator emulator({"--auto-approve"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  emulator.set_faults(R"([{"kind":"not_http","method":"GET","path":"/v2/users/me"}])");
+  const std::int64_t before = emulator.requests("GET /v2/users/{userId}"); // connect asked too
+  const CliResult run = workspace.run(R"(version: 1
+name: not-http
+nodes:
+  me: { type: zoom.get_user }
+)");
+  CHECK(run.exit_code != 0);
+  const Value me = node_result(run.json(), "me");
+  CHECK(me["status"] == Value("failed"));
+  CHECK(me["category"] == Value("permanent"));
+  CHECK(me["attempts"] == Value(1));
+  // Regression: it was sent four times (three transport retries) and labelled transient.
+  CHECK(emulator.requests("GET /v2/users/{userId}") - before == 1);
+}
+
+TEST_CASE("a server that never answers fails the call by its deadline, not after every retry") {
+  Emulator emulator({"--auto-approve"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  // Far longer than the deadline: without one, each of four attempts waits its full 30 s.
+  emulator.set_faults(R"([{"kind":"latency","ms":120000,"method":"GET","path":"/v2/users/me"}])");
+  const auto started = std::chrono::steady_clock::now();
+  const CliResult run = workspace.sluice({"run",
+                                          workspace
+                                              .write("slow.yaml", "version: 1\nname: slow\nnodes:\n"
+                                                                  "  me: { type: zoom.get_user }\n")
+                                              .string(),
+                                          "--json"},
+                                         {"SLUICE_ZOOM_CALL_DEADLINE=2"});
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(run.exit_code != 0);
+  const Value me = node_result(run.json(), "me");
+  CHECK(me["status"] == Value("failed"));
+  CHECK(me["category"] == Value("timeout"));
+  const std::string message(me["message"].as_string());
+  CAPTURE(message);
+  CHECK(message.find("gave up after 2 s") != std::string::npos);
+  // Generous bounds (a loaded machine): well past 2 s is fine, 30 s is the bug.
+  CHECK(took < std::chrono::seconds(20));
 }

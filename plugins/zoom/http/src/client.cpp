@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <stdexcept>
 
 #ifndef SLUICE_ZOOM_HTTP_VERSION
@@ -63,6 +64,21 @@ bool closed_while_idle(const boost::system::error_code& error) {
          error == asio::error::connection_aborted || error == asio::ssl::error::stream_truncated;
 }
 
+using Clock = std::chrono::steady_clock;
+
+// The options with each stage's timeout cut to what is left before `deadline` (at least 1 ms,
+// so an expired deadline still fails as a timeout of the stage, not as something else).
+ClientOptions within(const ClientOptions& options, Clock::time_point deadline) {
+  ClientOptions cut = options;
+  const auto left =
+      std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
+               std::chrono::milliseconds(1));
+  cut.connect_timeout = std::min(cut.connect_timeout, left);
+  cut.tls_timeout = std::min(cut.tls_timeout, left);
+  cut.response_timeout = std::min(cut.response_timeout, left);
+  return cut;
+}
+
 } // namespace
 
 class ClientCore {
@@ -90,17 +106,28 @@ asio::awaitable<Response> ClientCore::send(Request request) {
   const Attempt attempt{request.method + " " + url.origin.scheme + "://" + url.origin.host + ":" +
                         std::to_string(url.origin.port) + url.origin.path};
 
+  const bool limited = request.timeout.count() > 0;
+  const Clock::time_point deadline = limited ? Clock::now() + request.timeout : Clock::time_point{};
+  // Each stage's timeout, cut to what is left of the request's own when it has one.
+  ClientOptions cut;
+  const auto stage_options = [&]() -> const ClientOptions& {
+    if (!limited)
+      return options_;
+    cut = within(options_, deadline);
+    return cut;
+  };
+
   Lease lease = co_await pool_.acquire(origin_key(url.origin));
   for (bool retried = false;; retried = true) {
     if (!lease.connection) {
-      lease.connection = co_await open_connection(url.origin, options_, tls_.get(), attempt);
+      lease.connection = co_await open_connection(url.origin, stage_options(), tls_.get(), attempt);
       ++stats_.connections_opened;
     }
     const bool reused = lease.connection->exchanges > 0;
     ++stats_.requests_sent;
     if (reused)
       ++stats_.reused;
-    ExchangeResult result = co_await exchange(*lease.connection, message, options_);
+    ExchangeResult result = co_await exchange(*lease.connection, message, stage_options());
     if (result.ok) {
       ++lease.connection->exchanges;
       lease.reusable = result.keep_alive;

@@ -35,6 +35,10 @@ struct Request {
   /// False for requests that must never be sent twice without the caller's say-so (POST
   /// create): they are not retried on a reused connection that turned out to be closed.
   bool idempotent = true;
+  /// The whole send (connection, TLS, request and response) ends within this, whatever the
+  /// per-stage ClientOptions say; 0: only those apply. A caller with a deadline of its own
+  /// (retries included) passes what is left of it.
+  std::chrono::milliseconds timeout{0};
 };
 
 struct Response {
