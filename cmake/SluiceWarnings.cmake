@@ -1,18 +1,15 @@
 # sluice_set_warnings(target): the project's warning set; errors when SLUICE_WERROR is on (CI).
+# Every preset builds with no warning at all, on GCC 12 and on clang 14; the few false positives
+# of GCC 12 are silenced where they arise, each with the reason, never made merely non-fatal.
 function(sluice_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC 12 pairs a coroutine frame's class-specific operator delete with the global operator
+    # new in Asio's awaitable frames: a false positive on coroutine frames. Real
+    # mismatches are still caught at run time by ASan's alloc-dealloc-mismatch check.
+    target_compile_options(${target} PRIVATE -Wno-mismatched-new-delete)
+  endif()
   if(SLUICE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
-    # GCC 12 at -O2 reports maybe-uninitialized inside libstdc++'s std::variant and
-    # std::optional (false positives, GCC bug 105593 and relatives); keep it visible, not fatal.
-    # GCC 12 at -O2 also pairs a coroutine frame's class-specific operator delete with the
-    # global operator new (mismatched-new-delete) in Asio's awaitable frames: a false positive.
-    # GCC 12 at -O2 also warns -Wrestrict on `"literal" + std::to_string(n)` (GCC bug 105329),
-    # which breaks the release and tsan presets under -Werror.
-    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-      target_compile_options(${target} PRIVATE -Wno-error=maybe-uninitialized
-                                               -Wno-error=mismatched-new-delete
-                                               -Wno-error=restrict)
-    endif()
   endif()
 endfunction()
