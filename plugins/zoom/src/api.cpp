@@ -340,10 +340,15 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
       try {
         answer.body = Value::parse_json(response.body);
       } catch (const std::exception&) {
-        if (response.status < 300)
-          throw NodeError(ErrorCategory::transient,
-                          "cannot " + request.call.action + ": Zoom's answer (HTTP " +
-                              std::to_string(response.status) + ") is not valid JSON");
+        if (response.status < 300) {
+          const std::string what = "cannot " + request.call.action + ": Zoom's answer (HTTP " +
+                                   std::to_string(response.status) + ") is not valid JSON";
+          // Zoom did what was asked and the answer was damaged on the way: for a create, as
+          // good as lost (the caller reconciles), not a failure of a meeting that exists.
+          if (!request.idempotent)
+            throw AmbiguousOutcome(what);
+          throw NodeError(ErrorCategory::transient, what);
+        }
       }
     }
 

@@ -3,10 +3,18 @@
 
 #include "reconcile.hpp"
 
+#include "meeting_claims.hpp"
+
 #include <sluice/encoding.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
 #include <ctime>
 #include <set>
+#include <vector>
 
 namespace sluice::zoom {
 
@@ -53,6 +61,9 @@ bool matches(const Value& meeting, const Value& body, std::time_t since) {
   return created && *created >= since;
 }
 
+// The meeting a lost create made: one that matches `body`, was created after `since`, and
+// that no other create of this process has reported. Of several, the earliest created: two
+// creates of one process that both lost their answers then adopt one meeting each.
 asio::awaitable<std::optional<Value>> find_created(ZoomApi& api, const std::string& user,
                                                    const Value& body, std::time_t since) {
   ListQuery query;
@@ -60,11 +71,19 @@ asio::awaitable<std::optional<Value>> find_created(ZoomApi& api, const std::stri
   query.type = "scheduled";
   query.page_size = 300;
   const Value listed = co_await list_meetings(api, query);
-  std::optional<Value> found;
+  std::vector<const Value*> candidates;
   for (const Value& meeting : listed["meetings"].as_array())
-    if (matches(meeting, body, since) &&
-        (!found || parse_utc(meeting["created_at"]) > parse_utc((*found)["created_at"])))
-      found = meeting;
+    if (matches(meeting, body, since) && meeting["id"].is_int())
+      candidates.push_back(&meeting);
+  std::stable_sort(candidates.begin(), candidates.end(), [](const Value* a, const Value* b) {
+    return parse_utc((*a)["created_at"]) < parse_utc((*b)["created_at"]);
+  });
+  std::optional<Value> found;
+  for (const Value* meeting : candidates)
+    if (claim_meeting((*meeting)["id"].as_int())) { // checked and taken in one step
+      found = *meeting;
+      break;
+    }
   if (!found)
     co_return std::nullopt;
   // The list has fewer fields than the meeting itself: read it whole.
@@ -73,6 +92,11 @@ asio::awaitable<std::optional<Value>> find_created(ZoomApi& api, const std::stri
       api_request("GET", "/meetings/" + id, "get meeting " + id, "meeting:read:meeting");
   const ApiAnswer answer = co_await api.call_ok(request);
   co_return answer.body;
+}
+
+asio::awaitable<void> pause(std::chrono::milliseconds duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
+  co_await timer.async_wait(asio::use_awaitable);
 }
 
 Value with_reconciled(const Value& meeting, bool reconciled) {
@@ -96,7 +120,14 @@ asio::awaitable<Value> create_without_duplicates(ZoomApi& api, const std::string
     try {
       const ApiRequest request = api_request("POST", path, "create a meeting for " + user,
                                              "meeting:write:meeting", body, /*idempotent=*/false);
+      std::optional<CreateInFlight> in_flight(std::in_place);
       const ApiAnswer answer = co_await api.call_ok(request);
+      if (const Value* id = answer.body.find("id"); id && id->is_int())
+        if (!claim_meeting(id->as_int())) // a reconciling create took it while we waited
+          api.notes.push_back("meeting " + std::to_string(id->as_int()) +
+                              " was also adopted by another create whose answer was lost; "
+                              "check the user's meetings for one too many");
+      in_flight.reset();
       co_return with_reconciled(answer.body, false);
     } catch (const AmbiguousOutcome& e) {
       if (int_or(body, "type", 2) == 1 || attempt == max_attempts)
@@ -104,6 +135,10 @@ asio::awaitable<Value> create_without_duplicates(ZoomApi& api, const std::string
       api.notes.push_back(std::string(e.what()) +
                           "; looking for the meeting before creating it again");
     }
+    // Creates of this process still waiting for their answer will claim their own meetings;
+    // only once they have may what is left be ours (each wait is bounded by its deadline).
+    while (creates_in_flight() > 0)
+      co_await pause(std::chrono::milliseconds(20));
     if (std::optional<Value> meeting = co_await find_created(api, user, body, since)) {
       api.notes.push_back("found the meeting the lost answer was about: adopted it");
       co_return with_reconciled(*meeting, true);

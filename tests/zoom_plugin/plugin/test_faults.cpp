@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <set>
 
 using namespace sluice::zoom::plugin_test;
 using sluice::Value;
@@ -193,4 +194,62 @@ TEST_CASE("a server that never answers fails the call by its deadline, not after
   CHECK(message.find("gave up after 2 s") != std::string::npos);
   // Generous bounds (a loaded machine): well past 2 s is fine, 30 s is the bug.
   CHECK(took < std::chrono::seconds(20));
+}
+
+TEST_CASE("a create answered 201 with a damaged body is adopted, not failed") {
+  Emulator emulator({"--auto-approve"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  emulator.set_faults(R"([{"kind":"malformed_json","method":"POST","path":"/v2/users","nth":1}])");
+  const CliResult run = workspace.run(create_and_list);
+  REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  const Value out = run.json()["outputs"];
+  CHECK(out["created"]["reconciled"] == Value(true));
+  CHECK(out["created"]["id"].is_int());
+  CHECK(out["total"] == Value(1));
+  CHECK(emulator.counters()["meetings_created"] == Value(1));
+  CHECK(emulator.requests("POST /v2/users/{userId}/meetings") == 1);
+}
+
+TEST_CASE("three alike creates, two answers lost: each meeting is reported exactly once") {
+  Emulator emulator({"--auto-approve"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  // The second and third creates happen at Zoom, but their answers never arrive.
+  emulator.set_faults(R"([
+    {"kind":"close_after_processing","method":"POST","path":"/v2/users","nth":2},
+    {"kind":"close_after_processing","method":"POST","path":"/v2/users","nth":3}])");
+  const CliResult run = workspace.run(R"(version: 1
+name: three-alike
+inputs:
+  copies: { type: array, default: [1, 2, 3] }
+nodes:
+  created:
+    type: zoom.create_meeting
+    for_each: "{{ inputs.copies }}"
+    concurrency: 3
+    with: { topic: Same, start_time: "2031-09-01T12:00:00Z", duration: 30 }
+  listed: { type: zoom.list_meetings, needs: [created] }
+outputs:
+  created: "{{ created }}"
+  listed: "{{ listed.meetings }}"
+)");
+  REQUIRE_MESSAGE(run.exit_code == 0, run.describe());
+  const Value out = run.json()["outputs"];
+  REQUIRE(out["created"].as_array().size() == 3);
+  std::set<std::int64_t> reported;
+  int adopted = 0;
+  for (const Value& meeting : out["created"].as_array()) {
+    reported.insert(meeting["id"].as_int());
+    adopted += meeting["reconciled"] == Value(true) ? 1 : 0;
+  }
+  std::set<std::int64_t> existing;
+  for (const Value& meeting : out["listed"].as_array())
+    existing.insert(meeting["id"].as_int());
+  // Regression: the outputs were [A, B, B]: two creates adopted one meeting.
+  CHECK(reported.size() == 3);
+  CHECK(reported == existing);
+  CHECK(adopted == 2);
+  CHECK(emulator.counters()["meetings_created"] == Value(3));
+  CHECK(emulator.requests("POST /v2/users/{userId}/meetings") == 3);
 }
