@@ -1,14 +1,23 @@
 // The plugin loader against real shared libraries built by the test suite: a good plugin
-// (whose node arms a timer on the host's executor), and one file per refusal case.
+// (whose node arms a timer on the host's executor), one file per refusal case, and bad files
+// on the plugin path (cut short, symlink loops, unreadable, writable by others), through the
+// engine and the `sluice` command.
+
+#include "support/numbered.hpp"
+#include "support/temp_dir.hpp"
 
 #include <sluice/engine.hpp>
 #include <sluice/plugin.hpp>
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <elf.h>
 #include <fstream>
 #include <map>
+#include <pwd.h>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -227,4 +236,248 @@ TEST_CASE("sluice plugins, --check, -v, inspect, schema and run with --plugin-di
   CHECK(without.status == 2);
   CHECK(without.err.find("unknown node type 'testgood.sleep'") != std::string::npos);
   fs::remove(pipeline);
+}
+
+// Bad files on the plugin path: each is one report, and never stops the other plugins.
+
+namespace {
+
+using test_support::numbered;
+using test_support::TempDir;
+
+const fs::path good_plugin = root / "good" / "libtestgood.so";
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+fs::path copy_plugin(const fs::path& to, fs::perms mode = fs::perms(0644)) {
+  fs::copy_file(good_plugin, to);
+  fs::permissions(to, mode);
+  return to;
+}
+
+fs::path make_dir(const fs::path& dir, fs::perms mode = fs::perms(0755)) {
+  fs::create_directory(dir);
+  fs::permissions(dir, mode);
+  return dir;
+}
+
+// A pipeline that needs the good plugin, and what it prints.
+fs::path sleep_pipeline(const TempDir& dir) {
+  fs::path file = dir / "sleep.yaml";
+  std::ofstream(file) << "version: 1\nnodes:\n  nap: { type: testgood.sleep, with: { ms: 5 } }\n"
+                         "outputs: { slept: \"{{ nap.slept }}\" }\n";
+  return file;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Where the first half of the good plugin's loaded part ends, and the refusal of that prefix:
+// the first segment that ends past the cut, worked out from the plugin's own headers.
+std::pair<std::size_t, std::string> half_plugin(const std::string& bytes) {
+  Elf64_Ehdr header;
+  std::memcpy(&header, bytes.data(), sizeof header);
+  std::vector<Elf64_Phdr> segments(header.e_phnum);
+  std::memcpy(segments.data(), bytes.data() + header.e_phoff, segments.size() * sizeof(Elf64_Phdr));
+  std::size_t end = 0;
+  for (const Elf64_Phdr& s : segments)
+    if (s.p_type == PT_LOAD)
+      end = std::max<std::size_t>(end, s.p_offset + s.p_filesz);
+  const std::size_t cut = end / 2;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const Elf64_Phdr& s = segments[i];
+    if ((s.p_type == PT_LOAD || s.p_type == PT_DYNAMIC) && s.p_offset + s.p_filesz > cut)
+      return {cut, numbered("segment ", i) + (s.p_type == PT_LOAD ? " (LOAD)" : " (DYNAMIC)") +
+                       numbered(" ends at byte ", s.p_offset + s.p_filesz) +
+                       numbered(" but the file has ", cut) + " bytes (truncated?)"};
+  }
+  return {cut, "(no segment crosses the cut)"};
+}
+
+} // namespace
+
+TEST_CASE("a plugin file cut short is refused before dlopen; the other plugins still load") {
+  // dlopen() maps segments from the file: one cut short killed every command with SIGBUS.
+  TempDir dir;
+  const fs::path first = make_dir(dir / "first");
+  const fs::path later = make_dir(dir / "later");
+  const std::string bytes = read_text(good_plugin);
+  const auto [cut, why] = half_plugin(bytes);
+  std::ofstream(first / "libhalf.so", std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(cut));
+  copy_plugin(first / "libtestgood.so"); // same directory, after the cut file
+  copy_plugin(later / "libtestgood.so"); // a later directory
+  const std::string refusal = "libhalf.so: not a loadable shared library: " + why;
+
+  Engine engine(engine_options(1));
+  const auto reports = by_file(engine.load_plugins({first, later}));
+  CHECK(reports.at("first/libhalf.so").status == PluginFileStatus::failed);
+  CHECK(reports.at("first/libhalf.so").message == refusal);
+  CHECK(reports.at("first/libtestgood.so").status == PluginFileStatus::loaded);
+  CHECK(reports.at("later/libtestgood.so").status == PluginFileStatus::shadowed);
+  CHECK(engine.find_node_type("testgood.sleep") != nullptr);
+
+  const std::string dirs = " --plugin-dir " + first.string() + " --plugin-dir " + later.string();
+  const CliOutput check = sluice_cli("plugins --check" + dirs);
+  CHECK(check.status == 1);
+  CHECK(contains(check.out, "failed        " + (first / "libhalf.so").string() + "\n" +
+                                "              " + refusal + "\n"));
+  CHECK(contains(check.out, "loaded        " + (first / "libtestgood.so").string()));
+  const CliOutput validate = sluice_cli("validate " + sleep_pipeline(dir).string() + dirs);
+  CHECK(validate.status == 0);
+  CHECK(contains(validate.err, "sluice: warning: " + refusal));
+  const CliOutput run = sluice_cli("run -q " + sleep_pipeline(dir).string() + dirs);
+  CHECK(run.status == 0);
+  CHECK(run.out == "slept: 5\n");
+  CHECK(contains(run.err, "sluice: warning: " + refusal));
+}
+
+TEST_CASE("a symlink loop, a dangling link or an unreadable entry is reported, not fatal") {
+  // directory_iterator's throwing calls once made one such entry stop every command.
+  TempDir dir;
+  const fs::path plugins = make_dir(dir / "plugins");
+  fs::create_symlink("libloop.so", plugins / "libloop.so");
+  fs::create_symlink("missing.so", plugins / "libdangling.so");
+  make_dir(plugins / "libdir.so"); // a directory is not a plugin file: passed over in silence
+  copy_plugin(plugins / "libtestgood.so");
+  const fs::path loop_dir = dir / "loop_dir";
+  fs::create_symlink("loop_dir", loop_dir);
+  const std::string too_many_links = std::make_error_code(std::errc::too_many_symbolic_link_levels)
+                                         .message(); // "Too many levels of symbolic links"
+
+  Engine engine(engine_options(1));
+  const auto list = engine.load_plugins({loop_dir, plugins, dir / "missing"});
+  const auto reports = by_file(list);
+  CHECK(list.size() == 4);
+  CHECK(reports.at("plugins/libloop.so").status == PluginFileStatus::failed);
+  CHECK(reports.at("plugins/libloop.so").message ==
+        "libloop.so: cannot read it: " + too_many_links);
+  CHECK(reports.at("plugins/libdangling.so").status == PluginFileStatus::failed);
+  CHECK(reports.at("plugins/libdangling.so").message ==
+        "libdangling.so: a symbolic link to a missing file (missing.so)");
+  CHECK(reports.at("plugins/libtestgood.so").status == PluginFileStatus::loaded);
+  REQUIRE(list.front().file == loop_dir);
+  CHECK(list.front().status == PluginFileStatus::failed);
+  CHECK(list.front().message ==
+        loop_dir.string() + ": cannot read the plugin directory: " + too_many_links);
+
+  const std::string dirs =
+      " --plugin-dir " + loop_dir.string() + " --plugin-dir " + plugins.string();
+  const CliOutput check = sluice_cli("plugins --check" + dirs);
+  CHECK(check.status == 1);
+  CHECK(contains(check.out, "failed        " + (plugins / "libloop.so").string()));
+  CHECK(contains(check.out, "libdangling.so: a symbolic link to a missing file (missing.so)"));
+  CHECK(contains(check.out, "loaded        " + (plugins / "libtestgood.so").string()));
+  const CliOutput run = sluice_cli("run -q " + sleep_pipeline(dir).string() + dirs);
+  CHECK(run.status == 0);
+  CHECK(run.out == "slept: 5\n");
+  CHECK(contains(run.err, "sluice: warning: libloop.so: cannot read it: " + too_many_links));
+
+  // Unreadable entries. Root reads everything, so as root `sluice` runs as nobody.
+  const fs::path readable = make_dir(dir / "readable");
+  const fs::path locked = make_dir(dir / "locked", fs::perms(0700));
+  copy_plugin(readable / "libsecret.so", fs::perms(0600));
+  copy_plugin(readable / "libtestgood.so");
+  copy_plugin(locked / "libtestgood.so");
+  const bool root = ::geteuid() == 0;
+  if (!root) {
+    fs::permissions(locked, fs::perms::none);
+    fs::permissions(readable / "libsecret.so", fs::perms::none);
+  }
+  const CliOutput unreadable = sluice_cli(
+      "plugins --check --plugin-dir " + locked.string() + " --plugin-dir " + readable.string(),
+      root ? "setpriv --reuid=nobody --regid=nogroup --clear-groups " : "");
+  if (!root) {
+    fs::permissions(locked, fs::perms(0700));
+    fs::permissions(readable / "libsecret.so", fs::perms(0600));
+  }
+  const std::string denied = std::make_error_code(std::errc::permission_denied).message();
+  CHECK(unreadable.status == 1);
+  CHECK(
+      contains(unreadable.out, locked.string() + ": cannot read the plugin directory: " + denied));
+  CHECK(contains(unreadable.out, "libsecret.so: cannot open it: " + denied));
+  CHECK(contains(unreadable.out, "loaded        " + (readable / "libtestgood.so").string()));
+}
+
+TEST_CASE("plugin files or directories others can write are refused, unless allowed") {
+  TempDir dir;
+  const fs::path open = make_dir(dir / "open");
+  copy_plugin(open / "libtestgood.so", fs::perms(0666));
+  const std::string refusal = "libtestgood.so: refused: the file is writable by group and others "
+                              "(mode 0666); fix with chmod go-w, or ";
+
+  Engine engine(engine_options(1));
+  const auto refused = engine.load_plugins({open});
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].status == PluginFileStatus::refused);
+  CHECK(refused[0].message == refusal + "set PluginLoadOptions::allow_unsafe_permissions");
+  CHECK(engine.find_node_type("testgood.sleep") == nullptr);
+  PluginLoadOptions allow;
+  allow.allow_unsafe_permissions = true;
+  const auto allowed = engine.load_plugins({open}, allow);
+  REQUIRE(allowed.size() == 1);
+  CHECK(allowed[0].status == PluginFileStatus::loaded);
+
+  const fs::path wide = make_dir(dir / "wide", fs::perms(0777));
+  copy_plugin(wide / "libtestgood.so");
+  Engine wide_engine(engine_options(1));
+  const auto wide_reports = wide_engine.load_plugins({wide});
+  REQUIRE(wide_reports.size() == 1);
+  CHECK(wide_reports[0].status == PluginFileStatus::refused);
+  const std::string wide_path = fs::canonical(wide).string();
+  CHECK(wide_reports[0].message ==
+        "libtestgood.so: refused: its directory " + wide_path +
+            " is writable by group and others (mode 0777, no sticky bit); fix with chmod go-w " +
+            wide_path + ", or set PluginLoadOptions::allow_unsafe_permissions");
+
+  if (::geteuid() == 0) {
+    const passwd* nobody = ::getpwnam("nobody");
+    REQUIRE(nobody != nullptr);
+    const fs::path theirs = make_dir(dir / "theirs");
+    const fs::path file = copy_plugin(theirs / "libtestgood.so");
+    REQUIRE(::chown(file.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+    Engine their_engine(engine_options(1));
+    const auto their_reports = their_engine.load_plugins({theirs});
+    REQUIRE(their_reports.size() == 1);
+    CHECK(their_reports[0].status == PluginFileStatus::refused);
+    CHECK(their_reports[0].message ==
+          numbered("libtestgood.so: refused: the file is owned by nobody (uid ", nobody->pw_uid) +
+              "), not by root; fix with chown, or set PluginLoadOptions::allow_unsafe_permissions");
+  } else {
+    MESSAGE("skipped: a plugin owned by another user (giving it away needs root)");
+  }
+
+  // The command line: refused with the flag to pass, loaded with it, wherever --plugin-dir is.
+  const std::string open_dir = " --plugin-dir " + open.string();
+  const CliOutput check = sluice_cli("plugins --check" + open_dir);
+  CHECK(check.status == 1);
+  CHECK(contains(check.out, "refused       " + (open / "libtestgood.so").string() + "\n" +
+                                "              " + refusal + "pass --allow-unsafe-plugins\n"));
+  const CliOutput check_allowed = sluice_cli("plugins --check --allow-unsafe-plugins" + open_dir);
+  CHECK(check_allowed.status == 0);
+  CHECK(contains(check_allowed.out, "loaded        " + (open / "libtestgood.so").string()));
+  const CliOutput run = sluice_cli("run -q " + sleep_pipeline(dir).string() + open_dir);
+  CHECK(run.status == 2);
+  CHECK(contains(run.err, "sluice: warning: " + refusal + "pass --allow-unsafe-plugins"));
+  const CliOutput run_allowed =
+      sluice_cli("run -q --allow-unsafe-plugins " + sleep_pipeline(dir).string() + open_dir);
+  CHECK(run_allowed.status == 0);
+  CHECK(run_allowed.out == "slept: 5\n");
+  CHECK(run_allowed.err == "");
+  // `sluice connect` parses its own options after the provider's name.
+  CHECK(contains(sluice_cli("connect" + open_dir).err, refusal));
+  CHECK(sluice_cli("connect --allow-unsafe-plugins" + open_dir).err == "");
+  CHECK(contains(sluice_cli("connect nosuch" + open_dir).err, refusal));
+  CHECK(!contains(sluice_cli("connect nosuch --allow-unsafe-plugins" + open_dir).err, refusal));
+  for (const char* command : {"run", "validate", "graph", "nodes", "inspect", "plugins", "schema",
+                              "connections", "connect"}) {
+    CAPTURE(command);
+    CHECK(contains(sluice_cli(std::string(command) + " --help").out, "--allow-unsafe-plugins"));
+  }
 }

@@ -16,6 +16,7 @@ enum ExitCode { exit_ok = 0, exit_failed = 1, exit_usage = 2 };
 /// Options every command that loads node types shares.
 struct PluginArgs {
   std::vector<std::string> dirs; // --plugin-dir, searched first
+  bool allow_unsafe = false;     // --allow-unsafe-plugins
 };
 
 struct RunArgs {

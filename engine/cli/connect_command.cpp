@@ -37,7 +37,7 @@ void print_providers(const Engine& engine, std::ostream& out) {
 // Options of `sluice connect` itself may also follow the provider name (users type
 // `sluice connect zoom --credentials x.db ...`); take them out before the provider parses.
 std::vector<std::string> take_host_options(std::vector<std::string> args, std::string& credentials,
-                                           std::vector<std::string>& plugin_dirs) {
+                                           PluginArgs& plugins) {
   std::vector<std::string> rest;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -59,8 +59,12 @@ std::vector<std::string> take_host_options(std::vector<std::string> args, std::s
     }
     if (take("--credentials", [&](std::string v) { credentials = std::move(v); }))
       continue;
-    if (take("--plugin-dir", [&](std::string v) { plugin_dirs.push_back(std::move(v)); }))
+    if (take("--plugin-dir", [&](std::string v) { plugins.dirs.push_back(std::move(v)); }))
       continue;
+    if (a == "--allow-unsafe-plugins") {
+      plugins.allow_unsafe = true;
+      continue;
+    }
     rest.push_back(a);
   }
   return rest;
@@ -93,7 +97,7 @@ int ConnectCommand::run(const PluginArgs& plugins) const {
   PluginArgs all_plugins = plugins;
   std::string credentials = args_->credentials;
   std::vector<std::string> args =
-      take_host_options(command_->remaining(), credentials, all_plugins.dirs);
+      take_host_options(command_->remaining(), credentials, all_plugins);
   auto engine = make_engine(1, all_plugins, credentials);
   if (args_->provider.empty()) {
     if (args_->help)

@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
     command->add_option("--plugin-dir", plugin_args.dirs,
                         "Also load plugins from DIR (repeatable; searched before "
                         "SLUICE_PLUGIN_PATH and the installed plugins)");
+    command->add_flag("--allow-unsafe-plugins", plugin_args.allow_unsafe,
+                      "Also load plugin files that users other than you or root could have "
+                      "written (the file or its directory writable by group or others, or "
+                      "owned by another user); refused by default, since a plugin runs as you");
   };
 
   RunArgs run_args;

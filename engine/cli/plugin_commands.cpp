@@ -2,6 +2,7 @@
 
 #include "commands.hpp"
 
+#include <sluice/encoding.hpp>
 #include <sluice/schema.hpp>
 
 #include <fmt/format.h>
@@ -16,6 +17,13 @@ std::vector<std::filesystem::path> search_path(const PluginArgs& plugins) {
   return plugin_search_path({plugins.dirs.begin(), plugins.dirs.end()});
 }
 
+PluginLoadOptions load_options(const PluginArgs& plugins) {
+  PluginLoadOptions options;
+  options.allow_unsafe_permissions = plugins.allow_unsafe;
+  options.how_to_allow = "pass --allow-unsafe-plugins";
+  return options;
+}
+
 } // namespace
 
 std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins,
@@ -25,7 +33,8 @@ std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins,
   if (!credentials.empty())
     options.credentials_path = credentials;
   auto engine = std::make_unique<Engine>(options);
-  for (const PluginFileReport& report : engine->load_plugins(search_path(plugins)))
+  for (const PluginFileReport& report :
+       engine->load_plugins(search_path(plugins), load_options(plugins)))
     if (report.status != PluginFileStatus::loaded && report.status != PluginFileStatus::shadowed)
       std::cerr << "sluice: warning: " << report.message << " (see `sluice plugins --check`)\n";
   return engine;
@@ -36,7 +45,7 @@ int plugins_command(bool verbose, bool check, const PluginArgs& plugins) {
   options.threads = 1;
   Engine engine(options);
   const auto dirs = search_path(plugins);
-  const auto reports = engine.load_plugins(dirs);
+  const auto reports = engine.load_plugins(dirs, load_options(plugins));
 
   if (check) {
     bool problems = false;
@@ -44,7 +53,7 @@ int plugins_command(bool verbose, bool check, const PluginArgs& plugins) {
     for (const auto& dir : dirs) {
       std::error_code ec;
       const bool exists = std::filesystem::is_directory(dir, ec);
-      std::cout << "  " << dir.string() << (exists ? "" : "  (does not exist)") << '\n';
+      std::cout << "  " << printable(dir.string()) << (exists ? "" : "  (does not exist)") << '\n';
     }
     std::cout << '\n';
     if (reports.empty())
@@ -52,7 +61,7 @@ int plugins_command(bool verbose, bool check, const PluginArgs& plugins) {
     for (const PluginFileReport& r : reports) {
       const bool ok = r.status == PluginFileStatus::loaded;
       problems |= r.status == PluginFileStatus::failed || r.status == PluginFileStatus::refused;
-      std::cout << fmt::format("{:<13} {}\n", to_string(r.status), r.file.string());
+      std::cout << fmt::format("{:<13} {}\n", to_string(r.status), printable(r.file.string()));
       if (ok)
         std::cout << fmt::format("              {} {}: {} node type{}\n", r.name, r.version,
                                  r.node_types.size(), r.node_types.size() == 1 ? "" : "s");
@@ -66,7 +75,7 @@ int plugins_command(bool verbose, bool check, const PluginArgs& plugins) {
   for (const PluginFileReport& r : reports) {
     if (r.status == PluginFileStatus::loaded) {
       ++loaded;
-      std::cout << fmt::format("{} {}  {}\n", r.name, r.version, r.file.string());
+      std::cout << fmt::format("{} {}  {}\n", r.name, r.version, printable(r.file.string()));
       if (!r.description.empty())
         std::cout << "    " << r.description << '\n';
       std::string types;
@@ -88,7 +97,7 @@ int plugins_command(bool verbose, bool check, const PluginArgs& plugins) {
   if (loaded == 0) {
     std::string searched;
     for (const auto& dir : dirs)
-      searched += (searched.empty() ? "" : ", ") + dir.string();
+      searched += (searched.empty() ? "" : ", ") + printable(dir.string());
     std::cout << "No plugins loaded. Searched: " << searched
               << "\n(`sluice plugins --check` explains each file)\n";
   }

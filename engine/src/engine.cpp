@@ -135,7 +135,12 @@ std::vector<const NodeSpec*> Engine::node_types() const {
 }
 
 std::vector<PluginFileReport> Engine::load_plugins(const std::vector<std::filesystem::path>& dirs) {
-  return detail::load_plugins(core_->registry, dirs);
+  return load_plugins(dirs, PluginLoadOptions{});
+}
+
+std::vector<PluginFileReport> Engine::load_plugins(const std::vector<std::filesystem::path>& dirs,
+                                                   const PluginLoadOptions& options) {
+  return detail::load_plugins(core_->registry, dirs, options);
 }
 
 Pipeline Engine::load_file(const std::filesystem::path& file) const {

@@ -1,8 +1,14 @@
-// Loading plugins: find shared libraries on the search path, check their descriptor before
-// trusting anything in them, register their node types all-or-nothing, keep them resident.
+// Loading plugins: find shared libraries on the search path (one unreadable entry never stops
+// the others), refuse files others could have written or that dlopen() could not map
+// (plugin_file_trust.cpp, plugin_file_check.cpp), check their descriptor before trusting
+// anything in them, register their node types all-or-nothing, keep them resident.
 
 #include "plugin_loader.hpp"
 
+#include "plugin_file_check.hpp"
+#include "plugin_file_trust.hpp"
+
+#include <sluice/encoding.hpp>
 #include <sluice/plugin.hpp>
 
 #define BOOST_DLL_USE_STD_FS
@@ -12,6 +18,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <set>
 
 namespace sluice {
@@ -60,6 +67,8 @@ plugin_search_path(const std::vector<std::filesystem::path>& extra_dirs) {
 namespace detail {
 
 namespace {
+
+namespace fs = std::filesystem;
 
 // Plugins stay loaded until the process exits: vtables, std::function targets, exception
 // types and shared_ptr deleters from a plugin may live in objects that outlive any engine.
@@ -110,151 +119,210 @@ std::string load_failure(const std::string& what, const std::filesystem::path& f
   return why;
 }
 
-} // namespace
+// The `*.so` entries of `dir` that are not directories, sorted by name. Nothing here throws:
+// an entry that cannot be examined is kept (examine() reports it), and a directory that cannot
+// be read adds a report and yields what was read of it. A directory that does not exist
+// yields nothing (`sluice plugins --check` shows it as missing).
+std::vector<fs::path> plugin_files(const fs::path& dir, std::vector<PluginFileReport>& reports) {
+  std::vector<fs::path> files;
+  const auto unreadable = [&](const std::error_code& ec) {
+    PluginFileReport report;
+    report.file = dir;
+    report.status = PluginFileStatus::failed;
+    report.message =
+        printable(dir.string()) + ": cannot read the plugin directory: " + ec.message();
+    reports.push_back(std::move(report));
+  };
+  std::error_code ec;
+  const fs::file_status status = fs::status(dir, ec);
+  if (status.type() == fs::file_type::not_found || ec == std::errc::not_a_directory)
+    return files;
+  if (ec) {
+    unreadable(ec);
+    return files;
+  }
+  if (status.type() != fs::file_type::directory)
+    return files;
+  fs::directory_iterator it(dir, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::error_code entry_ec;
+    if (it->path().extension() == ".so" && !it->is_directory(entry_ec))
+      files.push_back(it->path());
+  }
+  if (ec)
+    unreadable(ec);
+  std::sort(files.begin(), files.end());
+  return files;
+}
 
-std::vector<PluginFileReport> load_plugins(Registry& registry,
-                                           const std::vector<std::filesystem::path>& dirs) {
-  std::vector<PluginFileReport> reports;
-  std::set<std::string, std::less<>> loaded_names;
-  std::vector<std::pair<std::string, std::filesystem::path>> name_files;
+// Why `file` must not be handed to dlopen(), as its report; nullopt when it may be.
+std::optional<PluginFileReport> examine(const fs::path& file, const PluginLoadOptions& options) {
+  const auto report = [&](PluginFileStatus status, const std::string& why) {
+    PluginFileReport r;
+    r.file = file;
+    r.status = status;
+    r.message = printable(file.filename().string()) + ": " + why;
+    return r;
+  };
+  std::error_code ec;
+  const fs::file_status status = fs::status(file, ec);
+  if (ec) {
+    std::error_code link_ec;
+    if (status.type() == fs::file_type::not_found &&
+        fs::is_symlink(fs::symlink_status(file, link_ec)))
+      return report(PluginFileStatus::failed,
+                    "a symbolic link to a missing file (" +
+                        printable(fs::read_symlink(file, link_ec).string()) + ")");
+    return report(PluginFileStatus::failed, "cannot read it: " + ec.message());
+  }
+  if (status.type() != fs::file_type::regular)
+    return report(PluginFileStatus::failed, "not a regular file");
+  if (!options.allow_unsafe_permissions) {
+    const TrustProblem problem = untrusted_plugin_problem(file);
+    if (!problem.why.empty() && problem.fix.empty())
+      return report(PluginFileStatus::failed, problem.why);
+    if (!problem.why.empty())
+      return report(PluginFileStatus::refused, "refused: " + problem.why + "; fix with " +
+                                                   problem.fix + ", or " + options.how_to_allow);
+  }
+  if (const std::string problem = loadable_library_problem(file); !problem.empty())
+    return report(PluginFileStatus::failed, problem);
+  return std::nullopt;
+}
 
-  for (const std::filesystem::path& dir : dirs) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec))
-      continue;
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
-      if (entry.path().extension() == ".so" && !entry.is_directory())
-        files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
+// The plugins loaded so far: the first of a name wins.
+using LoadedPlugins = std::vector<std::pair<std::string, fs::path>>;
 
-    for (const std::filesystem::path& file : files) {
-      PluginFileReport report;
-      report.file = file;
-      const std::string shown = file.filename().string();
+// dlopen()s `file`, checks its descriptor and registers its node types all-or-nothing.
+PluginFileReport load_plugin(Registry& registry, const fs::path& file, LoadedPlugins& loaded) {
+  PluginFileReport report;
+  report.file = file;
+  const std::string shown = printable(file.filename().string());
 
-      boost::dll::shared_library library;
-      try {
-        library.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-      } catch (const std::exception& e) {
-        report.status = PluginFileStatus::failed;
-        report.message = shown + ": cannot load: " + load_failure(e.what(), file);
-        reports.push_back(std::move(report));
-        continue;
-      }
-      if (!library.has(SLUICE_PLUGIN_ENTRY_NAME)) {
-        report.status = PluginFileStatus::not_a_plugin;
-        report.message = shown + ": not a Sluice plugin (no " SLUICE_PLUGIN_ENTRY_NAME " symbol)";
-        reports.push_back(std::move(report));
-        continue; // nothing of it was run: it unloads here
-      }
-      const SluicePluginDescriptor* d =
-          library.get<const SluicePluginDescriptor*()>(SLUICE_PLUGIN_ENTRY_NAME)();
-      // From here on the library ran code of its own: keep it resident whatever happens.
-      {
-        std::lock_guard lock(resident_mutex);
-        resident_libraries().push_back(library);
-      }
-      if (!d || d->magic != SLUICE_PLUGIN_MAGIC) {
-        report.status = PluginFileStatus::not_a_plugin;
-        report.message =
-            shown + ": not a Sluice plugin (its descriptor has the wrong magic number)";
-        reports.push_back(std::move(report));
-        continue;
-      }
-      constexpr std::uint32_t needed = offsetof(SluicePluginDescriptor, reserved);
-      if (d->struct_size < needed) {
-        report.status = PluginFileStatus::refused;
-        report.message = shown + ": plugin descriptor is " + std::to_string(d->struct_size) +
-                         " bytes, this host needs at least " + std::to_string(needed);
-        reports.push_back(std::move(report));
-        continue;
-      }
-      report.name = c_string(d->name);
-      report.version = c_string(d->version);
-      report.description = c_string(d->description);
-      const std::string who = "plugin '" + report.name + "' (" + shown + ")";
-      const std::string plugin_side = side(d->abi_major, d->abi_minor, c_string(d->compiler),
-                                           c_string(d->stdlib), d->boost_version);
-      const std::string host_side = side(SLUICE_SDK_ABI_MAJOR, SLUICE_SDK_ABI_MINOR,
-                                         SLUICE_BUILD_COMPILER, SLUICE_BUILD_STDLIB, BOOST_VERSION);
-      const bool abi_ok =
-          d->abi_major == SLUICE_SDK_ABI_MAJOR && d->abi_minor <= SLUICE_SDK_ABI_MINOR;
-      const bool toolchain_ok = c_string(d->compiler) == SLUICE_BUILD_COMPILER &&
-                                c_string(d->stdlib) == SLUICE_BUILD_STDLIB &&
-                                d->boost_version == BOOST_VERSION;
-      if (!abi_ok || !toolchain_ok) {
-        report.status = PluginFileStatus::refused;
-        report.message = who + " was built for " + plugin_side + "; this host is " + host_side;
-        reports.push_back(std::move(report));
-        continue;
-      }
-      if (report.name.empty() || !d->register_types) {
-        report.status = PluginFileStatus::refused;
-        report.message = shown + ": plugin descriptor has no name or no registration function";
-        reports.push_back(std::move(report));
-        continue;
-      }
-      if (loaded_names.contains(report.name)) {
-        const auto first = std::find_if(name_files.begin(), name_files.end(),
-                                        [&](const auto& nf) { return nf.first == report.name; });
-        report.status = PluginFileStatus::shadowed;
-        report.message = who + " is shadowed by the one in " + first->second.string() +
-                         " (found earlier on the plugin path)";
-        reports.push_back(std::move(report));
-        continue;
-      }
+  boost::dll::shared_library library;
+  try {
+    library.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    report.status = PluginFileStatus::failed;
+    report.message = shown + ": cannot load: " + printable(load_failure(e.what(), file));
+    return report;
+  }
+  if (!library.has(SLUICE_PLUGIN_ENTRY_NAME)) {
+    report.status = PluginFileStatus::not_a_plugin;
+    report.message = shown + ": not a Sluice plugin (no " SLUICE_PLUGIN_ENTRY_NAME " symbol)";
+    return report; // nothing of it was run: it unloads here
+  }
+  const SluicePluginDescriptor* d =
+      library.get<const SluicePluginDescriptor*()>(SLUICE_PLUGIN_ENTRY_NAME)();
+  // From here on the library ran code of its own: keep it resident whatever happens.
+  {
+    std::lock_guard lock(resident_mutex);
+    resident_libraries().push_back(library);
+  }
+  if (!d || d->magic != SLUICE_PLUGIN_MAGIC) {
+    report.status = PluginFileStatus::not_a_plugin;
+    report.message = shown + ": not a Sluice plugin (its descriptor has the wrong magic number)";
+    return report;
+  }
+  constexpr std::uint32_t needed = offsetof(SluicePluginDescriptor, reserved);
+  if (d->struct_size < needed) {
+    report.status = PluginFileStatus::refused;
+    report.message = shown + ": plugin descriptor is " + std::to_string(d->struct_size) +
+                     " bytes, this host needs at least " + std::to_string(needed);
+    return report;
+  }
+  report.name = c_string(d->name);
+  report.version = c_string(d->version);
+  report.description = c_string(d->description);
+  const std::string who = "plugin '" + printable(report.name) + "' (" + shown + ")";
+  const std::string plugin_side = side(d->abi_major, d->abi_minor, c_string(d->compiler),
+                                       c_string(d->stdlib), d->boost_version);
+  const std::string host_side = side(SLUICE_SDK_ABI_MAJOR, SLUICE_SDK_ABI_MINOR,
+                                     SLUICE_BUILD_COMPILER, SLUICE_BUILD_STDLIB, BOOST_VERSION);
+  const bool abi_ok = d->abi_major == SLUICE_SDK_ABI_MAJOR && d->abi_minor <= SLUICE_SDK_ABI_MINOR;
+  const bool toolchain_ok = c_string(d->compiler) == SLUICE_BUILD_COMPILER &&
+                            c_string(d->stdlib) == SLUICE_BUILD_STDLIB &&
+                            d->boost_version == BOOST_VERSION;
+  if (!abi_ok || !toolchain_ok) {
+    report.status = PluginFileStatus::refused;
+    report.message =
+        who + " was built for " + printable(plugin_side) + "; this host is " + host_side;
+    return report;
+  }
+  if (report.name.empty() || !d->register_types) {
+    report.status = PluginFileStatus::refused;
+    report.message = shown + ": plugin descriptor has no name or no registration function";
+    return report;
+  }
+  const auto first = std::find_if(loaded.begin(), loaded.end(),
+                                  [&](const auto& nf) { return nf.first == report.name; });
+  if (first != loaded.end()) {
+    report.status = PluginFileStatus::shadowed;
+    report.message = who + " is shadowed by the one in " + printable(first->second.string()) +
+                     " (found earlier on the plugin path)";
+    return report;
+  }
 
-      StagingRegistrar staging;
-      char error[512] = {};
-      if (d->register_types(static_cast<Registrar*>(&staging), error, sizeof error) != 0) {
-        report.status = PluginFileStatus::failed;
-        report.message = who + ": registration failed: " + error;
-        reports.push_back(std::move(report));
-        continue;
-      }
-      std::string problem;
-      std::set<std::string, std::less<>> seen;
-      for (const NodeType& type : staging.types) {
-        try {
-          registry.check(type);
-          if (!seen.insert(type.spec.type).second)
-            throw std::invalid_argument("node type '" + type.spec.type +
-                                        "' is registered twice by this plugin");
-        } catch (const std::invalid_argument& e) {
-          problem = e.what();
-          break;
-        }
-      }
-      for (const ConnectionProvider& provider : staging.providers) {
-        if (!problem.empty())
-          break;
-        try {
-          registry.check_provider(provider);
-        } catch (const std::invalid_argument& e) {
-          problem = e.what();
-        }
-      }
-      if (!problem.empty()) {
-        report.status = PluginFileStatus::failed;
-        report.message = who + ": " + problem;
-        reports.push_back(std::move(report));
-        continue;
-      }
-      for (NodeType& type : staging.types) {
-        report.node_types.push_back(type.spec.type);
-        registry.add(std::move(type), who);
-      }
-      for (ConnectionProvider& provider : staging.providers) {
-        report.providers.push_back(provider.name);
-        registry.add_provider(std::move(provider), who);
-      }
-      report.status = PluginFileStatus::loaded;
-      loaded_names.insert(report.name);
-      name_files.emplace_back(report.name, file);
-      reports.push_back(std::move(report));
+  StagingRegistrar staging;
+  char error[512] = {};
+  if (d->register_types(static_cast<Registrar*>(&staging), error, sizeof error) != 0) {
+    report.status = PluginFileStatus::failed;
+    report.message = who + ": registration failed: " + printable(error);
+    return report;
+  }
+  std::string problem;
+  std::set<std::string, std::less<>> seen;
+  for (const NodeType& type : staging.types) {
+    try {
+      registry.check(type);
+      if (!seen.insert(type.spec.type).second)
+        throw std::invalid_argument("node type '" + type.spec.type +
+                                    "' is registered twice by this plugin");
+    } catch (const std::invalid_argument& e) {
+      problem = e.what();
+      break;
     }
   }
+  for (const ConnectionProvider& provider : staging.providers) {
+    if (!problem.empty())
+      break;
+    try {
+      registry.check_provider(provider);
+    } catch (const std::invalid_argument& e) {
+      problem = e.what();
+    }
+  }
+  if (!problem.empty()) {
+    report.status = PluginFileStatus::failed;
+    report.message = who + ": " + problem;
+    return report;
+  }
+  for (NodeType& type : staging.types) {
+    report.node_types.push_back(type.spec.type);
+    registry.add(std::move(type), who);
+  }
+  for (ConnectionProvider& provider : staging.providers) {
+    report.providers.push_back(provider.name);
+    registry.add_provider(std::move(provider), who);
+  }
+  report.status = PluginFileStatus::loaded;
+  loaded.emplace_back(report.name, file);
+  return report;
+}
+
+} // namespace
+
+std::vector<PluginFileReport> load_plugins(Registry& registry, const std::vector<fs::path>& dirs,
+                                           const PluginLoadOptions& options) {
+  std::vector<PluginFileReport> reports;
+  LoadedPlugins loaded;
+  for (const fs::path& dir : dirs)
+    for (const fs::path& file : plugin_files(dir, reports)) {
+      if (std::optional<PluginFileReport> refusal = examine(file, options))
+        reports.push_back(std::move(*refusal));
+      else
+        reports.push_back(load_plugin(registry, file, loaded));
+    }
   return reports;
 }
 

@@ -11,7 +11,9 @@
 namespace sluice::detail {
 
 /// Examines every `*.so` in `dirs` (in order, files sorted by name) and loads the plugins.
+/// Never throws for what it finds on disk: every problem is a report.
 std::vector<PluginFileReport> load_plugins(Registry& registry,
-                                           const std::vector<std::filesystem::path>& dirs);
+                                           const std::vector<std::filesystem::path>& dirs,
+                                           const PluginLoadOptions& options);
 
 } // namespace sluice::detail

@@ -128,10 +128,16 @@ public:
   std::vector<const NodeSpec*> node_types() const;
 
   /// Loads the plugins found in `dirs` (in order; see `plugin_search_path()`) and registers
-  /// their node types. The first plugin of a name wins; a file that cannot be loaded is
-  /// reported and the others still load. Loaded plugins stay resident for the life of the
-  /// process (their code backs objects that may outlive any engine).
+  /// their node types. The first plugin of a name wins; a file or directory entry that cannot
+  /// be loaded or read is reported and the others still load. Before a file is loaded it is
+  /// refused when a user other than the caller or root could have written it (see
+  /// `PluginLoadOptions`), and when it is not an ELF shared library for this machine whose
+  /// segments all lie inside the file (one cut short would crash the dynamic loader).
+  /// Loaded plugins stay resident for the life of the process (their code backs objects that
+  /// may outlive any engine).
   std::vector<PluginFileReport> load_plugins(const std::vector<std::filesystem::path>& dirs);
+  std::vector<PluginFileReport> load_plugins(const std::vector<std::filesystem::path>& dirs,
+                                             const PluginLoadOptions& options);
 
   /// Load and validate; throw `LoadError` listing every problem found.
   Pipeline load_file(const std::filesystem::path& file) const;

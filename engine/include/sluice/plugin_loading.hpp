@@ -14,8 +14,8 @@ namespace sluice {
 enum class PluginFileStatus {
   loaded,       ///< its node types are registered
   shadowed,     ///< a plugin of the same name was found earlier on the path
-  refused,      ///< a Sluice plugin built for another SDK ABI or toolchain
-  failed,       ///< could not be loaded, or its registration failed
+  refused,      ///< not trusted (others can write it), or built for another ABI or toolchain
+  failed,       ///< could not be read or loaded, or its registration failed
   not_a_plugin, ///< a shared library without Sluice's entry point
 };
 SLUICE_API std::string_view to_string(PluginFileStatus status) noexcept;
@@ -34,6 +34,18 @@ struct PluginFileReport {
   std::vector<std::string> providers;
   /// Why it was not loaded, in one line naming the file.
   std::string message;
+};
+
+/// How `Engine::load_plugins` treats plugin files it should not trust.
+struct PluginLoadOptions {
+  /// Also load plugin files that a user other than the caller or root could have written
+  /// (the file or its directory is owned by another user, or writable by group or others
+  /// without the sticky bit). Off by default: whoever can write a plugin file runs code as
+  /// whoever loads it.
+  bool allow_unsafe_permissions = false;
+  /// The end of a refusal for unsafe permissions, saying how to allow them anyway, in the
+  /// caller's terms (the `sluice` command says "pass --allow-unsafe-plugins").
+  std::string how_to_allow = "set PluginLoadOptions::allow_unsafe_permissions";
 };
 
 /// The plugin directories in search order: `extra_dirs` (e.g. `--plugin-dir`), then the
