@@ -146,6 +146,18 @@ std::shared_ptr<CredentialStore> open_credential_store(const CredentialStoreOpti
   }
 }
 
+namespace {
+
+// SQLCipher 4 cannot rekey a database in WAL mode: the store leaves WAL for the rekey (it
+// needs the store to itself anyway) and returns to it afterwards.
+void rekey_outside_wal(credentials::Database& database, const StoreKey& next) {
+  database.exec("PRAGMA journal_mode = DELETE;");
+  database.exec(next.pragma("rekey").reveal().c_str());
+  database.exec("PRAGMA journal_mode = WAL;");
+}
+
+} // namespace
+
 std::string rekey_credential_store(const CredentialStoreOptions& options,
                                    const Secret& new_key_hex) {
   try {
@@ -156,14 +168,14 @@ std::string rekey_credential_store(const CredentialStoreOptions& options,
                               "the key comes from SLUICE_CREDENTIALS_KEY: set "
                               "SLUICE_CREDENTIALS_NEW_KEY to the new key (64 hex digits) too");
       const StoreKey next = StoreKey::from_hex(new_key_hex.reveal(), "SLUICE_CREDENTIALS_NEW_KEY");
-      database->exec(next.pragma("rekey").reveal().c_str());
+      rekey_outside_wal(*database, next);
       return "re-encrypted " + options.database.string() +
              " with the key in SLUICE_CREDENTIALS_NEW_KEY; set SLUICE_CREDENTIALS_KEY to it";
     }
     const StoreKey next = StoreKey::random();
     // The new key is durable before the database depends on it.
     credentials::replace_key_file(pending_key_file(options.key_file), next);
-    database->exec(next.pragma("rekey").reveal().c_str());
+    rekey_outside_wal(*database, next);
     database.reset();
     std::filesystem::rename(pending_key_file(options.key_file), options.key_file);
     return "re-encrypted " + options.database.string() + " with a new key in " +

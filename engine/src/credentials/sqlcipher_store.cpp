@@ -263,11 +263,11 @@ Connection SqlCipherCredentialStore::refresh_under_lock(
                                                              reason + ")");
     }
     // The only window in which a rotated refresh token can be lost is from the provider's
-    // answer to this commit: one local transaction, no other I/O.
+    // answer to this commit: one local transaction, no other I/O, and nothing in it that
+    // could wait until after the commit (the read-back comes after).
     write_tokens(name, current.version, tokens);
-    Connection refreshed = read_existing(name);
     transaction.commit();
-    return refreshed;
+    return read_existing(name);
   });
 }
 

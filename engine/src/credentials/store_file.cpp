@@ -21,6 +21,15 @@ namespace {
 constexpr std::uintmax_t cipher_page_size = 1024;
 constexpr const char* decrypt_failure_marker = "cannot decrypt ";
 
+// WAL: a commit is a few appended frames, and once they are written a killed process has
+// lost nothing, so the window in which a rotated refresh token can be lost (from the
+// provider's answer to the commit) is the time to write them, not a journal's four fsyncs
+// (docs/architecture.md, "Credentials").
+// FULL: the WAL is synced at each commit, so a commit survives a power cut as well.
+// secure_delete: freed pages holding old tokens are zeroed.
+constexpr const char* store_pragmas =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;";
+
 [[noreturn]] void fail(const std::string& message) {
   throw CredentialError(CredentialError::Kind::unavailable, message);
 }
@@ -91,9 +100,7 @@ std::unique_ptr<Database> open_store_file(const std::filesystem::path& file, con
     fail("the credential store " + file.string() + " is damaged (integrity check: " + verdict +
          "); the store was not modified. Restore it from a backup, or move it away and add "
          "your connections again");
-  // FULL: a commit is on disk when COMMIT returns, so a rotated refresh token survives a
-  // power cut as well as a kill. secure_delete: freed pages holding old tokens are zeroed.
-  database->exec("PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;");
+  database->exec(store_pragmas);
   return database;
 }
 
@@ -121,7 +128,7 @@ bool create_store_file(const std::filesystem::path& file, const StoreKey& key) {
     if (database.query_text("PRAGMA cipher_version").value_or("").empty())
       fail("libsqlcipher.so.0 did not answer PRAGMA cipher_version: the library found is "
            "plain SQLite, not SQLCipher; install SQLCipher (Debian: libsqlcipher0)");
-    database.exec("PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;");
+    database.exec(store_pragmas);
     migrate(database);
   } catch (...) {
     ::unlink(temporary.c_str());

@@ -90,7 +90,7 @@ TEST_CASE("kill -9 during refreshes never corrupts the store; the connection sur
 
   std::mt19937 random(20261128);
   std::uniform_int_distribution<int> delay_ms(0, 120);
-  constexpr int rounds = 40;
+  constexpr int rounds = 200;
   int survived = 0;
   int lost = 0;
   for (int round = 0; round < rounds; ++round) {
@@ -120,9 +120,10 @@ TEST_CASE("kill -9 during refreshes never corrupts the store; the connection sur
   MESSAGE("kill -9 during refresh: the connection survived " << survived << " of " << rounds
                                                              << " kills (lost " << lost << ")");
   CHECK(survived + lost == rounds);
-  // The window (token answer received, commit not yet done) is a few hundred microseconds
-  // of a ~50 ms process; allow a few unlucky kills, not a pattern.
-  CHECK(survived >= rounds - 4);
+  // The window (token answer received, commit written) is a fraction of a millisecond of a
+  // ~50 ms process (the store is in WAL mode; docs/architecture.md, "Credentials"): at
+  // least 99.5 % of the connections survive.
+  CHECK(survived * 1000 >= rounds * 995);
 
   r = run_cli({"connections", "list", "--json"}, dir.path);
   CHECK(r.status == 0);
