@@ -121,9 +121,11 @@ TEST_CASE("kill -9 during refreshes never corrupts the store; the connection sur
                                                              << " kills (lost " << lost << ")");
   CHECK(survived + lost == rounds);
   // The window (token answer received, commit written) is a fraction of a millisecond of a
-  // ~50 ms process (the store is in WAL mode; docs/architecture.md, "Credentials"): at
-  // least 99.5 % of the connections survive.
-  CHECK(survived * 1000 >= rounds * 995);
+  // ~50 ms process (the store is in WAL mode; docs/architecture.md, "Credentials"). Measured:
+  // 2 lost in 600 kills (99.7 %). A bound of 99.5 % on one run of 200 would fail one run in
+  // seven by chance alone, so the test allows 3 losses (about one run in 200 exceeds that at
+  // the measured rate) while the rollback journal's 5 to 7 in 40 fail it every time.
+  CHECK(survived >= rounds - 3);
 
   r = run_cli({"connections", "list", "--json"}, dir.path);
   CHECK(r.status == 0);
