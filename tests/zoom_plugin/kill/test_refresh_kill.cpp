@@ -121,11 +121,12 @@ TEST_CASE("kill -9 during refreshes never corrupts the store; the connection sur
                                                              << " kills (lost " << lost << ")");
   CHECK(survived + lost == rounds);
   // The window (token answer received, commit written) is a fraction of a millisecond of a
-  // ~50 ms process (the store is in WAL mode; docs/architecture.md, "Credentials"). Measured:
-  // 2 lost in 600 kills (99.7 %). A bound of 99.5 % on one run of 200 would fail one run in
-  // seven by chance alone, so the test allows 3 losses (about one run in 200 exceeds that at
-  // the measured rate) while the rollback journal's 5 to 7 in 40 fail it every time.
-  CHECK(survived >= rounds - 3);
+  // ~50 ms process (the store is in WAL mode; docs/architecture.md, "Credentials"), but its
+  // share of the process depends on the machine and its load: measured 2 lost
+  // in 600 kills (0.3 %) on a developer machine and 5 in 200 (2.5 %) on a CI machine. The
+  // bound allows 12 losses in 200: at 2.5 % that is crossed by chance about once in 500 runs,
+  // while the rollback journal (12 to 17 % lost, 25 to 35 expected here) fails it every time.
+  CHECK(survived >= rounds - 12);
 
   r = run_cli({"connections", "list", "--json"}, dir.path);
   CHECK(r.status == 0);
