@@ -1,18 +1,23 @@
 // The `sluice` command as a user runs it: the example pipelines in pipelines/, exit codes,
-// diagnostics, and the informational commands.
+// diagnostics, the informational commands, and the --max-* limits (an alias bomb refused in
+// bounded time and memory).
 
 #include <sluice/value.hpp>
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 using sluice::Value;
 namespace fs = std::filesystem;
@@ -51,6 +56,71 @@ Output run_cli(const std::string& args) {
 
 std::string pipeline(const std::string& name) {
   return std::string(SLUICE_SOURCE_DIR) + "/pipelines/" + name;
+}
+
+// The sanitizers' runtimes reserve terabytes of address space for their shadow memory, so
+// under an address-space cap the child could not even start: under ASan or TSan, only the cap
+// and the peak resident size are skipped (the exit status, the message and the time are still
+// checked).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool built_with_sanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool built_with_sanitizer = true;
+#else
+constexpr bool built_with_sanitizer = false;
+#endif
+#else
+constexpr bool built_with_sanitizer = false;
+#endif
+
+struct Measured : Output {
+  double seconds = 0;
+  long peak_kib = 0; // the child's largest resident set (getrusage's ru_maxrss)
+};
+
+// Runs `sluice ARGS...` with its address space capped at `cap` bytes (setrlimit RLIMIT_AS
+// in the child, before exec), and measures its time and peak resident size.
+Measured run_capped(const std::vector<std::string>& args, rlim_t cap) {
+  const fs::path dir = fs::temp_directory_path() / ("sluice-capped-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string out = (dir / "out").string();
+  const std::string err = (dir / "err").string();
+  std::vector<std::string> words{SLUICE_CLI};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& word : words)
+    argv.push_back(word.data());
+  argv.push_back(nullptr);
+  const auto started = std::chrono::steady_clock::now();
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const int in_fd = open("/dev/null", O_RDONLY);
+    const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (in_fd < 0 || out_fd < 0 || err_fd < 0 || dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
+        dup2(err_fd, 2) < 0)
+      _exit(126);
+    if (!built_with_sanitizer) {
+      const rlimit limit{cap, cap};
+      if (setrlimit(RLIMIT_AS, &limit) != 0)
+        _exit(126);
+    }
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  REQUIRE(wait4(child, &status, 0, &usage) == child);
+  Measured m;
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  m.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  m.peak_kib = usage.ru_maxrss;
+  m.out = slurp(out);
+  m.err = slurp(err);
+  fs::remove_all(dir);
+  return m;
 }
 
 Value run_json(const std::string& args) {
@@ -231,4 +301,149 @@ TEST_CASE("--trace writes a Chrome trace") {
     spans += e["ph"] == Value("X");
   CHECK(spans == 4);
   fs::remove(trace);
+}
+
+// ---- limits: --max-* ------------------------------------------------------------------------
+
+namespace {
+
+// A directory of pipeline files for one test, removed at the end.
+struct Files {
+  explicit Files(const std::string& name)
+      : dir(fs::temp_directory_path() / ("sluice-" + name + "-" + std::to_string(getpid()))) {
+    fs::create_directories(dir);
+  }
+  ~Files() { fs::remove_all(dir); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return (dir / name).string();
+  }
+  fs::path dir;
+};
+
+// `aliases` aliases of a `size`-byte anchored string (anchored at 6:17), in a list opening at
+// 8:9.
+std::string alias_bomb(std::size_t size, std::size_t aliases) {
+  std::string yaml = "version: 1\nnodes:\n  a:\n    type: core.template\n    with:\n"
+                     "      template: &big \"";
+  yaml.append(size, 'x');
+  yaml += "\"\noutputs:\n  more: [";
+  for (std::size_t i = 0; i < aliases; ++i)
+    yaml += i == 0 ? "*big" : ", *big";
+  yaml += "]\n";
+  return yaml;
+}
+
+} // namespace
+
+TEST_CASE("validate refuses a 1 MB alias bomb at once, in bounded memory") {
+  // A 1 MiB string aliased 11,000 times: 11 GiB once expanded. Before the expanded-bytes
+  // limit the loader copied it for every alias and died of std::bad_alloc at about 8 GB
+  // (53 s to reach 3 GiB on the 2-core machines we build on).
+  Files files("bomb");
+  const std::string bomb = files.write("bomb.yaml", alias_bomb(std::size_t{1} << 20, 11'000));
+  CHECK(fs::file_size(bomb) < 1'200'000);
+  const Measured o = run_capped({"validate", bomb}, rlim_t{1} << 30);
+  INFO("stderr: " << o.err);
+  CHECK(o.status == 2);
+  CHECK(o.err == bomb +
+                     ":8:9: error: aliases (*name) expand the pipeline's text to more than 64 MiB, "
+                     "the limit for YAML once aliases are expanded; this alias repeats the "
+                     "1048576-byte text at line 6, column 17\n"
+                     "  hint: raise the limit with --max-expanded-bytes (Limits::expanded_bytes "
+                     "when embedding), or repeat large values less often\n1 error in " +
+                     bomb + "\n");
+  // A budget, not a benchmark: well under a second in a debug build on a quiet machine.
+  CHECK(o.seconds < 20);
+  // The 1 MiB string, at most 64 copies of it, and yaml-cpp's tree: about 75 MB measured.
+  if (!built_with_sanitizer)
+    CHECK(o.peak_kib < 256 * 1024);
+}
+
+TEST_CASE("--max-input-bytes: a file past the limit is refused at 1:1 without being read whole") {
+  Files files("input");
+  const std::string big =
+      files.write("big.yaml", "version: 1\nnodes: {}\n# " + std::string(9 << 20, 'x') + "\n");
+  const Output refused = run_cli("validate " + big);
+  CHECK(refused.status == 2);
+  CHECK(refused.err == big +
+                           ":1:1: error: the pipeline is larger than 8 MiB, the limit for its YAML "
+                           "text\n  hint: raise the limit with --max-input-bytes "
+                           "(Limits::input_bytes when embedding)\n1 error in " +
+                           big + "\n");
+  CHECK(run_cli("validate --max-input-bytes 16MiB " + big).status == 0);
+  CHECK(run_cli("run -q --max-input-bytes 10MB " + big).status == 0);
+  CHECK(run_cli("graph --max-input-bytes 9500000 " + big).status == 0);
+  // 0, a negative size and an unknown unit are usage errors.
+  CHECK(run_cli("validate --max-input-bytes 0 " + big).status == 2);
+  CHECK(run_cli("validate --max-input-bytes -1 " + big).status == 2);
+  CHECK(run_cli("validate --max-input-bytes 9parsecs " + big).status == 2);
+}
+
+TEST_CASE("--max-expanded-bytes, --max-nodes and --max-template-bytes on validate, run, graph") {
+  Files files("load-limits");
+  // 100 aliases of 1 KiB: about 101 KiB once expanded.
+  const std::string aliases = files.write("aliases.yaml", alias_bomb(1024, 100));
+  const Output expanded = run_cli("validate --max-expanded-bytes 64KiB " + aliases);
+  CHECK(expanded.status == 2);
+  CHECK(expanded.err.starts_with(aliases +
+                                 ":8:9: error: aliases (*name) expand the pipeline's text to more "
+                                 "than 64 KiB,"));
+  CHECK(run_cli("validate " + aliases).status == 0);
+
+  const std::string three = files.write("three.yaml", R"(version: 1
+nodes:
+  a: { type: core.template, with: { template: "{{ b.text }} and {{ c.text }}" } }
+  b: { type: core.template, with: { template: b } }
+  c: { type: core.template, with: { template: c } }
+)");
+  for (const char* command : {"validate", "run -q", "graph"}) {
+    INFO(command);
+    const Output nodes = run_cli(std::string(command) + " --max-nodes 2 " + three);
+    CHECK(nodes.status == 2);
+    CHECK(nodes.err == three +
+                           ":5:3: error: the pipeline has more than 2 nodes, the limit for one "
+                           "pipeline\n  hint: raise the limit with --max-nodes (Limits::nodes "
+                           "when embedding)\n1 error in " +
+                           three + "\n");
+    CHECK(run_cli(std::string(command) + " --max-nodes 3 " + three).status == 0);
+
+    const Output long_template =
+        run_cli(std::string(command) + " --max-template-bytes 20 " + three);
+    CHECK(long_template.status == 2);
+    CHECK(long_template.err.starts_with(three + ":3:47: error: the template in setting "
+                                                "'template' is 29 bytes long, more than 20 "
+                                                "bytes, the limit for one template"));
+    CHECK(run_cli(std::string(command) + " --max-template-bytes 29 " + three).status == 0);
+  }
+}
+
+TEST_CASE("--max-for-each-items and --max-output-bytes on run") {
+  Files files("run-limits");
+  const std::string each = files.write("each.yaml", R"(version: 1
+inputs: { names: { type: array }, text: { type: string, default: "" } }
+nodes:
+  each: { type: core.template, for_each: "{{ inputs.names }}", with: { template: "{{ item }}" } }
+  twice: { type: core.template, with: { template: "{{ inputs.text }}{{ inputs.text }}" } }
+)");
+  const std::string three = " --input 'names=[\"a\",\"b\",\"c\"]'";
+  const Output items = run_cli("run -q --max-for-each-items 2 " + each + three);
+  CHECK(items.status == 1);
+  CHECK(items.err == "sluice: node 'each' failed: 'for_each' has 3 items, more than 2 items, the "
+                     "limit for one list; raise the limit with --max-for-each-items "
+                     "(Limits::for_each_items when embedding)\n");
+  CHECK(run_cli("run -q --max-for-each-items 3 " + each + three).status == 0);
+
+  // `twice` outputs {text: 2,000 bytes}: about 2 KiB.
+  const std::string text = three + " --input text=" + std::string(1000, 'x');
+  const Output output = run_cli("run -q --json --max-output-bytes 1KiB " + each + text);
+  CHECK(output.status == 1);
+  const Value result = Value::parse_json(output.out);
+  CHECK(result["nodes"][1]["category"] == Value("permanent"));
+  CHECK(result["nodes"][1]["message"] ==
+        Value("the output is larger than 1 KiB, the limit for one node's output; raise the limit "
+              "with --max-output-bytes (Limits::output_bytes when embedding)"));
+  CHECK(run_cli("run -q " + each + text).status == 0);
+  // Only `run` runs nodes: the run-time limits are not options of validate.
+  CHECK(run_cli("validate --max-output-bytes 1KiB " + each).status == 2);
 }

@@ -1,6 +1,6 @@
 // Tests for the plan compiler (engine/src/compiler.cpp): exact diagnostics for node types,
-// settings, templates, references, cycles and execution options, and the plans built from
-// good pipelines. File-shape problems are test_yaml_loader.cpp's.
+// settings, templates, references, cycles, execution options and limits, and the plans built
+// from good pipelines. File-shape problems are test_yaml_loader.cpp's.
 
 #include "support/numbered.hpp"
 #include "support/pipeline_helpers.hpp"
@@ -300,6 +300,78 @@ TEST_CASE("a spec built in code reports without positions") {
           "<code>: error: node 'x' has no 'type'\n"
           "<code>: error: invalid node id 'bad id'\n"
           "  hint: use letters, digits, '_' and '-', starting with a letter or '_'");
+  }
+}
+
+// ---- limits (sluice/limits.hpp) ------------------------------------------------------------
+
+TEST_CASE("template bytes: each template past the limit is reported where it is") {
+  const std::string yaml = R"yaml(version: 1
+inputs: { x: {} }
+nodes:
+  a:
+    type: core.template
+    if: "{{ inputs.x }} == {{ inputs.x }}"
+    with: { template: "{{ inputs.x }} and more" }
+  b:
+    type: core.echo
+    for_each: "{{ inputs.x }}          "
+    with: { value: [1, { deep: "{{ item }} and then more" }] }
+  c:
+    type: core.echo
+    with: { value: "a long constant string holds no template" }
+outputs:
+  o: "{{ a.text }} and more"
+)yaml";
+  const std::string hint = "\n  hint: raise the limit with --max-template-bytes "
+                           "(Limits::template_bytes when embedding)";
+  Limits limits;
+  limits.template_bytes = 20;
+  CHECK(errors_of(yaml, limits) ==
+        Errors{"p.yaml:6:9: error: the template in 'if' is 32 bytes long, more than 20 bytes, "
+               "the limit for one template" +
+                   hint,
+               "p.yaml:7:23: error: the template in setting 'template' is 23 bytes long, more "
+               "than 20 bytes, the limit for one template" +
+                   hint,
+               "p.yaml:10:15: error: the template in 'for_each' is 24 bytes long, more than 20 "
+               "bytes, the limit for one template" +
+                   hint,
+               "p.yaml:11:20: error: the template in setting 'value' is 24 bytes long, more than "
+               "20 bytes, the limit for one template" +
+                   hint,
+               "p.yaml:16:6: error: the template in output 'o' is 21 bytes long, more than 20 "
+               "bytes, the limit for one template" +
+                   hint});
+  limits.template_bytes = 32;
+  CHECK(errors_of(yaml, limits).empty());
+}
+
+TEST_CASE("nodes: a spec built in code past the limit is refused before anything else") {
+  PipelineSpec spec;
+  for (int i = 0; i < 3; ++i) {
+    NodeDecl node;
+    node.id = numbered("n", i);
+    node.type = "no.such.type";
+    spec.nodes.push_back(node);
+  }
+  Limits limits;
+  limits.nodes = 2;
+  try {
+    (void)compile_plan(spec, registry(), limits);
+    FAIL("expected a LoadError");
+  } catch (const LoadError& e) {
+    CHECK(std::string(e.what()) ==
+          "<code>: error: the pipeline has more than 2 nodes, the limit for one pipeline\n"
+          "  hint: raise the limit with --max-nodes (Limits::nodes when embedding)");
+  }
+  limits.nodes = 3;
+  try {
+    (void)compile_plan(spec, registry(), limits);
+    FAIL("expected a LoadError");
+  } catch (const LoadError& e) {
+    CHECK(e.diagnostics().size() == 3);
+    CHECK(e.diagnostics()[0].message == "unknown node type 'no.such.type'");
   }
 }
 

@@ -1,5 +1,6 @@
 // The executor through the public embedding API: concurrency, cancellation, timeouts,
-// retries, skips, for_each, failure handling, and hammering one plan from many threads.
+// retries, skips, for_each, failure handling, the run-time limits (for_each items, output
+// size), and hammering one plan from many threads.
 
 #include <sluice/engine.hpp>
 
@@ -122,6 +123,28 @@ NodeType gauge_type(std::shared_ptr<Gauge> gauge) {
     --gauge->now;
     co_return Object{{"value", ctx.setting("value")}};
   };
+  return t;
+}
+
+// test.blob (synchronous) and test.blob_async (after a wait): a string of `bytes` bytes,
+// counting the calls.
+NodeType blob_type(bool waits, std::shared_ptr<std::atomic<int>> calls) {
+  NodeType t;
+  t.spec.type = waits ? "test.blob_async" : "test.blob";
+  t.spec.settings = {{"bytes", SettingType::integer, "", true, {}}};
+  if (waits) {
+    t.run_async = [calls](Context& ctx) -> asio::awaitable<Value> {
+      ++*calls;
+      asio::steady_timer timer(ctx.executor(), 1ms);
+      co_await timer.async_wait(asio::use_awaitable);
+      co_return Value(std::string(static_cast<std::size_t>(ctx.setting("bytes").as_int()), 'x'));
+    };
+  } else {
+    t.run_sync = [calls](Context& ctx) -> Value {
+      ++*calls;
+      return Value(std::string(static_cast<std::size_t>(ctx.setting("bytes").as_int()), 'x'));
+    };
+  }
   return t;
 }
 
@@ -723,4 +746,159 @@ TEST_CASE("a 100,000-node chain runs in constant stack") {
   const RunResult r = engine.run(engine.compile(spec));
   REQUIRE(r.ok());
   CHECK(r.outputs["last"] == Value(count));
+}
+
+// ---- limits (sluice/limits.hpp) -------------------------------------------------------------
+
+TEST_CASE("limits: EngineOptions::limits reach loading and compiling") {
+  EngineOptions options = engine_options(1);
+  options.limits.input_bytes = 16;
+  options.limits.nodes = 1;
+  Engine engine(options);
+  try {
+    (void)engine.load_string("version: 1\nnodes: {}\n");
+    FAIL("expected a LoadError");
+  } catch (const LoadError& e) {
+    CHECK(std::string(e.what()) ==
+          "<string>:1:1: error: the pipeline is larger than 16 bytes, the limit for its YAML text\n"
+          "  hint: raise the limit with --max-input-bytes (Limits::input_bytes when embedding)");
+  }
+  PipelineSpec spec;
+  spec.nodes.resize(2);
+  spec.nodes[0].id = "a";
+  spec.nodes[1].id = "b";
+  CHECK_THROWS_WITH_AS((void)engine.compile(spec),
+                       "<code>: error: the pipeline has more than 1 nodes, the limit for one "
+                       "pipeline\n  hint: raise the limit with --max-nodes (Limits::nodes when "
+                       "embedding)",
+                       LoadError);
+}
+
+TEST_CASE(
+    "output bytes: a node whose output passes the limit fails, inline or waiting, unretried") {
+  EngineOptions options = engine_options(2);
+  options.limits.output_bytes = 1024;
+  Engine engine(options);
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  engine.registrar().add(blob_type(false, calls));
+  engine.registrar().add(blob_type(true, calls));
+  // A string counts 16 bytes for its Value, 48 for its block, and its own bytes: 960 bytes
+  // of text fit in 1 KiB, 961 do not.
+  const Pipeline p = engine.load_string(R"(
+version: 1
+nodes:
+  fits: { type: test.blob, with: { bytes: 960 } }
+  inline: { type: test.blob, on_error: continue, with: { bytes: 961 } }
+  retried: { type: test.blob, retry: 3, on_error: continue, with: { bytes: 961 } }
+  waiting: { type: test.blob_async, retry: 3, on_error: continue, with: { bytes: 961 } }
+  reader: { type: core.template, with: { template: "[{{ inline }}]" } }
+)");
+  const RunResult r = engine.run(p);
+  REQUIRE(r.ok());
+  CHECK(r.node("fits")->status == NodeStatus::succeeded);
+  CHECK(r.node("fits")->output.size() == 960);
+  const std::string message = "the output is larger than 1 KiB, the limit for one node's output; "
+                              "raise the limit with --max-output-bytes (Limits::output_bytes "
+                              "when embedding)";
+  for (const char* id : {"inline", "retried", "waiting"}) {
+    INFO(id);
+    const NodeResult* n = r.node(id);
+    CHECK(n->status == NodeStatus::failed);
+    CHECK(n->tolerated);
+    CHECK(n->category == ErrorCategory::permanent);
+    CHECK(n->message == message);
+    CHECK(n->attempts == 1);
+    CHECK(n->output.is_null());
+  }
+  CHECK(calls->load() == 4); // one call each: nothing retried
+  CHECK(r.node("reader")->output["text"] == Value("[]"));
+}
+
+TEST_CASE("output bytes: a for_each node's elements count together") {
+  EngineOptions options = engine_options(2);
+  options.limits.output_bytes = 1024;
+  Engine engine(options);
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  engine.registrar().add(blob_type(true, calls));
+  // Each element's output counts 16 + 48 + 300 = 364 bytes: two fit in 1 KiB, three do not.
+  const Pipeline p = engine.load_string(R"(
+version: 1
+inputs: { sizes: { type: array } }
+nodes:
+  each:
+    type: test.blob_async
+    for_each: "{{ inputs.sizes }}"
+    concurrency: 1
+    retry: 3
+    with: { bytes: "{{ item }}" }
+)");
+  RunOptions two;
+  two.inputs = Object{{"sizes", Array{300, 300}}};
+  CHECK(engine.run(p, two).ok());
+  RunOptions five;
+  five.inputs = Object{{"sizes", Array{300, 300, 300, 300, 300}}};
+  calls->store(0);
+  const RunResult r = engine.run(p, five);
+  CHECK(r.status == RunStatus::failed);
+  const NodeResult* n = r.node("each");
+  CHECK(n->category == ErrorCategory::permanent);
+  CHECK(n->message == "element 2: the outputs of the elements so far add up to more than 1 KiB, "
+                      "the limit for one node's output; raise the limit with --max-output-bytes "
+                      "(Limits::output_bytes when embedding)");
+  CHECK(calls->load() == 3); // the elements after the third never ran, and none was retried
+}
+
+TEST_CASE("output bytes: a deeply nested output is measured without recursion") {
+  // A million lists, each the only element of the next: 64 bytes each (a Value and a block),
+  // 64,000,000 in all, just under the default 64 MiB. Measured by recursion, this would
+  // overflow the stack.
+  Value deep;
+  for (int i = 0; i < 1'000'000; ++i)
+    deep = Value(Array{deep});
+  NodeType nested;
+  nested.spec.type = "test.nested";
+  nested.run_sync = [deep](Context&) { return deep; };
+  const std::string yaml = "version: 1\nnodes:\n  deep: { type: test.nested }\n";
+  {
+    Engine engine(engine_options(1));
+    engine.registrar().add(nested);
+    const RunResult r = engine.run(engine.load_string(yaml));
+    CHECK(r.ok());
+  }
+  EngineOptions options = engine_options(1);
+  options.limits.output_bytes = 1 << 20;
+  Engine engine(options);
+  engine.registrar().add(nested);
+  const RunResult r = engine.run(engine.load_string(yaml));
+  CHECK(r.status == RunStatus::failed);
+  CHECK(r.node("deep")->message.starts_with("the output is larger than 1 MiB"));
+}
+
+TEST_CASE("for_each items: a list longer than the limit fails the node before any element") {
+  EngineOptions options = engine_options(2);
+  options.limits.for_each_items = 3;
+  Engine engine(options);
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  engine.registrar().add(blob_type(false, calls));
+  const Pipeline p = engine.load_string(R"(
+version: 1
+inputs: { sizes: { type: array } }
+nodes:
+  each: { type: test.blob, for_each: "{{ inputs.sizes }}", retry: 3, with: { bytes: "{{ item }}" } }
+)");
+  RunOptions three;
+  three.inputs = Object{{"sizes", Array{1, 2, 3}}};
+  CHECK(engine.run(p, three).ok());
+  CHECK(calls->load() == 3);
+  RunOptions four;
+  four.inputs = Object{{"sizes", Array{1, 2, 3, 4}}};
+  calls->store(0);
+  const RunResult r = engine.run(p, four);
+  CHECK(r.status == RunStatus::failed);
+  const NodeResult* n = r.node("each");
+  CHECK(n->category == ErrorCategory::permanent);
+  CHECK(n->message == "'for_each' has 4 items, more than 3 items, the limit for one list; raise "
+                      "the limit with --max-for-each-items (Limits::for_each_items when "
+                      "embedding)");
+  CHECK(calls->load() == 0);
 }

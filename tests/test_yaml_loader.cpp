@@ -1,7 +1,9 @@
 // Tests for the YAML loader (engine/src/yaml_loader.cpp): exact diagnostics for files of
 // the wrong shape (syntax, unknown or duplicate keys, version, types), YAML 1.2 scalars,
-// and the source positions it records. What the values mean is test_compiler.cpp's.
+// the source positions it records, and the limits it enforces (input bytes, expanded bytes,
+// nodes). What the values mean is test_compiler.cpp's.
 
+#include "support/numbered.hpp"
 #include "support/pipeline_helpers.hpp"
 
 #include "compiler.hpp"
@@ -9,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -177,4 +180,146 @@ TEST_CASE("the loader records every position") {
   REQUIRE(spec.outputs.size() == 1);
   CHECK(spec.outputs[0].name == "message");
   CHECK(spec.outputs[0].mark == SourceMark{17, 12});
+}
+
+// ---- quoting scalars in messages -----------------------------------------------------------
+
+TEST_CASE("a scalar quoted in a message is cut short and its control bytes escaped") {
+  CHECK(errors_of("version: \"" + std::string(100, 'x') + "\"\nnodes: {}\n") ==
+        Errors{"p.yaml:1:10: error: 'version' must be the integer 1, got '" + std::string(60, 'x') +
+               "...' (100 bytes)"});
+  CHECK(errors_of("version: \"a\\e[2J\"\nnodes: {}\n") ==
+        Errors{"p.yaml:1:10: error: 'version' must be the integer 1, got 'a\\x1b[2J'"});
+}
+
+TEST_CASE("a tag quoted in a message is cut short too") {
+  CHECK(errors_of("version: 1\nnodes: {}\noutputs:\n  o: !<" + std::string(100, 't') + "> x\n") ==
+        Errors{"p.yaml:4:6: error: unsupported YAML tag '" + std::string(60, 't') +
+               "...' (100 bytes)\n  hint: only the standard tags (!!str, !!int, !!float, "
+               "!!bool, !!null) are understood"});
+}
+
+// ---- limits (sluice/limits.hpp) -------------------------------------------------------------
+
+TEST_CASE("values: nested aliases stop the load at 1,000,000 values, at the alias") {
+  // Level n expands to 10^(n+1) values ("billion laughs"): the millionth is reached inside
+  // l5 (line 9, whose list starts at its anchor), and the load stops there.
+  std::string yaml = "version: 1\nnodes: {}\noutputs:\n  l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level <= 6; ++level) {
+    const std::string previous = numbered("*l", level - 1);
+    yaml += numbered("  l", level) + ": " + numbered("&l", level) + " [" + previous;
+    for (int i = 1; i < 10; ++i)
+      yaml += ", " + previous;
+    yaml += "]\n";
+  }
+  CHECK(errors_of(yaml) ==
+        Errors{"p.yaml:9:7: error: the document is too large: it expands to more than 1000000 "
+               "values\n  hint: aliases (*name) are expanded; avoid aliases of large maps or "
+               "lists"});
+}
+
+namespace {
+
+// `aliases` aliases of a `size`-byte anchored string (anchored on line 6, column 17), in a flow
+// list that opens on line 8, column 9.
+std::string alias_bomb(std::size_t size, std::size_t aliases) {
+  std::string yaml = "version: 1\nnodes:\n  a:\n    type: core.template\n    with:\n"
+                     "      template: &big \"";
+  yaml.append(size, 'x');
+  yaml += "\"\noutputs:\n  more: [";
+  for (std::size_t i = 0; i < aliases; ++i)
+    yaml += i == 0 ? "*big" : ", *big";
+  yaml += "]\n";
+  return yaml;
+}
+
+std::string expansion_error(std::size_t bytes, const std::string& limit) {
+  return "p.yaml:8:9: error: aliases (*name) expand the pipeline's text to more than " + limit +
+         ", the limit for YAML once aliases are expanded; this alias repeats the " +
+         std::to_string(bytes) +
+         "-byte text at line 6, column 17\n"
+         "  hint: raise the limit with --max-expanded-bytes (Limits::expanded_bytes when "
+         "embedding), or repeat large values less often";
+}
+
+} // namespace
+
+TEST_CASE("input bytes: a text over the limit is refused at 1:1 before it is parsed") {
+  // Not valid YAML: had it been parsed, its syntax error would be reported.
+  const std::string text = "version: 1\nnodes: { a: [1, 2\n# " + std::string(100, 'x') + "\n";
+  Limits limits;
+  limits.input_bytes = text.size() - 1;
+  CHECK(errors_of(text, limits) ==
+        Errors{"p.yaml:1:1: error: the pipeline is larger than " + std::to_string(text.size() - 1) +
+               " bytes, the limit for its YAML text\n"
+               "  hint: raise the limit with --max-input-bytes (Limits::input_bytes when "
+               "embedding)"});
+  limits.input_bytes = text.size();
+  CHECK(errors_of(text, limits) == Errors{"p.yaml:4:1: error: end of sequence flow not found"});
+}
+
+TEST_CASE("expanded bytes: an alias bomb stops at the limit, at the alias, before its copies") {
+  // ~1.1 MB of YAML: a 1 MiB string and 11,000 aliases of it. Expanded, 11 GiB: the loader
+  // used to copy the string for every alias until it died of std::bad_alloc (at 8 GB).
+  const std::string bomb = alias_bomb(std::size_t{1} << 20, 11'000);
+  CHECK(bomb.size() < 1'200'000);
+  std::vector<Diagnostic> diagnostics;
+  const auto started = std::chrono::steady_clock::now();
+  const PipelineSpec spec = parse_pipeline_yaml(bomb, "p.yaml", diagnostics);
+  const auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].to_string() == expansion_error(std::size_t{1} << 20, "64 MiB"));
+  // The load stopped there: nothing past the limit was built, and the compiler, given the
+  // empty spec, adds nothing.
+  CHECK(spec.nodes.empty());
+  CHECK(errors_of(bomb).size() == 1);
+  // 64 copies at most, not 11,000 (the test's budget, not a benchmark: well under a second
+  // on a quiet machine in a debug build).
+  CHECK(took < std::chrono::seconds(20));
+}
+
+TEST_CASE("expanded bytes: at and above the limit, and raising it") {
+  // 16 aliases of 1 KiB, plus the anchored string itself and the keys.
+  const std::string yaml = alias_bomb(1024, 16);
+  Limits limits;
+  limits.expanded_bytes = 16 * 1024;
+  CHECK(errors_of(yaml, limits) == Errors{expansion_error(1024, "16 KiB")});
+  limits.expanded_bytes = 32 * 1024;
+  CHECK(errors_of(yaml, limits).empty());
+}
+
+TEST_CASE("expanded bytes: aliased keys count too") {
+  // A repeated key is also a "duplicate key" message that quotes it: it is counted first, so
+  // the load stops before that message. An alias has no position of its own in yaml-cpp's
+  // tree: the breach is reported at the last position read before it (the value 1).
+  const std::string yaml = "version: 1\nnodes:\n  a:\n    type: core.echo\n    with:\n"
+                           "      value: &k \"" +
+                           std::string(1000, 'k') +
+                           "\"\n"
+                           "      more: { *k : 1, *k : 2, *k : 3 }\n";
+  Limits limits;
+  limits.expanded_bytes = 2500;
+  CHECK(errors_of(yaml, limits) ==
+        Errors{"p.yaml:7:20: error: aliases (*name) expand the pipeline's text to more than 2500 "
+               "bytes, the limit for YAML once aliases are expanded; this alias repeats the "
+               "1000-byte text at line 6, column 14\n"
+               "  hint: raise the limit with --max-expanded-bytes (Limits::expanded_bytes when "
+               "embedding), or repeat large values less often"});
+}
+
+TEST_CASE("nodes: the loader stops at the first node past the limit") {
+  const std::string yaml = R"yaml(version: 1
+nodes:
+  a: { type: core.template, with: { template: "{{ c.text }}" } }
+  b: { type: core.delay, with: { ms: 1 } }
+  c: { type: core.template, with: { template: x } }
+)yaml";
+  Limits limits;
+  limits.nodes = 2;
+  // Only the limit: node a's reference to c (never read) is not reported as unknown.
+  CHECK(errors_of(yaml, limits) ==
+        Errors{"p.yaml:5:3: error: the pipeline has more than 2 nodes, the limit for one pipeline\n"
+               "  hint: raise the limit with --max-nodes (Limits::nodes when embedding)"});
+  limits.nodes = 3;
+  CHECK(errors_of(yaml, limits).empty());
 }

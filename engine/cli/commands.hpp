@@ -28,11 +28,14 @@ struct RunArgs {
   std::string trace_file;
   bool quiet = false;
   std::string credentials; // --credentials PATH
+  Limits limits;           // --max-input-bytes, --max-nodes...
 };
 
 int run_command(const RunArgs& args, const PluginArgs& plugins);
-int validate_command(const std::vector<std::string>& files, const PluginArgs& plugins);
-int graph_command(const std::string& file, const std::string& format, const PluginArgs& plugins);
+int validate_command(const std::vector<std::string>& files, const PluginArgs& plugins,
+                     const Limits& limits);
+int graph_command(const std::string& file, const std::string& format, const PluginArgs& plugins,
+                  const Limits& limits);
 int nodes_command(bool json, const PluginArgs& plugins);
 int inspect_command(const std::string& type, bool json, const PluginArgs& plugins);
 int plugins_command(bool verbose, bool check, const PluginArgs& plugins);
@@ -41,8 +44,9 @@ int schema_command(const PluginArgs& plugins);
 /// An engine with the plugins on the search path loaded; files that fail to load are
 /// reported on stderr as one-line warnings.
 /// `credentials` (`--credentials PATH`) names the connection store; empty: the environment.
+/// `limits` are the engine's (`--max-nodes`...).
 std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins,
-                                    const std::string& credentials = {});
+                                    const std::string& credentials = {}, const Limits& limits = {});
 
 /// Loads a pipeline, printing diagnostics to stderr; nullopt on failure.
 std::optional<Pipeline> load_or_report(Engine& engine, const std::string& file);

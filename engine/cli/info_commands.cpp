@@ -20,8 +20,9 @@ std::optional<Pipeline> load_or_report(Engine& engine, const std::string& file) 
   }
 }
 
-int validate_command(const std::vector<std::string>& files, const PluginArgs& plugins) {
-  auto owned = make_engine(1, plugins);
+int validate_command(const std::vector<std::string>& files, const PluginArgs& plugins,
+                     const Limits& limits) {
+  auto owned = make_engine(1, plugins, {}, limits);
   Engine& engine = *owned;
   int status = exit_ok;
   for (const std::string& file : files) {
@@ -36,8 +37,9 @@ int validate_command(const std::vector<std::string>& files, const PluginArgs& pl
   return status;
 }
 
-int graph_command(const std::string& file, const std::string& format, const PluginArgs& plugins) {
-  auto owned = make_engine(1, plugins);
+int graph_command(const std::string& file, const std::string& format, const PluginArgs& plugins,
+                  const Limits& limits) {
+  auto owned = make_engine(1, plugins, {}, limits);
   Engine& engine = *owned;
   auto pipeline = load_or_report(engine, file);
   if (!pipeline)

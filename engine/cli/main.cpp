@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "connect_command.hpp"
 #include "connections_command.hpp"
+#include "limit_options.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -46,11 +47,14 @@ int main(int argc, char** argv) {
   run->add_option("--credentials", run_args.credentials,
                   "The connection store nodes use (default: SLUICE_CREDENTIALS, else "
                   "$XDG_DATA_HOME/sluice/credentials.db)");
+  add_limit_options(*run, run_args.limits, LimitScope::run);
   add_plugin_dir(run);
 
   std::vector<std::string> validate_files;
+  sluice::Limits validate_limits;
   CLI::App* validate = app.add_subcommand("validate", "Check pipelines without running them.");
   validate->add_option("files", validate_files, "Pipeline files")->required();
+  add_limit_options(*validate, validate_limits, LimitScope::load);
   add_plugin_dir(validate);
 
   std::string graph_file;
@@ -60,6 +64,8 @@ int main(int argc, char** argv) {
   graph->add_option("--format", graph_format, "dot or mermaid")
       ->check(CLI::IsMember({"dot", "mermaid"}))
       ->capture_default_str();
+  sluice::Limits graph_limits;
+  add_limit_options(*graph, graph_limits, LimitScope::load);
   add_plugin_dir(graph);
 
   bool nodes_json = false;
@@ -104,9 +110,9 @@ int main(int argc, char** argv) {
     if (*run)
       return run_command(run_args, plugin_args);
     if (*validate)
-      return validate_command(validate_files, plugin_args);
+      return validate_command(validate_files, plugin_args, validate_limits);
     if (*graph)
-      return graph_command(graph_file, graph_format, plugin_args);
+      return graph_command(graph_file, graph_format, plugin_args, graph_limits);
     if (*nodes)
       return nodes_command(nodes_json, plugin_args);
     if (*inspect)

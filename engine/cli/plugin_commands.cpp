@@ -27,9 +27,10 @@ PluginLoadOptions load_options(const PluginArgs& plugins) {
 } // namespace
 
 std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins,
-                                    const std::string& credentials) {
+                                    const std::string& credentials, const Limits& limits) {
   EngineOptions options;
   options.threads = threads;
+  options.limits = limits;
   if (!credentials.empty())
     options.credentials_path = credentials;
   auto engine = std::make_unique<Engine>(options);

@@ -196,7 +196,7 @@ int run_command(const RunArgs& args, const PluginArgs& plugins) {
   // Before the engine starts its threads, so that they inherit the blocked signals.
   std::stop_source stop;
   SignalCanceller canceller(stop);
-  auto owned = make_engine(args.threads, plugins, args.credentials);
+  auto owned = make_engine(args.threads, plugins, args.credentials, args.limits);
   Engine& engine = *owned;
   auto pipeline = load_or_report(engine, args.file);
   if (!pipeline)

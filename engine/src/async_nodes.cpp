@@ -3,6 +3,9 @@
 
 #include "run_state.hpp"
 
+#include "limit_text.hpp"
+#include "value_size.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -78,6 +81,8 @@ asio::awaitable<void> RunState::run_async_node([[maybe_unused]] std::shared_ptr<
     if (!list.is_array() && outcome.message.empty())
       outcome = failure(ErrorCategory::invalid_input, "'for_each' must evaluate to a list, got " +
                                                           std::string(to_string(list.type())));
+    else if (list.is_array() && list.size() > setup_.limits.for_each_items)
+      outcome = failure(limit_breach, too_many_items(list.size(), setup_.limits.for_each_items));
     else if (list.is_array())
       outcome = co_await run_items(n, *invocation, list);
   } else {
@@ -113,6 +118,7 @@ asio::awaitable<Outcome> RunState::run_items(std::uint32_t n, Invocation& invoca
     std::size_t next = 0;
     std::size_t running = 0;
     std::optional<std::size_t> failed; // the element whose failure fails the node
+    std::size_t output_bytes = 0;      // of the elements' outputs so far (Limits::output_bytes)
   };
   auto gather = std::make_shared<Gather>();
   gather->outcomes.resize(count);
@@ -130,6 +136,15 @@ asio::awaitable<Outcome> RunState::run_items(std::uint32_t n, Invocation& invoca
             const std::size_t i = gather->next++;
             Outcome o = co_await self->run_with_retries(n, invocation, elements[i],
                                                         static_cast<std::int64_t>(i));
+            if (o.ok) {
+              // The elements' outputs become one list: they are measured together, each
+              // walked once, and only as far as the limit still allows.
+              const std::size_t limit = self->setup_.limits.output_bytes;
+              gather->output_bytes +=
+                  approximate_size(o.value, limit - std::min(gather->output_bytes, limit));
+              if (gather->output_bytes > limit)
+                o = failure(limit_breach, output_too_large(/*elements=*/true, limit));
+            }
             self->emit_element(n, i, o);
             if (!o.ok && !gather->failed && !invocation.cancel_requested) {
               gather->failed = i;
@@ -217,11 +232,13 @@ asio::awaitable<Outcome> RunState::run_attempt(std::uint32_t n, Invocation& invo
   emit_node(EventKind::node_started, n, {}, attempt, index);
 
   if (node.type->run_sync) {
+    Value output;
     try {
-      co_return success(node.type->run_sync(owned->context));
+      output = node.type->run_sync(owned->context);
     } catch (...) {
       co_return classify(std::current_exception());
     }
+    co_return checked_success(std::move(output), index);
   }
 
   auto race = std::make_shared<Race>(invocation.strand);
@@ -274,7 +291,13 @@ asio::awaitable<Outcome> RunState::run_attempt(std::uint32_t n, Invocation& invo
     co_return failure(ErrorCategory::timeout, "timed out after " + format_ms(*timeout));
   if (race->error)
     co_return classify(race->error);
-  co_return success(std::move(race->value));
+  co_return checked_success(std::move(race->value), index);
+}
+
+Outcome RunState::checked_success(Value output, std::int64_t index) const {
+  if (index < 0 && larger_than(output, setup_.limits.output_bytes))
+    return failure(limit_breach, output_too_large(/*elements=*/false, setup_.limits.output_bytes));
+  return success(std::move(output));
 }
 
 } // namespace sluice::detail

@@ -5,6 +5,7 @@
 #include "compiler.hpp"
 
 #include "execution_options.hpp"
+#include "limit_text.hpp"
 #include "message_text.hpp"
 #include "plan_graph.hpp"
 #include "registry.hpp"
@@ -82,10 +83,17 @@ struct ReferenceSite {
 
 class PlanCompiler {
 public:
-  PlanCompiler(const PipelineSpec& spec, const Registry& registry)
-      : spec_(spec), registry_(registry), plan_(std::make_shared<Plan>()) {}
+  PlanCompiler(const PipelineSpec& spec, const Registry& registry, const Limits& limits)
+      : spec_(spec), registry_(registry), limits_(limits), plan_(std::make_shared<Plan>()) {}
 
   std::shared_ptr<const Plan> compile() {
+    // A YAML file never gets here with too many nodes (the loader stops first); a spec
+    // built in code may.
+    if (spec_.nodes.size() > limits_.nodes) {
+      error(spec_.nodes[limits_.nodes].mark, too_many_nodes(limits_.nodes),
+            how_to_raise(LimitKind::nodes));
+      throw LoadError(std::move(diagnostics_));
+    }
     if (spec_.version != 1)
       error(spec_.mark, "unsupported version " + std::to_string(spec_.version),
             "this Sluice reads 'version: 1'");
@@ -126,6 +134,7 @@ public:
 private:
   const PipelineSpec& spec_;
   const Registry& registry_;
+  const Limits& limits_;
   std::shared_ptr<Plan> plan_;
   std::vector<Diagnostic> diagnostics_;
   std::unordered_map<std::string_view, std::uint32_t> node_index_;
@@ -140,6 +149,21 @@ private:
 
   void error(SourceMark mark, std::string message, std::string hint = {}) {
     diagnostics_.push_back(Diagnostic{spec_.file, mark, std::move(message), std::move(hint)});
+  }
+
+  // A template's syntax error, or its breach of Limits::template_bytes.
+  void template_error(SourceMark mark, const TemplateSyntaxError& e, const std::string& where) {
+    const auto* too_long = dynamic_cast<const TemplateTooLong*>(&e);
+    if (!too_long) {
+      error(mark, syntax_message(e, where));
+      return;
+    }
+    error(mark,
+          "the template in " + where + " is " + std::to_string(too_long->length()) +
+              " bytes long, more than " +
+              limit_value_text(LimitKind::template_bytes, too_long->limit()) +
+              ", the limit for one template",
+          how_to_raise(LimitKind::template_bytes));
   }
 
   // ---- inputs ----------------------------------------------------------------------------
@@ -309,9 +333,9 @@ private:
         report_unknown_setting(type->spec, setting);
       ValueTemplate parsed;
       try {
-        parsed = ValueTemplate::parse(setting.value);
+        parsed = ValueTemplate::parse(setting.value, limits_.template_bytes);
       } catch (const TemplateSyntaxError& e) {
-        error(setting.mark, syntax_message(e, "setting '" + setting.name + "'"));
+        template_error(setting.mark, e, "setting '" + setting.name + "'");
         if (slot != unknown_slot)
           given[slot] = true;
         continue;
@@ -438,9 +462,10 @@ private:
 
   std::shared_ptr<Template> parse_template(const SpecField& field, const std::string& where) {
     try {
-      return std::make_shared<Template>(Template::parse(field.value.as_string()));
+      return std::make_shared<Template>(
+          Template::parse(field.value.as_string(), limits_.template_bytes));
     } catch (const TemplateSyntaxError& e) {
-      error(field.mark, syntax_message(e, where));
+      template_error(field.mark, e, where);
       return nullptr;
     }
   }
@@ -556,9 +581,9 @@ private:
       PlanOutput output;
       output.name = decl.name;
       try {
-        output.value = ValueTemplate::parse(decl.value);
+        output.value = ValueTemplate::parse(decl.value, limits_.template_bytes);
       } catch (const TemplateSyntaxError& e) {
-        error(decl.mark, syntax_message(e, "output '" + decl.name + "'"));
+        template_error(decl.mark, e, "output '" + decl.name + "'");
         continue;
       }
       check_references(output.value, ReferenceSite{no_node, false, decl.mark});
@@ -581,8 +606,9 @@ private:
 
 } // namespace
 
-std::shared_ptr<const Plan> compile_plan(const PipelineSpec& spec, const Registry& registry) {
-  return PlanCompiler(spec, registry).compile();
+std::shared_ptr<const Plan> compile_plan(const PipelineSpec& spec, const Registry& registry,
+                                         const Limits& limits) {
+  return PlanCompiler(spec, registry, limits).compile();
 }
 
 } // namespace sluice::detail

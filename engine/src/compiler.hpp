@@ -3,6 +3,7 @@
 
 #include "plan.hpp"
 
+#include <sluice/limits.hpp>
 #include <sluice/pipeline_spec.hpp>
 
 #include <memory>
@@ -12,7 +13,9 @@ namespace sluice::detail {
 class Registry;
 
 /// Type-checks `spec` against the registry's node types and builds a Plan. Collects every
-/// problem and throws LoadError with all of them (sorted by position).
-std::shared_ptr<const Plan> compile_plan(const PipelineSpec& spec, const Registry& registry);
+/// problem and throws LoadError with all of them (sorted by position). A spec with more
+/// nodes than `limits` allows is refused before anything else is looked at.
+std::shared_ptr<const Plan> compile_plan(const PipelineSpec& spec, const Registry& registry,
+                                         const Limits& limits = {});
 
 } // namespace sluice::detail

@@ -14,8 +14,9 @@
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <fstream>
-#include <sstream>
+#include <limits>
 #include <thread>
 
 namespace sluice {
@@ -34,7 +35,7 @@ unsigned thread_count(unsigned requested) {
 } // namespace
 
 EngineCore::EngineCore(const EngineOptions& options)
-    : credentials(options.credentials, options.credentials_path),
+    : credentials(options.credentials, options.credentials_path), limits(options.limits),
       threads(thread_count(options.threads)), pool(threads) {
   if (options.core_nodes)
     register_core_nodes(registry);
@@ -73,6 +74,7 @@ RunSetup EngineCore::setup_for(const Pipeline& pipeline, RunOptions options) {
   setup.plan = pipeline.plan_;
   setup.inputs = resolve_inputs(*setup.plan, options.inputs);
   setup.options = std::move(options);
+  setup.limits = limits;
   setup.pool = pool.get_executor();
   setup.threads = threads;
   setup.credentials = &credentials;
@@ -149,16 +151,28 @@ Pipeline Engine::load_file(const std::filesystem::path& file) const {
     Diagnostic d{file.string(), {}, "cannot open the pipeline file", "check the path"};
     throw LoadError({d});
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_string(text.str(), file.string());
+  // At most one byte more than the limit is read, so that a huge file (or an endless one,
+  // such as /dev/zero) is refused without being read whole; load_string() reports it.
+  const std::size_t most = core_->limits.input_bytes;
+  const std::size_t wanted = most < std::numeric_limits<std::size_t>::max() ? most + 1 : most;
+  std::string text;
+  std::size_t filled = 0;
+  while (filled < wanted) {
+    text.resize(std::min(wanted, std::max<std::size_t>(2 * filled, 64 * 1024)));
+    in.read(text.data() + filled, static_cast<std::streamsize>(text.size() - filled));
+    filled += static_cast<std::size_t>(in.gcount());
+    if (filled < text.size()) // the end of the file (or a read error)
+      break;
+  }
+  text.resize(filled);
+  return load_string(text, file.string());
 }
 
 Pipeline Engine::load_string(std::string_view yaml, std::string file_name) const {
   std::vector<Diagnostic> diagnostics;
-  PipelineSpec spec = detail::parse_pipeline_yaml(yaml, file_name, diagnostics);
+  PipelineSpec spec = detail::parse_pipeline_yaml(yaml, file_name, diagnostics, core_->limits);
   try {
-    auto plan = detail::compile_plan(spec, core_->registry);
+    auto plan = detail::compile_plan(spec, core_->registry, core_->limits);
     if (diagnostics.empty())
       return Pipeline(std::move(plan));
   } catch (const LoadError& e) {
@@ -172,7 +186,7 @@ Pipeline Engine::load_string(std::string_view yaml, std::string file_name) const
 }
 
 Pipeline Engine::compile(const PipelineSpec& spec) const {
-  return Pipeline(detail::compile_plan(spec, core_->registry));
+  return Pipeline(detail::compile_plan(spec, core_->registry, core_->limits));
 }
 
 RunResult Engine::run(const Pipeline& pipeline, RunOptions options) {

@@ -21,6 +21,7 @@ public:
 
   Registry registry;
   CredentialsSource credentials;
+  const Limits limits;
   std::atomic<unsigned> abandoned_nodes{0};
   unsigned threads;
   boost::asio::thread_pool pool;

@@ -21,6 +21,8 @@ struct RunSetup {
   /// The resolved inputs object (defaults applied, types checked).
   Value inputs;
   RunOptions options;
+  /// The engine's limits; a run checks `for_each_items` and `output_bytes`.
+  Limits limits;
   /// Where coroutines run and split-off work is posted.
   boost::asio::any_io_executor pool;
   /// How many threads may drain ready nodes at once (the caller's thread counts as one).

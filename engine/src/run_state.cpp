@@ -3,6 +3,9 @@
 
 #include "run_state.hpp"
 
+#include "limit_text.hpp"
+#include "value_size.hpp"
+
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -284,10 +287,18 @@ inline void RunState::run_inline_with(std::uint32_t n, Stack& stack, Clock::time
   }
   // Settled outside the try: nothing thrown while settling is taken for the node's failure.
   mark = stamp();
-  if (!error)
-    settle_success(n, stack, mark);
-  else
+  if (error) {
     settle_outcome(n, classify(error), stack, mark);
+  } else if (larger_than(record.output, setup_.limits.output_bytes)) [[unlikely]] {
+    // A scalar output is judged inline (larger_than); only a string, list or object is
+    // walked, and the walk stops at the limit.
+    record.output = Value();
+    settle_outcome(
+        n, failure(limit_breach, output_too_large(/*elements=*/false, setup_.limits.output_bytes)),
+        stack, mark);
+  } else {
+    settle_success(n, stack, mark);
+  }
 }
 
 // ---- settling -------------------------------------------------------------------------------

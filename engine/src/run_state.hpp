@@ -220,6 +220,10 @@ private:
   boost::asio::awaitable<Outcome> run_attempt(std::uint32_t n, Invocation & invocation,
                                               const Value& item, std::int64_t index,
                                               std::uint32_t attempt);
+  /// A successful attempt's outcome, or a failure when `output` passes
+  /// Limits::output_bytes. A for_each element (`index` >= 0) is not checked alone:
+  /// run_items() checks the elements' outputs together.
+  Outcome checked_success(Value output, std::int64_t index) const;
 
   // ---- settling -----------------------------------------------------------------------------
 

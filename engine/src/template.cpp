@@ -54,7 +54,15 @@ std::size_t find_close(std::string_view text, std::size_t open) {
 
 // ---- Template ------------------------------------------------------------------------------
 
-Template Template::parse(std::string_view text) {
+TemplateTooLong::TemplateTooLong(std::size_t length, std::size_t limit)
+    : TemplateSyntaxError("the template is " + std::to_string(length) + " bytes long", limit),
+      length_(length), limit_(limit) {
+}
+
+Template Template::parse(std::string_view text, std::size_t max_bytes) {
+  // Checked before anything is parsed; only a long string pays for the search.
+  if (text.size() > max_bytes && text.find("{{") != std::string_view::npos)
+    throw TemplateTooLong(text.size(), max_bytes);
   Template result;
   std::size_t text_start = 0;
   std::size_t expression_count = 0;
@@ -131,11 +139,11 @@ ValueTemplate ValueTemplate::from_constant(Value value) {
   return result;
 }
 
-ValueTemplate ValueTemplate::parse(const Value& value) {
+ValueTemplate ValueTemplate::parse(const Value& value, std::size_t max_bytes) {
   ValueTemplate result;
   switch (value.type()) {
   case ValueType::string: {
-    Template parsed = Template::parse(value.as_string());
+    Template parsed = Template::parse(value.as_string(), max_bytes);
     if (parsed.is_constant())
       result.body_ = value;
     else if (Reference* reference = parsed.single_reference())
@@ -155,12 +163,12 @@ ValueTemplate ValueTemplate::parse(const Value& value) {
     if (composite->object) {
       for (const auto& [key, member] : value.as_object()) {
         composite->keys.push_back(key);
-        composite->elements.push_back(parse(member));
+        composite->elements.push_back(parse(member, max_bytes));
         all_constant = all_constant && composite->elements.back().is_constant();
       }
     } else {
       for (const Value& element : value.as_array()) {
-        composite->elements.push_back(parse(element));
+        composite->elements.push_back(parse(element, max_bytes));
         all_constant = all_constant && composite->elements.back().is_constant();
       }
     }

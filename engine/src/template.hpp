@@ -7,6 +7,8 @@
 
 #include <sluice/value.hpp>
 
+#include <cstddef>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,14 +17,30 @@
 
 namespace sluice::detail {
 
+/// A template longer than the parser was allowed to take (Limits::template_bytes): refused
+/// before any of it is parsed.
+class TemplateTooLong : public TemplateSyntaxError {
+public:
+  TemplateTooLong(std::size_t length, std::size_t limit);
+  std::size_t length() const noexcept { return length_; }
+  std::size_t limit() const noexcept { return limit_; }
+
+private:
+  std::size_t length_;
+  std::size_t limit_;
+};
+
+inline constexpr std::size_t no_template_limit = std::numeric_limits<std::size_t>::max();
+
 /// A string that may contain `{{ expr }}` parts. A string that is exactly one `{{ expr }}`
 /// (whitespace around it allowed) evaluates to the expression's value with its type; any
 /// other mix evaluates to text, each expression converted with `Value::to_text()`.
 /// `{{{{` ... is not special; there is no escape: a string without `{{` is constant.
 class Template {
 public:
-  /// Throws TemplateSyntaxError (unclosed `{{`, empty expression, bad syntax).
-  static Template parse(std::string_view text);
+  /// Throws TemplateSyntaxError (unclosed `{{`, empty expression, bad syntax), and
+  /// TemplateTooLong when `text` holds `{{` and is longer than `max_bytes`.
+  static Template parse(std::string_view text, std::size_t max_bytes = no_template_limit);
   bool is_constant() const noexcept {
     return parts_.empty() || (parts_.size() == 1 && !parts_[0].expr);
   }
@@ -45,9 +63,10 @@ private:
 class ValueTemplate {
 public:
   ValueTemplate() = default;
-  /// Parses every string in `value`. Throws TemplateSyntaxError; `where` (e.g. the key path)
-  /// is not included: the caller adds context.
-  static ValueTemplate parse(const Value& value);
+  /// Parses every string in `value`. Throws TemplateSyntaxError (TemplateTooLong for a
+  /// template longer than `max_bytes`); `where` (e.g. the key path) is not included: the
+  /// caller adds context.
+  static ValueTemplate parse(const Value& value, std::size_t max_bytes = no_template_limit);
   /// A template that always yields `value`, even when it holds `{{` (e.g. a setting default).
   static ValueTemplate from_constant(Value value);
   bool is_constant() const noexcept { return body_.index() == 0; }

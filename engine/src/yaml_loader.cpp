@@ -4,10 +4,14 @@
 
 #include "yaml_loader.hpp"
 
+#include "limit_text.hpp"
 #include "suggest.hpp"
+
+#include <sluice/encoding.hpp>
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -16,6 +20,7 @@
 #include <string_view>
 #include <system_error>
 #include <unordered_map>
+#include <utility>
 
 namespace sluice::detail {
 
@@ -30,9 +35,17 @@ const std::vector<std::string> retry_keys = {"attempts", "backoff", "max_backoff
 const std::vector<std::string> input_keys = {"type", "default", "required", "description"};
 
 // Aliases can make a small file expand exponentially ("billion laughs"); deep nesting can
-// exhaust the stack. Neither occurs in a real pipeline.
+// exhaust the stack. Neither occurs in a real pipeline. What the text of the expanded values
+// may add up to is Limits::expanded_bytes.
 constexpr std::size_t max_converted_values = 1'000'000;
 constexpr int max_depth = 128;
+
+// A scalar quoted in a message is cut to this many bytes: an alias of a 1 MiB string must not
+// put a copy of it into every diagnostic.
+constexpr std::size_t max_quoted_bytes = 60;
+
+// Thrown (and caught by YamlLoader::load) once a limit is breached: nothing past it is built.
+struct LoadStopped {};
 
 constexpr std::string_view core_tag_prefix = "tag:yaml.org,2002:";
 
@@ -149,6 +162,14 @@ std::optional<double> core_float(std::string_view s) {
   return negative ? -value : value;
 }
 
+// Text from the file as a message quotes it: cut short, with its control bytes escaped.
+std::string quoted(std::string_view text) {
+  if (text.size() <= max_quoted_bytes)
+    return "'" + printable(text) + "'";
+  return "'" + printable(text.substr(0, max_quoted_bytes)) + "...' (" +
+         std::to_string(text.size()) + " bytes)";
+}
+
 std::string kind_of(const YAML::Node& node) {
   switch (node.Type()) {
   case YAML::NodeType::Map:
@@ -161,18 +182,26 @@ std::string kind_of(const YAML::Node& node) {
   case YAML::NodeType::Scalar:
     break;
   }
-  return "'" + node.Scalar() + "'";
+  return quoted(node.Scalar());
 }
 
 class YamlLoader {
 public:
-  YamlLoader(const std::string& file, std::vector<Diagnostic>& diagnostics)
-      : file_(file), diagnostics_(diagnostics) {}
+  YamlLoader(const std::string& file, std::vector<Diagnostic>& diagnostics, const Limits& limits)
+      : file_(file), diagnostics_(diagnostics), limits_(limits) {}
 
   PipelineSpec load(std::string_view text) {
     PipelineSpec spec;
     spec.file = file_;
     spec.mark = SourceMark{1, 1};
+    if (text.size() > limits_.input_bytes) {
+      error(spec.mark,
+            "the pipeline is larger than " +
+                limit_value_text(LimitKind::input_bytes, limits_.input_bytes) +
+                ", the limit for its YAML text",
+            how_to_raise(LimitKind::input_bytes));
+      return spec;
+    }
     YAML::Node root;
     try {
       root = YAML::Load(std::string(text));
@@ -189,18 +218,77 @@ public:
       error(spec.mark, "a pipeline must be a map with 'version' and 'nodes', got " + kind_of(root));
       return spec;
     }
-    load_pipeline(root, spec);
+    try {
+      load_pipeline(root, spec);
+    } catch (const LoadStopped&) {
+      PipelineSpec empty;
+      empty.file = file_;
+      empty.mark = spec.mark;
+      return empty;
+    }
     return spec;
   }
 
 private:
   const std::string& file_;
   std::vector<Diagnostic>& diagnostics_;
+  const Limits& limits_;
   std::size_t converted_values_ = 0;
-  bool reported_too_large_ = false;
+  /// Bytes of scalars and keys read so far, aliases counted each time they are read.
+  std::size_t expanded_bytes_ = 0;
+  /// The furthest position read so far (0-based line and column, as yaml-cpp's marks). The
+  /// loader reads in document order, so a node found before it is one read again: an alias.
+  std::pair<int, int> furthest_{0, 0};
 
   void error(SourceMark mark, std::string message, std::string hint = {}) {
     diagnostics_.push_back(Diagnostic{file_, mark, std::move(message), std::move(hint)});
+  }
+
+  [[noreturn]] void stop(SourceMark mark, std::string message, std::string hint) {
+    error(mark, std::move(message), std::move(hint));
+    throw LoadStopped{};
+  }
+
+  // Notes where the loader is. True when `node` lies before a position already read: yaml-cpp
+  // resolves an alias to the anchored node itself, whose mark is the anchor's, so this is how
+  // an alias shows.
+  bool read_again(const YAML::Node& node) {
+    if (!node.IsDefined() || node.IsNull())
+      return false;
+    const YAML::Mark mark = node.Mark();
+    if (mark.is_null() || mark.line < 0)
+      return false;
+    const std::pair<int, int> here{mark.line, mark.column};
+    if (here < furthest_)
+      return true;
+    furthest_ = here;
+    return false;
+  }
+
+  SourceMark furthest_mark() const { return SourceMark{furthest_.first + 1, furthest_.second + 1}; }
+
+  // Counts `bytes` of text read from `node` (a scalar or a key) towards expanded_bytes, before
+  // they are copied, and stops the load once the total passes the limit. An alias has no
+  // position of its own, so its breach is reported at the furthest position read, the
+  // nearest one before it, and names the value it repeats.
+  void charge(const YAML::Node& node, std::size_t bytes, SourceMark fallback) {
+    const bool alias = read_again(node);
+    expanded_bytes_ += bytes;
+    if (expanded_bytes_ <= limits_.expanded_bytes)
+      return;
+    const std::string limit = limit_value_text(LimitKind::expanded_bytes, limits_.expanded_bytes);
+    const SourceMark own = mark_of(node, fallback);
+    if (!alias)
+      stop(own,
+           "the pipeline's text adds up to more than " + limit +
+               ", the limit for YAML once aliases are expanded",
+           how_to_raise(LimitKind::expanded_bytes));
+    stop(furthest_mark(),
+         "aliases (*name) expand the pipeline's text to more than " + limit +
+             ", the limit for YAML once aliases are expanded; this alias repeats the " +
+             std::to_string(bytes) + "-byte text at line " + std::to_string(own.line) +
+             ", column " + std::to_string(own.column),
+         how_to_raise(LimitKind::expanded_bytes) + ", or repeat large values less often");
   }
 
   // yaml-cpp marks are 0-based; ours are 1-based. Empty (null) values have no useful mark of
@@ -239,6 +327,7 @@ private:
         continue;
       }
       const std::string& name = key.Scalar();
+      charge(key, name.size(), key_mark);
       auto [previous, inserted] = first_line.emplace(name, key_mark.line);
       if (!inserted) {
         error(key_mark, std::string(duplicate_what) + " '" + name + "'",
@@ -252,15 +341,11 @@ private:
   // ---- values --------------------------------------------------------------------------
 
   Value to_value(const YAML::Node& node, SourceMark fallback, int depth = 0) {
-    if (++converted_values_ > max_converted_values) {
-      if (!reported_too_large_)
-        error(mark_of(node, fallback),
-              "the document is too large: it expands to more than " +
-                  std::to_string(max_converted_values) + " values",
-              "aliases (*name) are expanded; avoid aliases of large maps or lists");
-      reported_too_large_ = true;
-      return Value();
-    }
+    if (++converted_values_ > max_converted_values)
+      stop(read_again(node) ? furthest_mark() : mark_of(node, fallback),
+           "the document is too large: it expands to more than " +
+               std::to_string(max_converted_values) + " values",
+           "aliases (*name) are expanded; avoid aliases of large maps or lists");
     if (depth > max_depth) {
       error(mark_of(node, fallback),
             "nesting is deeper than " + std::to_string(max_depth) + " levels");
@@ -274,6 +359,8 @@ private:
     case YAML::NodeType::Scalar:
       return scalar_to_value(node, mark);
     case YAML::NodeType::Sequence: {
+      // Collections count towards the position only; their scalars and keys carry the bytes.
+      read_again(node);
       Array elements;
       elements.reserve(node.size());
       for (const YAML::Node& element : node)
@@ -281,6 +368,7 @@ private:
       return Value(std::move(elements));
     }
     case YAML::NodeType::Map: {
+      read_again(node);
       Object members;
       for_each_entry(node, "duplicate key",
                      [&](const std::string& key, SourceMark key_mark, const YAML::Node& value) {
@@ -294,6 +382,7 @@ private:
 
   Value scalar_to_value(const YAML::Node& node, SourceMark mark) {
     const std::string& text = node.Scalar();
+    charge(node, text.size(), mark);
     const std::string& tag = node.Tag();
     // "!" marks a quoted or block scalar: always a string. "?" is a plain scalar, typed by
     // the core schema. Explicit core tags (!!str, !!int...) force the type.
@@ -302,7 +391,7 @@ private:
     std::string_view wanted;
     if (tag != "?") {
       if (!tag.starts_with(core_tag_prefix)) {
-        error(mark, "unsupported YAML tag '" + tag + "'",
+        error(mark, "unsupported YAML tag " + quoted(tag),
               "only the standard tags (!!str, !!int, !!float, !!bool, !!null) are understood");
         return Value();
       }
@@ -334,7 +423,8 @@ private:
         return Value(*d);
     if (wanted.empty())
       return Value(text);
-    error(mark, "'" + text + "' is not a valid !!" + std::string(wanted));
+    error(mark,
+          quoted(text) + " is not a valid !!" + printable(wanted.substr(0, max_quoted_bytes)));
     return Value();
   }
 
@@ -342,8 +432,10 @@ private:
   // text; maps and lists are reported.
   std::optional<std::string> text_of(const YAML::Node& node, SourceMark mark,
                                      const std::string& what) {
-    if (node.IsScalar())
+    if (node.IsScalar()) {
+      charge(node, node.Scalar().size(), mark);
       return node.Scalar();
+    }
     error(mark, what + " must be text, got " + kind_of(node));
     return std::nullopt;
   }
@@ -462,9 +554,12 @@ private:
       error(mark, "'nodes' must be a map of node ids to nodes, got " + kind_of(node));
       return;
     }
-    spec.nodes.reserve(node.size());
+    spec.nodes.reserve(std::min(node.size(), limits_.nodes));
     for_each_entry(node, "duplicate node id",
                    [&](const std::string& id, SourceMark key_mark, const YAML::Node& value) {
+                     if (spec.nodes.size() >= limits_.nodes)
+                       stop(key_mark, too_many_nodes(limits_.nodes),
+                            how_to_raise(LimitKind::nodes));
                      spec.nodes.push_back(load_node(id, key_mark, value));
                    });
   }
@@ -541,6 +636,7 @@ private:
     if (node.IsNull())
       return;
     if (node.IsScalar()) {
+      charge(node, node.Scalar().size(), mark);
       decl.needs.push_back(SpecField{Value(node.Scalar()), mark});
       return;
     }
@@ -554,6 +650,7 @@ private:
         error(element_mark, expected + ", got " + kind_of(element) + " in the list");
         continue;
       }
+      charge(element, element.Scalar().size(), element_mark);
       decl.needs.push_back(SpecField{Value(element.Scalar()), element_mark});
     }
   }
@@ -603,8 +700,8 @@ private:
 } // namespace
 
 PipelineSpec parse_pipeline_yaml(std::string_view text, const std::string& file,
-                                 std::vector<Diagnostic>& diagnostics) {
-  return YamlLoader(file, diagnostics).load(text);
+                                 std::vector<Diagnostic>& diagnostics, const Limits& limits) {
+  return YamlLoader(file, diagnostics, limits).load(text);
 }
 
 } // namespace sluice::detail

@@ -47,6 +47,8 @@ std::unique_ptr<sluice::Engine> make_engine(unsigned threads) {
   sluice::EngineOptions options;
   options.threads = threads;
   options.core_nodes = false;
+  // The fan-out (100,002 nodes) and the 1,000,000-node chain are past the default node limit.
+  options.limits.nodes = 2'000'000;
   auto engine = std::make_unique<sluice::Engine>(options);
   engine->registrar().add(add_node_type());
   return engine;

@@ -77,11 +77,12 @@ inline const Registry& registry() {
 }
 
 // Loads like Engine::load_string: loader problems and compiler problems, in file order.
-inline std::vector<std::string> errors_of(std::string_view yaml) {
+inline std::vector<std::string> errors_of(std::string_view yaml,
+                                          const sluice::Limits& limits = {}) {
   std::vector<Diagnostic> diagnostics;
-  const PipelineSpec spec = parse_pipeline_yaml(yaml, "p.yaml", diagnostics);
+  const PipelineSpec spec = parse_pipeline_yaml(yaml, "p.yaml", diagnostics, limits);
   try {
-    (void)compile_plan(spec, registry());
+    (void)compile_plan(spec, registry(), limits);
   } catch (const LoadError& e) {
     diagnostics.insert(diagnostics.end(), e.diagnostics().begin(), e.diagnostics().end());
   }

@@ -15,6 +15,7 @@
 #include <sluice/credentials.hpp>
 #include <sluice/diagnostic.hpp>
 #include <sluice/export.hpp>
+#include <sluice/limits.hpp>
 #include <sluice/node.hpp>
 #include <sluice/pipeline_spec.hpp>
 #include <sluice/plugin_loading.hpp>
@@ -98,6 +99,9 @@ struct EngineOptions {
   /// so pipelines that use no connections never touch it.
   std::shared_ptr<CredentialStore> credentials;
   std::optional<std::filesystem::path> credentials_path;
+  /// Sizes past which loading (`load_file`, `load_string`, `compile`) and running refuse a
+  /// pipeline (see `Limits` for each one and its default).
+  Limits limits;
 };
 
 /// Owns the node-type registry and the worker threads that run pipelines.
@@ -139,7 +143,8 @@ public:
   std::vector<PluginFileReport> load_plugins(const std::vector<std::filesystem::path>& dirs,
                                              const PluginLoadOptions& options);
 
-  /// Load and validate; throw `LoadError` listing every problem found.
+  /// Load and validate; throw `LoadError` listing every problem found. A file or string
+  /// larger than `EngineOptions::limits` allows is refused before it is parsed.
   Pipeline load_file(const std::filesystem::path& file) const;
   Pipeline load_string(std::string_view yaml, std::string file_name = "<string>") const;
   Pipeline compile(const PipelineSpec& spec) const;
