@@ -238,6 +238,14 @@ Connection SqlCipherCredentialStore::refresh_under_lock(
       if (current.status == ConnectionStatus::healthy && !is_stale(current, policy))
         return current;
     }
+    // A refresh is a use, and committing that first, on its own, readies the write-ahead log:
+    // the first commit of a process creates it, writes and syncs its header and syncs its
+    // folder. Done here, the commit after the provider's answer only appends to the log, which
+    // keeps those syncs out of the window in which a kill loses the rotated token.
+    Statement(*database_, "UPDATE connections SET last_used_at = ? WHERE name = ?")
+        .bind(1, now_millis())
+        .bind(2, name)
+        .run();
     WriteTransaction transaction(*database_);
     // Re-read under the lock: whoever held it before us may have refreshed already.
     const Connection current = read_existing(name);
