@@ -547,3 +547,130 @@ TEST_CASE("a 100,000-node chain compiles") {
     CHECK(e.diagnostics()[0].message.ends_with(" -> n99999 -> n0"));
   }
 }
+
+// ---- a node type's own settings check (SDK 1.5) ----------------------------------------------
+
+namespace {
+
+// test.zone: a type whose check refuses `zone` values other than "UTC" and records what it was
+// shown, so the tests see exactly which settings count as known.
+struct CheckedType {
+  Registry registry;
+  std::vector<KnownSettings> seen;
+
+  explicit CheckedType(SettingsCheck check = {}) {
+    registry.add(sync_type("core.template", {{"template", SettingType::string, "", true, {}}},
+                           {{"text", SettingType::string, ""}}));
+    registry.add(sync_type("test.zone",
+                           {{"zone", SettingType::string, "", false, {}},
+                            {"when", SettingType::string, "", false, {}},
+                            {"mode", SettingType::string, "", false, Value("fast")},
+                            {"extra", SettingType::object, "", false, {}}},
+                           {}));
+    if (!check)
+      check = [this](const KnownSettings& known) {
+        seen.push_back(known);
+        std::vector<SettingProblem> problems;
+        if (const Value* zone = known.literals.find("zone"); zone && zone->as_string() != "UTC")
+          problems.push_back({"zone", "'" + std::string(zone->as_string()) + "' is not UTC"});
+        if (const Value* mode = known.literals.find("mode"); mode && mode->as_string() != "fast")
+          problems.push_back({"mode", "must be fast"});
+        if (const Value* extra = known.literals.find("extra"); extra && extra->find("bad"))
+          problems.push_back({"extra.bad", "is not allowed"});
+        return problems;
+      };
+    registry.add_settings_check("test.zone", std::move(check));
+  }
+
+  Errors errors(std::string_view yaml) {
+    std::vector<Diagnostic> diagnostics;
+    const PipelineSpec spec = parse_pipeline_yaml(yaml, "p.yaml", diagnostics);
+    REQUIRE(diagnostics.empty());
+    try {
+      (void)compile_plan(spec, registry);
+    } catch (const LoadError& e) {
+      Errors out;
+      for (const Diagnostic& d : e.diagnostics())
+        out.push_back(d.to_string());
+      return out;
+    }
+    return {};
+  }
+};
+
+} // namespace
+
+TEST_CASE("settings check: a bad literal is reported at the setting, a nested one too") {
+  CheckedType t;
+  CHECK(t.errors(R"yaml(version: 1
+nodes:
+  a:
+    type: test.zone
+    with:
+      zone: Europe/Nowhere
+      extra: { ok: 1, bad: 2 }
+)yaml") == Errors{"p.yaml:6:13: error: setting 'zone' of test.zone: 'Europe/Nowhere' is not UTC",
+                  "p.yaml:7:14: error: setting 'extra.bad' of test.zone: is not allowed"});
+}
+
+TEST_CASE("settings check: it sees literals and defaults; templated settings only by name") {
+  CheckedType t;
+  CHECK(t.errors(R"yaml(version: 1
+nodes:
+  src: { type: core.template, with: { template: UTC } }
+  a:
+    type: test.zone
+    with:
+      zone: "{{ src.text }}"
+      when: "2030-01-01"
+      extra: { inner: "{{ src.text }}" }
+)yaml")
+            .empty());
+  REQUIRE(t.seen.size() == 1);
+  const KnownSettings& known = t.seen[0];
+  CHECK(known.literals == Value::parse_json(R"({"when": "2030-01-01", "mode": "fast"})"));
+  CHECK(known.templated == std::vector<std::string>{"zone", "extra"});
+  CHECK(known.is_templated("zone"));
+  CHECK_FALSE(known.is_templated("when"));
+}
+
+TEST_CASE("settings check: a problem with a default points at the node") {
+  CheckedType t([](const KnownSettings&) {
+    return std::vector<SettingProblem>{{"mode", "is wrong"}};
+  });
+  CHECK(t.errors("version: 1\nnodes:\n  a: { type: test.zone }\n") ==
+        Errors{"p.yaml:3:3: error: setting 'mode' of test.zone: is wrong"});
+}
+
+TEST_CASE("settings check: not run when the engine already refused a setting of the node") {
+  CheckedType t;
+  CHECK(t.errors("version: 1\nnodes:\n  a: { type: test.zone, with: { zone: 1, mode: slow } }\n") ==
+        Errors{"p.yaml:3:39: error: setting 'zone' of test.zone expects string, got integer"});
+  CHECK(t.seen.empty());
+}
+
+TEST_CASE("settings check: one that throws is a diagnostic, with its text made printable") {
+  CheckedType t([](const KnownSettings&) -> std::vector<SettingProblem> {
+    throw std::runtime_error("broken\x1b[2J check");
+  });
+  CHECK(t.errors("version: 1\nnodes:\n  a: { type: test.zone, with: { zone: UTC } }\n") ==
+        Errors{"p.yaml:3:3: error: the settings check of test.zone failed on node 'a': "
+               "broken\\x1b[2J check"});
+}
+
+TEST_CASE("settings check: one per registered type") {
+  Registry registry;
+  const SettingsCheck check = [](const KnownSettings&) { return std::vector<SettingProblem>{}; };
+  CHECK_THROWS_WITH_AS(registry.add_settings_check("test.none", check),
+                       "settings check for unknown node type 'test.none': register the type first",
+                       std::invalid_argument);
+  registry.add(sync_type("test.some", {}, {}));
+  CHECK_THROWS_WITH_AS(registry.add_settings_check("test.some", SettingsCheck{}),
+                       "the settings check of node type 'test.some' has no function",
+                       std::invalid_argument);
+  registry.add_settings_check("test.some", check);
+  CHECK(registry.find_settings_check("test.some") != nullptr);
+  CHECK_THROWS_WITH_AS(registry.add_settings_check("test.some", check),
+                       "settings check for node type 'test.some' is already registered (built in)",
+                       std::invalid_argument);
+}

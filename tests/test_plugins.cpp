@@ -98,6 +98,11 @@ TEST_CASE("every refusal is one clear line, and the good plugins still load") {
             std::to_string(SLUICE_SDK_ABI_MAJOR) + "." + std::to_string(SLUICE_SDK_ABI_MINOR) +
             " with GCC 13.1 (" SLUICE_BUILD_STDLIB ") / Boost 1.83; this host is " + host_side());
 
+  const PluginFileReport& foreign = reports.at("bad/libtestforeign.so");
+  CHECK(foreign.status == PluginFileStatus::failed);
+  CHECK(foreign.message == "plugin 'testforeign' (libtestforeign.so): settings check for node "
+                           "type 'testgood.echo', which this plugin does not register");
+
   const PluginFileReport& plain = reports.at("bad/libtestnotaplugin.so");
   CHECK(plain.status == PluginFileStatus::not_a_plugin);
   CHECK(plain.message ==
@@ -152,6 +157,27 @@ TEST_CASE("validation uses a plugin's declarations") {
           "p.yaml:3:37: error: unknown setting 'valeu' for testgood.echo\n"
           "  hint: did you mean 'value'? settings of testgood.echo: value");
   }
+}
+
+TEST_CASE("validation runs a plugin's settings check on literals, not on templates") {
+  Engine engine(engine_options(1));
+  engine.load_plugins({root / "good"});
+  try {
+    engine.load_string("version: 1\nnodes:\n  e: { type: testgood.echo, with: { value: bad } }\n",
+                       "p.yaml");
+    FAIL("expected a LoadError");
+  } catch (const LoadError& e) {
+    REQUIRE(e.diagnostics().size() == 1);
+    CHECK(e.diagnostics()[0].to_string() == "p.yaml:3:44: error: setting 'value' of "
+                                            "testgood.echo: \"bad\" is refused by testgood's "
+                                            "check");
+  }
+  // The same value computed by a template is known only when the node runs.
+  const Pipeline p = engine.load_string(
+      "version: 1\ninputs: { v: { type: string, default: bad } }\n"
+      "nodes:\n  e: { type: testgood.echo, with: { value: \"{{ inputs.v }}\" } }\n",
+      "p.yaml");
+  CHECK(engine.run(p).ok());
 }
 
 namespace {

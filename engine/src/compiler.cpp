@@ -11,6 +11,8 @@
 #include "registry.hpp"
 #include "suggest.hpp"
 
+#include <sluice/encoding.hpp>
+
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
@@ -147,8 +149,10 @@ private:
   std::vector<std::vector<std::uint32_t>> dependencies_;
   std::size_t suggestions_left_ = suggestion_budget;
 
-  void error(SourceMark mark, std::string message, std::string hint = {}) {
-    diagnostics_.push_back(Diagnostic{spec_.file, mark, std::move(message), std::move(hint)});
+  // Messages quote the file's text: escaped here, once for every message, so none shows a
+  // raw control byte (printable() leaves text without one as it is).
+  void error(SourceMark mark, const std::string& message, const std::string& hint = {}) {
+    diagnostics_.push_back(Diagnostic{spec_.file, mark, printable(message), printable(hint)});
   }
 
   // A template's syntax error, or its breach of Limits::template_bytes.
@@ -307,6 +311,7 @@ private:
   void compile_settings(std::uint32_t index, const NodeDecl& decl, PlanNode& node,
                         bool has_for_each) {
     const NodeType* type = node.type;
+    const std::size_t problems_before = diagnostics_.size();
     const std::size_t unknown_slot = type ? type->spec.settings.size() : 0;
     // A setting counts as given once it is stored, or once a problem with it is reported
     // (so a bad value is not also reported as missing).
@@ -369,6 +374,48 @@ private:
                   setting_spec.name + "'",
               "add '" + setting_spec.name + "' (" + std::string(to_string(setting_spec.type)) +
                   ") under 'with:'");
+    }
+    // The type's own checks see settings that passed the engine's: a setting of the wrong type
+    // or a missing one is reported once, by the engine.
+    if (diagnostics_.size() == problems_before)
+      run_settings_check(decl, node);
+  }
+
+  // Runs the node type's settings check (SDK 1.5) over the settings known now: literals and
+  // defaults. Each problem points at the setting it names, or at the node for a default.
+  void run_settings_check(const NodeDecl& decl, const PlanNode& node) {
+    const NodeType& type = *node.type;
+    const std::shared_ptr<const SettingsCheck> check =
+        registry_.find_settings_check(type.spec.type);
+    if (!check)
+      return;
+    KnownSettings known;
+    Object literals;
+    for (std::size_t slot = 0; slot < node.setting_count; ++slot) {
+      const std::string& name = type.spec.settings[slot].name;
+      const ValueTemplate& value = plan_->setting_slots[node.settings_begin + slot];
+      if (!value.is_constant())
+        known.templated.push_back(name);
+      else if (!value.constant().is_null())
+        literals.emplace_back(name, value.constant());
+    }
+    known.literals = Value(std::move(literals));
+    std::vector<SettingProblem> problems;
+    try {
+      problems = (*check)(known);
+    } catch (const std::exception& e) {
+      error(decl.mark, "the settings check of " + type.spec.type + " failed on node '" + decl.id +
+                           "': " + e.what());
+      return;
+    }
+    for (const SettingProblem& problem : problems) {
+      const std::string_view setting =
+          std::string_view(problem.setting).substr(0, problem.setting.find_first_of(".["));
+      const auto written =
+          std::find_if(decl.with.begin(), decl.with.end(),
+                       [setting](const SettingDecl& with) { return with.name == setting; });
+      error(written == decl.with.end() ? decl.mark : written->mark,
+            "setting '" + problem.setting + "' of " + type.spec.type + ": " + problem.message);
     }
   }
 

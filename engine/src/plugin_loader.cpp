@@ -96,8 +96,17 @@ public:
   void add_provider(ConnectionProvider provider) override {
     providers.push_back(std::move(provider));
   }
+  void add_settings_check(std::string_view type, SettingsCheck check) override {
+    settings_checks.emplace_back(std::string(type), std::move(check));
+  }
+  /// Whether this plugin registers node type `name`: it may add checks to its own types only.
+  bool stages_type(std::string_view name) const {
+    return std::any_of(types.begin(), types.end(),
+                       [name](const NodeType& type) { return type.spec.type == name; });
+  }
   std::vector<NodeType> types;
   std::vector<ConnectionProvider> providers;
+  std::vector<std::pair<std::string, SettingsCheck>> settings_checks;
 };
 
 std::string c_string(const char* text) {
@@ -292,6 +301,21 @@ PluginFileReport load_plugin(Registry& registry, const fs::path& file, LoadedPlu
       problem = e.what();
     }
   }
+  std::set<std::string, std::less<>> checked;
+  for (const auto& [type, check] : staging.settings_checks) {
+    if (!problem.empty())
+      break;
+    try {
+      if (!staging.stages_type(type))
+        throw std::invalid_argument("settings check for node type '" + type +
+                                    "', which this plugin does not register");
+      registry.check_settings_check(type, check, true);
+      if (!checked.insert(type).second)
+        throw std::invalid_argument("node type '" + type + "' has two settings checks");
+    } catch (const std::invalid_argument& e) {
+      problem = e.what();
+    }
+  }
   if (!problem.empty()) {
     report.status = PluginFileStatus::failed;
     report.message = who + ": " + problem;
@@ -305,6 +329,8 @@ PluginFileReport load_plugin(Registry& registry, const fs::path& file, LoadedPlu
     report.providers.push_back(provider.name);
     registry.add_provider(std::move(provider), who);
   }
+  for (auto& [type, check] : staging.settings_checks)
+    registry.add_settings_check(type, std::move(check), who);
   report.status = PluginFileStatus::loaded;
   loaded.emplace_back(report.name, file);
   return report;

@@ -31,6 +31,7 @@ bool is_valid_type_name(std::string_view name) {
 
 constexpr std::string_view node_type_kind = "node type";
 constexpr std::string_view provider_kind = "connection provider";
+constexpr std::string_view settings_check_kind = "settings check for node type";
 
 } // namespace
 
@@ -118,6 +119,35 @@ std::shared_ptr<const ConnectionProvider> Registry::find_provider(std::string_vi
 std::vector<std::shared_ptr<const ConnectionProvider>> Registry::providers() const {
   std::lock_guard lock(mutex_);
   return providers_.items();
+}
+
+void Registry::add_settings_check(std::string_view type, SettingsCheck check) {
+  add_settings_check(type, std::move(check), "built in");
+}
+
+void Registry::check_settings_check(std::string_view type, const SettingsCheck& check,
+                                    bool known_type) const {
+  if (!check)
+    throw std::invalid_argument("the settings check of node type '" + std::string(type) +
+                                "' has no function");
+  std::lock_guard lock(mutex_);
+  if (!known_type && !types_.find(type))
+    throw std::invalid_argument("settings check for unknown node type '" + std::string(type) +
+                                "': register the type first");
+  settings_checks_.require_free(settings_check_kind, std::string(type));
+}
+
+void Registry::add_settings_check(std::string_view type, SettingsCheck check, std::string origin) {
+  check_settings_check(type, check, false);
+  auto shared = std::make_shared<const SettingsCheck>(std::move(check));
+  std::lock_guard lock(mutex_);
+  settings_checks_.insert(settings_check_kind, std::string(type), std::move(shared),
+                          std::move(origin));
+}
+
+std::shared_ptr<const SettingsCheck> Registry::find_settings_check(std::string_view type) const {
+  std::lock_guard lock(mutex_);
+  return settings_checks_.find(type);
 }
 
 } // namespace sluice::detail

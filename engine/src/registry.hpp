@@ -89,10 +89,21 @@ public:
   std::shared_ptr<const ConnectionProvider> find_provider(std::string_view name) const;
   std::vector<std::shared_ptr<const ConnectionProvider>> providers() const;
 
+  /// Settings checks (`add_settings_check`), by node type.
+  void add_settings_check(std::string_view type, SettingsCheck check) override;
+  void add_settings_check(std::string_view type, SettingsCheck check, std::string origin);
+  /// Throws std::invalid_argument when a check for `type` could not be added: no such type
+  /// (`known_type` says whether the caller's own staging has it), no function, one already.
+  void check_settings_check(std::string_view type, const SettingsCheck& check,
+                            bool known_type) const;
+  /// The check of node type `type`, or nullptr.
+  std::shared_ptr<const SettingsCheck> find_settings_check(std::string_view type) const;
+
 private:
   mutable std::mutex mutex_;
   NamedTable<NodeType> types_;
   NamedTable<ConnectionProvider> providers_;
+  NamedTable<SettingsCheck> settings_checks_;
 };
 
 /// Registers core.time, core.template, core.json, core.delay, core.log, core.fail, core.merge.

@@ -4,6 +4,7 @@
 #include <sluice/provider.hpp>
 
 #include <stdexcept>
+#include <string>
 
 namespace sluice {
 
@@ -15,6 +16,11 @@ ProviderContext::~ProviderContext() = default;
 void Registrar::add_provider(ConnectionProvider provider) {
   throw std::logic_error("this host does not take connection providers (provider '" +
                          provider.name + "')");
+}
+
+void Registrar::add_settings_check(std::string_view type, SettingsCheck /*check*/) {
+  throw std::logic_error("this host does not take settings checks (node type '" +
+                         std::string(type) + "')");
 }
 
 std::string_view to_string(SettingType type) noexcept {

@@ -1,5 +1,5 @@
-// A well-formed test plugin: a synchronous node and an asynchronous one that arms a timer on
-// the host's executor (the shared-Asio-state canary).
+// A well-formed test plugin: a synchronous node with a settings check (SDK 1.5) and an
+// asynchronous one that arms a timer on the host's executor (the shared-Asio-state canary).
 #include <sluice/plugin.hpp>
 
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +21,14 @@ void register_types(sluice::Registrar& registrar) {
     return sluice::Object{{"value", ctx.setting("value")}};
   };
   registrar.add(std::move(echo));
+  // A literal "bad" value is refused when the pipeline is loaded.
+  registrar.add_settings_check("testgood.echo", [](const sluice::KnownSettings& known) {
+    std::vector<sluice::SettingProblem> problems;
+    if (const sluice::Value* value = known.literals.find("value");
+        value && value->is_string() && value->as_string() == "bad")
+      problems.push_back({"value", "\"bad\" is refused by testgood's check"});
+    return problems;
+  });
 
   sluice::NodeType sleep;
   sleep.spec.type = "testgood.sleep";

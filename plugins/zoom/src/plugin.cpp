@@ -1,12 +1,15 @@
-// The Zoom plugin's entry point: six node types and the `zoom` connection provider.
+// The Zoom plugin's entry point: six node types, their settings checks and the `zoom`
+// connection provider.
 #include "meeting_nodes.hpp"
 #include "provider.hpp"
+#include "settings_checks.hpp"
 
 #include <sluice/plugin.hpp>
 
 namespace {
 void register_zoom(sluice::Registrar& registrar) {
   sluice::zoom::register_meeting_nodes(registrar);
+  sluice::zoom::register_settings_checks(registrar);
   registrar.add_provider(sluice::zoom::zoom_provider());
 }
 } // namespace

@@ -120,6 +120,41 @@ struct NodeType {
   AsyncRunFn run_async;
 };
 
+// -- SDK ABI 1.5: settings checked when a pipeline is validated ---------------------------------
+
+/// One problem a node type's settings check found.
+struct SettingProblem {
+  /// The setting's path as the user wrote it: `timezone`, `settings.audio`. Its first part
+  /// names the setting whose position in the pipeline file the message points at.
+  std::string setting;
+  /// What is wrong and what is allowed, e.g. "'Europe/Berln' is not a time zone".
+  std::string message;
+};
+
+/// What is known of one node's settings before it runs.
+struct KnownSettings {
+  /// An object of the settings written as literals (no `{{ }}` anywhere in them) and the
+  /// defaults of the settings not written. A setting computed by a template is absent.
+  Value literals;
+  /// The settings computed by a template: their values exist only when the node runs.
+  std::vector<std::string> templated;
+
+  bool is_templated(std::string_view name) const noexcept {
+    for (const std::string& setting : templated)
+      if (setting == name)
+        return true;
+    return false;
+  }
+};
+
+/// A node type's own checks of its settings (beyond the declared types, which the engine
+/// checks), run when a pipeline is loaded so that `sluice validate` reports a bad literal (a
+/// time zone that does not exist, an id of the wrong shape) at its file:line:column instead
+/// of the run failing. Returns every problem found; none means the literals are fine. It must
+/// only look at the settings (no network, no clock-dependent verdict that a later run could
+/// reverse) and must not report a problem that a templated setting could still resolve.
+using SettingsCheck = std::function<std::vector<SettingProblem>(const KnownSettings&)>;
+
 /// Where node types are registered: the engine's registry, or a plugin's registration.
 class SLUICE_SDK_API Registrar {
 public:
@@ -133,6 +168,11 @@ public:
   /// Throws `std::invalid_argument` when the name is taken, `std::logic_error` when this
   /// registrar does not take providers.
   virtual void add_provider(ConnectionProvider provider);
+
+  /// Adds the settings check of node type `type` (SDK ABI 1.5), registered before by the same
+  /// registrar; one per type. Throws `std::invalid_argument` when the type is unknown or
+  /// already has a check, `std::logic_error` when this registrar does not take checks.
+  virtual void add_settings_check(std::string_view type, SettingsCheck check);
 };
 
 } // namespace sluice

@@ -37,8 +37,9 @@
 /// 1.2: `Value::array_from()`.
 /// 1.3: `Path::parse_segments()`, `PathSyntaxError`, encoding.hpp.
 /// 1.4: `printable()` in encoding.hpp, `ErrorCategory::permanent`.
+/// 1.5: `Registrar::add_settings_check()`, `SettingsCheck`, `KnownSettings`, `SettingProblem`.
 #define SLUICE_SDK_ABI_MAJOR 1
-#define SLUICE_SDK_ABI_MINOR 4
+#define SLUICE_SDK_ABI_MINOR 5
 
 /// "SLUICEPL" in ASCII: marks a Sluice plugin descriptor.
 #define SLUICE_PLUGIN_MAGIC 0x4C50454349554C53ULL

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 
 using namespace sluice::zoom::plugin_test;
 using sluice::Value;
@@ -85,33 +86,107 @@ nodes:
   CHECK(emulator.counters()["meetings_created"] == Value(0));
 }
 
-TEST_CASE("invalid settings are refused before any request") {
+TEST_CASE("invalid literal settings are refused when the pipeline is loaded") {
   Emulator emulator({"--auto-approve"});
   Workspace workspace;
   REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
   const std::int64_t api_before = emulator.api_requests();
   const std::int64_t tokens_before = emulator.requests("POST /oauth/token");
-  const Value result = run_ok(workspace, R"(version: 1
+  const std::filesystem::path file = workspace.write("literals.yaml", R"(version: 1
 name: invalid
 nodes:
   audio:
     type: zoom.create_meeting
-    on_error: continue
-    with: { topic: Loud, settings: { audio: loud } }
+    with: { topic: Loud, settings: { audio: loud }, timezone: Europe/Berln }
   passcode:
     type: zoom.update_meeting
-    on_error: continue
     with: { meeting_id: 12345678901, password: "much-too-long-passcode" }
   page:
     type: zoom.list_meetings
-    on_error: continue
     with: { page_size: 301 }
   meeting_id:
     type: zoom.delete_meeting
-    on_error: continue
     with: { meeting_id: "12 34" }
+  past:
+    type: zoom.create_meeting
+    with: { topic: Old, start_time: "2020-01-01T09:00:00Z", duration: 0 }
 )");
-  for (const char* node : {"audio", "passcode", "page", "meeting_id"}) {
+  for (const char* command : {"validate", "run"}) {
+    CAPTURE(command);
+    const CliResult result = workspace.sluice({command, file.string()});
+    CHECK(result.exit_code == 2);
+    const std::string at = file.string() + ":";
+    for (const std::string& expected :
+         {at + "6:36: error: setting 'settings.audio' of zoom.create_meeting: ",
+          at + "6:63: error: setting 'timezone' of zoom.create_meeting: \"Europe/Berln\" is not a "
+               "known time zone; did you mean 'Europe/Berlin'?",
+          at + "9:48: error: setting 'password' of zoom.update_meeting: ",
+          at + "12:24: error: setting 'page_size' of zoom.list_meetings: ",
+          at + "15:25: error: setting 'meeting_id' of zoom.delete_meeting: ",
+          at + "18:37: error: setting 'start_time' of zoom.create_meeting: 2020-01-01T09:00:00Z "
+               "is in the past",
+          at + "18:71: error: setting 'duration' of zoom.create_meeting: ",
+          std::string("7 errors in ")}) {
+      CAPTURE(expected);
+      CHECK(result.err.find(expected) != std::string::npos);
+    }
+    INFO(result.describe());
+  }
+  CHECK(emulator.api_requests() == api_before); // nothing reached Zoom
+  CHECK(emulator.requests("POST /oauth/token") == tokens_before);
+}
+
+TEST_CASE("invalid settings computed by templates are refused before any request") {
+  Emulator emulator({"--auto-approve"});
+  Workspace workspace;
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  const std::int64_t api_before = emulator.api_requests();
+  const std::int64_t tokens_before = emulator.requests("POST /oauth/token");
+  // A literal judged by a setting that a template computes is left to the run: with `type`
+  // unknown, a start time in the past may be an instant meeting's (ignored) or a mistake.
+  const std::filesystem::path typed = workspace.write("typed.yaml", R"(version: 1
+inputs:
+  type: { type: integer, default: 2 }
+nodes:
+  meeting:
+    type: zoom.create_meeting
+    with: { topic: Now, type: "{{ inputs.type }}", start_time: "2020-01-01T09:00:00Z" }
+)");
+  const CliResult validated = workspace.sluice({"validate", typed.string()});
+  CHECK_MESSAGE(validated.exit_code == 0, validated.describe());
+
+  // Each value comes from an input, so the pipeline loads and each node fails when it runs.
+  const Value result = run_ok(workspace, R"(version: 1
+name: invalid
+inputs:
+  audio: { type: string, default: loud }
+  passcode: { type: string, default: much-too-long-passcode }
+  page: { type: integer, default: 301 }
+  id: { type: string, default: "12 34" }
+  start: { type: string, default: "2020-01-01T09:00:00Z" }
+nodes:
+  audio:
+    type: zoom.create_meeting
+    on_error: continue
+    with: { topic: Loud, settings: { audio: "{{ inputs.audio }}" } }
+  passcode:
+    type: zoom.update_meeting
+    on_error: continue
+    with: { meeting_id: 12345678901, password: "{{ inputs.passcode }}" }
+  page:
+    type: zoom.list_meetings
+    on_error: continue
+    with: { page_size: "{{ inputs.page }}" }
+  meeting_id:
+    type: zoom.delete_meeting
+    on_error: continue
+    with: { meeting_id: "{{ inputs.id }}" }
+  past:
+    type: zoom.create_meeting
+    on_error: continue
+    with: { topic: Old, start_time: "{{ inputs.start }}" }
+)");
+  for (const char* node : {"audio", "passcode", "page", "meeting_id", "past"}) {
     CAPTURE(node);
     const Value entry = node_result(result, node);
     CHECK(entry["status"] == Value("failed"));
@@ -122,6 +197,7 @@ nodes:
   CHECK(contains(node_result(result, "passcode")["message"], "password"));
   CHECK(contains(node_result(result, "page")["message"], "page_size"));
   CHECK(contains(node_result(result, "meeting_id")["message"], "meeting_id"));
+  CHECK(contains(node_result(result, "past")["message"], "is in the past"));
   CHECK(emulator.api_requests() == api_before); // nothing reached Zoom
   CHECK(emulator.requests("POST /oauth/token") == tokens_before);
 }
