@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -446,4 +447,43 @@ nodes:
   CHECK(run_cli("run -q " + each + text).status == 0);
   // Only `run` runs nodes: the run-time limits are not options of validate.
   CHECK(run_cli("validate --max-output-bytes 1KiB " + each).status == 2);
+}
+
+namespace {
+
+// Whether `text` holds a byte a terminal could obey: a C0 control other than newline, or DEL.
+bool has_raw_control_byte(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && byte != '\n') || byte == 0x7f;
+  });
+}
+
+} // namespace
+
+TEST_CASE("what the input says reaches the terminal escaped, never as control bytes") {
+  Files files("control");
+  // Escapes in a node id, a type, a setting name, an input's name and type, and a template.
+  const std::string bad =
+      files.write("bad.yaml", "version: 1\nnodes:\n  \"a\\e[31mb\":\n"
+                              "    type: \"core.t\\e[2Jx\"\n"
+                              "  c:\n    type: core.template\n"
+                              "    with: { template: \"{{ zz\\e[1m.x }}\", "
+                              "\"bad\\u0001\": 2 }\n"
+                              "inputs:\n  \"in\\u0002\": { type: \"str\\u0003\" }\n");
+  const Output validated = run_cli("validate " + bad);
+  CHECK(validated.status == 2);
+  CHECK_FALSE(has_raw_control_byte(validated.err));
+  CHECK(validated.err.find("unknown node type 'core.t\\x1b[2Jx'") != std::string::npos);
+  CHECK(validated.err.find("input 'in\\x02' has unknown type 'str\\x03'") != std::string::npos);
+
+  // A run's failure message carries an input's text: escaped in the progress lines and the
+  // summary alike (the --json output escapes it as JSON does).
+  const std::string failing =
+      files.write("fail.yaml", "version: 1\ninputs:\n  m: { type: string }\nnodes:\n"
+                               "  f: { type: core.fail, with: { message: \"{{ inputs.m }}\" } }\n");
+  const Output ran = run_cli("run " + failing + " --input 'm=bad\x1b[31mred'");
+  CHECK(ran.status == 1);
+  CHECK_FALSE(has_raw_control_byte(ran.err));
+  CHECK(ran.err.find("error: node 'f' failed: bad\\x1b[31mred") != std::string::npos);
 }

@@ -1,9 +1,12 @@
 // `sluice`: run, validate, graph and inspect pipelines.
 
 #include "commands.hpp"
+
 #include "connect_command.hpp"
 #include "connections_command.hpp"
 #include "limit_options.hpp"
+
+#include <sluice/encoding.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -126,7 +129,7 @@ int main(int argc, char** argv) {
     if (connect.selected())
       return connect.run(plugin_args);
   } catch (const std::exception& e) {
-    std::cerr << "sluice: error: " << e.what() << '\n';
+    std::cerr << "sluice: error: " << sluice::printable(e.what()) << '\n';
     return exit_failed;
   }
   return exit_usage;

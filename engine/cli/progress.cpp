@@ -3,6 +3,8 @@
 
 #include "progress.hpp"
 
+#include <sluice/encoding.hpp>
+
 #include <fmt/format.h>
 
 #include <ostream>
@@ -20,7 +22,9 @@ double ProgressDisplay::seconds_since_start(Clock::time_point t) const {
 void ProgressDisplay::print_line(const std::string& line) {
   if (terminal_ && status_shown_)
     out_ << "\r\033[K";
-  out_ << line << '\n';
+  // Messages and logs may carry text from outside (a server's answer, a setting): escaped, so
+  // no control byte reaches the terminal.
+  out_ << printable(line) << '\n';
   status_shown_ = false;
 }
 

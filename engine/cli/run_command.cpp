@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 
+#include <sluice/encoding.hpp>
 #include <sluice/trace.hpp>
 
 #include <fmt/format.h>
@@ -98,7 +99,7 @@ void print_summary(std::ostream& err, const RunResult& result) {
     if (node.attempts > 1)
       line += fmt::format("  ({} attempts)", node.attempts);
     if (!node.message.empty())
-      line += "  " + node.message;
+      line += "  " + printable(node.message);
     err << line << '\n';
   }
   std::size_t counts[6] = {};
@@ -113,7 +114,7 @@ void print_summary(std::ostream& err, const RunResult& result) {
   err << fmt::format("\nrun {} in {} ({})\n", to_string(result.status),
                      format_duration(result.finished - result.started), tally);
   if (!result.ok())
-    err << "error: " << result.error << '\n';
+    err << "error: " << printable(result.error) << '\n';
 }
 
 Value result_json(const RunResult& result) {
@@ -153,7 +154,8 @@ std::optional<Value> collect_inputs(const Pipeline& pipeline, const RunArgs& arg
   if (!args.inputs_file.empty()) {
     std::ifstream in(args.inputs_file, std::ios::binary);
     if (!in) {
-      std::cerr << "sluice: error: cannot read inputs file '" << args.inputs_file << "'\n";
+      std::cerr << "sluice: error: cannot read inputs file '" << printable(args.inputs_file)
+                << "'\n";
       return std::nullopt;
     }
     std::ostringstream text;
@@ -162,11 +164,12 @@ std::optional<Value> collect_inputs(const Pipeline& pipeline, const RunArgs& arg
     try {
       parsed = Value::parse_json(text.str());
     } catch (const JsonError& e) {
-      std::cerr << "sluice: error: " << args.inputs_file << ": " << e.what() << '\n';
+      std::cerr << "sluice: error: " << printable(args.inputs_file) << ": " << printable(e.what())
+                << '\n';
       return std::nullopt;
     }
     if (!parsed.is_object()) {
-      std::cerr << "sluice: error: " << args.inputs_file
+      std::cerr << "sluice: error: " << printable(args.inputs_file)
                 << ": expected a JSON object of input names to values\n";
       return std::nullopt;
     }
@@ -176,14 +179,15 @@ std::optional<Value> collect_inputs(const Pipeline& pipeline, const RunArgs& arg
   for (const std::string& assignment : args.inputs) {
     const auto eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0) {
-      std::cerr << "sluice: error: --input expects NAME=VALUE, got '" << assignment << "'\n";
+      std::cerr << "sluice: error: --input expects NAME=VALUE, got '" << printable(assignment)
+                << "'\n";
       return std::nullopt;
     }
     const std::string name = assignment.substr(0, eq);
     try {
       set(name, pipeline.parse_input(name, std::string_view(assignment).substr(eq + 1)));
     } catch (const InputError& e) {
-      std::cerr << "sluice: error: " << e.what() << '\n';
+      std::cerr << "sluice: error: " << printable(e.what()) << '\n';
       return std::nullopt;
     }
   }
@@ -224,7 +228,7 @@ int run_command(const RunArgs& args, const PluginArgs& plugins) {
   try {
     result = engine.run(*pipeline, options);
   } catch (const InputError& e) {
-    std::cerr << "sluice: error: " << e.what() << '\n';
+    std::cerr << "sluice: error: " << printable(e.what()) << '\n';
     return exit_usage;
   }
   if (progress) {
@@ -235,7 +239,7 @@ int run_command(const RunArgs& args, const PluginArgs& plugins) {
     try {
       trace->write(args.trace_file);
     } catch (const std::exception& e) {
-      std::cerr << "sluice: error: " << e.what() << '\n';
+      std::cerr << "sluice: error: " << printable(e.what()) << '\n';
     }
   }
 
@@ -245,7 +249,7 @@ int run_command(const RunArgs& args, const PluginArgs& plugins) {
     for (const auto& [name, value] : result.outputs.as_object())
       std::cout << name << ": " << value.to_text() << '\n';
   } else if (args.quiet) {
-    std::cerr << "sluice: " << result.error << '\n';
+    std::cerr << "sluice: " << printable(result.error) << '\n';
   }
   return result.ok() ? exit_ok : exit_failed;
 }

@@ -2,6 +2,7 @@
 // and LoadError's message, which is all of them, one after the other.
 
 #include <sluice/diagnostic.hpp>
+#include <sluice/encoding.hpp>
 
 #include <string>
 
@@ -22,7 +23,8 @@ std::string join_diagnostics(const std::vector<Diagnostic>& diagnostics) {
 } // namespace
 
 std::string Diagnostic::to_string() const {
-  std::string text = file;
+  // The file's name comes from outside (a command line, a folder listing).
+  std::string text = printable(file);
   if (mark.line > 0) {
     text += ':';
     text += std::to_string(mark.line);

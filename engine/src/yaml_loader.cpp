@@ -240,8 +240,10 @@ private:
   /// loader reads in document order, so a node found before it is one read again: an alias.
   std::pair<int, int> furthest_{0, 0};
 
-  void error(SourceMark mark, std::string message, std::string hint = {}) {
-    diagnostics_.push_back(Diagnostic{file_, mark, std::move(message), std::move(hint)});
+  // Messages quote the file's text: escaped here, once for every message, so none shows a
+  // raw control byte (printable() leaves text without one as it is).
+  void error(SourceMark mark, const std::string& message, const std::string& hint = {}) {
+    diagnostics_.push_back(Diagnostic{file_, mark, printable(message), printable(hint)});
   }
 
   [[noreturn]] void stop(SourceMark mark, std::string message, std::string hint) {
