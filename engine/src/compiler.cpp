@@ -5,10 +5,12 @@
 #include "compiler.hpp"
 
 #include "execution_options.hpp"
+#include "input_declarations.hpp"
 #include "limit_text.hpp"
 #include "message_text.hpp"
 #include "plan_graph.hpp"
 #include "registry.hpp"
+#include "settings_check.hpp"
 #include "suggest.hpp"
 
 #include <sluice/encoding.hpp>
@@ -27,25 +29,6 @@ constexpr std::uint32_t no_node = std::numeric_limits<std::uint32_t>::max();
 // Each suggestion scans every node id; a generated file with thousands of bad references
 // would make that quadratic. Past this many, errors come without "did you mean".
 constexpr std::size_t suggestion_budget = 25;
-
-const std::vector<std::string> input_type_names = {"string",  "integer", "number",
-                                                   "boolean", "array",   "object"};
-
-std::optional<SettingType> input_type_from_name(std::string_view name) {
-  if (name == "string")
-    return SettingType::string;
-  if (name == "integer")
-    return SettingType::integer;
-  if (name == "number")
-    return SettingType::number;
-  if (name == "boolean")
-    return SettingType::boolean;
-  if (name == "array")
-    return SettingType::array;
-  if (name == "object")
-    return SettingType::object;
-  return std::nullopt;
-}
 
 bool is_valid_node_id(std::string_view id) {
   if (id.empty())
@@ -103,7 +86,10 @@ public:
     plan_->name = spec_.name;
     plan_->description = spec_.description;
 
-    compile_inputs();
+    compile_input_declarations(spec_.inputs, plan_->inputs, input_index_,
+                               [this](SourceMark mark, std::string message, std::string hint) {
+                                 error(mark, std::move(message), std::move(hint));
+                               });
     index_nodes();
     plan_->nodes.resize(spec_.nodes.size());
     lay_out_ids();
@@ -171,38 +157,6 @@ private:
   }
 
   // ---- inputs ----------------------------------------------------------------------------
-
-  void compile_inputs() {
-    for (std::uint32_t i = 0; i < spec_.inputs.size(); ++i) {
-      const InputDecl& decl = spec_.inputs[i];
-      if (!input_index_.emplace(decl.name, i).second) {
-        error(decl.mark, "duplicate input '" + decl.name + "'");
-        continue;
-      }
-      InputInfo info;
-      info.name = decl.name;
-      info.required = decl.required;
-      info.description = decl.description;
-      const std::optional<SettingType> type = input_type_from_name(decl.type);
-      if (!type) {
-        NearestName nearest(decl.type);
-        for (const std::string& name : input_type_names)
-          nearest.consider(name);
-        error(decl.type_mark, "input '" + decl.name + "' has unknown type '" + decl.type + "'",
-              did_you_mean(nearest.best(), "allowed types: " + join_names(input_type_names)));
-      } else {
-        info.type = *type;
-      }
-      // An explicit null default means "no default".
-      if (decl.default_value && !decl.default_value->is_null()) {
-        if (type && !accepts(*type, *decl.default_value))
-          error(decl.mark, "default of input '" + decl.name + "' must be " + decl.type + ", got " +
-                               std::string(to_string(decl.default_value->type())));
-        info.default_value = decl.default_value;
-      }
-      plan_->inputs.push_back(std::move(info));
-    }
-  }
 
   // ---- nodes -----------------------------------------------------------------------------
 
@@ -378,45 +332,11 @@ private:
     // The type's own checks see settings that passed the engine's: a setting of the wrong type
     // or a missing one is reported once, by the engine.
     if (diagnostics_.size() == problems_before)
-      run_settings_check(decl, node);
-  }
-
-  // Runs the node type's settings check (SDK 1.5) over the settings known now: literals and
-  // defaults. Each problem points at the setting it names, or at the node for a default.
-  void run_settings_check(const NodeDecl& decl, const PlanNode& node) {
-    const NodeType& type = *node.type;
-    const std::shared_ptr<const SettingsCheck> check =
-        registry_.find_settings_check(type.spec.type);
-    if (!check)
-      return;
-    KnownSettings known;
-    Object literals;
-    for (std::size_t slot = 0; slot < node.setting_count; ++slot) {
-      const std::string& name = type.spec.settings[slot].name;
-      const ValueTemplate& value = plan_->setting_slots[node.settings_begin + slot];
-      if (!value.is_constant())
-        known.templated.push_back(name);
-      else if (!value.constant().is_null())
-        literals.emplace_back(name, value.constant());
-    }
-    known.literals = Value(std::move(literals));
-    std::vector<SettingProblem> problems;
-    try {
-      problems = (*check)(known);
-    } catch (const std::exception& e) {
-      error(decl.mark, "the settings check of " + type.spec.type + " failed on node '" + decl.id +
-                           "': " + e.what());
-      return;
-    }
-    for (const SettingProblem& problem : problems) {
-      const std::string_view setting =
-          std::string_view(problem.setting).substr(0, problem.setting.find_first_of(".["));
-      const auto written =
-          std::find_if(decl.with.begin(), decl.with.end(),
-                       [setting](const SettingDecl& with) { return with.name == setting; });
-      error(written == decl.with.end() ? decl.mark : written->mark,
-            "setting '" + problem.setting + "' of " + type.spec.type + ": " + problem.message);
-    }
+      if (const auto check = registry_.find_settings_check(type->spec.type))
+        run_settings_check(
+            *check, decl, *type,
+            std::span(plan_->setting_slots).subspan(node.settings_begin, node.setting_count),
+            [this](SourceMark mark, std::string message) { error(mark, std::move(message)); });
   }
 
   static std::size_t find_setting(const NodeSpec& spec, std::string_view name) {
