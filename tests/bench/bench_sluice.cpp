@@ -1,3 +1,6 @@
+// The Sluice side of sluice_bench (bench_sluice.hpp): the bench.add node type and the
+// PipelineSpec built from a Shape.
+
 #include "bench_sluice.hpp"
 
 namespace bench {

@@ -1,3 +1,6 @@
+// What both sides of sluice_bench share (bench_support.hpp): the shapes, the reference
+// answer, and the clock, page-fault and heap probes.
+
 #include "bench_support.hpp"
 
 #include <malloc.h>

@@ -1,3 +1,6 @@
+// The oneTBB side of sluice_bench (bench_tbb.hpp): the same graphs as continue_nodes doing
+// the same Value work.
+
 #include "bench_tbb.hpp"
 
 namespace bench {

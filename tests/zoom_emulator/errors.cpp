@@ -1,3 +1,6 @@
+// Zoom's error bodies (errors.hpp): `{code, message}` for the API, `{reason, error}` for
+// OAuth.
+
 #include "errors.hpp"
 
 namespace sluice::zoom_emulator {

@@ -1,3 +1,6 @@
+// Scripted misbehaviour (faults.hpp): parsing fault rules and deciding, per request,
+// which one fires.
+
 #include "faults.hpp"
 
 #include "errors.hpp"

@@ -1,3 +1,6 @@
+// The plain request and response types of the emulator (http_message.hpp): header and
+// query lookup, and setting an answer's headers, without Beast.
+
 #include "http_message.hpp"
 
 #include <algorithm>

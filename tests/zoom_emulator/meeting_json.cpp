@@ -1,3 +1,6 @@
+// How a stored meeting is shown (meeting_json.hpp): the full object for create and get, the
+// summary in lists, with its join URL and the occurrences of a recurring one.
+
 #include "meeting_json.hpp"
 
 #include "util.hpp"

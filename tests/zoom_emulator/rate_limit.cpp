@@ -1,3 +1,6 @@
+// Zoom's rate limits (rate_limit.hpp): per-second and per-day buckets by endpoint label
+// and plan, and the daily create/update limit per host user.
+
 #include "rate_limit.hpp"
 
 #include "errors.hpp"

@@ -1,3 +1,6 @@
+// The emulator's front door (router.hpp): route matching, authentication, scopes, rate
+// limits, faults and counters, in that order.
+
 #include "router.hpp"
 
 #include "errors.hpp"

@@ -1,3 +1,6 @@
+// The JSON Schema subset validator (schema.hpp) that checks requests against Zoom's
+// OpenAPI documents.
+
 #include "schema.hpp"
 
 #include <algorithm>

@@ -1,3 +1,6 @@
+// The emulator's network side (server.hpp): the listener and the HTTP/1.1 sessions, plain
+// or TLS, as coroutines on one io_context.
+
 #include "server.hpp"
 
 #include "router.hpp"

@@ -1,3 +1,6 @@
+// Everything the emulator remembers (state.hpp): users, grants, tokens, meetings, cursors
+// and counters.
+
 #include "state.hpp"
 
 #include "util.hpp"

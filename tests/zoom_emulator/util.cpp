@@ -1,3 +1,5 @@
+// Small encoding and time helpers used across the emulator (util.hpp).
+
 #include "util.hpp"
 
 #include <openssl/evp.h>

@@ -1,3 +1,5 @@
+// Starting a program for a test with its output in files (child_process.hpp).
+
 #include "child_process.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,6 @@
+// The real emulator binary as a test's child process (emulator_process.hpp): started on a
+// free port, stopped when the guard goes.
+
 #include "emulator_process.hpp"
 
 #include <csignal>

@@ -1,3 +1,6 @@
+// The tests' small blocking HTTP(S) client (http_client.hpp): one keep-alive connection to
+// 127.0.0.1.
+
 #include "http_client.hpp"
 
 #include <boost/asio/connect.hpp>

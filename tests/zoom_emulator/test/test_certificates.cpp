@@ -1,3 +1,5 @@
+// A throw-away test CA and server certificates made with `openssl` (test_certificates.hpp).
+
 #include "test_certificates.hpp"
 
 #include <cstdlib>

@@ -1,3 +1,6 @@
+// Helpers the emulator tests share (test_support.hpp): OAuth flows against a running
+// emulator.
+
 #include "test_support.hpp"
 
 #include "util.hpp"

@@ -1,3 +1,6 @@
+// Helpers for test_zoom_http (http_test_support.hpp): coroutines run to completion, a
+// scripted raw TCP server, certificates.
+
 #include "http_test_support.hpp"
 
 #include <boost/asio/as_tuple.hpp>

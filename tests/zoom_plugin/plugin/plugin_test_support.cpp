@@ -1,3 +1,6 @@
+// Helpers for test_zoom_plugin (plugin_test_support.hpp): the throw-away workspace that runs
+// the real CLI, and the running emulator with its admin endpoints.
+
 #include "plugin_test_support.hpp"
 
 #include "child_process.hpp"
