@@ -64,7 +64,7 @@ void check_request_url(std::string_view text) {
   std::string url(text);
   const std::size_t question = url.find('?');
   if (question == std::string::npos)
-    url += "?" + std::string(marker);
+    url.append("?").append(marker);
   else
     url.insert(question + 1, marker);
 
