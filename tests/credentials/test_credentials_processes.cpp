@@ -96,8 +96,16 @@ TEST_CASE("kill -9 at random moments during refreshes never damages the store") 
       children.push_back(
           spawn_helper({"forever", options.database.string(), options.key_file.string(),
                         auth_dir.string(), "zoom-work", "1", "20"}));
+    // The kill must land while they refresh, however slowly they start (a sanitizer build on
+    // a busy machine can take longer than the whole kill window to reach its first refresh):
+    // wait for a refresh of this round, then kill at a random moment after it.
+    const std::size_t issued_before = authority.issuances().size();
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (authority.issuances().size() == issued_before &&
+           std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     std::this_thread::sleep_for(
-        std::chrono::milliseconds(std::uniform_int_distribution<int>(30, 150)(random)));
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 120)(random)));
     const std::size_t victim = std::uniform_int_distribution<std::size_t>(0, 2)(random);
     ::kill(children[victim], SIGKILL);
     for (std::size_t i = 0; i < children.size(); ++i)
