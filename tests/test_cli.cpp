@@ -2,6 +2,8 @@
 // diagnostics, the informational commands, and the --max-* limits (an alias bomb refused in
 // bounded time and memory).
 
+#include "support/alias_bomb.hpp"
+
 #include <sluice/value.hpp>
 
 #include <doctest/doctest.h>
@@ -322,19 +324,6 @@ struct Files {
   fs::path dir;
 };
 
-// `aliases` aliases of a `size`-byte anchored string (anchored at 6:17), in a list opening at
-// 8:9.
-std::string alias_bomb(std::size_t size, std::size_t aliases) {
-  std::string yaml = "version: 1\nnodes:\n  a:\n    type: core.template\n    with:\n"
-                     "      template: &big \"";
-  yaml.append(size, 'x');
-  yaml += "\"\noutputs:\n  more: [";
-  for (std::size_t i = 0; i < aliases; ++i)
-    yaml += i == 0 ? "*big" : ", *big";
-  yaml += "]\n";
-  return yaml;
-}
-
 } // namespace
 
 TEST_CASE("validate refuses a 1 MB alias bomb at once, in bounded memory") {
@@ -342,7 +331,8 @@ TEST_CASE("validate refuses a 1 MB alias bomb at once, in bounded memory") {
   // limit the loader copied it for every alias and died of std::bad_alloc at about 8 GB
   // (53 s to reach 3 GiB on the 2-core machines we build on).
   Files files("bomb");
-  const std::string bomb = files.write("bomb.yaml", alias_bomb(std::size_t{1} << 20, 11'000));
+  const std::string bomb =
+      files.write("bomb.yaml", test_support::alias_bomb(std::size_t{1} << 20, 11'000));
   CHECK(fs::file_size(bomb) < 1'200'000);
   const Measured o = run_capped({"validate", bomb}, rlim_t{1} << 30);
   INFO("stderr: " << o.err);
@@ -384,7 +374,7 @@ TEST_CASE("--max-input-bytes: a file past the limit is refused at 1:1 without be
 TEST_CASE("--max-expanded-bytes, --max-nodes and --max-template-bytes on validate, run, graph") {
   Files files("load-limits");
   // 100 aliases of 1 KiB: about 101 KiB once expanded.
-  const std::string aliases = files.write("aliases.yaml", alias_bomb(1024, 100));
+  const std::string aliases = files.write("aliases.yaml", test_support::alias_bomb(1024, 100));
   const Output expanded = run_cli("validate --max-expanded-bytes 64KiB " + aliases);
   CHECK(expanded.status == 2);
   CHECK(expanded.err.starts_with(aliases +

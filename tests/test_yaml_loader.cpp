@@ -3,6 +3,7 @@
 // the source positions it records, and the limits it enforces (input bytes, expanded bytes,
 // nodes). What the values mean is test_compiler.cpp's.
 
+#include "support/alias_bomb.hpp"
 #include "support/numbered.hpp"
 #include "support/pipeline_helpers.hpp"
 
@@ -219,19 +220,6 @@ TEST_CASE("values: nested aliases stop the load at 1,000,000 values, at the alia
 }
 
 namespace {
-
-// `aliases` aliases of a `size`-byte anchored string (anchored on line 6, column 17), in a flow
-// list that opens on line 8, column 9.
-std::string alias_bomb(std::size_t size, std::size_t aliases) {
-  std::string yaml = "version: 1\nnodes:\n  a:\n    type: core.template\n    with:\n"
-                     "      template: &big \"";
-  yaml.append(size, 'x');
-  yaml += "\"\noutputs:\n  more: [";
-  for (std::size_t i = 0; i < aliases; ++i)
-    yaml += i == 0 ? "*big" : ", *big";
-  yaml += "]\n";
-  return yaml;
-}
 
 std::string expansion_error(std::size_t bytes, const std::string& limit) {
   return "p.yaml:8:9: error: aliases (*name) expand the pipeline's text to more than " + limit +
