@@ -3,6 +3,8 @@
 
 #include "provider_context.hpp"
 
+#include <boost/asio/strand.hpp>
+
 #include <iostream>
 #include <unistd.h>
 
@@ -14,6 +16,11 @@ std::ostream& CliProviderContext::out() {
 
 std::ostream& CliProviderContext::err() {
   return std::cerr;
+}
+
+boost::asio::any_io_executor CliProviderContext::executor() {
+  // A strand: the HTTP client wants its caller's handlers to run one at a time.
+  return boost::asio::make_strand(engine_.executor());
 }
 
 bool CliProviderContext::interactive() const {

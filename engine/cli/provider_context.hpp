@@ -13,6 +13,9 @@ public:
   std::ostream& out() override;
   std::ostream& err() override;
   bool interactive() const override;
+  HttpClient& http() override { return engine_.http(); }
+  boost::asio::any_io_executor executor() override;
+  boost::asio::any_io_executor blocking_executor() override { return engine_.blocking_executor(); }
 
 private:
   Engine& engine_;

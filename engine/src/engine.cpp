@@ -36,7 +36,8 @@ unsigned thread_count(unsigned requested) {
 
 EngineCore::EngineCore(const EngineOptions& options)
     : credentials(options.credentials, options.credentials_path), limits(options.limits),
-      threads(thread_count(options.threads)), pool(threads) {
+      threads(thread_count(options.threads)), pool(threads), http(pool.get_executor(), {}),
+      blocking(4) {
   if (options.core_nodes)
     register_core_nodes(registry);
 }
@@ -58,9 +59,9 @@ EngineCore::~EngineCore() {
     std::unique_lock lock(mutex_);
     all_ended = idle_.wait_for(lock, std::chrono::seconds(10), [&] { return runs_.empty(); });
   }
-  // Work of finished runs may still be held elsewhere for a moment: a plugin's own I/O
-  // thread hands a node's result back to the node's strand and only then lets go of the
-  // strand (Asio's outstanding work). Wait for that, unless a node was abandoned after
+  // Work of finished runs may still be held elsewhere for a moment: a thread outside the
+  // pool (the blocking pool, or a plugin's own) hands a result back to the node's strand and
+  // only then lets go of the strand (Asio's outstanding work). Wait for that, unless a node was abandoned after
   // cancellation: its work may never come back, and stopping is the only way out.
   if (abandoned_nodes.load(std::memory_order_relaxed) != 0 || !all_ended)
     pool.stop();
@@ -78,6 +79,8 @@ RunSetup EngineCore::setup_for(const Pipeline& pipeline, RunOptions options) {
   setup.pool = pool.get_executor();
   setup.threads = threads;
   setup.credentials = &credentials;
+  setup.http = &http;
+  setup.blocking = &blocking;
   setup.abandoned_nodes = &abandoned_nodes;
   return setup;
 }
@@ -117,6 +120,14 @@ std::vector<std::shared_ptr<const ConnectionProvider>> Engine::providers() const
 
 CredentialStore& Engine::credentials() {
   return core_->credentials.get();
+}
+
+HttpClient& Engine::http() noexcept {
+  return core_->http;
+}
+
+boost::asio::any_io_executor Engine::blocking_executor() {
+  return core_->blocking.executor();
 }
 
 Registrar& Engine::registrar() noexcept {

@@ -2,8 +2,10 @@
 // What an Engine owns: the registry and the worker pool, plus bookkeeping of runs in flight
 // so that destroying the engine can cancel them.
 
+#include "blocking_pool.hpp"
 #include "credentials_source.hpp"
 #include "executor.hpp"
+#include "http/client.hpp"
 #include "registry.hpp"
 
 #include <boost/asio/thread_pool.hpp>
@@ -25,6 +27,10 @@ public:
   std::atomic<unsigned> abandoned_nodes{0};
   unsigned threads;
   boost::asio::thread_pool pool;
+  /// Declared after the pool: destroyed first, while the pool's reactor still exists (its
+  /// sockets are registered there), and after ~EngineCore joined the pool's threads.
+  http::Client http;
+  BlockingPool blocking;
 
   /// Wraps `on_done` so the run is tracked until it finishes.
   std::shared_ptr<RunControl> track(RunSetup setup, std::function<void(RunResult)> on_done);

@@ -15,6 +15,7 @@
 namespace sluice::detail {
 
 class CredentialsSource;
+class BlockingPool;
 
 struct RunSetup {
   std::shared_ptr<const Plan> plan;
@@ -29,6 +30,9 @@ struct RunSetup {
   unsigned threads = 1;
   /// The engine's connection store (outlives the run); null in tests without an engine.
   CredentialsSource* credentials = nullptr;
+  /// The engine's HTTP client and blocking pool (outlive the run); null without an engine.
+  HttpClient* http = nullptr;
+  BlockingPool* blocking = nullptr;
   /// Counts nodes abandoned after cancellation (they may never give their work back to
   /// the pool, so the engine must not wait for it); null in tests without an engine.
   std::atomic<unsigned>* abandoned_nodes = nullptr;

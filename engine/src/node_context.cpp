@@ -2,6 +2,7 @@
 // lines and the connection store, each read from the run it belongs to.
 
 #include "node_context.hpp"
+#include "blocking_pool.hpp"
 #include "credentials_source.hpp"
 #include "run_state.hpp"
 
@@ -48,6 +49,18 @@ CredentialStore& NodeContext::credentials() {
     throw CredentialError(CredentialError::Kind::unavailable,
                           "this run has no connection store (it was started without an engine)");
   return source->get();
+}
+
+HttpClient& NodeContext::http() {
+  if (HttpClient* client = run_.http())
+    return *client;
+  throw std::logic_error("this run has no HTTP client (it was started without an engine)");
+}
+
+boost::asio::any_io_executor NodeContext::blocking_executor() {
+  if (BlockingPool* pool = run_.blocking())
+    return pool->executor();
+  throw std::logic_error("this run has no blocking pool (it was started without an engine)");
 }
 
 } // namespace sluice::detail

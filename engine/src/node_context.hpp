@@ -93,6 +93,8 @@ public:
   bool cancelled() const noexcept override;
   void log(LogLevel level, std::string_view message) override;
   CredentialStore& credentials() override;
+  HttpClient& http() override;
+  boost::asio::any_io_executor blocking_executor() override;
 
 private:
   RunState& run_;

@@ -108,6 +108,12 @@ public:
   CredentialsSource* credentials() const noexcept {
     return setup_.credentials;
   }
+  HttpClient* http() const noexcept {
+    return setup_.http;
+  }
+  BlockingPool* blocking() const noexcept {
+    return setup_.blocking;
+  }
 
   void log(std::uint32_t node, std::int64_t index, int attempt, LogLevel level,
            std::string_view message) {

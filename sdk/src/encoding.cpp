@@ -136,4 +136,16 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty())
+      out += '&';
+    out += percent_encode(name);
+    out += '=';
+    out += percent_encode(value);
+  }
+  return out;
+}
+
 } // namespace sluice

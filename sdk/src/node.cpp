@@ -13,6 +13,27 @@ Context::~Context() = default;
 Registrar::~Registrar() = default;
 ProviderContext::~ProviderContext() = default;
 
+// A host older than SDK 1.6, or one that offers no HTTP (a test's own Context), says so.
+HttpClient& Context::http() {
+  throw std::logic_error("this host offers no HTTP client (it predates SDK 1.6)");
+}
+
+boost::asio::any_io_executor Context::blocking_executor() {
+  throw std::logic_error("this host offers no blocking pool (it predates SDK 1.6)");
+}
+
+HttpClient& ProviderContext::http() {
+  throw std::logic_error("this host offers no HTTP client (it predates SDK 1.6)");
+}
+
+boost::asio::any_io_executor ProviderContext::executor() {
+  throw std::logic_error("this host offers no executor (it predates SDK 1.6)");
+}
+
+boost::asio::any_io_executor ProviderContext::blocking_executor() {
+  throw std::logic_error("this host offers no blocking pool (it predates SDK 1.6)");
+}
+
 void Registrar::add_provider(ConnectionProvider provider) {
   throw std::logic_error("this host does not take connection providers (provider '" +
                          provider.name + "')");

@@ -1,4 +1,4 @@
-// Fuzz target: how the Zoom plugin's HTTP client (plugins/zoom/http) reads a response, with
+// Fuzz target: how the engine's HTTP client (engine/src/http) reads a response, with
 // its limits. The parser is only reachable through a connection, so the input goes through a
 // real one: a server on 127.0.0.1, in the same single-threaded io_context as the client,
 // reads the client's request, answers with the input's bytes and closes its side. Client::send
@@ -9,7 +9,7 @@
 // answer has no body) instead of GET; the other bits set ClientOptions::max_response_bytes
 // to a multiple of 16 from 0 to 2032, so the body limit is crossed by small inputs too.
 
-#include <sluice_zoom/http/client.hpp>
+#include "http/client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -33,7 +33,7 @@
 namespace {
 
 namespace asio = boost::asio;
-namespace http = sluice::zoom::http;
+namespace http = sluice::http;
 using asio::ip::tcp;
 
 [[noreturn]] void broken(const char* what, const std::string& detail) {
@@ -93,16 +93,16 @@ asio::awaitable<void> ask(bool head, std::size_t body_limit) {
   http::Client client(co_await asio::this_coro::executor, options);
   // A named request, not a braced temporary inside the co_await: GCC 12 frees such a
   // temporary's strings twice when the coroutine it is passed to completes.
-  http::Request request{.method = head ? "HEAD" : "GET", .url = loopback().url};
+  sluice::HttpRequest request{.method = head ? "HEAD" : "GET", .url = loopback().url};
   try {
-    const http::Response response = co_await client.send(std::move(request));
+    const sluice::HttpResponse response = co_await client.send(std::move(request));
     if (response.body.size() > body_limit)
       broken("a body larger than max_response_bytes was returned",
              std::to_string(response.body.size()) + " > " + std::to_string(body_limit));
     if (head && !response.body.empty())
       broken("a HEAD response came back with a body", response.body);
     (void)response.header("Content-Type");
-  } catch (const http::HttpError& e) {
+  } catch (const sluice::HttpError& e) {
     if (e.timed_out())
       broken("the client waited for a timeout on a closed connection", e.what());
   }

@@ -1,12 +1,10 @@
-// Fuzz target: URL parsing of the Zoom plugin's HTTP client (plugins/zoom/http/src/url.cpp):
+// Fuzz target: URL parsing of the SDK (sdk/src/url.cpp), which the engine's HTTP client uses:
 // base URLs (Url::parse, from connection settings and the command line) and request URLs
 // (parse_request_url, before every request). Any text either throws std::invalid_argument or
 // gives a URL that prints and parses back to the same parts; a request URL's error message
 // never repeats its query, which may carry codes and tokens.
 
-#include "request_url.hpp"
-
-#include <sluice_zoom/http/url.hpp>
+#include <sluice/url.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -18,7 +16,7 @@
 
 namespace {
 
-using sluice::zoom::http::Url;
+using sluice::Url;
 
 [[noreturn]] void broken(const char* what, const std::string& detail) {
   std::fprintf(stderr, "fuzz_url: %s\n%s\n", what, detail.c_str());
@@ -68,9 +66,9 @@ void check_request_url(std::string_view text) {
   else
     url.insert(question + 1, marker);
 
-  sluice::zoom::http::detail::RequestUrl request;
+  sluice::RequestUrl request;
   try {
-    request = sluice::zoom::http::detail::parse_request_url(url);
+    request = sluice::parse_request_url(url);
   } catch (const std::invalid_argument& e) {
     if (std::string_view(e.what()).find(marker) != std::string_view::npos)
       broken("a request URL's error message repeats its query", e.what());
@@ -78,7 +76,7 @@ void check_request_url(std::string_view text) {
   }
   if (!request.target.starts_with('/') || request.target.find(marker) == std::string::npos)
     broken("parse_request_url made a target without its path or query", request.target);
-  (void)sluice::zoom::http::detail::origin_key(request.origin);
+  (void)sluice::origin_key(request.origin);
 }
 
 } // namespace

@@ -13,6 +13,7 @@
 /// ```
 
 #include <sluice/credentials.hpp>
+#include <sluice/http.hpp>
 #include <sluice/diagnostic.hpp>
 #include <sluice/export.hpp>
 #include <sluice/limits.hpp>
@@ -125,6 +126,12 @@ public:
   /// The connection store (see `EngineOptions::credentials`), opened on first use; throws
   /// `CredentialError{unavailable}` when it cannot be opened. Blocks while opening.
   CredentialStore& credentials();
+  /// The HTTP(S) client nodes use (`Context::http()`), shared by every run of this engine.
+  /// Await `send` from a strand or a single-threaded executor.
+  HttpClient& http() noexcept;
+  /// The pool for blocking calls nodes use (`Context::blocking_executor()`); its threads
+  /// start on first use.
+  boost::asio::any_io_executor blocking_executor();
 
   /// The declaration of node type `type`, or nullptr.
   const NodeSpec* find_node_type(std::string_view type) const noexcept;

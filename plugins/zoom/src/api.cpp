@@ -6,19 +6,18 @@
 
 #include "endpoints.hpp"
 #include "oauth.hpp"
-#include "runtime.hpp"
-
-#include "sluice_zoom/http/client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <random>
 
 namespace sluice::zoom {
@@ -29,12 +28,23 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// What the process knows about one connection between node runs. Touched only on the
-// runtime's I/O thread, so nothing is locked.
+// A coroutine waiting for another's refresh: woken on its own executor by a post that cancels
+// its timer, so the timer is only ever touched there.
+struct RefreshWaiter {
+  explicit RefreshWaiter(const asio::any_io_executor& executor)
+      : timer(executor, Clock::time_point::max()) {}
+  asio::steady_timer timer;
+};
+
+// What the process knows about one connection between node runs. Node runs on different
+// threads share it: every field is read and written under `mutex`, never across a co_await.
 struct SharedState {
+  std::mutex mutex;
   std::optional<Connection> cached; // the last connection read or refreshed
-  // Set while one coroutine refreshes; the others wait on it (cancelled when done).
-  std::shared_ptr<asio::steady_timer> refresh_done;
+  // True while one coroutine refreshes; the others queue in `waiters` and are woken when it
+  // ends, whichever way.
+  bool refreshing = false;
+  std::vector<std::shared_ptr<RefreshWaiter>> waiters;
   Clock::time_point not_before{}; // pacing: no request before this
   // Per rate-limit category: Zoom's per-second limit (learnt from X-RateLimit-Limit) and how
   // many requests this process started in the current second, so that a burst stays under
@@ -50,8 +60,23 @@ struct SharedState {
 };
 
 SharedState& shared_state(CredentialStore& store, const std::string& name) {
+  static std::mutex states_mutex;
   static auto* states = new std::map<std::pair<CredentialStore*, std::string>, SharedState>();
-  return (*states)[{&store, name}];
+  std::lock_guard lock(states_mutex);
+  return (*states)[{&store, name}]; // std::map: the reference stays valid
+}
+
+// Ends a refresh: wakes everyone waiting for it. Call with the state's mutex held.
+void end_refresh(SharedState& state) {
+  state.refreshing = false;
+  for (std::shared_ptr<RefreshWaiter>& waiter : state.waiters)
+    asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+  state.waiters.clear();
+}
+
+void throw_if_cancelled(const asio::cancellation_state& state) {
+  if (state.cancelled() != asio::cancellation_type::none)
+    throw boost::system::system_error(asio::error::operation_aborted);
 }
 
 milliseconds jittered(milliseconds base) {
@@ -90,7 +115,7 @@ NodeError credential_failure(const CredentialError& e, const std::string& connec
   }
 }
 
-std::string header_or_empty(const http::Response& r, std::string_view name) {
+std::string header_or_empty(const HttpResponse& r, std::string_view name) {
   return r.header(name);
 }
 
@@ -105,15 +130,18 @@ std::int64_t wall_second() {
 // Waits until a request of `category` fits in the current second's budget, and counts it.
 asio::awaitable<void> take_slot(SharedState& state, const std::string& category) {
   for (;;) {
-    SharedState::Window& w = state.windows[category];
-    const std::int64_t now = wall_second();
-    if (w.second != now) {
-      w.second = now;
-      w.started = 0;
-    }
-    if (w.limit <= 0 || w.started < w.limit) {
-      ++w.started;
-      co_return;
+    {
+      std::lock_guard lock(state.mutex);
+      SharedState::Window& w = state.windows[category];
+      const std::int64_t now = wall_second();
+      if (w.second != now) {
+        w.second = now;
+        w.started = 0;
+      }
+      if (w.limit <= 0 || w.started < w.limit) {
+        ++w.started;
+        co_return;
+      }
     }
     const auto into_second = std::chrono::duration_cast<milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch()) %
@@ -122,7 +150,8 @@ asio::awaitable<void> take_slot(SharedState& state, const std::string& category)
   }
 }
 
-void learn_limit(const http::Response& r, SharedState& state, const std::string& category) {
+// Both under the state's mutex.
+void learn_limit(const HttpResponse& r, SharedState& state, const std::string& category) {
   if (header_or_empty(r, "X-RateLimit-Type") != "QPS")
     return;
   const std::string limit = header_or_empty(r, "X-RateLimit-Limit");
@@ -132,7 +161,7 @@ void learn_limit(const http::Response& r, SharedState& state, const std::string&
   state.windows[category].limit = std::stoi(limit);
 }
 
-void pace_from_headers(const http::Response& r, SharedState& state) {
+void pace_from_headers(const HttpResponse& r, SharedState& state) {
   const std::string remaining = header_or_empty(r, "X-RateLimit-Remaining");
   if (remaining != "0" || header_or_empty(r, "X-RateLimit-Type") != "QPS")
     return;
@@ -142,12 +171,6 @@ void pace_from_headers(const http::Response& r, SharedState& state) {
   state.not_before = std::max(state.not_before, until);
 }
 
-// A transport failure that another attempt cannot mend: the answer was too large for the
-// client's limits, or the peer does not speak HTTP. Retrying only triples the wait.
-bool can_get_better(const http::HttpError& failure) {
-  return failure.stage() != http::FailureStage::response_too_large &&
-         failure.stage() != http::FailureStage::protocol;
-}
 
 std::string seconds_text(milliseconds duration) {
   const auto tenths = (duration.count() + 50) / 100;
@@ -187,8 +210,10 @@ struct ZoomApi::TokenView {
   Endpoints endpoints;
 };
 
-ZoomApi::ZoomApi(CredentialStore& store, std::string connection, ApiPolicy policy)
-    : store_(store), connection_(std::move(connection)), policy_(policy) {
+ZoomApi::ZoomApi(Services services, CredentialStore& store, std::string connection,
+                 ApiPolicy policy)
+    : services_(std::move(services)), store_(store), connection_(std::move(connection)),
+      policy_(policy) {
 }
 
 asio::awaitable<ZoomApi::TokenView> ZoomApi::token(std::optional<std::int64_t> rejected_version) {
@@ -200,56 +225,74 @@ asio::awaitable<ZoomApi::TokenView> ZoomApi::token(std::optional<std::int64_t> r
       return c.version != *rejected_version; // someone refreshed since the rejection
     return c.expires_at - std::chrono::system_clock::now() > policy_.refresh_margin;
   };
+  const auto view = [](const Connection& c) {
+    return TokenView{c.access_token, c.version, Endpoints::from_extra(c.extra)};
+  };
   for (;;) {
-    if (state.cached && usable(*state.cached))
-      co_return TokenView{state.cached->access_token, state.cached->version,
-                          Endpoints::from_extra(state.cached->extra)};
-    if (state.refresh_done) { // another coroutine of this process is on it: wait for it
-      const std::int64_t seen = state.cached ? state.cached->version : -1;
-      auto done = state.refresh_done;
-      co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+    std::shared_ptr<RefreshWaiter> waiter;
+    std::int64_t seen = -1;
+    {
+      std::lock_guard lock(state.mutex);
+      if (state.cached && usable(*state.cached))
+        co_return view(*state.cached);
+      if (state.refreshing) { // another coroutine of this process is on it: wait for it
+        seen = state.cached ? state.cached->version : -1;
+        waiter = std::make_shared<RefreshWaiter>(co_await asio::this_coro::executor);
+        state.waiters.push_back(waiter);
+      } else {
+        state.refreshing = true;
+      }
+    }
+    if (waiter) {
+      // The post that wakes us runs on this executor, after this wait has started.
+      co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      throw_if_cancelled(co_await asio::this_coro::cancellation_state);
+      std::lock_guard lock(state.mutex);
       // Its result is as fresh as a token gets (even if Zoom's lifetime is shorter than
       // our margin); if it failed, we try (and report) ourselves.
       if (state.cached && state.cached->version != seen &&
           state.cached->status == ConnectionStatus::healthy)
-        co_return TokenView{state.cached->access_token, state.cached->version,
-                            Endpoints::from_extra(state.cached->extra)};
+        co_return view(*state.cached);
       continue;
     }
-    auto done = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
-                                                     Clock::time_point::max());
-    state.refresh_done = done;
+
     const RefreshPolicy policy = rejected_version
                                      ? RefreshPolicy::after_rejection(*rejected_version)
                                      : RefreshPolicy::expiring_within(policy_.refresh_margin);
-    const std::optional<std::int64_t> before =
-        state.cached ? std::optional(state.cached->version) : std::nullopt;
+    std::optional<std::int64_t> before;
+    {
+      std::lock_guard lock(state.mutex);
+      if (state.cached)
+        before = state.cached->version;
+    }
+    Connection fresh;
     try {
       CredentialStore& store = store_;
       const std::string name = connection_;
-      auto refresh = [&store, name, policy] {
-        return store.refresh_under_lock(name, policy, renew_blocking);
+      const Services services = services_;
+      auto refresh = [&store, name, policy, services] {
+        return store.refresh_under_lock(
+            name, policy, [&services](const Connection& c) { return renew_blocking(services, c); });
       };
-      Connection fresh = co_await run_blocking(refresh);
-      if (before && fresh.version != *before)
-        notes.push_back("refreshed the access token of connection '" + connection_ + "'");
-      state.cached = std::move(fresh);
+      fresh = co_await run_blocking(services_, refresh);
     } catch (const CredentialError& e) {
-      state.refresh_done.reset();
-      done->cancel();
+      std::lock_guard lock(state.mutex);
       state.cached.reset();
+      end_refresh(state);
       throw credential_failure(e, connection_);
     } catch (...) {
-      state.refresh_done.reset();
-      done->cancel();
+      std::lock_guard lock(state.mutex);
+      end_refresh(state);
       throw;
     }
-    state.refresh_done.reset();
-    done->cancel();
+    if (before && fresh.version != *before)
+      notes.push_back("refreshed the access token of connection '" + connection_ + "'");
+    std::lock_guard lock(state.mutex);
+    state.cached = std::move(fresh);
+    end_refresh(state);
     // Use what the refresh produced, without checking the margin again: a service whose
     // tokens live shorter than the margin would otherwise be refreshed forever.
-    co_return TokenView{state.cached->access_token, state.cached->version,
-                        Endpoints::from_extra(state.cached->extra)};
+    co_return view(*state.cached);
   }
 }
 
@@ -274,18 +317,24 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
   };
   for (;;) {
     const TokenView token = co_await this->token(rejected);
-    if (past_deadline(state.not_before))
+    Clock::time_point not_before;
+    {
+      std::lock_guard lock(state.mutex);
+      not_before = state.not_before;
+    }
+    if (past_deadline(not_before))
       throw deadline_error("");
-    co_await sleep_until(state.not_before);
+    co_await sleep_until(not_before);
     co_await take_slot(state, request.rate_category);
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (left.count() <= 0)
       throw deadline_error("");
 
-    http::Request http_request;
-    http_request.method = request.method;
-    http_request.url = token.endpoints.api_base_url + request.path_and_query;
+    HttpRequest http_request =
+        token.endpoints.request(request.method, token.endpoints.api_base_url + request.path_and_query);
     http_request.headers.push_back({"Authorization", "Bearer " + token.access_token.reveal()});
+    http_request.secrets.push_back(token.access_token);
+    http_request.connection = connection_;
     http_request.headers.push_back({"Accept", "application/json"});
     if (request.body) {
       http_request.headers.push_back({"Content-Type", "application/json"});
@@ -294,11 +343,11 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
     http_request.idempotent = request.idempotent;
     http_request.timeout = left;
 
-    http::Response response;
-    std::optional<http::HttpError> failed;
+    HttpResponse response;
+    std::optional<HttpError> failed;
     try {
-      response = co_await Runtime::instance().client(token.endpoints).send(http_request);
-    } catch (const http::HttpError& e) {
+      response = co_await services_.http->send(std::move(http_request));
+    } catch (const HttpError& e) {
       failed = e; // handled below: no co_await inside a handler
     } catch (const std::invalid_argument& e) {
       throw NodeError(ErrorCategory::invalid_input,
@@ -312,7 +361,8 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
       if (failed->request_may_have_been_processed() && !request.idempotent)
         throw AmbiguousOutcome(what);
       lost_attempt = lost_attempt || failed->request_may_have_been_processed();
-      if (!can_get_better(*failed))
+      // Too large for the client's limits, or not HTTP: another attempt cannot mend it.
+      if (!failed->can_get_better())
         throw NodeError(ErrorCategory::permanent, what,
                         "Check the connection's API URL: it answers, but not as Zoom does");
       if (transport_retries < policy_.max_transport_retries) {
@@ -326,9 +376,12 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
       throw NodeError(failed->timed_out() ? ErrorCategory::timeout : ErrorCategory::transient,
                       what);
     }
-    pace_from_headers(response, state);
+    {
+      std::lock_guard lock(state.mutex);
+      pace_from_headers(response, state);
+      learn_limit(response, state, request.rate_category);
+    }
     lost_attempt = lost_attempt || response.resent;
-    learn_limit(response, state, request.rate_category);
 
     ApiAnswer answer;
     answer.status = response.status;
@@ -364,7 +417,10 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
       ++rate_waits;
       if (past_deadline(Clock::now() + wait))
         co_return answer; // the caller reports the 429, with Zoom's Retry-After
-      state.not_before = std::max(state.not_before, Clock::now() + wait);
+      {
+        std::lock_guard lock(state.mutex);
+        state.not_before = std::max(state.not_before, Clock::now() + wait);
+      }
       notes.push_back("Zoom rate limit (" +
                       (answer.rate_limit_type.empty() ? "429" : answer.rate_limit_type) +
                       "): waiting " + std::to_string(wait.count()) + " ms");
@@ -383,13 +439,19 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
         }
       }
     }
-    if (answer.status < 300 && Clock::now() - state.last_use_recorded > std::chrono::minutes(1)) {
+    bool record_use = false;
+    if (answer.status < 300) {
+      std::lock_guard lock(state.mutex);
+      record_use = Clock::now() - state.last_use_recorded > std::chrono::minutes(1);
+      if (record_use)
+        state.last_use_recorded = Clock::now();
+    }
+    if (record_use) {
       // For `sluice connections list`. A write transaction: at most once a minute, awaited
       // (the store belongs to the engine, which may go away once the run ends).
-      state.last_use_recorded = Clock::now();
       try {
         auto record = [this] { store_.record_use(connection_); };
-        co_await run_blocking(record);
+        co_await run_blocking(services_, record);
       } catch (const std::exception&) {
         // Bookkeeping only: a busy store must not fail the call.
       }

@@ -5,6 +5,7 @@
 // when that cannot duplicate an effect.
 
 #include "api_errors.hpp"
+#include "services.hpp"
 
 #include <sluice/credentials.hpp>
 
@@ -62,11 +63,12 @@ struct ApiPolicy {
 };
 
 /// The API of one connection. Create one per node run; state shared between runs (token
-/// cache, pacing) lives in the process-wide runtime, keyed by store and connection name.
-/// `call` must be awaited on the runtime's I/O thread (see runtime.hpp `on_io`).
+/// cache, pacing) is process-wide, keyed by store and connection name, and locked: runs on
+/// different threads share it. Await `call` from a strand (a node's own executor is one).
 class ZoomApi {
 public:
-  ZoomApi(CredentialStore& store, std::string connection, ApiPolicy policy = {});
+  ZoomApi(Services services, CredentialStore& store, std::string connection,
+          ApiPolicy policy = {});
 
   /// `request` must stay alive until the call completes (name it: see `api_request`).
   /// Sends `request`; returns Zoom's answer whatever its status (callers map 4xx with
@@ -89,6 +91,7 @@ private:
   struct TokenView;
   boost::asio::awaitable<TokenView> token(std::optional<std::int64_t> rejected_version);
 
+  Services services_;
   CredentialStore& store_;
   std::string connection_;
   ApiPolicy policy_;

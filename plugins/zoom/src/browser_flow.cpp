@@ -7,9 +7,9 @@
 #include "child_environment.hpp"
 #include "loopback_listener.hpp"
 #include "pkce.hpp"
-#include "runtime.hpp"
+#include "services.hpp"
 
-#include "sluice_zoom/http/url.hpp"
+#include <sluice/url.hpp>
 #include "sluice_zoom/meeting_input.hpp"
 
 #include <sluice/encoding.hpp>
@@ -136,18 +136,19 @@ std::string redirect_page(const RedirectVerdict& verdict) {
 
 TokenAnswer authorize_in_browser(ProviderContext& ctx, const Endpoints& endpoints,
                                  const ClientCredentials& client, const BrowserFlow& flow) {
-  http::Url redirect;
+  Url redirect;
   if (flow.redirect_uri.empty()) {
     redirect.scheme = "http";
     redirect.host = "127.0.0.1";
     redirect.path = "/callback"; // port 0: the listener picks a free one
   } else {
-    redirect = http::Url::parse(flow.redirect_uri);
+    redirect = Url::parse(flow.redirect_uri);
   }
   if (redirect.scheme != "http" || !redirect.is_loopback())
     throw std::runtime_error("--redirect-uri must be http://127.0.0.1:PORT/PATH or "
                              "http://localhost:PORT/PATH (RFC 8252 loopback redirect)");
-  LoopbackListener listener(Runtime::instance().io(), redirect.host, redirect.port);
+  const Services services = Services::of(ctx);
+  LoopbackListener listener(services.io, redirect.host, redirect.port);
   const std::string path = redirect.path.empty() ? "/" : redirect.path;
   const std::string redirect_uri =
       "http://" + redirect.host + ":" + std::to_string(listener.port()) + path;
@@ -165,7 +166,7 @@ TokenAnswer authorize_in_browser(ProviderContext& ctx, const Endpoints& endpoint
       ctx.out() << "(could not start a browser; open the URL yourself)\n";
   // The page the browser shows says what the command will say: the same verdict decides both.
   RedirectVerdict verdict;
-  wait_on_io([&]() -> asio::awaitable<void> {
+  wait_for(services, [&]() -> asio::awaitable<void> {
     co_await listener.wait_for(path, flow.timeout,
                                [&](const std::map<std::string, std::string>& query) {
                                  verdict = judge_redirect(query, state);
@@ -174,8 +175,8 @@ TokenAnswer authorize_in_browser(ProviderContext& ctx, const Endpoints& endpoint
   });
   if (!verdict.problem.empty())
     throw std::runtime_error(verdict.problem);
-  return wait_on_io([&]() -> asio::awaitable<TokenAnswer> {
-    co_return co_await exchange_code(Runtime::instance().client(endpoints), endpoints, client,
+  return wait_for(services, [&]() -> asio::awaitable<TokenAnswer> {
+    co_return co_await exchange_code(*services.http, endpoints, client,
                                      verdict.code, redirect_uri, pkce.verifier);
   });
 }

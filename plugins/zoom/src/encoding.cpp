@@ -1,5 +1,4 @@
-// Base64 (plain, and url-safe without padding) on OpenSSL for Basic auth and PKCE, and the
-// form encoding of token requests.
+// Base64 (plain, and url-safe without padding) on OpenSSL for Basic auth and PKCE.
 
 #include "encoding.hpp"
 
@@ -24,18 +23,6 @@ std::string base64url(std::string_view bytes) {
     out.pop_back();
   for (char& c : out)
     c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
-}
-
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out;
-  for (const auto& [name, value] : fields) {
-    if (!out.empty())
-      out += '&';
-    out += percent_encode(name);
-    out += '=';
-    out += percent_encode(value);
-  }
   return out;
 }
 

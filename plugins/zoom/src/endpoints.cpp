@@ -3,7 +3,7 @@
 
 #include "endpoints.hpp"
 
-#include "sluice_zoom/http/url.hpp"
+#include <sluice/url.hpp>
 
 #include <stdexcept>
 
@@ -49,7 +49,7 @@ std::string normalised_base_url(const std::string& url, const std::string& what)
   while (!trimmed.empty() && trimmed.back() == '/')
     trimmed.pop_back();
   try {
-    (void)http::Url::parse(trimmed);
+    (void)Url::parse(trimmed);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(what + " '" + url + "' is not usable: " + e.what());
   }

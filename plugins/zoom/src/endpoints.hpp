@@ -2,6 +2,7 @@
 // Where a Zoom connection talks to: stored with the connection (its `extra` object), so
 // ZoomGov, the emulator or any Zoom-compatible server work without code changes.
 
+#include <sluice/http.hpp>
 #include <sluice/value.hpp>
 
 #include <string>
@@ -27,6 +28,17 @@ struct Endpoints {
   std::string token_url() const { return oauth_base_url + "/oauth/token"; }
   std::string authorize_url() const { return oauth_base_url + "/oauth/authorize"; }
   std::string revoke_url() const { return oauth_base_url + "/oauth/revoke"; }
+
+  /// A request to these endpoints: `method` and `url`, with the CAs to trust and the plain
+  /// http opt-in of this connection.
+  HttpRequest request(std::string method, std::string url) const {
+    HttpRequest request;
+    request.method = std::move(method);
+    request.url = std::move(url);
+    request.ca_file = ca_file;
+    request.allow_insecure_http = allow_insecure_http;
+    return request;
+  }
 };
 
 /// `url` without trailing slashes, after checking it parses as an http(s) base URL; throws

@@ -1,10 +1,10 @@
 // What every zoom.* node shares: choosing the connection (remembered for a few seconds, as
-// reading the store per node costs more than the call), running the body on the I/O thread,
+// reading the store per node costs more than the call), running the body on the node's strand,
 // and turning its errors and notes into the node's failure and log.
 
 #include "node_support.hpp"
 
-#include "runtime.hpp"
+#include "services.hpp"
 
 #include "sluice_zoom/meeting_input.hpp"
 
@@ -75,6 +75,7 @@ void remember_choice(const CredentialStore& store, const std::string& name) {
 
 asio::awaitable<Value> run_zoom_node(Context& ctx, NodeBody body) {
   const Value settings = ctx.settings();
+  const Services services = Services::of(ctx);
   const Value& requested = settings["connection"];
   CredentialStore* store = nullptr;
   try {
@@ -88,7 +89,7 @@ asio::awaitable<Value> run_zoom_node(Context& ctx, NodeBody body) {
     connection = remembered_choice(*store);
     if (connection.empty()) {
       auto choose = [store] { return choose_connection(*store, ""); };
-      connection = co_await run_blocking(choose);
+      connection = co_await run_blocking(services, choose);
       remember_choice(*store, connection);
     }
   }
@@ -97,8 +98,9 @@ asio::awaitable<Value> run_zoom_node(Context& ctx, NodeBody body) {
   std::exception_ptr failure;
   Value output;
   try {
-    auto on_io_thread = [&]() -> asio::awaitable<Value> {
-      ZoomApi api(*store, connection, ApiPolicy::from_environment());
+    // On the node's own strand: the engine's HTTP client needs no thread of ours.
+    auto run_body = [&]() -> asio::awaitable<Value> {
+      ZoomApi api(services, *store, connection, ApiPolicy::from_environment());
       try {
         Value result = co_await body(api, settings);
         notes = std::move(api.notes);
@@ -108,7 +110,7 @@ asio::awaitable<Value> run_zoom_node(Context& ctx, NodeBody body) {
         throw;
       }
     };
-    output = co_await on_io(on_io_thread);
+    output = co_await run_body();
   } catch (const InputError& e) {
     failure = std::make_exception_ptr(NodeError(ErrorCategory::invalid_input, e.what()));
   } catch (const AmbiguousOutcome& e) {

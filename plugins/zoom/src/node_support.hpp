@@ -1,6 +1,6 @@
 #pragma once
 // What every zoom.* node does around its own request: validate, pick the connection, run
-// the Zoom calls on the plugin's I/O thread, log what happened, map errors.
+// the Zoom calls on the node's own strand, log what happened, map errors.
 
 #include "api.hpp"
 
@@ -17,7 +17,8 @@ namespace sluice::zoom {
 std::vector<SettingSpec> common_settings();
 
 /// The body of a node: given the API of the chosen connection and the node's settings,
-/// the node's output. Runs on the I/O thread; must not touch the Context.
+/// the node's output. Runs on the node's strand; must not touch the Context (its notes go
+/// through the API and reach the log when it ends).
 using NodeBody = std::function<boost::asio::awaitable<Value>(ZoomApi&, const Value& settings)>;
 
 /// Runs `body` for the node in `ctx`: validation errors (InputError) become

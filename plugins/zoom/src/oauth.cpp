@@ -4,13 +4,9 @@
 #include "oauth.hpp"
 
 #include "encoding.hpp"
-#include "runtime.hpp"
 
-#include "sluice_zoom/http/client.hpp"
-
+#include <sluice/encoding.hpp>
 #include <sluice/error.hpp>
-
-#include <boost/asio/use_future.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -67,7 +63,7 @@ TokenAnswer parse_token_answer(const std::string& body) {
   return answer;
 }
 
-[[noreturn]] void throw_refusal(const http::Response& response) {
+[[noreturn]] void throw_refusal(const HttpResponse& response) {
   std::string error = "http_" + std::to_string(response.status);
   std::string reason;
   try {
@@ -88,19 +84,24 @@ TokenAnswer parse_token_answer(const std::string& body) {
                        (tracking.empty() ? "" : " [x-zm-trackingid " + tracking + "]"));
 }
 
-http::Request token_request(const std::string& url, const ClientCredentials& credentials,
-                            Form form) {
-  http::Request request;
-  request.method = "POST";
-  request.url = url;
+HttpRequest token_request(const Endpoints& endpoints, const std::string& url,
+                          const ClientCredentials& credentials, Form form) {
+  HttpRequest request = endpoints.request("POST", url);
   request.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
   request.headers.push_back({"Accept", "application/json"});
-  if (credentials.client_secret.empty())
+  if (credentials.client_secret.empty()) {
     form.emplace_back("client_id", credentials.client_id); // public PKCE client
-  else
+  } else {
     request.headers.push_back(
         {"Authorization",
          "Basic " + base64(credentials.client_id + ":" + credentials.client_secret.reveal())});
+    request.secrets.push_back(credentials.client_secret);
+  }
+  // Codes, verifiers and tokens in the form are secrets too; so are the tokens of the answer.
+  for (const auto& [name, value] : form)
+    if (name == "code" || name == "code_verifier" || name == "refresh_token" || name == "token")
+      request.secrets.push_back(Secret(value));
+  request.secret_response_fields = {"access_token", "refresh_token", "id_token"};
   request.body = form_encode(form);
   // A token request that may have been processed must not be replayed blindly: for a
   // refresh, Zoom has already rotated the token.
@@ -108,10 +109,10 @@ http::Request token_request(const std::string& url, const ClientCredentials& cre
   return request;
 }
 
-asio::awaitable<http::Response> send_to_oauth(http::Client& client, http::Request request) {
+asio::awaitable<HttpResponse> send_to_oauth(HttpClient& client, HttpRequest request) {
   try {
     co_return co_await client.send(std::move(request));
-  } catch (const http::HttpError& e) {
+  } catch (const HttpError& e) {
     throw NodeError(ErrorCategory::transient,
                     std::string("cannot reach Zoom's OAuth server: ") + e.what());
   } catch (const std::invalid_argument& e) {
@@ -121,10 +122,11 @@ asio::awaitable<http::Response> send_to_oauth(http::Client& client, http::Reques
 
 } // namespace
 
-asio::awaitable<TokenAnswer> request_token(http::Client& client, const Endpoints& endpoints,
+asio::awaitable<TokenAnswer> request_token(HttpClient& client, const Endpoints& endpoints,
                                            const ClientCredentials& credentials, Form form) {
-  const http::Response response = co_await send_to_oauth(
-      client, token_request(endpoints.token_url(), credentials, std::move(form)));
+  HttpRequest request =
+      token_request(endpoints, endpoints.token_url(), credentials, std::move(form));
+  const HttpResponse response = co_await send_to_oauth(client, std::move(request));
   if (response.status >= 500)
     throw NodeError(ErrorCategory::transient,
                     "Zoom's token endpoint failed (HTTP " + std::to_string(response.status) + ")");
@@ -133,7 +135,7 @@ asio::awaitable<TokenAnswer> request_token(http::Client& client, const Endpoints
   co_return parse_token_answer(response.body);
 }
 
-asio::awaitable<TokenAnswer> exchange_code(http::Client& client, const Endpoints& endpoints,
+asio::awaitable<TokenAnswer> exchange_code(HttpClient& client, const Endpoints& endpoints,
                                            const ClientCredentials& credentials,
                                            const std::string& code, const std::string& redirect_uri,
                                            const Secret& code_verifier) {
@@ -146,7 +148,7 @@ asio::awaitable<TokenAnswer> exchange_code(http::Client& client, const Endpoints
   co_return co_await request_token(client, endpoints, credentials, std::move(form));
 }
 
-asio::awaitable<TokenAnswer> renew(http::Client& client, const Connection& connection,
+asio::awaitable<TokenAnswer> renew(HttpClient& client, const Connection& connection,
                                    const Secret& client_secret) {
   const Endpoints endpoints = Endpoints::from_extra(connection.extra);
   const ClientCredentials credentials{connection.client_id, client_secret};
@@ -163,12 +165,13 @@ asio::awaitable<TokenAnswer> renew(http::Client& client, const Connection& conne
   co_return co_await request_token(client, endpoints, credentials, std::move(form));
 }
 
-asio::awaitable<void> revoke(http::Client& client, const Endpoints& endpoints,
+asio::awaitable<void> revoke(HttpClient& client, const Endpoints& endpoints,
                              const ClientCredentials& credentials, const Secret& token) {
   Form form;
   form.emplace_back("token", token.reveal());
-  const http::Response response = co_await send_to_oauth(
-      client, token_request(endpoints.revoke_url(), credentials, std::move(form)));
+  HttpRequest request =
+      token_request(endpoints, endpoints.revoke_url(), credentials, std::move(form));
+  const HttpResponse response = co_await send_to_oauth(client, std::move(request));
   if (response.status == 200)
     co_return;
   if (response.status >= 500)
@@ -210,17 +213,14 @@ Secret client_secret_of(const Connection& connection) {
                             connection.name);
 }
 
-Tokens renew_blocking(const Connection& connection) {
+Tokens renew_blocking(const Services& services, const Connection& connection) {
   const Secret secret = client_secret_of(connection);
-  const Endpoints endpoints = Endpoints::from_extra(connection.extra);
-  auto answer = asio::co_spawn(
-      Runtime::instance().io(),
-      [&]() -> asio::awaitable<TokenAnswer> {
-        co_return co_await renew(Runtime::instance().client(endpoints), connection, secret);
-      },
-      asio::use_future);
   try {
-    return answer.get().tokens;
+    return wait_for(services,
+                    [&]() -> asio::awaitable<TokenAnswer> {
+                      co_return co_await renew(*services.http, connection, secret);
+                    })
+        .tokens;
   } catch (const OAuthError& e) {
     // The grant or the client is no longer valid: only a human can fix that.
     if (e.grant_rejected() || e.error() == "invalid_client" || e.error() == "unauthorized_client")

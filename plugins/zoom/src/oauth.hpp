@@ -3,6 +3,7 @@
 // (rotating refresh tokens), account_credentials (server-to-server), revocation.
 
 #include "endpoints.hpp"
+#include "services.hpp"
 
 #include <sluice/credentials.hpp>
 
@@ -15,10 +16,6 @@
 #include <vector>
 
 namespace sluice::zoom {
-
-namespace http {
-class Client;
-}
 
 /// The token endpoint refused (HTTP 4xx with an OAuth error). The message is Zoom's reason
 /// plus what to do; it never contains a token or the client secret.
@@ -53,10 +50,10 @@ using Form = std::vector<std::pair<std::string, std::string>>;
 
 /// POSTs `form` to the token endpoint. Throws OAuthError when Zoom refuses, NodeError
 /// (transient) when it cannot be reached or answers 5xx.
-boost::asio::awaitable<TokenAnswer> request_token(http::Client& client, const Endpoints& endpoints,
+boost::asio::awaitable<TokenAnswer> request_token(HttpClient& client, const Endpoints& endpoints,
                                                   const ClientCredentials& credentials, Form form);
 
-boost::asio::awaitable<TokenAnswer> exchange_code(http::Client& client, const Endpoints& endpoints,
+boost::asio::awaitable<TokenAnswer> exchange_code(HttpClient& client, const Endpoints& endpoints,
                                                   const ClientCredentials& credentials,
                                                   const std::string& code,
                                                   const std::string& redirect_uri,
@@ -64,11 +61,11 @@ boost::asio::awaitable<TokenAnswer> exchange_code(http::Client& client, const En
 
 /// The token request that renews `connection`'s access token: refresh_token for user
 /// grants, account_credentials for server-to-server.
-boost::asio::awaitable<TokenAnswer> renew(http::Client& client, const Connection& connection,
+boost::asio::awaitable<TokenAnswer> renew(HttpClient& client, const Connection& connection,
                                           const Secret& client_secret);
 
 /// Revokes the grant `token` belongs to. A token Zoom no longer knows is not an error.
-boost::asio::awaitable<void> revoke(http::Client& client, const Endpoints& endpoints,
+boost::asio::awaitable<void> revoke(HttpClient& client, const Endpoints& endpoints,
                                     const ClientCredentials& credentials, const Secret& token);
 
 /// The connection's client secret: stored, or read from where `client_secret_source`
@@ -77,8 +74,8 @@ boost::asio::awaitable<void> revoke(http::Client& client, const Endpoints& endpo
 Secret client_secret_of(const Connection& connection);
 
 /// Blocking form of `renew` for `CredentialStore::refresh_under_lock` (which calls its
-/// function with the store locked, on a blocking thread): runs the request on the I/O
-/// thread and waits. `invalid_grant` becomes RefreshTokenRejected.
-Tokens renew_blocking(const Connection& connection);
+/// function with the store locked, on a blocking thread): runs the request on `services.io`
+/// and waits. `invalid_grant` becomes RefreshTokenRejected.
+Tokens renew_blocking(const Services& services, const Connection& connection);
 
 } // namespace sluice::zoom

@@ -7,11 +7,12 @@
 #include "browser_flow.hpp"
 #include "endpoints.hpp"
 #include "oauth.hpp"
-#include "runtime.hpp"
+#include "services.hpp"
 #include "scopes.hpp"
 
-#include "sluice_zoom/http/url.hpp"
 #include "sluice_zoom/meeting_input.hpp"
+
+#include <sluice/url.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -86,14 +87,13 @@ Value account_from_user(const Value& user) {
 }
 
 // GET /users/me with `access_token` (before the connection is stored).
-asio::awaitable<Value> fetch_me(const Endpoints& endpoints, const Secret& access_token) {
-  http::Request request;
-  request.method = "GET";
-  request.url = endpoints.api_base_url + "/users/me";
+asio::awaitable<Value> fetch_me(HttpClient& http, const Endpoints& endpoints,
+                                const Secret& access_token) {
+  HttpRequest request = endpoints.request("GET", endpoints.api_base_url + "/users/me");
   request.headers.push_back({"Authorization", "Bearer " + access_token.reveal()});
   request.headers.push_back({"Accept", "application/json"});
-  const http::Response response =
-      co_await Runtime::instance().client(endpoints).send(std::move(request));
+  request.secrets.push_back(access_token);
+  const HttpResponse response = co_await http.send(std::move(request));
   if (response.status != 200) {
     std::string message;
     try {
@@ -121,8 +121,9 @@ std::string describe_scopes(const std::vector<std::string>& granted) {
 
 std::string check_connection(ProviderContext& ctx, const Connection& connection) {
   CredentialStore& store = ctx.credentials();
-  const Value user = wait_on_io([&]() -> asio::awaitable<Value> {
-    ZoomApi api(store, connection.name, ApiPolicy::from_environment());
+  const Services services = Services::of(ctx);
+  const Value user = wait_for(services, [&]() -> asio::awaitable<Value> {
+    ZoomApi api(services, store, connection.name, ApiPolicy::from_environment());
     const ApiRequest request =
         api_request("GET", "/users/me", "read the connection's user", "user:read:user");
     const ApiAnswer answer = co_await api.call_ok(request);
@@ -204,7 +205,7 @@ int connect(ProviderContext& ctx, const std::vector<std::string>& argv) {
       endpoints.allow_insecure_http = true;
     for (const auto& [option, url] : {std::pair{"--api-base-url", endpoints.api_base_url},
                                       std::pair{"--oauth-base-url", endpoints.oauth_base_url}}) {
-      const http::Url parsed = http::Url::parse(url);
+      const Url parsed = Url::parse(url);
       if (parsed.scheme == "http" && !parsed.is_loopback() && !endpoints.allow_insecure_http) {
         ctx.err() << "sluice: " << option << " " << url
                   << " is plain http to a host that is not loopback: tokens and the client "
@@ -235,8 +236,8 @@ int connect(ProviderContext& ctx, const std::vector<std::string>& argv) {
       Form form;
       form.emplace_back("grant_type", "account_credentials");
       form.emplace_back("account_id", args.account_id);
-      answer = wait_on_io([&]() -> asio::awaitable<TokenAnswer> {
-        co_return co_await request_token(Runtime::instance().client(endpoints), endpoints, client,
+      answer = wait_for(Services::of(ctx), [&]() -> asio::awaitable<TokenAnswer> {
+        co_return co_await request_token(ctx.http(), endpoints, client,
                                          form);
       });
     } else {
@@ -250,8 +251,8 @@ int connect(ProviderContext& ctx, const std::vector<std::string>& argv) {
     if (answer.api_url && args.api_base_url.empty())
       endpoints.api_base_url = normalised_base_url(*answer.api_url + "/v2", "Zoom's api_url");
 
-    const Value user = wait_on_io([&]() -> asio::awaitable<Value> {
-      co_return co_await fetch_me(endpoints, answer.tokens.access_token);
+    const Value user = wait_for(Services::of(ctx), [&]() -> asio::awaitable<Value> {
+      co_return co_await fetch_me(ctx.http(), endpoints, answer.tokens.access_token);
     });
     NewConnection connection;
     connection.name = args.name;
@@ -282,14 +283,14 @@ int connect(ProviderContext& ctx, const std::vector<std::string>& argv) {
   }
 }
 
-void revoke_connection(ProviderContext&, const Connection& connection) {
+void revoke_connection(ProviderContext& ctx, const Connection& connection) {
   const Endpoints endpoints = Endpoints::from_extra(connection.extra);
   const ClientCredentials client{connection.client_id, client_secret_of(connection)};
   // Revoking either token ends the grant; the refresh token outlives the access token.
   const Secret& token =
       connection.refresh_token.empty() ? connection.access_token : connection.refresh_token;
-  wait_on_io([&]() -> asio::awaitable<int> {
-    co_await revoke(Runtime::instance().client(endpoints), endpoints, client, token);
+  wait_for(Services::of(ctx), [&]() -> asio::awaitable<int> {
+    co_await revoke(ctx.http(), endpoints, client, token);
     co_return 0;
   });
 }

@@ -14,6 +14,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace sluice {
 
@@ -28,6 +30,11 @@ SLUICE_SDK_API std::string percent_encode(std::string_view text);
 /// Decodes `%XX` escapes; a `%` not followed by two hex digits is kept as it is. With
 /// `plus_is_space` (form bodies and queries), `+` decodes to a space.
 SLUICE_SDK_API std::string percent_decode(std::string_view text, bool plus_is_space = false);
+
+/// `name=value&name=value`, each name and value percent-encoded: a query, or an
+/// `application/x-www-form-urlencoded` body. (SDK 1.6)
+SLUICE_SDK_API std::string
+form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
 /// Text from outside (a file name, a server's answer, a query parameter) made safe to echo in a
 /// message: control bytes become `\n`, `\r`, `\t` or `\xHH`, and so do bytes that are not

@@ -21,6 +21,7 @@
 namespace sluice {
 
 class CredentialStore;
+class HttpClient;
 struct ConnectionProvider;
 
 /// The type a setting accepts. `number` also accepts integers; `any` accepts everything.
@@ -104,6 +105,16 @@ public:
   /// Its calls block (SQLite transactions, and `refresh_under_lock` waits for other
   /// processes): from a coroutine, run them on a thread of your own, not the run's executor.
   virtual CredentialStore& credentials() = 0;
+
+  // -- SDK ABI 1.6 --------------------------------------------------------------------------
+
+  /// The engine's HTTP(S) client (sluice/http.hpp), shared by every run of the engine: its
+  /// keep-alive connections outlive a node. `co_await ctx.http().send(request)` on the
+  /// node's own executor; no thread of the plugin's is needed.
+  virtual HttpClient& http();
+  /// Where blocking calls go (credential-store transactions, a file read): a small pool of
+  /// threads the engine owns, never the run's own threads. See `sluice/blocking.hpp`.
+  virtual boost::asio::any_io_executor blocking_executor();
 };
 
 /// A node that never waits: runs to completion on the calling thread. Cheapest to schedule.

@@ -38,8 +38,10 @@
 /// 1.3: `Path::parse_segments()`, `PathSyntaxError`, encoding.hpp.
 /// 1.4: `printable()` in encoding.hpp, `ErrorCategory::permanent`.
 /// 1.5: `Registrar::add_settings_check()`, `SettingsCheck`, `KnownSettings`, `SettingProblem`.
+/// 1.6: http.hpp (`Context::http()`, `ProviderContext::http()`), url.hpp, blocking.hpp
+///      (`Context::blocking_executor()`, `ProviderContext::executor()`), `form_encode()`.
 #define SLUICE_SDK_ABI_MAJOR 1
-#define SLUICE_SDK_ABI_MINOR 5
+#define SLUICE_SDK_ABI_MINOR 6
 
 /// "SLUICEPL" in ASCII: marks a Sluice plugin descriptor.
 #define SLUICE_PLUGIN_MAGIC 0x4C50454349554C53ULL

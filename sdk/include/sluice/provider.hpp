@@ -23,12 +23,16 @@
 #include <sluice/credentials.hpp>
 #include <sluice/export.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
 namespace sluice {
+
+class HttpClient;
 
 /// What a provider's functions get from the host (the `sluice` CLI or an application).
 class SLUICE_SDK_API ProviderContext {
@@ -42,6 +46,17 @@ public:
   virtual std::ostream& err() = 0;
   /// Whether a human is at a terminal (a consent flow may wait for a browser).
   virtual bool interactive() const = 0;
+
+  // -- SDK ABI 1.6 --------------------------------------------------------------------------
+
+  /// The host's HTTP(S) client (sluice/http.hpp).
+  virtual HttpClient& http();
+  /// Where coroutines of a provider run (await them with `boost::asio::co_spawn(
+  /// ctx.executor(), ..., boost::asio::use_future).get()` from a provider function, which
+  /// may block: it runs on the host's own thread). Each call returns a new strand.
+  virtual boost::asio::any_io_executor executor();
+  /// Where blocking calls go from inside such a coroutine (see `sluice/blocking.hpp`).
+  virtual boost::asio::any_io_executor blocking_executor();
 };
 
 struct ConnectionProvider {

@@ -1,15 +1,14 @@
 #pragma once
 // Building HttpError messages in one place, so none of them can pick up a header or body.
 
-#include "sluice_zoom/http/error.hpp"
+#include <sluice/http.hpp>
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_state.hpp>
 
 #include <chrono>
 #include <string>
 
-namespace sluice::zoom::http::detail {
+namespace sluice::http::detail {
 
 // What is being attempted, for messages: "GET https://api.zoom.us:443/v2/users/me" (the
 // query is left out: it may carry codes or tokens).
@@ -18,7 +17,7 @@ struct Attempt {
 };
 
 struct FailureFacts {
-  FailureStage stage = FailureStage::receive;
+  HttpFailureStage stage = HttpFailureStage::receive;
   boost::system::error_code error;
   bool may_have_been_processed = false;
   bool timed_out = false;
@@ -26,13 +25,14 @@ struct FailureFacts {
   std::string detail;                   // e.g. the certificate verification result
 };
 
-// Facts for `error` at `stage`; a Beast timeout sets timed_out (and `timeout` is shown).
-FailureFacts failure_facts(FailureStage stage, boost::system::error_code error,
-                           std::chrono::milliseconds timeout = {});
+// Facts for `error` at `stage`.
+FailureFacts failure_facts(HttpFailureStage stage, boost::system::error_code error);
+// Facts for a stage whose `timeout` expired.
+FailureFacts timeout_facts(HttpFailureStage stage, std::chrono::milliseconds timeout);
 
 HttpError make_http_error(const Attempt& attempt, const FailureFacts& facts);
 
 // The caller's coroutine was cancelled: report it as operation_aborted, not as HttpError.
 void throw_if_cancelled(const boost::asio::cancellation_state& state);
 
-} // namespace sluice::zoom::http::detail
+} // namespace sluice::http::detail

@@ -1,4 +1,4 @@
-// Helpers for test_zoom_http (http_test_support.hpp): coroutines run to completion, a
+// Helpers for test_http (http_test_support.hpp): coroutines run to completion, a
 // scripted raw TCP server, certificates.
 
 #include "http_test_support.hpp"
@@ -16,7 +16,7 @@
 #include <fstream>
 #include <unistd.h>
 
-namespace sluice::zoom::http::test {
+namespace sluice::http::test {
 
 using asio::ip::tcp;
 
@@ -102,4 +102,4 @@ asio::awaitable<void> pause(ServerConnection& connection, std::chrono::milliseco
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
-} // namespace sluice::zoom::http::test
+} // namespace sluice::http::test

@@ -12,7 +12,7 @@
 
 #include <stdexcept>
 
-namespace sluice::zoom::http::detail {
+namespace sluice::http::detail {
 namespace asio = boost::asio;
 
 namespace {
@@ -23,19 +23,19 @@ boost::system::error_code last_ssl_error() {
 
 } // namespace
 
-std::unique_ptr<asio::ssl::context> make_tls_context(const ClientOptions& options) {
+std::unique_ptr<asio::ssl::context> make_tls_context(const std::string& ca_file, bool verify) {
   auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
   ::SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
-  if (!options.verify_tls) {
+  if (!verify) {
     context->set_verify_mode(asio::ssl::verify_none);
     return context;
   }
   context->set_default_verify_paths();
-  if (!options.ca_file.empty()) {
+  if (!ca_file.empty()) {
     boost::system::error_code error;
-    context->load_verify_file(options.ca_file, error);
+    context->load_verify_file(ca_file, error);
     if (error)
-      throw std::invalid_argument("cannot load the CA file '" + options.ca_file +
+      throw std::invalid_argument("cannot load the CA file '" + ca_file +
                                   "': " + error.message());
   }
   context->set_verify_mode(asio::ssl::verify_peer);
@@ -66,4 +66,4 @@ std::string verify_failure(SSL* ssl) {
   return ::X509_verify_cert_error_string(result);
 }
 
-} // namespace sluice::zoom::http::detail
+} // namespace sluice::http::detail

@@ -11,8 +11,9 @@
 
 #include <vector>
 
-using namespace sluice::zoom::http;
-using namespace sluice::zoom::http::test;
+using namespace sluice;
+using namespace sluice::http;
+using namespace sluice::http::test;
 using sluice::zoom_emulator::test::EmulatorProcess;
 
 namespace {
@@ -21,17 +22,26 @@ struct Emulator {
   EmulatorProcess process;
   asio::io_context io;
   Client client;
+  std::string ca_file; // trusted for every request, in addition to the system's CAs
 
-  explicit Emulator(std::vector<std::string> arguments, ClientOptions options = {})
-      : process(std::move(arguments)), client(io.get_executor(), std::move(options)) {}
+  explicit Emulator(std::vector<std::string> arguments, ClientOptions options = {},
+                    std::string trusted_ca = {})
+      : process(std::move(arguments)), client(io.get_executor(), std::move(options)),
+        ca_file(std::move(trusted_ca)) {}
 
   std::string url(const std::string& path) const { return process.url() + path; }
-  Response send(Request request) { return run(io, client.send(std::move(request))); }
-  std::exception_ptr failure(Request request) { return failure_of(io, client.send(request)); }
+  HttpResponse send(HttpRequest request) {
+    request.ca_file = ca_file;
+    return run(io, client.send(std::move(request)));
+  }
+  std::exception_ptr failure(HttpRequest request) {
+    request.ca_file = ca_file;
+    return failure_of(io, client.send(request));
+  }
 
   // A Server-to-Server access token for the default client and account.
   std::string token() {
-    const Response answer =
+    const HttpResponse answer =
         send({.method = "POST",
               .url = url("/oauth/token"),
               .headers = {{"Authorization", "Basic ZW11bGF0b3ItY2xpZW50OmVtdWxhdG9yLXNlY3JldA=="},
@@ -40,9 +50,9 @@ struct Emulator {
     REQUIRE(answer.status == 200);
     return std::string(sluice::Value::parse_json(answer.body)["access_token"].as_string());
   }
-  Request api(const std::string& method, const std::string& path, const std::string& token,
+  HttpRequest api(const std::string& method, const std::string& path, const std::string& token,
               std::string body = {}) {
-    Request request{.method = method,
+    HttpRequest request{.method = method,
                     .url = url(path),
                     .headers = {{"Authorization", "Bearer " + token}},
                     .body = std::move(body)};
@@ -51,16 +61,10 @@ struct Emulator {
     return request;
   }
   std::int64_t counter(const std::string& name) {
-    const Response answer = send({.method = "GET", .url = url("/_emulator/counters")});
+    const HttpResponse answer = send({.method = "GET", .url = url("/_emulator/counters")});
     return sluice::Value::parse_json(answer.body)[name].as_int();
   }
 };
-
-ClientOptions trusting_test_ca() {
-  ClientOptions options;
-  options.ca_file = TestCertificates::get().ca;
-  return options;
-}
 
 } // namespace
 
@@ -68,7 +72,7 @@ TEST_CASE("GET and POST over plain http to loopback, on one keep-alive connectio
   Emulator emulator({"--no-rate-limits"});
   const std::string token = emulator.token();
 
-  const Response created =
+  const HttpResponse created =
       emulator.send(emulator.api("POST", "/v2/users/me/meetings", token, R"({"topic":"Standup"})"));
   CHECK(created.status == 201);
   const sluice::Value meeting = sluice::Value::parse_json(created.body);
@@ -79,7 +83,7 @@ TEST_CASE("GET and POST over plain http to loopback, on one keep-alive connectio
   const std::string path = "/v2/meetings/" + std::to_string(meeting["id"].as_int());
   for (int i = 0; i < 5; ++i)
     CHECK(emulator.send(emulator.api("GET", path, token)).status == 200);
-  const Response missing = emulator.send(emulator.api("GET", "/v2/meetings/1", token));
+  const HttpResponse missing = emulator.send(emulator.api("GET", "/v2/meetings/1", token));
   CHECK(missing.status == 404); // an HTTP error status is a response, not an HttpError
 
   const Client::Stats stats = emulator.client.stats();
@@ -99,7 +103,7 @@ TEST_CASE("concurrent requests are bounded by max_connections_per_origin") {
   std::vector<int> statuses;
   for (int i = 0; i < 6; ++i)
     asio::co_spawn(emulator.io, emulator.client.send(emulator.api("GET", "/v2/users/me", token)),
-                   [&](std::exception_ptr error, Response response) {
+                   [&](std::exception_ptr error, HttpResponse response) {
                      statuses.push_back(error ? -1 : response.status);
                    });
   const auto start = std::chrono::steady_clock::now();
@@ -140,10 +144,10 @@ TEST_CASE("a reused connection dropped after processing: idempotent retried once
   CHECK(stats.connections_opened == 2);
   CHECK(stats.requests_sent == 4); // token, GET, GET (dropped), GET again
 
-  Request create = emulator.api("POST", "/v2/users/me/meetings", token, R"({"topic":"Only once"})");
+  HttpRequest create = emulator.api("POST", "/v2/users/me/meetings", token, R"({"topic":"Only once"})");
   create.idempotent = false;
   const HttpError error = as_http_error(emulator.failure(create));
-  CHECK(error.stage() == FailureStage::receive);
+  CHECK(error.stage() == HttpFailureStage::receive);
   CHECK(error.request_may_have_been_processed());
   CHECK_FALSE(error.timed_out());
   CHECK(std::string(error.what()).find("not idempotent") != std::string::npos);
@@ -155,7 +159,7 @@ TEST_CASE("a reused connection dropped after processing: idempotent retried once
 TEST_CASE("https with a certificate from a CA in ca_file, by IP address and by name") {
   const TestCertificates& certificates = TestCertificates::get();
   Emulator emulator({"--tls-cert", certificates.good_cert, "--tls-key", certificates.good_key},
-                    trusting_test_ca());
+                    {}, certificates.ca);
   REQUIRE(emulator.process.url().starts_with("https://127.0.0.1:"));
   const std::string token = emulator.token();
   CHECK(emulator.send(emulator.api("GET", "/v2/users/me", token)).status == 200);
@@ -171,10 +175,10 @@ TEST_CASE("https with a certificate from a CA in ca_file, by IP address and by n
 TEST_CASE("https refuses a certificate from an unknown CA") {
   const TestCertificates& certificates = TestCertificates::get();
   Emulator emulator({"--tls-cert", certificates.self_cert, "--tls-key", certificates.self_key},
-                    trusting_test_ca());
+                    {}, certificates.ca);
   const HttpError error = as_http_error(
       emulator.failure({.method = "GET", .url = emulator.url("/_emulator/counters")}));
-  CHECK(error.stage() == FailureStage::tls_handshake);
+  CHECK(error.stage() == HttpFailureStage::tls_handshake);
   CHECK_FALSE(error.request_may_have_been_processed());
   CHECK(std::string(error.what()).find("self-signed certificate") != std::string::npos);
 
@@ -188,13 +192,13 @@ TEST_CASE("https refuses a certificate from an unknown CA") {
 TEST_CASE("https refuses a certificate for another host name") {
   const TestCertificates& certificates = TestCertificates::get();
   Emulator emulator({"--tls-cert", certificates.wrong_cert, "--tls-key", certificates.wrong_key},
-                    trusting_test_ca());
+                    {}, certificates.ca);
   const std::string port = std::to_string(emulator.process.port());
   for (const std::string host : {"127.0.0.1", "localhost"}) {
     CAPTURE(host);
     const HttpError error = as_http_error(
         emulator.failure({.method = "GET", .url = "https://" + host + ":" + port + "/"}));
-    CHECK(error.stage() == FailureStage::tls_handshake);
+    CHECK(error.stage() == HttpFailureStage::tls_handshake);
     CHECK(std::string(error.what()).find("mismatch") != std::string::npos);
   }
 }

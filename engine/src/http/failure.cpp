@@ -3,17 +3,20 @@
 #include "failure.hpp"
 
 #include <boost/asio/error.hpp>
-#include <boost/beast/core/error.hpp>
 #include <boost/system/system_error.hpp>
 
-namespace sluice::zoom::http::detail {
+namespace sluice::http::detail {
 
-FailureFacts failure_facts(FailureStage stage, boost::system::error_code error,
-                           std::chrono::milliseconds timeout) {
+FailureFacts failure_facts(HttpFailureStage stage, boost::system::error_code error) {
   FailureFacts facts;
   facts.stage = stage;
   facts.error = error;
-  facts.timed_out = error == boost::beast::error::timeout;
+  return facts;
+}
+
+FailureFacts timeout_facts(HttpFailureStage stage, std::chrono::milliseconds timeout) {
+  FailureFacts facts = failure_facts(stage, boost::asio::error::timed_out);
+  facts.timed_out = true;
   facts.timeout = timeout;
   return facts;
 }
@@ -38,4 +41,4 @@ void throw_if_cancelled(const boost::asio::cancellation_state& state) {
     throw boost::system::system_error(boost::asio::error::operation_aborted);
 }
 
-} // namespace sluice::zoom::http::detail
+} // namespace sluice::http::detail

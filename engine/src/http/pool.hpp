@@ -1,14 +1,16 @@
 #pragma once
 // Keep-alive connections per origin, with a bound on how many each origin may have open.
+// Shared by every caller of a Client, on any thread.
 
 #include "connection.hpp"
 
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
-namespace sluice::zoom::http::detail {
+namespace sluice::http::detail {
 
 class Pool;
 struct OriginSlots;
@@ -48,10 +50,14 @@ public:
   void give_back(OriginSlots& origin, std::unique_ptr<Connection> connection, bool reusable);
 
 private:
-  void drop_expired();
+  friend struct WaitGuard;
+  void give_back_locked(OriginSlots& origin, std::unique_ptr<Connection> connection,
+                        bool reusable);
+  void drop_expired_locked();
 
   const ClientOptions& options_;
+  std::mutex mutex_; // guards origins_ and everything in it
   std::map<std::string, std::unique_ptr<OriginSlots>> origins_;
 };
 
-} // namespace sluice::zoom::http::detail
+} // namespace sluice::http::detail

@@ -3,6 +3,7 @@
 #include "exchange.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
@@ -10,7 +11,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-namespace sluice::zoom::http::detail {
+namespace sluice::http::detail {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
@@ -20,30 +21,36 @@ namespace {
 // Zoom's headers are a few hundred bytes; this only stops a runaway peer.
 constexpr std::uint32_t header_limit = 64 * 1024;
 
-FailureStage read_failure_stage(const boost::system::error_code& error) {
+HttpFailureStage read_failure_stage(const boost::system::error_code& error) {
   if (error == bhttp::error::body_limit || error == bhttp::error::header_limit ||
       error == bhttp::error::buffer_overflow)
-    return FailureStage::response_too_large;
+    return HttpFailureStage::response_too_large;
   const bool http_error =
       error.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category();
   if (http_error && error != bhttp::error::end_of_stream && error != bhttp::error::partial_message)
-    return FailureStage::protocol;
-  return FailureStage::receive;
+    return HttpFailureStage::protocol;
+  return HttpFailureStage::receive;
 }
 
 template <class Stream>
-asio::awaitable<ExchangeResult> exchange_on(Stream& stream, beast::tcp_stream& tcp,
+asio::awaitable<ExchangeResult> exchange_on(Stream& stream, Connection::Socket& tcp,
                                             const BeastRequest& request,
                                             const ClientOptions& options) {
   ExchangeResult result;
-  tcp.expires_after(options.response_timeout);
+  Deadline deadline(co_await asio::this_coro::executor, tcp,
+                    std::chrono::steady_clock::now() + options.response_timeout);
+  // The stage that failed, or its timeout when the deadline cancelled it.
+  const auto facts = [&](HttpFailureStage stage, boost::system::error_code error) {
+    return deadline.expired() ? timeout_facts(stage, options.response_timeout)
+                              : failure_facts(stage, error);
+  };
 
   auto [write_error, written] =
       co_await bhttp::async_write(stream, request, asio::as_tuple(asio::use_awaitable));
   if (write_error) {
     // Bytes handed to TLS may be on the wire even when the count says otherwise.
-    const bool tls = !std::is_same_v<Stream, beast::tcp_stream>;
-    result.failure = failure_facts(FailureStage::send, write_error, options.response_timeout);
+    const bool tls = !std::is_same_v<Stream, Connection::Socket>;
+    result.failure = facts(HttpFailureStage::send, write_error);
     result.failure.may_have_been_processed = written > 0 || tls;
     co_return result;
   }
@@ -56,11 +63,9 @@ asio::awaitable<ExchangeResult> exchange_on(Stream& stream, beast::tcp_stream& t
     parser.skip(true);
   auto [read_error, read] =
       co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-  tcp.expires_never(); // the deadline must not fire on the connection while it sits idle
   if (read_error) {
     result.response_started = parser.got_some() || buffer.size() > 0;
-    result.failure =
-        failure_facts(read_failure_stage(read_error), read_error, options.response_timeout);
+    result.failure = facts(read_failure_stage(read_error), read_error);
     result.failure.may_have_been_processed = true;
     co_return result;
   }
@@ -86,4 +91,4 @@ asio::awaitable<ExchangeResult> exchange(Connection& connection, const BeastRequ
   co_return co_await exchange_on(*connection.plain(), connection.tcp(), request, options);
 }
 
-} // namespace sluice::zoom::http::detail
+} // namespace sluice::http::detail

@@ -1,6 +1,6 @@
 // URL parsing for base URLs (Url::parse) and request URLs (parse_request_url).
 
-#include "request_url.hpp"
+#include <sluice/url.hpp>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -8,7 +8,7 @@
 #include <cctype>
 #include <stdexcept>
 
-namespace sluice::zoom::http {
+namespace sluice {
 namespace {
 
 struct Parts {
@@ -57,7 +57,7 @@ Parts split(std::string_view text, std::string_view shown) {
   Parts parts;
   const auto scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos)
-    fail(shown, "expected scheme://host (e.g. https://api.zoom.us)");
+    fail(shown, "expected scheme://host (e.g. https://api.example.com)");
   parts.url.scheme = lower(text.substr(0, scheme_end));
   if (parts.url.scheme != "http" && parts.url.scheme != "https")
     fail(shown, "unsupported scheme '" + parts.url.scheme + "' (expected http or https)");
@@ -143,8 +143,6 @@ std::string Url::origin() const {
   return text;
 }
 
-namespace detail {
-
 RequestUrl parse_request_url(std::string_view text) {
   const auto query = text.find('?');
   // Only the part before the query may appear in a message.
@@ -161,5 +159,4 @@ std::string origin_key(const Url& url) {
   return url.scheme + "://" + url.host + ":" + std::to_string(url.port);
 }
 
-} // namespace detail
-} // namespace sluice::zoom::http
+} // namespace sluice

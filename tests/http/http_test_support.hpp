@@ -1,9 +1,9 @@
 #pragma once
-// Helpers for test_zoom_http: running coroutines to completion, a scripted raw TCP server
+// Helpers for test_http: running coroutines to completion, a scripted raw TCP server
 // for behaviours the emulator cannot produce, and test certificates made with `openssl`.
 
 #include "test_certificates.hpp"
-#include <sluice_zoom/http/client.hpp>
+#include "http/client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,7 +18,7 @@
 #include <string>
 #include <thread>
 
-namespace sluice::zoom::http::test {
+namespace sluice::http::test {
 
 namespace asio = boost::asio;
 
@@ -100,4 +100,4 @@ asio::awaitable<void> pause(ServerConnection& connection, std::chrono::milliseco
 
 using TestCertificates = sluice::zoom_emulator::test::TestCertificates;
 
-} // namespace sluice::zoom::http::test
+} // namespace sluice::http::test

@@ -1,26 +1,29 @@
-// Client::send: the policy checks, the pool and the retry rule around one exchange.
+// Client::send: the policy checks, the pool and the resend rule around one exchange.
 
-#include "sluice_zoom/http/client.hpp"
+#include "client.hpp"
 
 #include "exchange.hpp"
 #include "pool.hpp"
-#include "request_url.hpp"
 #include "tls.hpp"
+
+#include <sluice/encoding.hpp>
+#include <sluice/url.hpp>
 
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/error.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
-#ifndef SLUICE_ZOOM_HTTP_VERSION
-#error "SLUICE_ZOOM_HTTP_VERSION must be defined by the build"
+#ifndef SLUICE_HTTP_VERSION
+#error "SLUICE_HTTP_VERSION must be defined by the build"
 #endif
 
-namespace sluice::zoom::http {
+namespace sluice::http {
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 
@@ -37,12 +40,17 @@ std::string host_header(const Url& origin) {
   return origin_text.substr(origin_text.find("://") + 3);
 }
 
-BeastRequest build_request(const Request& request, const RequestUrl& url) {
+BeastRequest build_request(const HttpRequest& request, const RequestUrl& url) {
   const bhttp::verb verb = bhttp::string_to_verb(request.method);
   if (verb == bhttp::verb::unknown)
     throw std::invalid_argument("unknown HTTP method '" + request.method + "'");
-  BeastRequest message{verb, url.target, 11};
-  for (const Header& header : request.headers) {
+  std::string target = url.target;
+  if (!request.query.empty()) {
+    target += target.find('?') == std::string::npos ? '?' : '&';
+    target += form_encode(request.query);
+  }
+  BeastRequest message{verb, target, 11};
+  for (const HttpHeader& header : request.headers) {
     // Never echo the value: it is often a token.
     if (header.name.empty() || has_line_break(header.name) || has_line_break(header.value))
       throw std::invalid_argument("header '" + header.name + "' has an empty name or a line break");
@@ -50,7 +58,7 @@ BeastRequest build_request(const Request& request, const RequestUrl& url) {
   }
   message.set(bhttp::field::host, host_header(url.origin));
   if (message.find(bhttp::field::user_agent) == message.end())
-    message.set(bhttp::field::user_agent, "sluice-zoom/" SLUICE_ZOOM_HTTP_VERSION);
+    message.set(bhttp::field::user_agent, "sluice/" SLUICE_HTTP_VERSION);
   message.body() = request.body;
   message.prepare_payload(); // Content-Length
   message.keep_alive(true);
@@ -83,28 +91,38 @@ ClientOptions within(const ClientOptions& options, Clock::time_point deadline) {
 
 class ClientCore {
 public:
-  ClientCore(asio::any_io_executor executor, ClientOptions options)
-      : executor_(std::move(executor)), options_(std::move(options)),
-        tls_(make_tls_context(options_)), pool_(options_) {}
+  ClientCore(asio::any_io_executor io, ClientOptions options)
+      : io_(std::move(io)), options_(std::move(options)), pool_(options_) {}
 
-  asio::awaitable<Response> send(Request request);
+  asio::awaitable<HttpResponse> send(HttpRequest request);
 
-  asio::any_io_executor executor_;
+  // The TLS context trusting the system CAs plus `ca_file`; made on first use.
+  asio::ssl::context& tls_for(const std::string& ca_file) {
+    std::lock_guard lock(mutex_);
+    std::unique_ptr<asio::ssl::context>& slot = tls_[ca_file];
+    if (!slot)
+      slot = make_tls_context(ca_file, options_.verify_tls);
+    return *slot;
+  }
+
+  asio::any_io_executor io_;
   ClientOptions options_;
-  std::unique_ptr<asio::ssl::context> tls_;
   Pool pool_;
+  mutable std::mutex mutex_; // guards tls_ and stats_
+  std::map<std::string, std::unique_ptr<asio::ssl::context>> tls_;
   Client::Stats stats_;
 };
 
-asio::awaitable<Response> ClientCore::send(Request request) {
+asio::awaitable<HttpResponse> ClientCore::send(HttpRequest request) {
   const RequestUrl url = parse_request_url(request.url);
-  if (url.origin.scheme == "http" && !url.origin.is_loopback() && !options_.allow_insecure_http)
+  if (url.origin.scheme == "http" && !url.origin.is_loopback() && !request.allow_insecure_http)
     throw std::invalid_argument("refusing plain http to " + url.origin.host +
-                                ": requests carry tokens and secrets; use https, or set "
-                                "ClientOptions::allow_insecure_http for a network you trust");
+                                ": requests carry tokens and secrets; use https, or allow "
+                                "insecure http for a network you trust");
   const BeastRequest message = build_request(request, url);
   const Attempt attempt{request.method + " " + url.origin.scheme + "://" + url.origin.host + ":" +
                         std::to_string(url.origin.port) + url.origin.path};
+  asio::ssl::context* tls = url.origin.scheme == "https" ? &tls_for(request.ca_file) : nullptr;
 
   const bool limited = request.timeout.count() > 0;
   const Clock::time_point deadline = limited ? Clock::now() + request.timeout : Clock::time_point{};
@@ -117,26 +135,33 @@ asio::awaitable<Response> ClientCore::send(Request request) {
     return cut;
   };
 
-  Lease lease = co_await pool_.acquire(origin_key(url.origin));
-  for (bool retried = false;; retried = true) {
+  // Connections trusting different CAs are different connections.
+  const std::string key = origin_key(url.origin) + (tls ? " " + request.ca_file : std::string());
+  Lease lease = co_await pool_.acquire(key);
+  for (bool resent = false;; resent = true) {
     if (!lease.connection) {
-      lease.connection = co_await open_connection(url.origin, stage_options(), tls_.get(), attempt);
+      lease.connection = co_await open_connection(url.origin, stage_options(), io_, tls, attempt);
+      std::lock_guard lock(mutex_);
       ++stats_.connections_opened;
     }
     const bool reused = lease.connection->exchanges > 0;
-    ++stats_.requests_sent;
-    if (reused)
-      ++stats_.reused;
+    {
+      std::lock_guard lock(mutex_);
+      ++stats_.requests_sent;
+      if (reused)
+        ++stats_.reused;
+    }
     ExchangeResult result = co_await exchange(*lease.connection, message, stage_options());
     if (result.ok) {
       ++lease.connection->exchanges;
       lease.reusable = result.keep_alive;
-      result.response.resent = retried;
+      result.response.resent = resent;
       co_return std::move(result.response);
     }
-    lease.connection.reset(); // its state is unknown; the slot stays ours for a retry
+    lease.connection.reset(); // its state is unknown; the slot stays ours for a resend
     throw_if_cancelled(co_await asio::this_coro::cancellation_state);
-    if (reused && !retried && !result.response_started && closed_while_idle(result.failure.error)) {
+    if (reused && !resent && !result.response_started && !result.failure.timed_out &&
+        closed_while_idle(result.failure.error)) {
       if (request.idempotent)
         continue; // the server most likely closed it while idle: once more, on a new one
       result.failure.detail = "on a reused connection; not resent because it is not idempotent";
@@ -147,23 +172,13 @@ asio::awaitable<Response> ClientCore::send(Request request) {
 
 } // namespace detail
 
-std::string Response::header(std::string_view name) const {
-  const auto same = [name](const Header& header) {
-    return std::equal(
-        header.name.begin(), header.name.end(), name.begin(), name.end(),
-        [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
-  };
-  const auto found = std::find_if(headers.begin(), headers.end(), same);
-  return found == headers.end() ? std::string() : found->value;
-}
-
-Client::Client(asio::any_io_executor executor, ClientOptions options)
-    : core_(std::make_unique<detail::ClientCore>(std::move(executor), std::move(options))) {
+Client::Client(asio::any_io_executor io, ClientOptions options)
+    : core_(std::make_unique<detail::ClientCore>(std::move(io), std::move(options))) {
 }
 
 Client::~Client() = default;
 
-asio::awaitable<Response> Client::send(Request request) {
+asio::awaitable<HttpResponse> Client::send(HttpRequest request) {
   co_return co_await core_->send(std::move(request));
 }
 
@@ -172,6 +187,7 @@ void Client::close_idle() {
 }
 
 Client::Stats Client::stats() const {
+  std::lock_guard lock(core_->mutex_);
   return core_->stats_;
 }
 
@@ -179,4 +195,4 @@ const ClientOptions& Client::options() const {
   return core_->options_;
 }
 
-} // namespace sluice::zoom::http
+} // namespace sluice::http

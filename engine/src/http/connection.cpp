@@ -5,8 +5,7 @@
 #include "tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
@@ -15,17 +14,17 @@
 #include <sys/socket.h>
 #include <vector>
 
-namespace sluice::zoom::http::detail {
+namespace sluice::http::detail {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-Connection::Connection(asio::any_io_executor executor, asio::ssl::context* tls) {
+Connection::Connection(asio::any_io_executor io, asio::ssl::context* tls) {
   if (tls)
-    tls_ = std::make_unique<TlsStream>(executor, *tls);
+    tls_ = std::make_unique<TlsStream>(io, *tls);
   else
-    plain_.emplace(executor);
+    plain_.emplace(io);
 }
 
 Connection::~Connection() {
@@ -33,11 +32,12 @@ Connection::~Connection() {
 }
 
 void Connection::close() {
-  tcp().close();
+  boost::system::error_code ignored;
+  tcp().close(ignored);
 }
 
 bool Connection::unusable_while_idle() {
-  tcp::socket& socket = tcp().socket();
+  Socket& socket = tcp();
   if (!socket.is_open())
     return true;
   char byte = 0;
@@ -50,6 +50,37 @@ bool Connection::unusable_while_idle() {
   // session tickets or a key update, which only OpenSSL can tell from a close_notify; the
   // retry rule covers the close_notify case.
   return tls_ == nullptr;
+}
+
+// Shared with the pending wait: its handler may run after the Deadline is gone.
+struct Deadline::State {
+  explicit State(const asio::any_io_executor& executor) : timer(executor) {}
+  asio::steady_timer timer;
+  Connection::Socket* socket = nullptr; // null once disarmed
+  bool expired = false;
+};
+
+Deadline::Deadline(const asio::any_io_executor& executor, Connection::Socket& socket,
+                   Clock::time_point at)
+    : state_(std::make_shared<State>(executor)) {
+  state_->socket = &socket;
+  state_->timer.expires_at(at);
+  state_->timer.async_wait([state = state_](boost::system::error_code error) {
+    if (error || !state->socket)
+      return;
+    state->expired = true;
+    boost::system::error_code ignored;
+    state->socket->cancel(ignored);
+  });
+}
+
+Deadline::~Deadline() {
+  state_->socket = nullptr;
+  state_->timer.cancel();
+}
+
+bool Deadline::expired() const {
+  return state_->expired;
 }
 
 namespace {
@@ -66,7 +97,8 @@ struct ResolveState {
 
 // Asio resolves on a helper thread and cancelling it only takes effect once getaddrinfo
 // returns, so the caller waits on a timer instead: the deadline and the caller's
-// cancellation then act at once, and a late answer is dropped by the shared state.
+// cancellation then act at once, and a late answer is dropped by the shared state. The
+// answer's handler runs on the caller's executor (the resolver's), like the timer.
 asio::awaitable<std::vector<tcp::endpoint>> resolve(const Url& origin, Clock::time_point deadline,
                                                     const ClientOptions& options,
                                                     const Attempt& attempt) {
@@ -90,55 +122,61 @@ asio::awaitable<std::vector<tcp::endpoint>> resolve(const Url& origin, Clock::ti
   if (!state->done) {
     state->resolver.cancel();
     throw_if_cancelled(co_await asio::this_coro::cancellation_state);
-    throw make_http_error(attempt, failure_facts(FailureStage::resolve, beast::error::timeout,
+    throw make_http_error(attempt, timeout_facts(HttpFailureStage::resolve,
                                                  options.connect_timeout));
   }
   if (state->error || state->endpoints.empty())
     throw make_http_error(attempt,
-                          failure_facts(FailureStage::resolve,
+                          failure_facts(HttpFailureStage::resolve,
                                         state->error ? state->error : asio::error::host_not_found));
   co_return std::move(state->endpoints);
 }
 
 } // namespace
 
-asio::awaitable<std::unique_ptr<Connection>> open_connection(const Url& origin,
-                                                             const ClientOptions& options,
-                                                             asio::ssl::context* tls,
-                                                             const Attempt& attempt) {
-  const Clock::time_point deadline = Clock::now() + options.connect_timeout;
-  const std::vector<tcp::endpoint> endpoints = co_await resolve(origin, deadline, options, attempt);
+asio::awaitable<std::unique_ptr<Connection>>
+open_connection(const Url& origin, const ClientOptions& options, asio::any_io_executor io,
+                asio::ssl::context* tls, const Attempt& attempt) {
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  const Clock::time_point connect_by = Clock::now() + options.connect_timeout;
+  const std::vector<tcp::endpoint> endpoints =
+      co_await resolve(origin, connect_by, options, attempt);
 
-  auto connection = std::make_unique<Connection>(co_await asio::this_coro::executor,
-                                                 origin.scheme == "https" ? tls : nullptr);
-  beast::tcp_stream& stream = connection->tcp();
-  stream.expires_at(deadline);
-  auto [connect_error, endpoint] =
-      co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
-  if (connect_error) {
-    throw_if_cancelled(co_await asio::this_coro::cancellation_state);
-    throw make_http_error(
-        attempt, failure_facts(FailureStage::connect, connect_error, options.connect_timeout));
+  auto connection =
+      std::make_unique<Connection>(std::move(io), origin.scheme == "https" ? tls : nullptr);
+  Connection::Socket& socket = connection->tcp();
+  {
+    Deadline deadline(executor, socket, connect_by);
+    auto [connect_error, endpoint] =
+        co_await asio::async_connect(socket, endpoints, asio::as_tuple(asio::use_awaitable));
+    if (connect_error) {
+      if (deadline.expired())
+        throw make_http_error(attempt,
+                              timeout_facts(HttpFailureStage::connect, options.connect_timeout));
+      throw_if_cancelled(co_await asio::this_coro::cancellation_state);
+      throw make_http_error(attempt, failure_facts(HttpFailureStage::connect, connect_error));
+    }
   }
   boost::system::error_code ignored;
-  stream.socket().set_option(tcp::no_delay(true), ignored); // requests are one small write
+  socket.set_option(tcp::no_delay(true), ignored); // requests are one small write
 
   if (Connection::TlsStream* secure = connection->tls()) {
     if (auto error = prepare_tls_peer(secure->native_handle(), origin.host, options.verify_tls))
-      throw make_http_error(attempt, failure_facts(FailureStage::tls_handshake, error));
-    stream.expires_after(options.tls_timeout);
+      throw make_http_error(attempt, failure_facts(HttpFailureStage::tls_handshake, error));
+    Deadline deadline(executor, socket, Clock::now() + options.tls_timeout);
     auto [handshake_error] = co_await secure->async_handshake(asio::ssl::stream_base::client,
                                                               asio::as_tuple(asio::use_awaitable));
     if (handshake_error) {
+      if (deadline.expired())
+        throw make_http_error(attempt,
+                              timeout_facts(HttpFailureStage::tls_handshake, options.tls_timeout));
       throw_if_cancelled(co_await asio::this_coro::cancellation_state);
-      FailureFacts facts =
-          failure_facts(FailureStage::tls_handshake, handshake_error, options.tls_timeout);
+      FailureFacts facts = failure_facts(HttpFailureStage::tls_handshake, handshake_error);
       facts.detail = verify_failure(secure->native_handle());
       throw make_http_error(attempt, facts);
     }
   }
-  stream.expires_never();
   co_return connection;
 }
 
-} // namespace sluice::zoom::http::detail
+} // namespace sluice::http::detail
