@@ -61,8 +61,8 @@ EngineCore::~EngineCore() {
   }
   // Work of finished runs may still be held elsewhere for a moment: a thread outside the
   // pool (the blocking pool, or a plugin's own) hands a result back to the node's strand and
-  // only then lets go of the strand (Asio's outstanding work). Wait for that, unless a node was abandoned after
-  // cancellation: its work may never come back, and stopping is the only way out.
+  // only then lets go of the strand (Asio's outstanding work). Wait for that, unless a node was
+  // abandoned after cancellation: its work may never come back, and stopping is the only way out.
   if (abandoned_nodes.load(std::memory_order_relaxed) != 0 || !all_ended)
     pool.stop();
   pool.join();

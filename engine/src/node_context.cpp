@@ -4,6 +4,7 @@
 #include "node_context.hpp"
 #include "blocking_pool.hpp"
 #include "credentials_source.hpp"
+#include "http/intercepted_send.hpp"
 #include "run_state.hpp"
 
 namespace sluice::detail {
@@ -52,9 +53,21 @@ CredentialStore& NodeContext::credentials() {
 }
 
 HttpClient& NodeContext::http() {
-  if (HttpClient* client = run_.http())
-    return *client;
-  throw std::logic_error("this run has no HTTP client (it was started without an engine)");
+  HttpClient* client = run_.http();
+  if (!client)
+    throw std::logic_error("this run has no HTTP client (it was started without an engine)");
+  if (run_.http_interceptor())
+    return *this;
+  return *client;
+}
+
+boost::asio::awaitable<HttpResponse> NodeContext::send(HttpRequest request) {
+  HttpExchange exchange;
+  exchange.node = std::string(node_id());
+  exchange.index = index_;
+  exchange.attempt = attempt_;
+  co_return co_await http::send_intercepted(*run_.http(), *run_.http_interceptor(),
+                                            std::move(exchange), std::move(request));
 }
 
 boost::asio::any_io_executor NodeContext::blocking_executor() {

@@ -3,6 +3,7 @@
 // and the slots its settings are evaluated into (SettingSlots, SettingVector).
 
 #include <sluice/detail/borrowed_array.hpp>
+#include <sluice/http.hpp>
 #include <sluice/node.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -68,7 +69,10 @@ private:
 // Hidden explicitly: -fvisibility=hidden covers definitions only, so run_state.cpp, which builds
 // a NodeContext per inline node, would read its vtable (defined in node_context.cpp) through the
 // GOT: 4 more instructions per node in callgrind than when it was all one file.
-class [[gnu::visibility("hidden")]] NodeContext final : public Context {
+//
+// It is also the node's HTTP client when the run has an interceptor (http() returns the
+// engine's client itself otherwise): it adds who sends the request.
+class [[gnu::visibility("hidden")]] NodeContext final : public Context, private HttpClient {
 public:
   /// `item` must outlive the context (a null Value for a node that is not a for_each element).
   NodeContext(RunState & run, std::uint32_t node, std::span<const Value> settings,
@@ -96,6 +100,10 @@ public:
   HttpClient& http() override;
   boost::asio::any_io_executor blocking_executor() override;
 
+private:
+  boost::asio::awaitable<HttpResponse> send(HttpRequest request) override;
+
+public:
 private:
   RunState& run_;
   std::uint32_t node_;

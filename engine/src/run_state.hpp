@@ -111,6 +111,9 @@ public:
   HttpClient* http() const noexcept {
     return setup_.http;
   }
+  HttpInterceptor* http_interceptor() const noexcept {
+    return setup_.options.http_interceptor.get();
+  }
   BlockingPool* blocking() const noexcept {
     return setup_.blocking;
   }

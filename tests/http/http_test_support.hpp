@@ -2,8 +2,8 @@
 // Helpers for test_http: running coroutines to completion, a scripted raw TCP server
 // for behaviours the emulator cannot produce, and test certificates made with `openssl`.
 
-#include "test_certificates.hpp"
 #include "http/client.hpp"
+#include "test_certificates.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

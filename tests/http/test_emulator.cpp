@@ -51,11 +51,11 @@ struct Emulator {
     return std::string(sluice::Value::parse_json(answer.body)["access_token"].as_string());
   }
   HttpRequest api(const std::string& method, const std::string& path, const std::string& token,
-              std::string body = {}) {
+                  std::string body = {}) {
     HttpRequest request{.method = method,
-                    .url = url(path),
-                    .headers = {{"Authorization", "Bearer " + token}},
-                    .body = std::move(body)};
+                        .url = url(path),
+                        .headers = {{"Authorization", "Bearer " + token}},
+                        .body = std::move(body)};
     if (!request.body.empty())
       request.headers.push_back({"Content-Type", "application/json"});
     return request;
@@ -144,7 +144,8 @@ TEST_CASE("a reused connection dropped after processing: idempotent retried once
   CHECK(stats.connections_opened == 2);
   CHECK(stats.requests_sent == 4); // token, GET, GET (dropped), GET again
 
-  HttpRequest create = emulator.api("POST", "/v2/users/me/meetings", token, R"({"topic":"Only once"})");
+  HttpRequest create =
+      emulator.api("POST", "/v2/users/me/meetings", token, R"({"topic":"Only once"})");
   create.idempotent = false;
   const HttpError error = as_http_error(emulator.failure(create));
   CHECK(error.stage() == HttpFailureStage::receive);
@@ -158,8 +159,8 @@ TEST_CASE("a reused connection dropped after processing: idempotent retried once
 
 TEST_CASE("https with a certificate from a CA in ca_file, by IP address and by name") {
   const TestCertificates& certificates = TestCertificates::get();
-  Emulator emulator({"--tls-cert", certificates.good_cert, "--tls-key", certificates.good_key},
-                    {}, certificates.ca);
+  Emulator emulator({"--tls-cert", certificates.good_cert, "--tls-key", certificates.good_key}, {},
+                    certificates.ca);
   REQUIRE(emulator.process.url().starts_with("https://127.0.0.1:"));
   const std::string token = emulator.token();
   CHECK(emulator.send(emulator.api("GET", "/v2/users/me", token)).status == 200);
@@ -174,8 +175,8 @@ TEST_CASE("https with a certificate from a CA in ca_file, by IP address and by n
 
 TEST_CASE("https refuses a certificate from an unknown CA") {
   const TestCertificates& certificates = TestCertificates::get();
-  Emulator emulator({"--tls-cert", certificates.self_cert, "--tls-key", certificates.self_key},
-                    {}, certificates.ca);
+  Emulator emulator({"--tls-cert", certificates.self_cert, "--tls-key", certificates.self_key}, {},
+                    certificates.ca);
   const HttpError error = as_http_error(
       emulator.failure({.method = "GET", .url = emulator.url("/_emulator/counters")}));
   CHECK(error.stage() == HttpFailureStage::tls_handshake);

@@ -292,7 +292,9 @@ TEST_CASE("a cancelled send returns promptly with operation_aborted") {
   asio::cancellation_signal cancel_first;
   asio::cancellation_signal cancel_second;
   std::vector<std::exception_ptr> errors;
-  const auto record = [&errors](std::exception_ptr error, HttpResponse) { errors.push_back(error); };
+  const auto record = [&errors](std::exception_ptr error, HttpResponse) {
+    errors.push_back(error);
+  };
   asio::co_spawn(io, client.send({.method = "GET", .url = server.url("/first")}),
                  asio::bind_cancellation_slot(cancel_first.slot(), record));
   asio::co_spawn(io, client.send({.method = "GET", .url = server.url("/second")}),
@@ -343,7 +345,8 @@ TEST_CASE("plain http to a host that is not loopback is refused unless allowed")
   // unreachable or silent), not with the refusal.
   Client allowed(io.get_executor(), ClientOptions{.connect_timeout = 200ms});
   const std::exception_ptr error = failure_of(
-      io, allowed.send({.method = "GET", .url = "http://192.0.2.1:9/", .allow_insecure_http = true}));
+      io,
+      allowed.send({.method = "GET", .url = "http://192.0.2.1:9/", .allow_insecure_http = true}));
   CHECK(as_http_error(error).stage() == HttpFailureStage::connect);
 }
 

@@ -13,9 +13,9 @@
 /// ```
 
 #include <sluice/credentials.hpp>
-#include <sluice/http.hpp>
 #include <sluice/diagnostic.hpp>
 #include <sluice/export.hpp>
+#include <sluice/http.hpp>
 #include <sluice/limits.hpp>
 #include <sluice/node.hpp>
 #include <sluice/pipeline_spec.hpp>

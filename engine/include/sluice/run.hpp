@@ -18,6 +18,8 @@
 
 namespace sluice {
 
+class HttpInterceptor;
+
 namespace detail {
 struct RunResultAccess;
 }
@@ -130,6 +132,9 @@ struct RunOptions {
   std::stop_token stop;
   /// How long cancelled nodes get to stop before the run stops waiting for them.
   std::chrono::milliseconds cancel_grace{2000};
+  /// Sees (and may answer or refuse) every HTTP request the run's nodes make through
+  /// `Context::http()`; see sluice/http_interceptor.hpp. Null: requests go straight out.
+  std::shared_ptr<HttpInterceptor> http_interceptor;
 };
 
 } // namespace sluice

@@ -122,8 +122,8 @@ asio::awaitable<std::vector<tcp::endpoint>> resolve(const Url& origin, Clock::ti
   if (!state->done) {
     state->resolver.cancel();
     throw_if_cancelled(co_await asio::this_coro::cancellation_state);
-    throw make_http_error(attempt, timeout_facts(HttpFailureStage::resolve,
-                                                 options.connect_timeout));
+    throw make_http_error(attempt,
+                          timeout_facts(HttpFailureStage::resolve, options.connect_timeout));
   }
   if (state->error || state->endpoints.empty())
     throw make_http_error(attempt,

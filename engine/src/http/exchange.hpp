@@ -19,8 +19,8 @@ struct ExchangeResult {
   bool response_started = false; // some response byte arrived before the failure
 };
 
-// Writes `request` and reads the whole response within options.response_timeout. Failures (including the caller's cancellation) come
-// back in the result; it never throws for them.
+// Writes `request` and reads the whole response within options.response_timeout. Failures
+// (including the caller's cancellation) come back in the result; it never throws for them.
 boost::asio::awaitable<ExchangeResult> exchange(Connection& connection, const BeastRequest& request,
                                                 const ClientOptions& options);
 

@@ -23,9 +23,9 @@ using Clock = std::chrono::steady_clock;
 // A queued acquire. Shared between the waiting coroutine and the post that wakes it.
 struct Waiter {
   explicit Waiter(const asio::any_io_executor& executor) : timer(executor) {}
-  asio::steady_timer timer;      // touched only on the waiter's executor
-  bool granted = false;          // under the pool's mutex
-  bool taken = false;            // under the pool's mutex
+  asio::steady_timer timer;               // touched only on the waiter's executor
+  bool granted = false;                   // under the pool's mutex
+  bool taken = false;                     // under the pool's mutex
   std::unique_ptr<Connection> connection; // null: an empty slot to open a connection in
 };
 

@@ -51,8 +51,7 @@ public:
 
 private:
   friend struct WaitGuard;
-  void give_back_locked(OriginSlots& origin, std::unique_ptr<Connection> connection,
-                        bool reusable);
+  void give_back_locked(OriginSlots& origin, std::unique_ptr<Connection> connection, bool reusable);
   void drop_expired_locked();
 
   const ClientOptions& options_;

@@ -35,8 +35,7 @@ std::unique_ptr<asio::ssl::context> make_tls_context(const std::string& ca_file,
     boost::system::error_code error;
     context->load_verify_file(ca_file, error);
     if (error)
-      throw std::invalid_argument("cannot load the CA file '" + ca_file +
-                                  "': " + error.message());
+      throw std::invalid_argument("cannot load the CA file '" + ca_file + "': " + error.message());
   }
   context->set_verify_mode(asio::ssl::verify_peer);
   return context;

@@ -2,7 +2,6 @@
 // The client's TLS settings: one OpenSSL context per set of trusted CAs, per-connection peer
 // checks.
 
-
 #include <boost/asio/ssl/context.hpp>
 
 #include <memory>

@@ -171,7 +171,6 @@ void pace_from_headers(const HttpResponse& r, SharedState& state) {
   state.not_before = std::max(state.not_before, until);
 }
 
-
 std::string seconds_text(milliseconds duration) {
   const auto tenths = (duration.count() + 50) / 100;
   return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "") +
@@ -330,8 +329,8 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
     if (left.count() <= 0)
       throw deadline_error("");
 
-    HttpRequest http_request =
-        token.endpoints.request(request.method, token.endpoints.api_base_url + request.path_and_query);
+    HttpRequest http_request = token.endpoints.request(
+        request.method, token.endpoints.api_base_url + request.path_and_query);
     http_request.headers.push_back({"Authorization", "Bearer " + token.access_token.reveal()});
     http_request.secrets.push_back(token.access_token);
     http_request.connection = connection_;
@@ -358,6 +357,8 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
     if (failed) {
       const std::string what = "cannot " + request.call.action + " (connection '" + connection_ +
                                "'): " + failed->what();
+      if (failed->stage() == HttpFailureStage::refused) // by the run's interceptor: never sent
+        throw NodeError(ErrorCategory::permanent, what);
       if (failed->request_may_have_been_processed() && !request.idempotent)
         throw AmbiguousOutcome(what);
       lost_attempt = lost_attempt || failed->request_may_have_been_processed();

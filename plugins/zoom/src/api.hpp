@@ -67,8 +67,7 @@ struct ApiPolicy {
 /// different threads share it. Await `call` from a strand (a node's own executor is one).
 class ZoomApi {
 public:
-  ZoomApi(Services services, CredentialStore& store, std::string connection,
-          ApiPolicy policy = {});
+  ZoomApi(Services services, CredentialStore& store, std::string connection, ApiPolicy policy = {});
 
   /// `request` must stay alive until the call completes (name it: see `api_request`).
   /// Sends `request`; returns Zoom's answer whatever its status (callers map 4xx with

@@ -9,8 +9,8 @@
 #include "pkce.hpp"
 #include "services.hpp"
 
-#include <sluice/url.hpp>
 #include "sluice_zoom/meeting_input.hpp"
+#include <sluice/url.hpp>
 
 #include <sluice/encoding.hpp>
 
@@ -176,8 +176,8 @@ TokenAnswer authorize_in_browser(ProviderContext& ctx, const Endpoints& endpoint
   if (!verdict.problem.empty())
     throw std::runtime_error(verdict.problem);
   return wait_for(services, [&]() -> asio::awaitable<TokenAnswer> {
-    co_return co_await exchange_code(*services.http, endpoints, client,
-                                     verdict.code, redirect_uri, pkce.verifier);
+    co_return co_await exchange_code(*services.http, endpoints, client, verdict.code, redirect_uri,
+                                     pkce.verifier);
   });
 }
 

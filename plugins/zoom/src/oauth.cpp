@@ -113,6 +113,8 @@ asio::awaitable<HttpResponse> send_to_oauth(HttpClient& client, HttpRequest requ
   try {
     co_return co_await client.send(std::move(request));
   } catch (const HttpError& e) {
+    if (e.stage() == HttpFailureStage::refused) // by the run's interceptor: never sent
+      throw NodeError(ErrorCategory::permanent, e.what());
     throw NodeError(ErrorCategory::transient,
                     std::string("cannot reach Zoom's OAuth server: ") + e.what());
   } catch (const std::invalid_argument& e) {

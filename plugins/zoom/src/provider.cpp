@@ -7,8 +7,8 @@
 #include "browser_flow.hpp"
 #include "endpoints.hpp"
 #include "oauth.hpp"
-#include "services.hpp"
 #include "scopes.hpp"
+#include "services.hpp"
 
 #include "sluice_zoom/meeting_input.hpp"
 
@@ -237,8 +237,7 @@ int connect(ProviderContext& ctx, const std::vector<std::string>& argv) {
       form.emplace_back("grant_type", "account_credentials");
       form.emplace_back("account_id", args.account_id);
       answer = wait_for(Services::of(ctx), [&]() -> asio::awaitable<TokenAnswer> {
-        co_return co_await request_token(ctx.http(), endpoints, client,
-                                         form);
+        co_return co_await request_token(ctx.http(), endpoints, client, form);
       });
     } else {
       BrowserFlow flow;

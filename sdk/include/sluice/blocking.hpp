@@ -7,7 +7,8 @@
 ///
 /// ```
 /// auto read = [&] { return store.find("zoom-work"); };
-/// std::optional<sluice::Connection> c = co_await sluice::run_blocking(ctx.blocking_executor(), read);
+/// std::optional<sluice::Connection> c = co_await sluice::run_blocking(ctx.blocking_executor(),
+/// read);
 /// ```
 
 #include <boost/asio/any_io_executor.hpp>
@@ -33,9 +34,8 @@ template <class Fn> auto invoke_as_coroutine(Fn fn) -> boost::asio::awaitable<de
 template <class Fn>
 auto run_blocking(boost::asio::any_io_executor pool, Fn& fn)
     -> boost::asio::awaitable<decltype(fn())> {
-  co_return co_await boost::asio::co_spawn(std::move(pool),
-                                           detail::invoke_as_coroutine(std::ref(fn)),
-                                           boost::asio::use_awaitable);
+  co_return co_await boost::asio::co_spawn(
+      std::move(pool), detail::invoke_as_coroutine(std::ref(fn)), boost::asio::use_awaitable);
 }
 
 } // namespace sluice

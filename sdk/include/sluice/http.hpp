@@ -44,9 +44,9 @@ struct HttpHeader {
 };
 
 struct HttpRequest {
-  std::string method{};                ///< "GET", "POST", "PATCH", "DELETE", ...
-  std::string url{};                   ///< absolute http(s) URL; may carry a query
-  std::vector<HttpHeader> headers{};   ///< the client sets Host (and User-Agent if absent)
+  std::string method{};              ///< "GET", "POST", "PATCH", "DELETE", ...
+  std::string url{};                 ///< absolute http(s) URL; may carry a query
+  std::vector<HttpHeader> headers{}; ///< the client sets Host (and User-Agent if absent)
   /// Appended to the URL's query, each name and value percent-encoded by the client.
   std::vector<std::pair<std::string, std::string>> query{};
   std::string body{};
@@ -121,8 +121,8 @@ public:
   /// Whether trying again could succeed: false for a response over the size limit, a peer
   /// that does not speak HTTP, and a refusal.
   bool can_get_better() const noexcept {
-    return stage_ != HttpFailureStage::response_too_large &&
-           stage_ != HttpFailureStage::protocol && stage_ != HttpFailureStage::refused;
+    return stage_ != HttpFailureStage::response_too_large && stage_ != HttpFailureStage::protocol &&
+           stage_ != HttpFailureStage::refused;
   }
 
 private:

@@ -236,6 +236,13 @@ std::optional<Connection> Workspace::stored(const std::string& name) {
   return connection;
 }
 
+std::shared_ptr<CredentialStore> Workspace::open_store() const {
+  CredentialStoreOptions options;
+  options.database = credentials();
+  options.key_hex = Secret(key_hex_);
+  return open_credential_store(options);
+}
+
 void Workspace::collect_secrets() {
   if (!std::filesystem::exists(credentials()))
     return;

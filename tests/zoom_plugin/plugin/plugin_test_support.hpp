@@ -108,6 +108,8 @@ public:
   // The stored connection, read in-process with the test's key (its tokens are remembered
   // as secrets).
   std::optional<Connection> stored(const std::string& name);
+  // The store opened in this process with the test's key (for an embedded engine).
+  std::shared_ptr<CredentialStore> open_store() const;
 
   // Fails the test if any CLI output so far contains a secret (called after every run).
   void check_no_secrets();
