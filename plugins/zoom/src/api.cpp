@@ -7,6 +7,8 @@
 #include "endpoints.hpp"
 #include "oauth.hpp"
 
+#include <sluice/rate_limit.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -37,7 +39,8 @@ struct RefreshWaiter {
 };
 
 // What the process knows about one connection between node runs. Node runs on different
-// threads share it: every field is read and written under `mutex`, never across a co_await.
+// threads share it: every field is read and written under `mutex`, never across a co_await
+// (the pacer has a lock of its own).
 struct SharedState {
   std::mutex mutex;
   std::optional<Connection> cached; // the last connection read or refreshed
@@ -45,17 +48,7 @@ struct SharedState {
   // ends, whichever way.
   bool refreshing = false;
   std::vector<std::shared_ptr<RefreshWaiter>> waiters;
-  Clock::time_point not_before{}; // pacing: no request before this
-  // Per rate-limit category: Zoom's per-second limit (learnt from X-RateLimit-Limit) and how
-  // many requests this process started in the current second, so that a burst stays under
-  // the limit instead of collecting 429s (other processes and apps share the account's
-  // limit: the 429 handling stays the backstop).
-  struct Window {
-    int limit = 0; // 0: not known yet
-    std::int64_t second = 0;
-    int started = 0;
-  };
-  std::map<std::string, Window> windows;
+  RatePacer pacer; // this connection's requests, within Zoom's per-second limits
   Clock::time_point last_use_recorded{};
 };
 
@@ -115,62 +108,7 @@ NodeError credential_failure(const CredentialError& e, const std::string& connec
   }
 }
 
-std::string header_or_empty(const HttpResponse& r, std::string_view name) {
-  return r.header(name);
-}
-
-// Zoom counts per second; when a window is used up, hold this connection's requests until
-// the next second instead of collecting 429s.
-std::int64_t wall_second() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Waits until a request of `category` fits in the current second's budget, and counts it.
-asio::awaitable<void> take_slot(SharedState& state, const std::string& category) {
-  for (;;) {
-    {
-      std::lock_guard lock(state.mutex);
-      SharedState::Window& w = state.windows[category];
-      const std::int64_t now = wall_second();
-      if (w.second != now) {
-        w.second = now;
-        w.started = 0;
-      }
-      if (w.limit <= 0 || w.started < w.limit) {
-        ++w.started;
-        co_return;
-      }
-    }
-    const auto into_second = std::chrono::duration_cast<milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch()) %
-                             1000;
-    co_await sleep_until(Clock::now() + (milliseconds(1000) - into_second) + milliseconds(5));
-  }
-}
-
-// Both under the state's mutex.
-void learn_limit(const HttpResponse& r, SharedState& state, const std::string& category) {
-  if (header_or_empty(r, "X-RateLimit-Type") != "QPS")
-    return;
-  const std::string limit = header_or_empty(r, "X-RateLimit-Limit");
-  if (limit.empty() || limit.find_first_not_of("0123456789") != std::string::npos ||
-      limit.size() > 6)
-    return;
-  state.windows[category].limit = std::stoi(limit);
-}
-
-void pace_from_headers(const HttpResponse& r, SharedState& state) {
-  const std::string remaining = header_or_empty(r, "X-RateLimit-Remaining");
-  if (remaining != "0" || header_or_empty(r, "X-RateLimit-Type") != "QPS")
-    return;
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const auto into_second = std::chrono::duration_cast<milliseconds>(now) % 1000;
-  const auto until = Clock::now() + (milliseconds(1000) - into_second) + milliseconds(5);
-  state.not_before = std::max(state.not_before, until);
-}
-
+// "1.5 s": a duration for messages.
 std::string seconds_text(milliseconds duration) {
   const auto tenths = (duration.count() + 50) / 100;
   return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "") +
@@ -316,15 +254,9 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
   };
   for (;;) {
     const TokenView token = co_await this->token(rejected);
-    Clock::time_point not_before;
-    {
-      std::lock_guard lock(state.mutex);
-      not_before = state.not_before;
-    }
-    if (past_deadline(not_before))
+    if (past_deadline(state.pacer.not_before()))
       throw deadline_error("");
-    co_await sleep_until(not_before);
-    co_await take_slot(state, request.rate_category);
+    co_await state.pacer.wait_turn(request.rate_category);
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (left.count() <= 0)
       throw deadline_error("");
@@ -377,11 +309,7 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
       throw NodeError(failed->timed_out() ? ErrorCategory::timeout : ErrorCategory::transient,
                       what);
     }
-    {
-      std::lock_guard lock(state.mutex);
-      pace_from_headers(response, state);
-      learn_limit(response, state, request.rate_category);
-    }
+    state.pacer.learn(response, request.rate_category);
     lost_attempt = lost_attempt || response.resent;
 
     ApiAnswer answer;
@@ -418,10 +346,7 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
       ++rate_waits;
       if (past_deadline(Clock::now() + wait))
         co_return answer; // the caller reports the 429, with Zoom's Retry-After
-      {
-        std::lock_guard lock(state.mutex);
-        state.not_before = std::max(state.not_before, Clock::now() + wait);
-      }
+      state.pacer.hold_until(Clock::now() + wait);
       notes.push_back("Zoom rate limit (" +
                       (answer.rate_limit_type.empty() ? "429" : answer.rate_limit_type) +
                       "): waiting " + std::to_string(wait.count()) + " ms");

@@ -1,7 +1,8 @@
-// Turning Zoom's error answers into messages a user can act on (docs/zoom-api.md §3), and
-// reading Retry-After, whether seconds or a date.
+// Turning Zoom's error answers into messages a user can act on (docs/zoom-api.md §3).
 
 #include "api_errors.hpp"
+
+#include <sluice/rate_limit.hpp>
 
 #include <ctime>
 #include <iomanip>
@@ -66,27 +67,6 @@ std::chrono::system_clock::time_point next_utc_midnight(std::chrono::system_cloc
 }
 
 } // namespace
-
-std::optional<std::chrono::milliseconds>
-parse_retry_after(const std::string& header, std::chrono::system_clock::time_point now) {
-  using namespace std::chrono;
-  if (header.empty())
-    return std::nullopt;
-  if (header.find_first_not_of("0123456789") == std::string::npos && header.size() < 9)
-    return seconds(std::stoll(header));
-  std::tm parts{};
-  // ISO 8601 (what Zoom sends on daily limits) or an HTTP date (RFC 9110).
-  for (const char* format : {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%a, %d %b %Y %H:%M:%S"}) {
-    parts = {};
-    std::istringstream in(header);
-    in >> std::get_time(&parts, format);
-    if (!in.fail()) {
-      const auto at = system_clock::from_time_t(timegm(&parts));
-      return at > now ? duration_cast<milliseconds>(at - now) : milliseconds(0);
-    }
-  }
-  return std::nullopt;
-}
 
 NodeError error_for(const ApiAnswer& answer, const CallDescription& call,
                     std::chrono::system_clock::time_point now) {

@@ -33,9 +33,4 @@ struct ApiAnswer {
 NodeError error_for(const ApiAnswer& answer, const CallDescription& call,
                     std::chrono::system_clock::time_point now);
 
-/// How long a Retry-After header asks to wait: delta-seconds or an HTTP/ISO-8601 date.
-/// nullopt when absent or unparsable.
-std::optional<std::chrono::milliseconds>
-parse_retry_after(const std::string& header, std::chrono::system_clock::time_point now);
-
 } // namespace sluice::zoom
