@@ -44,4 +44,25 @@ if [[ "$out" != *"$expected"* ]]; then
   echo "example plugin pipeline printed: $out" >&2
   exit 1
 fi
+# The SDK's HTTP example plugin: HTTP through Context::http() with nothing but the package,
+# against the real emulator binary on loopback (its admin route answers JSON without a token).
+cmake -S "$src/sdk/examples/http_plugin" -B "$work/web" -G Ninja "${launcher[@]}" \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_CXX_FLAGS="$flags" \
+  -DCMAKE_MODULE_LINKER_FLAGS="$flags" >"$work/web-configure.log" 2>&1 || { cat "$work/web-configure.log"; exit 1; }
+cmake --build "$work/web" >"$work/web-build.log" 2>&1 || { cat "$work/web-build.log"; exit 1; }
+"$build/tests/zoom_emulator/sluice-zoom-emulator" --port 0 >"$work/emulator.log" 2>&1 &
+emulator=$!
+trap 'kill $emulator 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do
+  url=$(sed -n 's/^listening on //p' "$work/emulator.log")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "the emulator did not start:" >&2; cat "$work/emulator.log" >&2; exit 1; }
+out=$("$work/prefix/bin/sluice" run "$src/sdk/examples/http_plugin/fetch.yaml" --quiet --json \
+  --plugin-dir "$work/web" --input "url=$url/_emulator/counters")
+if [[ "$out" != *'"status": 200'* || "$out" != *'"tokens_issued": 0'* ]]; then
+  echo "HTTP example plugin pipeline printed: $out" >&2
+  exit 1
+fi
 echo "install test: ok"
