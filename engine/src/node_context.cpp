@@ -61,13 +61,14 @@ HttpClient& NodeContext::http() {
   return *client;
 }
 
+// Not a coroutine: what it knows goes into send_intercepted's frame, the one a request needs.
 boost::asio::awaitable<HttpResponse> NodeContext::send(HttpRequest request) {
   HttpExchange exchange;
   exchange.node = std::string(node_id());
   exchange.index = index_;
   exchange.attempt = attempt_;
-  co_return co_await http::send_intercepted(*run_.http(), *run_.http_interceptor(),
-                                            std::move(exchange), std::move(request));
+  return http::send_intercepted(*run_.http(), *run_.http_interceptor(), std::move(exchange),
+                                std::move(request));
 }
 
 boost::asio::any_io_executor NodeContext::blocking_executor() {

@@ -14,6 +14,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -108,9 +109,10 @@ public:
   asio::any_io_executor io_;
   ClientOptions options_;
   Pool pool_;
-  mutable std::mutex mutex_; // guards tls_ and stats_
+  std::mutex mutex_; // guards tls_
   std::map<std::string, std::unique_ptr<asio::ssl::context>> tls_;
-  Client::Stats stats_;
+  // Counted without a lock: they are only read by stats(), never to decide anything.
+  std::atomic<std::size_t> connections_opened_{0}, requests_sent_{0}, reused_{0};
 };
 
 asio::awaitable<HttpResponse> ClientCore::send(HttpRequest request) {
@@ -120,8 +122,7 @@ asio::awaitable<HttpResponse> ClientCore::send(HttpRequest request) {
                                 ": requests carry tokens and secrets; use https, or allow "
                                 "insecure http for a network you trust");
   const BeastRequest message = build_request(request, url);
-  const Attempt attempt{request.method + " " + url.origin.scheme + "://" + url.origin.host + ":" +
-                        std::to_string(url.origin.port) + url.origin.path};
+  const Attempt attempt = attempt_for(request.method, url);
   asio::ssl::context* tls = url.origin.scheme == "https" ? &tls_for(request.ca_file) : nullptr;
 
   const bool limited = request.timeout.count() > 0;
@@ -141,16 +142,12 @@ asio::awaitable<HttpResponse> ClientCore::send(HttpRequest request) {
   for (bool resent = false;; resent = true) {
     if (!lease.connection) {
       lease.connection = co_await open_connection(url.origin, stage_options(), io_, tls, attempt);
-      std::lock_guard lock(mutex_);
-      ++stats_.connections_opened;
+      connections_opened_.fetch_add(1, std::memory_order_relaxed);
     }
     const bool reused = lease.connection->exchanges > 0;
-    {
-      std::lock_guard lock(mutex_);
-      ++stats_.requests_sent;
-      if (reused)
-        ++stats_.reused;
-    }
+    requests_sent_.fetch_add(1, std::memory_order_relaxed);
+    if (reused)
+      reused_.fetch_add(1, std::memory_order_relaxed);
     ExchangeResult result = co_await exchange(*lease.connection, message, stage_options());
     if (result.ok) {
       ++lease.connection->exchanges;
@@ -178,8 +175,9 @@ Client::Client(asio::any_io_executor io, ClientOptions options)
 
 Client::~Client() = default;
 
+// Not a coroutine: the core's coroutine is the one frame a request needs.
 asio::awaitable<HttpResponse> Client::send(HttpRequest request) {
-  co_return co_await core_->send(std::move(request));
+  return core_->send(std::move(request));
 }
 
 void Client::close_idle() {
@@ -187,8 +185,9 @@ void Client::close_idle() {
 }
 
 Client::Stats Client::stats() const {
-  std::lock_guard lock(core_->mutex_);
-  return core_->stats_;
+  return {core_->connections_opened_.load(std::memory_order_relaxed),
+          core_->requests_sent_.load(std::memory_order_relaxed),
+          core_->reused_.load(std::memory_order_relaxed)};
 }
 
 const ClientOptions& Client::options() const {

@@ -7,6 +7,11 @@
 
 namespace sluice::http::detail {
 
+Attempt attempt_for(const std::string& method, const RequestUrl& url) {
+  return {method + " " + url.origin.scheme + "://" + url.origin.host + ":" +
+          std::to_string(url.origin.port) + url.origin.path};
+}
+
 FailureFacts failure_facts(HttpFailureStage stage, boost::system::error_code error) {
   FailureFacts facts;
   facts.stage = stage;

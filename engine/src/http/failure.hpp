@@ -2,6 +2,7 @@
 // Building HttpError messages in one place, so none of them can pick up a header or body.
 
 #include <sluice/http.hpp>
+#include <sluice/url.hpp>
 
 #include <boost/asio/cancellation_state.hpp>
 
@@ -15,6 +16,7 @@ namespace sluice::http::detail {
 struct Attempt {
   std::string description;
 };
+Attempt attempt_for(const std::string& method, const RequestUrl& url);
 
 struct FailureFacts {
   HttpFailureStage stage = HttpFailureStage::receive;

@@ -4,6 +4,7 @@
 
 #include "intercepted_send.hpp"
 
+#include "failure.hpp"
 #include "redaction.hpp"
 
 #include <sluice/url.hpp>
@@ -23,12 +24,11 @@ namespace http {
 
 namespace {
 
-// "POST https://host:443/path" for messages: never the query.
+// "POST https://host:443/path" for messages, as the client's own errors say it: never the
+// query.
 std::string describe(const HttpRequest& request) {
   try {
-    const RequestUrl url = parse_request_url(request.url);
-    return request.method + " " + url.origin.scheme + "://" + url.origin.host + ":" +
-           std::to_string(url.origin.port) + url.origin.path;
+    return detail::attempt_for(request.method, parse_request_url(request.url)).description;
   } catch (const std::invalid_argument&) {
     return request.method + " (an invalid URL)";
   }

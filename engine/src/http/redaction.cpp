@@ -107,19 +107,14 @@ std::string Redactor::text(std::string_view text) const {
 }
 
 HttpRequest Redactor::request(const HttpRequest& request) const {
-  HttpRequest out;
-  out.method = request.method;
+  // A copy with the text-bearing fields replaced: a field added later is kept, not lost.
+  HttpRequest out = request;
+  out.secrets.clear();
   out.url = text(request.url);
   out.headers = redacted_headers(request.headers, *this);
-  for (const auto& [name, value] : request.query)
-    out.query.emplace_back(name, text(value));
+  for (auto& [name, value] : out.query)
+    value = text(value);
   out.body = text(request.body);
-  out.timeout = request.timeout;
-  out.idempotent = request.idempotent;
-  out.connection = request.connection;
-  out.secret_response_fields = request.secret_response_fields;
-  out.ca_file = request.ca_file;
-  out.allow_insecure_http = request.allow_insecure_http;
   return out;
 }
 
