@@ -28,6 +28,10 @@ TEST_CASE("Retry-After: seconds, an HTTP date, an ISO 8601 time, or nothing usab
   CHECK_FALSE(parse_retry_after("soon", now));
   CHECK_FALSE(parse_retry_after("-5", now));
   CHECK_FALSE(parse_retry_after("999999999999", now)); // not a plausible number of seconds
+  // Found by fuzz_http_answer: far years overflowed the clock; a past one is no wait, a wait
+  // of more than a year is no answer.
+  CHECK(parse_retry_after("Tue, 01 Jan 1015 12:00:30 GMT", now) == milliseconds(0));
+  CHECK_FALSE(parse_retry_after("9999-01-01T00:00:00Z", now));
 }
 
 namespace {

@@ -34,8 +34,15 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
     std::istringstream in{std::string(value)};
     in >> std::get_time(&parts, format);
     if (!in.fail()) {
-      const auto at = system_clock::from_time_t(timegm(&parts));
-      return at > now ? duration_cast<milliseconds>(at - now) : milliseconds(0);
+      // Compared in seconds: a year such as 1015 or 9999 would overflow the clock's
+      // nanoseconds. A wait of more than a year is no service's real answer.
+      const std::time_t at = timegm(&parts);
+      const std::time_t current = system_clock::to_time_t(now);
+      if (at <= current)
+        return milliseconds(0);
+      if (at - current > 366LL * 24 * 3600)
+        return std::nullopt;
+      return duration_cast<milliseconds>(seconds(at - current));
     }
   }
   return std::nullopt;
