@@ -42,7 +42,9 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
         return milliseconds(0);
       if (at - current > 366LL * 24 * 3600)
         return std::nullopt;
-      return duration_cast<milliseconds>(seconds(at - current));
+      // Less the part of the current second already gone: `current` is `now` cut to seconds.
+      const auto gone = ceil<milliseconds>(now - system_clock::from_time_t(current));
+      return duration_cast<milliseconds>(seconds(at - current)) - gone;
     }
   }
   return std::nullopt;
