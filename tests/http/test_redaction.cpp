@@ -64,3 +64,21 @@ TEST_CASE("a secret inside another is redacted with it, and nothing undeclared i
   CHECK(redactor.text("1 xxabcxx 2 abc 3") == "1 [redacted] 2 [redacted] 3");
   CHECK(redactor.text("nothing secret here") == "nothing secret here");
 }
+
+TEST_CASE("secrets are found in the original text only, never in a marker already written") {
+  // Found by fuzz_http_answer: the secret "e" once replaced the "e" of the marker that an
+  // access token "[" had just become, and left "redacted]" pieces outside any marker.
+  HttpRequest request;
+  request.secrets = {Secret("e")};
+  request.secret_response_fields = {"access_token"};
+  Redactor redactor(request);
+  HttpResponse form;
+  form.body = "access_token=[";
+  CHECK(redactor.response(form).body == "acc[redacted]ss_tok[redacted]n=[redacted]");
+
+  HttpRequest overlapping;
+  overlapping.secrets = {Secret("abcd"), Secret("cdef")};
+  const Redactor both(overlapping);
+  CHECK(both.text("1 abcdef 2 cdab 3") == "1 [redacted] 2 cdab 3");
+  CHECK(both.text("abcdabcd") == "[redacted]"); // adjacent occurrences: one marker
+}

@@ -21,14 +21,14 @@ public:
   /// `response` redacted. Learns the values of the request's `secret_response_fields` found
   /// in the body first (JSON, at any depth, or a form), so they are redacted too.
   HttpResponse response(const HttpResponse& response);
-  /// `text` with every known secret replaced.
+  /// `text` with every known secret replaced; overlapping or adjacent ones become one marker.
   std::string text(std::string_view text) const;
 
 private:
   void learn(std::string_view secret);
 
   std::vector<std::string> response_fields_;
-  std::vector<std::string> secrets_; // longest first, so a secret inside another goes too
+  std::vector<std::string> secrets_;
 };
 
 } // namespace sluice::http
