@@ -1,7 +1,7 @@
 // Tests for parse_duration (engine/src/duration.cpp): the duration syntax of timeouts and
 // retry backoffs ("250ms", "2s", "1.5h", plain milliseconds) and what it rejects.
 
-#include "duration.hpp"
+#include <sluice/duration.hpp>
 
 #include <sluice/value.hpp>
 

@@ -1,8 +1,8 @@
 // The core.* node types. They are compiled into the engine but registered through the same
 // Registrar API a plugin uses, so they are no different from any other node type.
 
-#include "duration.hpp"
 #include "registry.hpp"
+#include <sluice/duration.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>

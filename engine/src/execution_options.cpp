@@ -3,8 +3,8 @@
 
 #include "execution_options.hpp"
 
-#include "duration.hpp"
 #include "message_text.hpp"
+#include <sluice/duration.hpp>
 
 #include <limits>
 

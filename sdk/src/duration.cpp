@@ -1,12 +1,12 @@
 // Parsing durations written in pipelines (`250ms`, `1.5s`, `5m`, `1h`, `2d` or plain
 // milliseconds): no signs, no fractions of a millisecond, nothing absurdly large.
 
-#include "duration.hpp"
+#include <sluice/duration.hpp>
 
 #include <cmath>
 #include <cstdint>
 
-namespace sluice::detail {
+namespace sluice {
 
 namespace {
 
@@ -91,4 +91,4 @@ std::optional<std::chrono::milliseconds> parse_duration(const Value& value) {
   return std::nullopt;
 }
 
-} // namespace sluice::detail
+} // namespace sluice
