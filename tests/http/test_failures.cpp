@@ -254,6 +254,13 @@ TEST_CASE("chunked responses are decoded; bodies over max_response_bytes fail") 
   const HttpError error =
       as_http_error(failure_of(io, small.send({.method = "GET", .url = server.url()})));
   CHECK(error.stage() == HttpFailureStage::response_too_large);
+
+  // A request's own limit replaces the client's, either way.
+  const HttpError own = as_http_error(failure_of(
+      io, roomy.send({.method = "GET", .url = server.url(), .max_response_bytes = 20'000})));
+  CHECK(own.stage() == HttpFailureStage::response_too_large);
+  CHECK(run(io, small.send({.method = "GET", .url = server.url(), .max_response_bytes = 60'000}))
+            .body.size() == 50'000);
 }
 
 TEST_CASE("a Content-Length over max_response_bytes fails before the body is read") {

@@ -127,12 +127,16 @@ asio::awaitable<HttpResponse> ClientCore::send(HttpRequest request) {
 
   const bool limited = request.timeout.count() > 0;
   const Clock::time_point deadline = limited ? Clock::now() + request.timeout : Clock::time_point{};
-  // Each stage's timeout, cut to what is left of the request's own when it has one.
+  // Each stage's timeout, cut to what is left of the request's own when it has one,
+  // and with the request's own size limit when it has one.
+  const bool own_limit = request.max_response_bytes > 0;
   ClientOptions cut;
   const auto stage_options = [&]() -> const ClientOptions& {
-    if (!limited)
+    if (!limited && !own_limit)
       return options_;
-    cut = within(options_, deadline);
+    cut = limited ? within(options_, deadline) : options_;
+    if (own_limit)
+      cut.max_response_bytes = request.max_response_bytes;
     return cut;
   };
 

@@ -72,6 +72,10 @@ struct HttpRequest {
   /// Plain http to a host that is not loopback is refused unless this is set: requests
   /// carry tokens.
   bool allow_insecure_http = false;
+  /// The largest response body accepted; a longer one (even an endless one) fails with
+  /// `HttpFailureStage::response_too_large` as soon as it passes the limit. 0: the engine's
+  /// limit (16 MiB unless the embedding application set another).
+  std::size_t max_response_bytes = 0;
 };
 
 struct HttpResponse {
