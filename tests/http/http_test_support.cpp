@@ -50,6 +50,7 @@ asio::awaitable<bool> ServerConnection::read_request() {
       co_return false;
     buffered.append(chunk, got);
   }
+  request = buffered.substr(0, header_end + body_length);
   buffered.erase(0, header_end + body_length);
   ++server.requests_;
   co_return true;
@@ -88,7 +89,7 @@ asio::awaitable<void> ScriptedServer::accept_loop() {
 
 asio::awaitable<void> ScriptedServer::serve(ScriptedServer& server, tcp::socket socket,
                                             std::size_t index) {
-  ServerConnection connection{std::move(socket), index, server, {}};
+  ServerConnection connection{std::move(socket), index, server, {}, {}};
   co_await server.script_(connection);
 }
 

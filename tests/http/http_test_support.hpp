@@ -60,6 +60,7 @@ struct ServerConnection {
   std::size_t index; // 0 for the first connection the server accepted
   ScriptedServer& server;
   std::string buffered;
+  std::string request; // the last request read: head and body
 
   // Reads one request (headers and a Content-Length body); false at EOF or error.
   asio::awaitable<bool> read_request();
