@@ -354,3 +354,34 @@ TEST_CASE("https: a private CA in ca_file is trusted; an unknown certificate is 
   REQUIRE(result.status == RunStatus::failed);
   CHECK(result.node("call")->category == ErrorCategory::permanent);
 }
+
+TEST_CASE("pipelines/http_open_issues.yaml reads every page of a GitHub-shaped API") {
+  Recording github([](const std::string& request, const Recording& self) {
+    const std::string target = target_of(request);
+    const std::string first = "/repos/octo/demo/issues?state=open&labels=bug&per_page=100";
+    if (target == first)
+      return json_response(R"([{"number":7,"title":"Crash on start","user":{"login":"ada"}},)"
+                           R"({"number":5,"title":"Typo","user":{"login":"grace"}}])",
+                           "Link: <" + self.url(first + "&page=2") + ">; rel=\"next\", <" +
+                               self.url(first + "&page=2") + ">; rel=\"last\"\r\n");
+    if (target == first + "&page=2")
+      return json_response(R"([{"number":2,"title":"Slow","user":{"login":"linus"}}])");
+    return status_response(404);
+  });
+  Harness harness;
+  const Pipeline pipeline =
+      harness.engine.load_file(std::string(SLUICE_SOURCE_DIR) + "/pipelines/http_open_issues.yaml");
+  RunOptions options;
+  std::string api = github.url("");
+  options.inputs = Object{{"api", Value(api)}, {"repository", Value("octo/demo")}};
+  const RunResult result = harness.engine.run(pipeline, std::move(options));
+  REQUIRE_MESSAGE(result.ok(), result.error);
+  CHECK(result.outputs["pages"] == Value(std::int64_t{2}));
+  CHECK(result.outputs["complete"] == Value(true));
+  const Value& issues = result.outputs["issues"];
+  REQUIRE(issues.is_array());
+  REQUIRE(issues.as_array().size() == 3);
+  CHECK(issues[0]["text"] == Value("#7  Crash on start  (ada)"));
+  CHECK(issues[2]["text"] == Value("#2  Slow  (linus)"));
+  CHECK(github.requests[0].find("Accept: application/vnd.github+json") != std::string::npos);
+}

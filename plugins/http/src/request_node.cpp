@@ -192,7 +192,8 @@ NodeSpec request_spec() {
           "A PEM file of CAs trusted besides the system's (a private CA).");
   setting("paginate", SettingType::object,
           "Fetch a series of pages: link_header: true, next_url: PATH or cursor: PATH (with "
-          "cursor_param), items: PATH to collect each page's list, and max_pages (required).");
+          "cursor_param), items: PATH to collect each page's list (. when the page is the list), "
+          "and max_pages (required).");
   spec.outputs = {{"status", SettingType::integer, "The HTTP status."},
                   {"headers", SettingType::object, "The answer's headers, names in lower case."},
                   {"body", SettingType::any,

@@ -120,7 +120,9 @@ void read_pagination(const Value& settings, Pagination& out, std::vector<std::st
   }
   if (!settings["cursor_param"].is_null() && out.style != PageStyle::cursor && cursor.is_null())
     problems.push_back("paginate.cursor_param: only used with cursor");
-  if (const Value& items = settings["items"]; !items.is_null()) {
+  if (const Value& items = settings["items"]; items.is_string() && items.as_string() == ".") {
+    out.items = Path(); // each page is the list itself
+  } else if (!items.is_null()) {
     Path path;
     if (read_path(items, "items", path, problems))
       out.items = std::move(path);

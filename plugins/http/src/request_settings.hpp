@@ -29,7 +29,7 @@ struct Pagination {
   PageStyle style = PageStyle::none;
   Path next;                 ///< next_url / cursor: where in a page's body
   std::string cursor_param;  ///< cursor: the query parameter that sends it back
-  std::optional<Path> items; ///< where each page's items are; none: output the pages
+  std::optional<Path> items; ///< where each page's items are (".": the page); none: the pages
   int max_pages = 1;
 };
 
