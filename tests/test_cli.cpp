@@ -150,10 +150,10 @@ TEST_CASE("pipelines/hello.yaml greets, with defaults and with --input") {
 TEST_CASE("the Zoom and HTTP pipelines validate against their plugins' node types") {
   // Running them needs a Zoom connection or a server: test_zoom_demo runs the lifecycle
   // against the emulator, test_zoom_plugin the rest, test_http_plugin http_open_issues.yaml.
-  const Output o = run_cli(
-      "validate " + pipeline("zoom_meeting_lifecycle.yaml") + " " +
-      pipeline("zoom_bulk_schedule.yaml") + " " + pipeline("zoom_weekly_report.yaml") + " " +
-      pipeline("zoom_cleanup.yaml") + " " + pipeline("http_open_issues.yaml"));
+  const Output o =
+      run_cli("validate " + pipeline("zoom_meeting_lifecycle.yaml") + " " +
+              pipeline("zoom_bulk_schedule.yaml") + " " + pipeline("zoom_weekly_report.yaml") +
+              " " + pipeline("zoom_cleanup.yaml") + " " + pipeline("http_open_issues.yaml"));
   INFO("stderr: " << o.err);
   CHECK(o.status == 0);
   CHECK(o.out.find("zoom_cleanup.yaml: ok") != std::string::npos);
