@@ -7,7 +7,9 @@
 
 #include "links.hpp"
 #include "request_settings.hpp"
+#include "token_connection.hpp"
 
+#include <sluice/blocking.hpp>
 #include <sluice/encoding.hpp>
 #include <sluice/error.hpp>
 #include <sluice/http.hpp>
@@ -188,6 +190,9 @@ NodeSpec request_spec() {
           "How many redirects to follow (0: a 3xx is the answer). Credentials are not sent on "
           "to another origin.",
           false, Value(std::int64_t{5}));
+  setting("connection", SettingType::string,
+          "A token connection (sluice connect token NAME) whose token authorises the "
+          "requests.");
   setting("ca_file", SettingType::string,
           "A PEM file of CAs trusted besides the system's (a private CA).");
   setting("paginate", SettingType::object,
@@ -205,6 +210,24 @@ NodeSpec request_spec() {
   spec.side_effects = true; // unless the method only reads: see the settings check
   spec.idempotent = false;
   return spec;
+}
+
+// A server may echo what it was sent (a debugging endpoint echoes the headers): a declared
+// secret never reaches the node's output.
+void hide_secrets(HttpResponse& response, const std::vector<Secret>& secrets) {
+  const auto hide = [&](std::string& text) {
+    for (const Secret& secret : secrets) {
+      const std::string& value = secret.reveal();
+      if (value.empty())
+        continue;
+      for (std::size_t at = text.find(value); at != std::string::npos;
+           at = text.find(value, at + 10))
+        text.replace(at, value.size(), "[redacted]");
+    }
+  };
+  hide(response.body);
+  for (HttpHeader& header : response.headers)
+    hide(header.value);
 }
 
 // One send through the engine's client, its failures as node errors.
@@ -231,6 +254,7 @@ asio::awaitable<Answer> fetch(Context& ctx, const RequestSettings& settings, Htt
     const std::string what = describe(request);
     const std::string url = effective_url(request);
     HttpResponse response = co_await send_once(ctx, request, settings.max_bytes);
+    hide_secrets(response, request.secrets);
 
     const std::string location = response.header("Location");
     if (is_redirect(response.status) && !location.empty() && settings.follow_redirects > 0) {
@@ -367,8 +391,35 @@ asio::awaitable<Value> run_pages(Context& ctx, const RequestSettings& settings) 
   }
 }
 
+// The connection named by the `connection` setting, read on the blocking pool (the store is
+// an SQLCipher file).
+asio::awaitable<Connection> find_connection(Context& ctx, const std::string& name) {
+  std::optional<Connection> connection;
+  try {
+    CredentialStore& store = ctx.credentials();
+    auto find = [&store, &name] {
+      std::optional<Connection> found = store.find(name);
+      if (found)
+        store.record_use(name);
+      return found;
+    };
+    connection = co_await run_blocking(ctx.blocking_executor(), find);
+  } catch (const CredentialError& e) {
+    throw NodeError(ErrorCategory::permanent, e.what());
+  }
+  if (!connection)
+    throw NodeError(ErrorCategory::invalid_input, "no connection named '" + name + "'",
+                    "Store one with: sluice connect token " + name +
+                        " (see: sluice connections list)");
+  co_return std::move(*connection);
+}
+
 asio::awaitable<Value> run_request(Context& ctx) {
-  const RequestSettings settings = read_request_settings(ctx.settings());
+  RequestSettings settings = read_request_settings(ctx.settings());
+  if (!settings.connection.empty()) {
+    const Connection connection = co_await find_connection(ctx, settings.connection);
+    authorise(settings.request, connection);
+  }
   if (settings.paginate.style != PageStyle::none)
     co_return co_await run_pages(ctx, settings);
   Answer answer = co_await fetch(ctx, settings, settings.request);

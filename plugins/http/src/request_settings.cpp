@@ -293,6 +293,8 @@ RequestSettings read_request_settings(const Value& settings) {
     else
       out.follow_redirects = static_cast<int>(redirects.as_int());
   }
+  if (const Value& connection = settings["connection"]; connection.is_string())
+    out.connection = std::string(connection.as_string());
   if (const Value& ca_file = settings["ca_file"]; ca_file.is_string())
     request.ca_file = std::string(ca_file.as_string());
   request.max_response_bytes = out.max_bytes;

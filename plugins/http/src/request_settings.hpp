@@ -40,6 +40,7 @@ struct RequestSettings {
   std::size_t max_bytes = 16 << 20; ///< answers larger than this fail (permanent)
   int max_retries = 3;              ///< waits on 429 / 503 (idempotent requests only)
   int follow_redirects = 5;         ///< 0: a 3xx is an answer like any other
+  std::string connection;           ///< a `token` connection that authorises the requests
   Pagination paginate;
 };
 

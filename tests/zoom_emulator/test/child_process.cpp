@@ -12,7 +12,7 @@ namespace sluice::zoom_emulator::test {
 
 pid_t spawn_with_output_files(const std::vector<std::string>& argv,
                               const std::filesystem::path& out, const std::filesystem::path& err,
-                              char* const* envp) {
+                              char* const* envp, const std::filesystem::path& in) {
   if (argv.empty())
     throw std::invalid_argument("spawn_with_output_files: no program");
   std::vector<std::string> words = argv;
@@ -24,7 +24,7 @@ pid_t spawn_with_output_files(const std::vector<std::string>& argv,
   // them while they run.
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, in.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
