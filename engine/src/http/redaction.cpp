@@ -85,11 +85,18 @@ void Redactor::learn(std::string_view secret) {
   if (secret.empty())
     return;
   // As written, percent-encoded, and form-encoded (a space as `+`).
-  std::string form_encoded = percent_encode(secret);
-  for (std::size_t at = form_encoded.find("%20"); at != std::string::npos;
-       at = form_encoded.find("%20", at + 1))
-    form_encoded.replace(at, 3, "+");
-  for (std::string form : {std::string(secret), percent_encode(secret), form_encoded})
+  // (Built by appending: GCC 12 at -O2 warns, wrongly, about string::replace here.)
+  const std::string percent_encoded = percent_encode(secret);
+  std::string form_encoded;
+  for (std::size_t at = 0; at < percent_encoded.size();) {
+    if (percent_encoded.compare(at, 3, "%20") == 0) {
+      form_encoded += '+';
+      at += 3;
+    } else {
+      form_encoded += percent_encoded[at++];
+    }
+  }
+  for (std::string form : {std::string(secret), percent_encoded, form_encoded})
     if (std::find(secrets_.begin(), secrets_.end(), form) == secrets_.end())
       secrets_.push_back(std::move(form));
 }
