@@ -158,6 +158,13 @@ TEST_CASE("the Zoom and HTTP pipelines validate against their plugins' node type
   CHECK(o.status == 0);
   CHECK(o.out.find("zoom_cleanup.yaml: ok") != std::string::npos);
   CHECK(o.out.find("http_open_issues.yaml: ok") != std::string::npos);
+
+  const Output inspected = run_cli("inspect http.request");
+  CHECK(inspected.status == 0);
+  CHECK(inspected.out.find("Side effects: yes, none when method is GET, HEAD or OPTIONS") !=
+        std::string::npos);
+  const Output json = run_cli("inspect http.request --json");
+  CHECK(Value::parse_json(json.out)["side_effects_unless"]["setting"] == Value("method"));
 }
 
 TEST_CASE("pipelines/parallel_branches.yaml joins three branches") {

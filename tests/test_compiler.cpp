@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -673,4 +674,75 @@ TEST_CASE("settings check: one per registered type") {
   CHECK_THROWS_WITH_AS(registry.add_settings_check("test.some", check),
                        "settings check for node type 'test.some' is already registered (built in)",
                        std::invalid_argument);
+}
+
+TEST_CASE("side-effects rule: one per type, naming a setting of a type with side effects") {
+  Registry registry;
+  const SideEffectsRule rule{"method", {"GET"}};
+  CHECK_THROWS_WITH_AS(registry.add_side_effects_rule("test.none", rule),
+                       "side-effects rule for unknown node type 'test.none': register the type "
+                       "first",
+                       std::invalid_argument);
+  NodeType pure = sync_type("test.pure", {{"method", SettingType::string, "", false, {}}}, {});
+  registry.add(pure);
+  CHECK_THROWS_WITH_AS(registry.add_side_effects_rule("test.pure", rule),
+                       "the side-effects rule of node type 'test.pure': the type declares no "
+                       "side effects for it to take away",
+                       std::invalid_argument);
+  NodeType call = sync_type("test.call", {{"method", SettingType::string, "", false, {}}}, {});
+  call.spec.side_effects = true;
+  registry.add(call);
+  CHECK_THROWS_WITH_AS(registry.add_side_effects_rule("test.call", {"verb", {"GET"}}),
+                       "the side-effects rule of node type 'test.call' names setting 'verb', "
+                       "which the type does not have",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(registry.add_side_effects_rule("test.call", {"method", {}}),
+                  std::invalid_argument);
+  registry.add_side_effects_rule("test.call", rule);
+  REQUIRE(registry.find_side_effects_rule("test.call") != nullptr);
+  CHECK(registry.find_side_effects_rule("test.call")->none_when == std::vector<std::string>{"GET"});
+  CHECK_THROWS_WITH_AS(registry.add_side_effects_rule("test.call", rule),
+                       "side-effects rule for node type 'test.call' is already registered "
+                       "(built in)",
+                       std::invalid_argument);
+}
+
+TEST_CASE("side-effects rule: a literal or default value clears them; a template keeps them") {
+  Registry registry;
+  NodeType call =
+      sync_type("test.call", {{"method", SettingType::string, "", false, Value("GET")}}, {});
+  call.spec.side_effects = true;
+  registry.add(call);
+  registry.add_side_effects_rule("test.call", {"method", {"GET", "HEAD"}});
+  NodeType write = sync_type("test.write", {}, {});
+  write.spec.side_effects = true;
+  registry.add(write);
+  registry.add(sync_type("test.read", {}, {}));
+
+  std::vector<Diagnostic> diagnostics;
+  const PipelineSpec spec = parse_pipeline_yaml(R"(version: 1
+inputs:
+  m: { type: string, default: GET }
+nodes:
+  by_default: { type: test.call }
+  get: { type: test.call, with: { method: GET } }
+  head: { type: test.call, with: { method: head } }
+  post: { type: test.call, with: { method: POST } }
+  templated: { type: test.call, with: { method: "{{ inputs.m }}" } }
+  write: { type: test.write }
+  read: { type: test.read }
+)",
+                                                "p.yaml", diagnostics);
+  REQUIRE(diagnostics.empty());
+  const auto plan = compile_plan(spec, registry);
+  std::map<std::string, bool, std::less<>> effects;
+  for (const PlanNode& node : plan->nodes)
+    effects.emplace(std::string(node.id), node.side_effects);
+  CHECK(effects == std::map<std::string, bool, std::less<>>{{"by_default", false},
+                                                            {"get", false},
+                                                            {"head", false},
+                                                            {"post", true},
+                                                            {"templated", true},
+                                                            {"write", true},
+                                                            {"read", false}});
 }

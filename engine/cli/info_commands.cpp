@@ -50,7 +50,17 @@ int graph_command(const std::string& file, const std::string& format, const Plug
 
 namespace {
 
-Value spec_json(const NodeSpec& spec) {
+// The side-effects rule as JSON: {setting, values}, or null.
+Value side_effects_unless(const std::optional<SideEffectsRule>& rule) {
+  if (!rule)
+    return Value();
+  Array values;
+  for (const std::string& value : rule->none_when)
+    values.push_back(Value(value));
+  return Object{{"setting", Value(rule->setting)}, {"values", Value(std::move(values))}};
+}
+
+Value spec_json(const NodeSpec& spec, const std::optional<SideEffectsRule>& rule) {
   Array settings;
   for (const SettingSpec& s : spec.settings) {
     Object entry{{"name", s.name},
@@ -75,7 +85,20 @@ Value spec_json(const NodeSpec& spec) {
                 {"outputs", Value(std::move(outputs))},
                 {"requirements", Value(std::move(requirements))},
                 {"side_effects", spec.side_effects},
+                {"side_effects_unless", side_effects_unless(rule)},
                 {"idempotent", spec.idempotent}};
+}
+
+// "yes", or "yes, none when method is GET, HEAD or OPTIONS".
+std::string side_effects_text(const NodeSpec& spec, const std::optional<SideEffectsRule>& rule) {
+  if (!spec.side_effects)
+    return "no";
+  if (!rule)
+    return "yes";
+  std::string values;
+  for (std::size_t i = 0; i < rule->none_when.size(); ++i)
+    values += (i == 0 ? "" : i + 1 == rule->none_when.size() ? " or " : ", ") + rule->none_when[i];
+  return "yes, none when " + rule->setting + " is " + values + " (written as a literal)";
 }
 
 } // namespace
@@ -87,7 +110,7 @@ int nodes_command(bool json, const PluginArgs& plugins) {
   if (json) {
     Array all;
     for (const NodeSpec* spec : types)
-      all.push_back(spec_json(*spec));
+      all.push_back(spec_json(*spec, engine.find_side_effects_rule(spec->type)));
     std::cout << Value(std::move(all)).to_json(true) << '\n';
     return exit_ok;
   }
@@ -108,8 +131,9 @@ int inspect_command(const std::string& type, bool json, const PluginArgs& plugin
               << "'\n  hint: run `sluice nodes` to list node types\n";
     return exit_usage;
   }
+  const std::optional<SideEffectsRule> rule = engine.find_side_effects_rule(type);
   if (json) {
-    std::cout << spec_json(*spec).to_json(true) << '\n';
+    std::cout << spec_json(*spec, rule).to_json(true) << '\n';
     return exit_ok;
   }
   std::cout << spec->type << "\n  " << spec->description << "\n\nSettings (under `with:`):\n";
@@ -132,8 +156,8 @@ int inspect_command(const std::string& type, bool json, const PluginArgs& plugin
     std::cout << "  (none)\n";
   for (const std::string& r : spec->requirements)
     std::cout << "  " << r << '\n';
-  std::cout << fmt::format("\nSide effects: {}\nIdempotent:   {}\n",
-                           spec->side_effects ? "yes" : "no", spec->idempotent ? "yes" : "no");
+  std::cout << fmt::format("\nSide effects: {}\nIdempotent:   {}\n", side_effects_text(*spec, rule),
+                           spec->idempotent ? "yes" : "no");
   return exit_ok;
 }
 

@@ -331,12 +331,16 @@ private:
     }
     // The type's own checks see settings that passed the engine's: a setting of the wrong type
     // or a missing one is reported once, by the engine.
+    const auto node_slots =
+        std::span(plan_->setting_slots).subspan(node.settings_begin, node.setting_count);
     if (diagnostics_.size() == problems_before)
       if (const auto check = registry_.find_settings_check(type->spec.type))
         run_settings_check(
-            *check, decl, *type,
-            std::span(plan_->setting_slots).subspan(node.settings_begin, node.setting_count),
+            *check, decl, *type, node_slots,
             [this](SourceMark mark, std::string message) { error(mark, std::move(message)); });
+    const auto rule =
+        type->spec.side_effects ? registry_.find_side_effects_rule(type->spec.type) : nullptr;
+    node.side_effects = node_has_side_effects(*type, rule.get(), node_slots);
   }
 
   static std::size_t find_setting(const NodeSpec& spec, std::string_view name) {

@@ -140,6 +140,11 @@ const NodeSpec* Engine::find_node_type(std::string_view type) const noexcept {
   return found ? &found->spec : nullptr;
 }
 
+std::optional<SideEffectsRule> Engine::find_side_effects_rule(std::string_view type) const {
+  const auto rule = core_->registry.find_side_effects_rule(type);
+  return rule ? std::optional(*rule) : std::nullopt;
+}
+
 std::vector<const NodeSpec*> Engine::node_types() const {
   std::vector<const NodeSpec*> out;
   for (const auto& type : core_->registry.all())

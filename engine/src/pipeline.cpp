@@ -45,6 +45,14 @@ std::size_t Pipeline::node_count() const noexcept {
   return plan_ ? plan_->nodes.size() : 0;
 }
 
+bool Pipeline::has_side_effects(std::string_view node_id) const {
+  if (plan_)
+    for (const auto& node : plan_->nodes)
+      if (node.id == node_id)
+        return node.side_effects;
+  throw std::out_of_range("the pipeline has no node '" + std::string(node_id) + "'");
+}
+
 namespace {
 
 [[noreturn]] void bad_input(std::string_view name, SettingType type, std::string_view text,

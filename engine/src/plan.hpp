@@ -62,6 +62,9 @@ struct PlanNode {
   /// True when the node can run inline without a coroutine: a synchronous type, no retry
   /// beyond one attempt, no timeout, no for_each.
   bool inline_fast_path = false;
+  /// Whether running it may change something outside the run (the type's declaration, or
+  /// its side-effects rule applied to the node's literal settings).
+  bool side_effects = false;
 
   const NodeExtras& extra() const noexcept {
     static const NodeExtras defaults;

@@ -99,14 +99,21 @@ public:
   void add_settings_check(std::string_view type, SettingsCheck check) override {
     settings_checks.emplace_back(std::string(type), std::move(check));
   }
-  /// Whether this plugin registers node type `name`: it may add checks to its own types only.
-  bool stages_type(std::string_view name) const {
-    return std::any_of(types.begin(), types.end(),
-                       [name](const NodeType& type) { return type.spec.type == name; });
+  void add_side_effects_rule(std::string_view type, SideEffectsRule rule) override {
+    side_effects_rules.emplace_back(std::string(type), std::move(rule));
+  }
+  /// The node type `name` this plugin registers, or nullptr: it may add checks and rules to
+  /// its own types only.
+  const NodeType* staged_type(std::string_view name) const {
+    const auto found = std::find_if(types.begin(), types.end(), [name](const NodeType& type) {
+      return type.spec.type == name;
+    });
+    return found == types.end() ? nullptr : &*found;
   }
   std::vector<NodeType> types;
   std::vector<ConnectionProvider> providers;
   std::vector<std::pair<std::string, SettingsCheck>> settings_checks;
+  std::vector<std::pair<std::string, SideEffectsRule>> side_effects_rules;
 };
 
 std::string c_string(const char* text) {
@@ -301,21 +308,34 @@ PluginFileReport load_plugin(Registry& registry, const fs::path& file, LoadedPlu
       problem = e.what();
     }
   }
-  std::set<std::string, std::less<>> checked;
-  for (const auto& [type, check] : staging.settings_checks) {
-    if (!problem.empty())
-      break;
-    try {
-      if (!staging.stages_type(type))
-        throw std::invalid_argument("settings check for node type '" + type +
-                                    "', which this plugin does not register");
-      registry.check_settings_check(type, check, true);
-      if (!checked.insert(type).second)
-        throw std::invalid_argument("node type '" + type + "' has two settings checks");
-    } catch (const std::invalid_argument& e) {
-      problem = e.what();
+  // Checks and rules attach to one of the plugin's own types, at most one of each per type.
+  const auto check_attachments = [&](const auto& attachments, const std::string& kind,
+                                     const auto& check_one) {
+    std::set<std::string, std::less<>> attached;
+    for (const auto& [type, attachment] : attachments) {
+      if (!problem.empty())
+        return;
+      try {
+        const NodeType* staged = staging.staged_type(type);
+        if (staged == nullptr)
+          throw std::invalid_argument(kind + " for node type '" + type +
+                                      "', which this plugin does not register");
+        check_one(*staged, attachment);
+        if (!attached.insert(type).second)
+          throw std::invalid_argument("node type '" + type + "' has two " + kind + "s");
+      } catch (const std::invalid_argument& e) {
+        problem = e.what();
+      }
     }
-  }
+  };
+  check_attachments(staging.settings_checks, "settings check",
+                    [&](const NodeType& type, const SettingsCheck& check) {
+                      registry.check_settings_check(type.spec.type, check, true);
+                    });
+  check_attachments(staging.side_effects_rules, "side-effects rule",
+                    [&](const NodeType& type, const SideEffectsRule& rule) {
+                      registry.check_side_effects_rule(type.spec, rule);
+                    });
   if (!problem.empty()) {
     report.status = PluginFileStatus::failed;
     report.message = who + ": " + problem;
@@ -331,6 +351,8 @@ PluginFileReport load_plugin(Registry& registry, const fs::path& file, LoadedPlu
   }
   for (auto& [type, check] : staging.settings_checks)
     registry.add_settings_check(type, std::move(check), who);
+  for (auto& [type, rule] : staging.side_effects_rules)
+    registry.add_side_effects_rule(type, std::move(rule), who);
   report.status = PluginFileStatus::loaded;
   loaded.emplace_back(report.name, file);
   return report;

@@ -32,6 +32,14 @@ bool is_valid_type_name(std::string_view name) {
 constexpr std::string_view node_type_kind = "node type";
 constexpr std::string_view provider_kind = "connection provider";
 constexpr std::string_view settings_check_kind = "settings check for node type";
+constexpr std::string_view side_effects_rule_kind = "side-effects rule for node type";
+
+std::size_t setting_index(const NodeSpec& spec, std::string_view name) {
+  for (std::size_t i = 0; i < spec.settings.size(); ++i)
+    if (spec.settings[i].name == name)
+      return i;
+  return spec.settings.size();
+}
 
 } // namespace
 
@@ -148,6 +156,42 @@ void Registry::add_settings_check(std::string_view type, SettingsCheck check, st
 std::shared_ptr<const SettingsCheck> Registry::find_settings_check(std::string_view type) const {
   std::lock_guard lock(mutex_);
   return settings_checks_.find(type);
+}
+
+void Registry::add_side_effects_rule(std::string_view type, SideEffectsRule rule) {
+  add_side_effects_rule(type, std::move(rule), "built in");
+}
+
+void Registry::check_side_effects_rule(const NodeSpec& spec, const SideEffectsRule& rule) const {
+  const std::string what = "the side-effects rule of node type '" + spec.type + "'";
+  if (!spec.side_effects)
+    throw std::invalid_argument(what + ": the type declares no side effects for it to take away");
+  if (setting_index(spec, rule.setting) == spec.settings.size())
+    throw std::invalid_argument(what + " names setting '" + rule.setting +
+                                "', which the type does not have");
+  if (rule.none_when.empty())
+    throw std::invalid_argument(what + " lists no value of '" + rule.setting + "'");
+  std::lock_guard lock(mutex_);
+  side_effects_rules_.require_free(side_effects_rule_kind, spec.type);
+}
+
+void Registry::add_side_effects_rule(std::string_view type, SideEffectsRule rule,
+                                     std::string origin) {
+  const std::shared_ptr<const NodeType> node_type = find(type);
+  if (!node_type)
+    throw std::invalid_argument("side-effects rule for unknown node type '" + std::string(type) +
+                                "': register the type first");
+  check_side_effects_rule(node_type->spec, rule);
+  auto shared = std::make_shared<const SideEffectsRule>(std::move(rule));
+  std::lock_guard lock(mutex_);
+  side_effects_rules_.insert(side_effects_rule_kind, std::string(type), std::move(shared),
+                             std::move(origin));
+}
+
+std::shared_ptr<const SideEffectsRule>
+Registry::find_side_effects_rule(std::string_view type) const {
+  std::lock_guard lock(mutex_);
+  return side_effects_rules_.find(type);
 }
 
 } // namespace sluice::detail

@@ -99,11 +99,22 @@ public:
   /// The check of node type `type`, or nullptr.
   std::shared_ptr<const SettingsCheck> find_settings_check(std::string_view type) const;
 
+  /// Side-effects rules (`add_side_effects_rule`), by node type.
+  void add_side_effects_rule(std::string_view type, SideEffectsRule rule) override;
+  void add_side_effects_rule(std::string_view type, SideEffectsRule rule, std::string origin);
+  /// Throws std::invalid_argument when `rule` cannot be the rule of the type `spec` declares:
+  /// the type declares no side effects to take away, the rule names no setting of it or no
+  /// value, or the type has a rule already.
+  void check_side_effects_rule(const NodeSpec& spec, const SideEffectsRule& rule) const;
+  /// The rule of node type `type`, or nullptr.
+  std::shared_ptr<const SideEffectsRule> find_side_effects_rule(std::string_view type) const;
+
 private:
   mutable std::mutex mutex_;
   NamedTable<NodeType> types_;
   NamedTable<ConnectionProvider> providers_;
   NamedTable<SettingsCheck> settings_checks_;
+  NamedTable<SideEffectsRule> side_effects_rules_;
 };
 
 /// Registers core.time, core.template, core.json, core.delay, core.log, core.fail, core.merge.

@@ -3,6 +3,7 @@
 #include "settings_check.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -41,6 +42,27 @@ void run_settings_check(const SettingsCheck& check, const NodeDecl& decl, const 
     error(written == decl.with.end() ? decl.mark : written->mark,
           "setting '" + problem.setting + "' of " + type.spec.type + ": " + problem.message);
   }
+}
+
+bool node_has_side_effects(const NodeType& type, const SideEffectsRule* rule,
+                           std::span<const ValueTemplate> slots) {
+  if (!type.spec.side_effects || rule == nullptr)
+    return type.spec.side_effects;
+  for (std::size_t slot = 0; slot < slots.size(); ++slot) {
+    if (type.spec.settings[slot].name != rule->setting)
+      continue;
+    if (!slots[slot].is_constant() || !slots[slot].constant().is_string())
+      return true; // templated, or not text: it may be anything
+    const std::string_view value = slots[slot].constant().as_string();
+    return std::none_of(rule->none_when.begin(), rule->none_when.end(),
+                        [value](const std::string& harmless) {
+                          return std::equal(harmless.begin(), harmless.end(), value.begin(),
+                                            value.end(), [](unsigned char a, unsigned char b) {
+                                              return std::tolower(a) == std::tolower(b);
+                                            });
+                        });
+  }
+  return true;
 }
 
 } // namespace sluice::detail

@@ -1,6 +1,7 @@
 #pragma once
-// The compile step that runs a node type's own settings check (SDK 1.5, Registrar::
-// add_settings_check) over what is known of a node's settings at load time.
+// The compile steps that read what is known of a node's settings at load time: a node type's
+// own settings check (SDK 1.5, Registrar::add_settings_check) and its side-effects rule
+// (SDK 1.6, Registrar::add_side_effects_rule).
 
 #include "execution_options.hpp"
 #include "template.hpp"
@@ -18,5 +19,10 @@ namespace sluice::detail {
 /// that throws is reported at the node too.
 void run_settings_check(const SettingsCheck& check, const NodeDecl& decl, const NodeType& type,
                         std::span<const ValueTemplate> slots, const ReportProblem& error);
+
+/// Whether a node of `type` with these settings has side effects: the type's declaration,
+/// unless `rule` (may be null) clears it for the literal or default of the setting it names.
+bool node_has_side_effects(const NodeType& type, const SideEffectsRule* rule,
+                           std::span<const ValueTemplate> slots);
 
 } // namespace sluice::detail

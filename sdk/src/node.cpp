@@ -44,6 +44,11 @@ void Registrar::add_settings_check(std::string_view type, SettingsCheck /*check*
                          std::string(type) + "')");
 }
 
+void Registrar::add_side_effects_rule(std::string_view type, SideEffectsRule /*rule*/) {
+  throw std::logic_error("this host does not take side-effects rules (node type '" +
+                         std::string(type) + "')");
+}
+
 std::string_view to_string(SettingType type) noexcept {
   switch (type) {
   case SettingType::any:

@@ -385,3 +385,27 @@ TEST_CASE("pipelines/http_open_issues.yaml reads every page of a GitHub-shaped A
   CHECK(issues[2]["text"] == Value("#2  Slow  (linus)"));
   CHECK(github.requests[0].find("Accept: application/vnd.github+json") != std::string::npos);
 }
+
+TEST_CASE(
+    "side effects: none for GET, HEAD and OPTIONS written as literals; any other method has") {
+  Harness harness;
+  const auto rule = harness.engine.find_side_effects_rule("http.request");
+  REQUIRE(rule.has_value());
+  CHECK(rule->setting == "method");
+  const Pipeline pipeline = harness.engine.load_string(R"(version: 1
+inputs:
+  method: { type: string, default: GET }
+nodes:
+  read: { type: http.request, with: { url: "https://example.com/" } }
+  head: { type: http.request, with: { url: "https://example.com/", method: head } }
+  create: { type: http.request, with: { url: "https://example.com/", method: POST, json: {} } }
+  remove: { type: http.request, with: { url: "https://example.com/", method: DELETE } }
+  chosen: { type: http.request, with: { url: "https://example.com/", method: "{{ inputs.method }}" } }
+)");
+  CHECK_FALSE(pipeline.has_side_effects("read")); // GET by default
+  CHECK_FALSE(pipeline.has_side_effects("head"));
+  CHECK(pipeline.has_side_effects("create"));
+  CHECK(pipeline.has_side_effects("remove"));
+  CHECK(pipeline.has_side_effects("chosen")); // only known when it runs
+  CHECK_THROWS_AS((void)pipeline.has_side_effects("missing"), std::out_of_range);
+}

@@ -71,6 +71,11 @@ public:
   /// Node ids in declaration order.
   std::vector<std::string_view> node_ids() const;
   std::size_t node_count() const noexcept;
+  /// Whether running node `node_id` may change something outside the run: its type's
+  /// `side_effects`, unless the type's side-effects rule clears it for the node's literal
+  /// settings (an `http.request` whose method is GET). Throws `std::out_of_range` for an id
+  /// the pipeline does not have.
+  bool has_side_effects(std::string_view node_id) const;
 
   /// Parses `text` as a value for input `name` according to its declared type
   /// (`--input k=v`). Throws `InputError` naming the input and the expected type.
@@ -135,6 +140,8 @@ public:
 
   /// The declaration of node type `type`, or nullptr.
   const NodeSpec* find_node_type(std::string_view type) const noexcept;
+  /// The side-effects rule of node type `type` (SDK 1.6), or nullopt when it has none.
+  std::optional<SideEffectsRule> find_side_effects_rule(std::string_view type) const;
   /// All registered node types, sorted by name.
   std::vector<const NodeSpec*> node_types() const;
 

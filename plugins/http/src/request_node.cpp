@@ -207,7 +207,7 @@ NodeSpec request_spec() {
                   {"pages", SettingType::integer, "How many pages were read (1 unless paginated)."},
                   {"complete", SettingType::boolean,
                    "False when max_pages stopped the series before its last page."}};
-  spec.side_effects = true; // unless the method only reads: see the settings check
+  spec.side_effects = true; // unless the method only reads: the side-effects rule below
   spec.idempotent = false;
   return spec;
 }
@@ -434,6 +434,8 @@ void register_request_node(Registrar& registrar) {
   type.spec = request_spec();
   type.run_async = run_request;
   registrar.add(std::move(type));
+  // GET, HEAD and OPTIONS only read (RFC 9110 9.2.1); every other method may change something.
+  registrar.add_side_effects_rule("http.request", {"method", {"GET", "HEAD", "OPTIONS"}});
 }
 
 } // namespace sluice::http_plugin

@@ -166,6 +166,19 @@ struct KnownSettings {
 /// reverse) and must not report a problem that a templated setting could still resolve.
 using SettingsCheck = std::function<std::vector<SettingProblem>(const KnownSettings&)>;
 
+// -- SDK ABI 1.6: side effects that depend on a setting ------------------------------------------
+
+/// For a node type whose side effects depend on one of its settings (an HTTP request changes
+/// nothing when its method is GET): a node of the type has none when `setting` is written as a
+/// literal, or defaults to, one of `none_when` (compared without regard to case). When the
+/// setting is templated, or has any other value, `NodeSpec::side_effects` holds. Data rather
+/// than a function, so the engine answers for every node of a pipeline before anything runs
+/// (`Pipeline::has_side_effects`, `sluice inspect`), without calling into the plugin.
+struct SideEffectsRule {
+  std::string setting;
+  std::vector<std::string> none_when;
+};
+
 /// Where node types are registered: the engine's registry, or a plugin's registration.
 class SLUICE_SDK_API Registrar {
 public:
@@ -184,6 +197,11 @@ public:
   /// registrar; one per type. Throws `std::invalid_argument` when the type is unknown or
   /// already has a check, `std::logic_error` when this registrar does not take checks.
   virtual void add_settings_check(std::string_view type, SettingsCheck check);
+
+  /// Adds the side-effects rule of node type `type` (SDK ABI 1.6), registered before by the
+  /// same registrar and declaring `side_effects`; one per type, naming one of its settings.
+  /// Throws as `add_settings_check` does.
+  virtual void add_side_effects_rule(std::string_view type, SideEffectsRule rule);
 };
 
 } // namespace sluice
