@@ -2,8 +2,9 @@
 
 #include "settings_check.hpp"
 
+#include <sluice/ascii.hpp>
+
 #include <algorithm>
-#include <cctype>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -54,13 +55,9 @@ bool node_has_side_effects(const NodeType& type, const SideEffectsRule* rule,
     if (!slots[slot].is_constant() || !slots[slot].constant().is_string())
       return true; // templated, or not text: it may be anything
     const std::string_view value = slots[slot].constant().as_string();
-    return std::none_of(rule->none_when.begin(), rule->none_when.end(),
-                        [value](const std::string& harmless) {
-                          return std::equal(harmless.begin(), harmless.end(), value.begin(),
-                                            value.end(), [](unsigned char a, unsigned char b) {
-                                              return std::tolower(a) == std::tolower(b);
-                                            });
-                        });
+    return std::none_of(
+        rule->none_when.begin(), rule->none_when.end(),
+        [value](const std::string& harmless) { return ascii::iequals(harmless, value); });
   }
   return true;
 }

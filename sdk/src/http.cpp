@@ -1,10 +1,10 @@
 // The plain types of the HTTP service (sluice/http.hpp): HttpError, the names of the failure
 // stages, header lookup. The client itself lives in the engine (engine/src/http/).
 
+#include <sluice/ascii.hpp>
 #include <sluice/http.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 namespace sluice {
 
@@ -39,11 +39,7 @@ HttpError::HttpError(std::string message, HttpFailureStage stage, boost::system:
 HttpError::~HttpError() = default;
 
 std::string HttpResponse::header(std::string_view name) const {
-  const auto same = [name](const HttpHeader& header) {
-    return std::equal(
-        header.name.begin(), header.name.end(), name.begin(), name.end(),
-        [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
-  };
+  const auto same = [name](const HttpHeader& header) { return ascii::iequals(header.name, name); };
   const auto found = std::find_if(headers.begin(), headers.end(), same);
   return found == headers.end() ? std::string() : found->value;
 }

@@ -1,5 +1,6 @@
 // URL parsing for base URLs (Url::parse) and request URLs (parse_request_url).
 
+#include <sluice/ascii.hpp>
 #include <sluice/url.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -16,13 +17,6 @@ struct Parts {
   std::string query; // without '?'
   bool has_query = false;
 };
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 [[noreturn]] void fail(std::string_view shown, const std::string& why) {
   // `shown` is empty for request URLs: their text may carry tokens in the query.
@@ -58,7 +52,7 @@ Parts split(std::string_view text, std::string_view shown) {
   const auto scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos)
     fail(shown, "expected scheme://host (e.g. https://api.example.com)");
-  parts.url.scheme = lower(text.substr(0, scheme_end));
+  parts.url.scheme = ascii::lower(text.substr(0, scheme_end));
   if (parts.url.scheme != "http" && parts.url.scheme != "https")
     fail(shown, "unsupported scheme '" + parts.url.scheme + "' (expected http or https)");
 
@@ -95,7 +89,7 @@ Parts split(std::string_view text, std::string_view shown) {
   }
   if (host.empty())
     fail(shown, "no host");
-  parts.url.host = lower(host);
+  parts.url.host = ascii::lower(host);
   const bool has_port = !port.empty() || authority.ends_with(":");
   parts.url.port = has_port ? parse_port(port, shown) : (parts.url.scheme == "https" ? 443 : 80);
 

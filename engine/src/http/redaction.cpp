@@ -3,26 +3,20 @@
 
 #include "redaction.hpp"
 
+#include <sluice/ascii.hpp>
 #include <sluice/encoding.hpp>
 #include <sluice/http_interceptor.hpp>
 #include <sluice/value.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 namespace sluice::http {
 
 namespace {
 
-bool same_name(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](unsigned char x, unsigned char y) {
-    return std::tolower(x) == std::tolower(y);
-  });
-}
-
 bool is_credential_header(std::string_view name) {
   for (const char* always : {"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"})
-    if (same_name(name, always))
+    if (ascii::iequals(name, always))
       return true;
   return false;
 }

@@ -2,6 +2,7 @@
 
 #include "links.hpp"
 
+#include <sluice/ascii.hpp>
 #include <sluice/url.hpp>
 
 #include <algorithm>
@@ -49,12 +50,6 @@ std::string remove_dot_segments(std::string_view path) {
   return out.empty() ? "/" : out;
 }
 
-bool same_word(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](unsigned char x, unsigned char y) {
-    return std::tolower(x) == std::tolower(y);
-  });
-}
-
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
     text.remove_prefix(1);
@@ -70,14 +65,15 @@ bool says_next(std::string_view parameters) {
     const std::string_view parameter = trim(parameters.substr(0, semicolon));
     parameters.remove_prefix(std::min(semicolon + 1, parameters.size()));
     const std::size_t equals = parameter.find('=');
-    if (equals == std::string_view::npos || !same_word(trim(parameter.substr(0, equals)), "rel"))
+    if (equals == std::string_view::npos ||
+        !ascii::iequals(trim(parameter.substr(0, equals)), "rel"))
       continue;
     std::string_view rels = trim(parameter.substr(equals + 1));
     if (rels.size() >= 2 && rels.front() == '"' && rels.back() == '"')
       rels = rels.substr(1, rels.size() - 2);
     while (!rels.empty()) {
       const std::size_t space = std::min(rels.find(' '), rels.size());
-      if (same_word(rels.substr(0, space), "next"))
+      if (ascii::iequals(rels.substr(0, space), "next"))
         return true;
       rels.remove_prefix(std::min(space + 1, rels.size()));
     }
@@ -121,7 +117,7 @@ std::string resolve_reference(std::string_view base, std::string_view reference)
 
 std::optional<std::string> next_link(const HttpResponse& response) {
   for (const HttpHeader& header : response.headers) {
-    if (!same_word(header.name, "Link"))
+    if (!ascii::iequals(header.name, "Link"))
       continue;
     std::string_view links = header.value;
     for (std::size_t open = links.find('<'); open != std::string_view::npos;

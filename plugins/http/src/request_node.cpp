@@ -9,6 +9,7 @@
 #include "request_settings.hpp"
 #include "token_connection.hpp"
 
+#include <sluice/ascii.hpp>
 #include <sluice/blocking.hpp>
 #include <sluice/encoding.hpp>
 #include <sluice/error.hpp>
@@ -20,7 +21,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 namespace sluice::http_plugin {
@@ -30,15 +30,8 @@ using std::chrono::milliseconds;
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool is_json_type(std::string_view content_type) {
-  const std::string type = lower(content_type.substr(0, content_type.find(';')));
+  const std::string type = ascii::lower(content_type.substr(0, content_type.find(';')));
   return type == "application/json" ||
          (type.starts_with("application/") && type.ends_with("+json"));
 }
@@ -62,7 +55,7 @@ Value read_body(const HttpResponse& response, ResponseFormat format, const std::
 Value headers_object(const HttpResponse& response) {
   Object headers;
   for (const HttpHeader& header : response.headers) {
-    const std::string name = lower(header.name);
+    const std::string name = ascii::lower(header.name);
     if (name == "set-cookie")
       continue; // a session credential: never an output
     headers.emplace_back(name, header.value);
@@ -101,16 +94,12 @@ bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-bool same_name(std::string_view a, std::string_view b) {
-  return lower(a) == lower(b);
-}
-
 // Before a request goes to another origin: the headers that carry credentials go, those named
 // for it and any whose value holds a secret the request declares (a connection's token).
 void drop_credentials(HttpRequest& request) {
   std::erase_if(request.headers, [&](const HttpHeader& header) {
     for (const char* name : {"Authorization", "Proxy-Authorization", "Cookie"})
-      if (same_name(header.name, name))
+      if (ascii::iequals(header.name, name))
         return true;
     return std::any_of(request.secrets.begin(), request.secrets.end(), [&](const Secret& secret) {
       return !secret.reveal().empty() && header.value.find(secret.reveal()) != std::string::npos;
@@ -278,7 +267,7 @@ asio::awaitable<Answer> fetch(Context& ctx, const RequestSettings& settings, Htt
         request.body.clear();
         request.idempotent = true;
         std::erase_if(request.headers,
-                      [](const HttpHeader& h) { return same_name(h.name, "Content-Type"); });
+                      [](const HttpHeader& h) { return ascii::iequals(h.name, "Content-Type"); });
       }
       continue;
     }

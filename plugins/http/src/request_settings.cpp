@@ -3,6 +3,7 @@
 
 #include "request_settings.hpp"
 
+#include <sluice/ascii.hpp>
 #include <sluice/duration.hpp>
 #include <sluice/encoding.hpp>
 #include <sluice/error.hpp>
@@ -13,13 +14,6 @@
 namespace sluice::http_plugin {
 
 namespace {
-
-std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
 
 // A query or header value: strings as they are, numbers and booleans as JSON writes them.
 bool scalar_text(const Value& value, std::string& out) {
@@ -52,7 +46,8 @@ bool parse_status_rule(const Value& value, StatusRule& rule) {
     rule = {hundreds, hundreds + 99};
     return true;
   }
-  if (text.size() == 3 && std::all_of(text.begin(), text.end(), ::isdigit))
+  if (text.size() == 3 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return parse_status_rule(Value(std::int64_t{std::stoi(std::string(text))}), rule);
   return false;
 }
@@ -148,7 +143,8 @@ RequestSettings read_request_settings(const Value& settings) {
   std::vector<std::string> problems;
   HttpRequest& request = out.request;
 
-  request.method = upper(settings["method"].is_string() ? settings["method"].as_string() : "GET");
+  request.method =
+      ascii::upper(settings["method"].is_string() ? settings["method"].as_string() : "GET");
   static const char* const methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
   if (std::find(std::begin(methods), std::end(methods), request.method) == std::end(methods))
     problems.push_back("method: '" + printable(request.method) +
@@ -194,11 +190,8 @@ RequestSettings read_request_settings(const Value& settings) {
   const Value& text = settings["text"];
   const int bodies = !json.is_null() + !form.is_null() + !text.is_null();
   const auto has_header = [&](std::string_view name) {
-    return std::any_of(request.headers.begin(), request.headers.end(), [&](const HttpHeader& h) {
-      return std::equal(
-          h.name.begin(), h.name.end(), name.begin(), name.end(),
-          [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
-    });
+    return std::any_of(request.headers.begin(), request.headers.end(),
+                       [&](const HttpHeader& h) { return ascii::iequals(h.name, name); });
   };
   if (bodies > 1) {
     problems.push_back("json, form and text are three kinds of body: set one of them");
@@ -254,22 +247,19 @@ RequestSettings read_request_settings(const Value& settings) {
     problems.push_back("response: '" + printable(format) + "' is not one of auto, json, text");
 
   const Value& expect = settings["expect_status"];
-  if (expect.is_array()) {
-    for (const Value& element : expect.as_array()) {
-      StatusRule rule;
-      if (parse_status_rule(element, rule))
-        out.expect.push_back(rule);
-      else
-        problems.push_back("expect_status: '" + printable(element.to_json()) +
-                           "' is neither a status (404) nor a class (2xx)");
-    }
-  } else if (!expect.is_null()) {
+  const auto add_rule = [&](const Value& value) {
     StatusRule rule;
-    if (parse_status_rule(expect, rule))
+    if (parse_status_rule(value, rule))
       out.expect.push_back(rule);
     else
-      problems.push_back("expect_status: '" + printable(expect.to_json()) +
+      problems.push_back("expect_status: '" + printable(value.to_json()) +
                          "' is neither a status (404) nor a class (2xx)");
+  };
+  if (expect.is_array()) {
+    for (const Value& element : expect.as_array())
+      add_rule(element);
+  } else if (!expect.is_null()) {
+    add_rule(expect);
   }
   if (out.expect.empty())
     out.expect.push_back({200, 299});

@@ -5,6 +5,7 @@
 
 #include "links.hpp"
 
+#include <sluice/ascii.hpp>
 #include <sluice/encoding.hpp>
 #include <sluice/error.hpp>
 #include <sluice/provider.hpp>
@@ -254,11 +255,8 @@ void authorise(HttpRequest& request, const Connection& connection) {
                     "Use a connection stored for that origin.");
   const std::string header = text_of(connection.extra, "header", "Authorization");
   const std::string scheme = text_of(connection.extra, "scheme");
-  std::erase_if(request.headers, [&](const HttpHeader& h) {
-    return std::equal(
-        h.name.begin(), h.name.end(), header.begin(), header.end(),
-        [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
-  });
+  std::erase_if(request.headers,
+                [&](const HttpHeader& h) { return ascii::iequals(h.name, header); });
   request.headers.push_back({header, header_value(scheme, connection.access_token)});
   request.secrets.push_back(connection.access_token);
   request.connection = connection.name;

@@ -6,20 +6,14 @@
 
 #include "child_environment.hpp"
 
+#include <sluice/ascii.hpp>
+
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace sluice::zoom {
 
 namespace {
-
-std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
 
 // `word` appears in `name` as a whole `_`-separated part (so PASS matches DB_PASS, not PASSAGE).
 bool has_word(std::string_view name, std::string_view word) {
@@ -36,7 +30,7 @@ bool has_word(std::string_view name, std::string_view word) {
 } // namespace
 
 bool is_secret_variable(std::string_view name) {
-  const std::string upper_name = upper(name);
+  const std::string upper_name = ascii::upper(name);
   const std::string_view n = upper_name;
   if (n.starts_with("SLUICE_"))
     return true;
