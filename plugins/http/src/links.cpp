@@ -45,8 +45,11 @@ std::string remove_dot_segments(std::string_view path) {
     at = end + 1;
   }
   std::string out;
-  for (std::size_t i = 0; i < kept.size(); ++i)
-    out += (i ? "/" : "") + std::string(kept[i]);
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    if (i > 0)
+      out += '/';
+    out += kept[i];
+  }
   return out.empty() ? "/" : out;
 }
 
