@@ -10,6 +10,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <functional>
 #include <mutex>
 
@@ -150,16 +151,43 @@ TEST_CASE("429 is waited out for a GET, never for a POST") {
   CHECK(post.requests.size() == 1);
 }
 
-TEST_CASE("bad settings are refused together, before anything is sent") {
+TEST_CASE("bad literal settings are load errors, each at its line and column") {
+  Harness harness;
+  std::vector<std::string> errors;
+  try {
+    (void)harness.engine.load_string("version: 1\nnodes:\n  call:\n    type: http.request\n"
+                                     "    with:\n      url: https://example.com/\n"
+                                     "      method: FETCH\n      json: {}\n      text: x\n"
+                                     "      response: xml\n      expect_status: 7xx\n");
+  } catch (const LoadError& e) {
+    for (const Diagnostic& diagnostic : e.diagnostics())
+      errors.push_back(diagnostic.to_string());
+  }
+  const auto has = [&](const std::string& text) {
+    return std::any_of(errors.begin(), errors.end(),
+                       [&](const std::string& e) { return e.find(text) != std::string::npos; });
+  };
+  CHECK(errors.size() == 4);
+  CHECK(has(":7:15: error: setting 'method' of http.request: 'FETCH' is not one of"));
+  CHECK(has(":8:13: error: setting 'json' of http.request: json, form and text"));
+  CHECK(has(":10:17: error: setting 'response' of http.request: 'xml' is not one of"));
+  CHECK(has(":11:22: error: setting 'expect_status' of http.request: '\"7xx\"'"));
+}
+
+TEST_CASE("a bad templated setting fails the run before anything is sent") {
   Recording server({ok_response("{}")});
   Harness harness;
-  const RunResult result = harness.run("{ url: \"" + server.url() +
-                                       "\", method: FETCH, json: {}, text: x, "
-                                       "response: xml, expect_status: 7xx }");
+  const Pipeline pipeline = harness.engine.load_string(
+      "version: 1\ninputs:\n  m: { type: string }\nnodes:\n  call:\n    type: http.request\n"
+      "    with: { url: \"" +
+      server.url() + "\", method: \"{{ inputs.m }}\", response: \"{{ inputs.m }}\" }\n");
+  RunOptions options;
+  options.inputs = Object{{"m", Value("FETCH")}};
+  const RunResult result = harness.engine.run(pipeline, std::move(options));
   REQUIRE(result.status == RunStatus::failed);
   CHECK(result.node("call")->category == ErrorCategory::invalid_input);
-  for (const char* part : {"FETCH", "one of them", "xml", "7xx"})
-    CHECK(result.error.find(part) != std::string::npos);
+  CHECK(result.error.find("method: 'FETCH' is not one of") != std::string::npos);
+  CHECK(result.error.find("response: 'FETCH' is not one of") != std::string::npos);
   CHECK(server.requests.empty());
 }
 
@@ -247,16 +275,19 @@ TEST_CASE("pagination by cursor: sent back as a query parameter; a repeat or an 
 }
 
 TEST_CASE("pagination settings are checked: one style, a max_pages, paths that parse") {
-  Recording server({json_response("{}")});
   Harness harness;
-  const RunResult result =
-      harness.run("{ url: \"" + server.url() +
-                  "\", paginate: { link_header: true, cursor: a, items: \"b[\", pages: 3 } }");
-  REQUIRE(result.status == RunStatus::failed);
-  for (const char* part :
-       {"exactly one of", "max_pages: required", "paginate.items", "paginate.pages: unknown"})
-    CHECK_MESSAGE(result.error.find(part) != std::string::npos, part);
-  CHECK(server.requests.empty());
+  std::string errors;
+  try {
+    (void)harness.engine.load_string(
+        "version: 1\nnodes:\n  call:\n    type: http.request\n    with: { url: "
+        "\"https://example.com/\", paginate: { link_header: true, cursor: a, items: \"b[\", "
+        "pages: 3 } }\n");
+  } catch (const LoadError& e) {
+    errors = e.what();
+  }
+  for (const char* part : {"exactly one of", "'paginate.max_pages' of http.request: required",
+                           "'paginate.items'", "'paginate.pages' of http.request: unknown"})
+    CHECK_MESSAGE(errors.find(part) != std::string::npos, part);
 }
 
 TEST_CASE("redirects: same origin keeps credentials, another origin never sees them") {

@@ -423,6 +423,7 @@ void register_request_node(Registrar& registrar) {
   type.spec = request_spec();
   type.run_async = run_request;
   registrar.add(std::move(type));
+  registrar.add_settings_check("http.request", check_request_settings);
   // GET, HEAD and OPTIONS only read (RFC 9110 9.2.1); every other method may change something.
   registrar.add_side_effects_rule("http.request", {"method", {"GET", "HEAD", "OPTIONS"}});
 }

@@ -138,9 +138,11 @@ bool idempotent_by_method(const std::string& method) noexcept {
          method == "DELETE";
 }
 
-RequestSettings read_request_settings(const Value& settings) {
+namespace {
+
+// Reads what it can of `settings`, adding each problem as "setting.path: what is wrong".
+RequestSettings read(const Value& settings, std::vector<std::string>& problems) {
   RequestSettings out;
-  std::vector<std::string> problems;
   HttpRequest& request = out.request;
 
   request.method =
@@ -149,7 +151,8 @@ RequestSettings read_request_settings(const Value& settings) {
   if (std::find(std::begin(methods), std::end(methods), request.method) == std::end(methods))
     problems.push_back("method: '" + printable(request.method) +
                        "' is not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-  request.url = std::string(settings["url"].as_string());
+  if (settings["url"].is_string())
+    request.url = std::string(settings["url"].as_string());
 
   if (const Value& query = settings["query"]; query.is_object()) {
     for (const auto& [name, value] : query.as_object()) {
@@ -194,7 +197,7 @@ RequestSettings read_request_settings(const Value& settings) {
                        [&](const HttpHeader& h) { return ascii::iequals(h.name, name); });
   };
   if (bodies > 1) {
-    problems.push_back("json, form and text are three kinds of body: set one of them");
+    problems.push_back("json: json, form and text are three kinds of body; set one of them");
   } else if (!json.is_null()) {
     request.body = json.to_json();
     if (!has_header("Content-Type"))
@@ -289,7 +292,14 @@ RequestSettings read_request_settings(const Value& settings) {
     request.ca_file = std::string(ca_file.as_string());
   request.max_response_bytes = out.max_bytes;
   read_pagination(settings["paginate"], out.paginate, problems);
+  return out;
+}
 
+} // namespace
+
+RequestSettings read_request_settings(const Value& settings) {
+  std::vector<std::string> problems;
+  RequestSettings out = read(settings, problems);
   if (!problems.empty()) {
     std::string message = "http.request: ";
     for (std::size_t i = 0; i < problems.size(); ++i)
@@ -297,6 +307,20 @@ RequestSettings read_request_settings(const Value& settings) {
     throw NodeError(ErrorCategory::invalid_input, message);
   }
   return out;
+}
+
+std::vector<SettingProblem> check_request_settings(const KnownSettings& known) {
+  std::vector<std::string> found;
+  read(known.literals, found);
+  std::vector<SettingProblem> problems;
+  for (const std::string& problem : found) {
+    const std::size_t colon = problem.find(": ");
+    SettingProblem split{problem.substr(0, colon), problem.substr(colon + 2)};
+    // Templated settings are absent here; a problem can only be about a literal one.
+    if (!known.is_templated(split.setting.substr(0, split.setting.find_first_of(".["))))
+      problems.push_back(std::move(split));
+  }
+  return problems;
 }
 
 } // namespace sluice::http_plugin

@@ -3,6 +3,7 @@
 // the request to send, what counts as success, and how to read the answer.
 
 #include <sluice/http.hpp>
+#include <sluice/node.hpp>
 #include <sluice/value.hpp>
 
 #include <chrono>
@@ -47,6 +48,10 @@ struct RequestSettings {
 /// Reads a node's resolved settings. Throws NodeError (invalid_input) listing every problem
 /// found.
 RequestSettings read_request_settings(const Value& settings);
+
+/// The same rules at load time, on the settings written as literals (the settings check that
+/// lets `sluice validate` point at a bad method or page rule with its file:line:column).
+std::vector<SettingProblem> check_request_settings(const KnownSettings& known);
 
 /// `GET`, `HEAD`, `OPTIONS`, `PUT` and `DELETE` are idempotent by definition (RFC 9110 §9.2.2);
 /// `POST` and `PATCH` are not, unless the pipeline says so.
