@@ -3,6 +3,8 @@
 
 #include <sluice/credentials.hpp>
 
+#include <optional>
+
 namespace sluice {
 
 std::string_view to_string(ConnectionStatus status) noexcept {
@@ -20,5 +22,16 @@ CredentialError::CredentialError(Kind kind, const std::string& message)
 }
 
 CredentialStore::~CredentialStore() = default;
+
+Connection CredentialStore::refresh_under_lock_committing(
+    std::string_view name, const RefreshPolicy& policy,
+    const std::function<Tokens(const Connection&, const CommitTokens& commit)>& refresh) {
+  return refresh_under_lock(name, policy, [&refresh](const Connection& stale) {
+    std::optional<Tokens> committed;
+    const CommitTokens commit = [&committed](const Tokens& tokens) { committed = tokens; };
+    Tokens returned = refresh(stale, commit);
+    return committed ? std::move(*committed) : std::move(returned);
+  });
+}
 
 } // namespace sluice

@@ -276,6 +276,43 @@ TEST_CASE("refresh under lock from many threads: one refresh, everybody sees its
   CHECK(shared->find("zoom-work")->refresh_token.reveal() == authority.live_refresh_token());
 }
 
+TEST_CASE("a refresh commits its tokens from another thread before it returns") {
+  // What a provider does with refresh_under_lock_committing: the answer is parsed on an I/O
+  // thread, committed there at once, and only then does the thread holding the lock wake.
+  TempDir dir;
+  FakeTokenAuthority authority(dir.path / "auth", 1h);
+  auto store = seeded(dir, authority);
+  const std::int64_t before = store->find("zoom-work")->version;
+  std::string seen_while_waiting;
+  const Connection fresh = store->refresh_under_lock_committing(
+      "zoom-work", RefreshPolicy::after_rejection(before),
+      [&](const Connection& stale, const CredentialStore::CommitTokens& commit) {
+        Tokens tokens;
+        std::thread io([&] {
+          tokens = authority.refresh(stale);
+          commit(tokens);
+        });
+        io.join();
+        // Still inside refresh, with the lock held: another connection to the file already
+        // reads the new refresh token (it is durable, not waiting for this thread).
+        seen_while_waiting =
+            open_credential_store(options_in(dir))->find("zoom-work")->refresh_token.reveal();
+        return tokens;
+      });
+  CHECK(seen_while_waiting == authority.live_refresh_token());
+  CHECK(fresh.refresh_token.reveal() == authority.live_refresh_token());
+  CHECK(fresh.version == before + 1); // one commit, not two
+
+  // A refresh that does not call commit is stored when it returns, as before.
+  const Connection again = store->refresh_under_lock_committing(
+      "zoom-work", RefreshPolicy::after_rejection(fresh.version),
+      [&](const Connection& stale, const CredentialStore::CommitTokens&) {
+        return authority.refresh(stale);
+      });
+  CHECK(again.refresh_token.reveal() == authority.live_refresh_token());
+  CHECK(again.version == fresh.version + 1);
+}
+
 TEST_CASE("repeated expiries under thread contention: exactly one refresh per expiry") {
   TempDir dir;
   FakeTokenAuthority authority(dir.path / "auth", 40ms);

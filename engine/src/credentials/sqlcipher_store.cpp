@@ -5,6 +5,7 @@
 #include <sluice/value.hpp>
 
 #include <sstream>
+#include <stdexcept>
 
 namespace sluice::credentials {
 
@@ -231,6 +232,14 @@ Connection SqlCipherCredentialStore::update_tokens(std::string_view name,
 Connection SqlCipherCredentialStore::refresh_under_lock(
     std::string_view name, const RefreshPolicy& policy,
     const std::function<Tokens(const Connection&)>& refresh) {
+  return refresh_under_lock_committing(
+      name, policy,
+      [&refresh](const Connection& stale, const CommitTokens&) { return refresh(stale); });
+}
+
+Connection SqlCipherCredentialStore::refresh_under_lock_committing(
+    std::string_view name, const RefreshPolicy& policy,
+    const std::function<Tokens(const Connection&, const CommitTokens& commit)>& refresh) {
   return locked(name, [&] {
     // Fast path without the write lock: most calls find a valid token.
     {
@@ -255,10 +264,24 @@ Connection SqlCipherCredentialStore::refresh_under_lock(
                                                              current.status_reason + ")");
     if (!is_stale(current, policy))
       return current; // the transaction rolls back: nothing was written
+    // The only window in which a rotated refresh token can be lost is from the provider's
+    // answer to this commit: one local transaction, no other I/O, and nothing in it that
+    // could wait until after the commit (the read-back comes after). A provider that calls
+    // `commit` does so on the thread that parsed the answer, while this one still waits.
+    bool committed = false;
+    const CommitTokens commit = [&](const Tokens& tokens) {
+      if (committed)
+        throw std::logic_error("refresh_under_lock_committing: commit called twice");
+      write_tokens(name, current.version, tokens);
+      transaction.commit();
+      committed = true;
+    };
     Tokens tokens;
     try {
-      tokens = refresh(current);
+      tokens = refresh(current, commit);
     } catch (const RefreshTokenRejected& e) {
+      if (committed)
+        throw; // tokens stored, then a contradiction: nothing more to record
       const std::string reason = std::string("the provider rejected the refresh token: ") +
                                  e.what() + "; authorise the connection again";
       Statement mark(*database_,
@@ -270,11 +293,8 @@ Connection SqlCipherCredentialStore::refresh_under_lock(
                                                              " needs to be authorised again (" +
                                                              reason + ")");
     }
-    // The only window in which a rotated refresh token can be lost is from the provider's
-    // answer to this commit: one local transaction, no other I/O, and nothing in it that
-    // could wait until after the commit (the read-back comes after).
-    write_tokens(name, current.version, tokens);
-    transaction.commit();
+    if (!committed)
+      commit(tokens);
     return read_existing(name);
   });
 }

@@ -23,6 +23,9 @@ public:
                            const Tokens& tokens) override;
   Connection refresh_under_lock(std::string_view name, const RefreshPolicy& policy,
                                 const std::function<Tokens(const Connection&)>& refresh) override;
+  Connection refresh_under_lock_committing(
+      std::string_view name, const RefreshPolicy& policy,
+      const std::function<Tokens(const Connection&, const CommitTokens& commit)>& refresh) override;
   void mark_needs_reauthorisation(std::string_view name, std::string_view reason) override;
   void record_use(std::string_view name) override;
   bool remove(std::string_view name) override;

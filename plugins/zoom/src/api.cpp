@@ -208,8 +208,11 @@ asio::awaitable<ZoomApi::TokenView> ZoomApi::token(std::optional<std::int64_t> r
       const std::string name = connection_;
       const Services services = services_;
       auto refresh = [&store, name, policy, services] {
-        return store.refresh_under_lock(
-            name, policy, [&services](const Connection& c) { return renew_blocking(services, c); });
+        return store.refresh_under_lock_committing(
+            name, policy,
+            [&services](const Connection& c, const CredentialStore::CommitTokens& commit) {
+              return renew_blocking(services, c, commit);
+            });
       };
       fresh = co_await run_blocking(services_, refresh);
     } catch (const CredentialError& e) {

@@ -215,12 +215,15 @@ Secret client_secret_of(const Connection& connection) {
                             connection.name);
 }
 
-Tokens renew_blocking(const Services& services, const Connection& connection) {
+Tokens renew_blocking(const Services& services, const Connection& connection,
+                      const CredentialStore::CommitTokens& commit) {
   const Secret secret = client_secret_of(connection);
   try {
     return wait_for(services,
                     [&]() -> asio::awaitable<TokenAnswer> {
-                      co_return co_await renew(*services.http, connection, secret);
+                      TokenAnswer answer = co_await renew(*services.http, connection, secret);
+                      commit(answer.tokens);
+                      co_return answer;
                     })
         .tokens;
   } catch (const OAuthError& e) {

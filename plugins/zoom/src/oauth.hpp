@@ -73,9 +73,13 @@ boost::asio::awaitable<void> revoke(HttpClient& client, const Endpoints& endpoin
 /// cannot be found.
 Secret client_secret_of(const Connection& connection);
 
-/// Blocking form of `renew` for `CredentialStore::refresh_under_lock` (which calls its
-/// function with the store locked, on a blocking thread): runs the request on `services.io`
-/// and waits. `invalid_grant` becomes RefreshTokenRejected.
-Tokens renew_blocking(const Services& services, const Connection& connection);
+/// Blocking form of `renew` for `CredentialStore::refresh_under_lock_committing` (which calls
+/// its function with the store locked, on a blocking thread): runs the request on
+/// `services.io` and waits. The new tokens are committed on `services.io` as soon as Zoom's
+/// answer is parsed, before this thread wakes: Zoom has already retired the old refresh
+/// token, and a process killed in between would lose the new one. `invalid_grant` becomes
+/// RefreshTokenRejected.
+Tokens renew_blocking(const Services& services, const Connection& connection,
+                      const CredentialStore::CommitTokens& commit);
 
 } // namespace sluice::zoom

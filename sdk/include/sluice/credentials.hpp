@@ -235,6 +235,23 @@ public:
 
   /// Deletes the connection; false when there was none of that name.
   virtual bool remove(std::string_view name) = 0;
+
+  // -- SDK ABI 1.6 --------------------------------------------------------------------------
+
+  /// Stores the tokens of the refresh in progress: see `refresh_under_lock_committing`.
+  using CommitTokens = std::function<void(const Tokens&)>;
+
+  /// `refresh_under_lock`, with a `commit` for `refresh` to call with the new tokens the
+  /// moment the provider's answer is parsed, from whichever thread parsed it: the rotated
+  /// refresh token is then stored before anything else happens, where otherwise it waits for
+  /// the thread holding the lock to wake up and return, a window in which a killed process
+  /// loses it. Call `commit` at most once; `refresh` must then return the same tokens. A
+  /// `refresh` that returns without calling it is stored as `refresh_under_lock` stores it.
+  /// Nothing but `commit` may use this store while `refresh` runs. The default
+  /// implementation (a store that cannot commit early) stores after `refresh` returns.
+  virtual Connection refresh_under_lock_committing(
+      std::string_view name, const RefreshPolicy& policy,
+      const std::function<Tokens(const Connection&, const CommitTokens& commit)>& refresh);
 };
 
 } // namespace sluice
