@@ -96,32 +96,52 @@ struct Workspace {
 };
 
 // Answers every request with its own text as a JSON string (as an echo endpoint does), or
-// with 401 when `required` is set and the request does not carry it.
-struct EchoServer {
+// with 401 when `required` is set and the request does not carry it. Its thread and the
+// test's share state under a lock only: the CLI that connects runs in another process, so
+// nothing else orders them.
+class EchoServer {
+public:
   explicit EchoServer(std::string required_header = {})
-      : required(std::move(required_header)),
-        server([this](ServerConnection& c) { return serve(c); }) {}
+      : required_(std::move(required_header)),
+        server_([this](ServerConnection& c) { return serve(c); }) {}
+
+  std::string url(const std::string& path) const { return server_.url(path); }
+  // The requests read so far.
+  std::vector<std::string> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+  // Where `GET /away` redirects to.
+  void redirect_to(std::string url) {
+    std::lock_guard lock(mutex_);
+    redirect_to_ = std::move(url);
+  }
+
+private:
   asio::awaitable<void> serve(ServerConnection& connection) {
     while (co_await connection.read_request()) {
+      std::string redirect;
       {
-        std::lock_guard lock(mutex);
-        requests.push_back(connection.request);
+        std::lock_guard lock(mutex_);
+        requests_.push_back(connection.request);
+        redirect = redirect_to_;
       }
-      if (!required.empty() && connection.request.find(required) == std::string::npos)
+      if (!required_.empty() && connection.request.find(required_) == std::string::npos)
         co_await connection.write("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
       else if (connection.request.starts_with("GET /away "))
-        co_await connection.write("HTTP/1.1 302 Found\r\nLocation: " + redirect_to +
+        co_await connection.write("HTTP/1.1 302 Found\r\nLocation: " + redirect +
                                   "\r\nContent-Length: 0\r\n\r\n");
       else
         co_await connection.write(
             ok_response(Value(connection.request).to_json(), "Content-Type: application/json\r\n"));
     }
   }
-  std::string required;
-  std::string redirect_to;
-  std::mutex mutex;
-  std::vector<std::string> requests;
-  ScriptedServer server;
+
+  const std::string required_;
+  std::mutex mutex_;
+  std::string redirect_to_;
+  std::vector<std::string> requests_;
+  ScriptedServer server_;
 };
 
 std::string request_yaml(const std::string& url, const std::string& connection = "api") {
@@ -137,17 +157,17 @@ TEST_CASE("a token from standard input is sent in its header, and shown nowhere"
   workspace.secrets.push_back(token);
   EchoServer api, other;
 
-  const Cli connected = workspace.sluice({"connect", "token", "api", "--header", "X-Api-Key",
-                                          "--scheme", "", "--origin", api.server.url("")},
-                                         token + "\n");
+  const Cli connected = workspace.sluice(
+      {"connect", "token", "api", "--header", "X-Api-Key", "--scheme", "", "--origin", api.url("")},
+      token + "\n");
   REQUIRE_MESSAGE(connected.status == 0, connected.err);
   CHECK(connected.out.find("Stored connection 'api'") != std::string::npos);
   CHECK(read_file(workspace.directory / "credentials.db").find(token) == std::string::npos);
 
-  const Cli run = workspace.run(request_yaml(api.server.url("/whoami")));
+  const Cli run = workspace.run(request_yaml(api.url("/whoami")));
   REQUIRE_MESSAGE(run.status == 0, run.err);
-  REQUIRE(api.requests.size() == 1);
-  CHECK(api.requests[0].find("X-Api-Key: " + token + "\r\n") != std::string::npos);
+  REQUIRE(api.requests().size() == 1);
+  CHECK(api.requests()[0].find("X-Api-Key: " + token + "\r\n") != std::string::npos);
   // The echo put the token into the answer; the output has it redacted.
   CHECK(run.out.find("X-Api-Key: [redacted]") != std::string::npos);
 
@@ -158,18 +178,18 @@ TEST_CASE("a token from standard input is sent in its header, and shown nowhere"
   }
 
   // Kept to its origin: a request elsewhere is refused before anything is sent.
-  const Cli elsewhere = workspace.run(request_yaml(other.server.url("/steal")));
+  const Cli elsewhere = workspace.run(request_yaml(other.url("/steal")));
   CHECK(elsewhere.status == 1);
-  CHECK(elsewhere.err.find("only sent to " + api.server.url("")) != std::string::npos);
-  CHECK(other.requests.empty());
+  CHECK(elsewhere.err.find("only sent to " + api.url("")) != std::string::npos);
+  CHECK(other.requests().empty());
 
   // A redirect to another origin goes on without the token.
-  api.redirect_to = other.server.url("/landing");
-  const Cli redirected = workspace.run(request_yaml(api.server.url("/away")));
+  api.redirect_to(other.url("/landing"));
+  const Cli redirected = workspace.run(request_yaml(api.url("/away")));
   REQUIRE_MESSAGE(redirected.status == 0, redirected.err);
-  REQUIRE(other.requests.size() == 1);
-  CHECK(other.requests[0].find(token) == std::string::npos);
-  CHECK(other.requests[0].find("X-Api-Key") == std::string::npos);
+  REQUIRE(other.requests().size() == 1);
+  CHECK(other.requests()[0].find(token) == std::string::npos);
+  CHECK(other.requests()[0].find("X-Api-Key") == std::string::npos);
 }
 
 TEST_CASE("connect token: a file, --replace, and what it refuses") {
@@ -188,10 +208,10 @@ TEST_CASE("connect token: a file, --replace, and what it refuses") {
   REQUIRE_MESSAGE(cli.status == 0, cli.err);
 
   EchoServer api;
-  const Cli run = workspace.run(request_yaml(api.server.url("/"), "gh"));
+  const Cli run = workspace.run(request_yaml(api.url("/"), "gh"));
   REQUIRE_MESSAGE(run.status == 0, run.err);
-  REQUIRE(api.requests.size() == 1);
-  CHECK(api.requests[0].find("Authorization: Bearer " + second + "\r\n") != std::string::npos);
+  REQUIRE(api.requests().size() == 1);
+  CHECK(api.requests()[0].find("Authorization: Bearer " + second + "\r\n") != std::string::npos);
 
   cli = workspace.sluice({"connect", "token", "empty"}, "\n");
   CHECK(cli.status == 1);
@@ -205,7 +225,7 @@ TEST_CASE("connect token: a file, --replace, and what it refuses") {
   CHECK(cli.status == 1);
   CHECK(cli.err.find("line break") != std::string::npos);
 
-  const Cli missing = workspace.run(request_yaml(api.server.url("/"), "nobody"));
+  const Cli missing = workspace.run(request_yaml(api.url("/"), "nobody"));
   CHECK(missing.status == 1);
   CHECK(missing.err.find("no connection named 'nobody'") != std::string::npos);
 }
@@ -216,15 +236,14 @@ TEST_CASE("connections check asks the check URL with the token") {
   workspace.secrets.insert(workspace.secrets.end(), {token, stale});
   EchoServer api("Authorization: Bearer " + token + "\r\n");
 
-  Cli cli =
-      workspace.sluice({"connect", "token", "api", "--check-url", api.server.url("/user")}, token);
+  Cli cli = workspace.sluice({"connect", "token", "api", "--check-url", api.url("/user")}, token);
   REQUIRE_MESSAGE(cli.status == 0, cli.err);
   cli = workspace.sluice({"connections", "check", "api"});
   CHECK_MESSAGE(cli.status == 0, cli.err);
   CHECK(cli.out.find("accepted the token (HTTP 200)") != std::string::npos);
 
-  cli = workspace.sluice(
-      {"connect", "token", "api", "--replace", "--check-url", api.server.url("/user")}, stale);
+  cli = workspace.sluice({"connect", "token", "api", "--replace", "--check-url", api.url("/user")},
+                         stale);
   REQUIRE_MESSAGE(cli.status == 0, cli.err);
   cli = workspace.sluice({"connections", "check", "api"});
   CHECK(cli.status == 1);
