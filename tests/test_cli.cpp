@@ -3,6 +3,7 @@
 // bounded time and memory).
 
 #include "support/alias_bomb.hpp"
+#include "support/files.hpp"
 
 #include <sluice/value.hpp>
 
@@ -33,13 +34,6 @@ struct Output {
   std::string err;
 };
 
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Runs `sluice ARGS` with stdin closed and captures stdout, stderr and the exit status.
 Output run_cli(const std::string& args) {
   static int counter = 0;
@@ -51,8 +45,8 @@ Output run_cli(const std::string& args) {
   const int raw = std::system(command.c_str());
   Output o;
   o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  o.out = slurp(dir / "out");
-  o.err = slurp(dir / "err");
+  o.out = test_support::read_file(dir / "out");
+  o.err = test_support::read_file(dir / "err");
   fs::remove_all(dir);
   return o;
 }
@@ -120,8 +114,8 @@ Measured run_capped(const std::vector<std::string>& args, rlim_t cap) {
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   m.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   m.peak_kib = usage.ru_maxrss;
-  m.out = slurp(out);
-  m.err = slurp(err);
+  m.out = test_support::read_file(out);
+  m.err = test_support::read_file(err);
   fs::remove_all(dir);
   return m;
 }
@@ -288,10 +282,10 @@ TEST_CASE("graph: Graphviz reads the DOT output, whatever the pipeline is called
                               (dir / "graph.svg").string() + " 2>" + (dir / "dot.err").string();
   const int status = std::system(command.c_str());
   CHECK_MESSAGE(WIFEXITED(status), "dot did not run");
-  CHECK_MESSAGE(WEXITSTATUS(status) == 0, "Graphviz refused the output: " << slurp(dir / "dot.err")
-                                                                          << "\n"
-                                                                          << dot.out);
-  const std::string svg = slurp(dir / "graph.svg");
+  CHECK_MESSAGE(WEXITSTATUS(status) == 0,
+                "Graphviz refused the output: " << test_support::read_file(dir / "dot.err") << "\n"
+                                                << dot.out);
+  const std::string svg = test_support::read_file(dir / "graph.svg");
   // The label's two lines are two text elements; no literal backslash-n between them.
   CHECK(svg.find(">first</text>") != std::string::npos);
   CHECK(svg.find(">core.template</text>") != std::string::npos);
@@ -306,7 +300,7 @@ TEST_CASE("--trace writes a Chrome trace") {
   const fs::path trace = fs::temp_directory_path() / ("sluice-trace-" + std::to_string(getpid()));
   const Output o = run_cli("run " + pipeline("hello.yaml") + " -q --trace " + trace.string());
   REQUIRE(o.status == 0);
-  const Value t = Value::parse_json(slurp(trace));
+  const Value t = Value::parse_json(test_support::read_file(trace));
   int spans = 0;
   for (const Value& e : t["traceEvents"].as_array())
     spans += e["ph"] == Value("X");

@@ -3,6 +3,7 @@
 // on the plugin path (cut short, symlink loops, unreadable, writable by others), through the
 // engine and the `sluice` command.
 
+#include "support/files.hpp"
 #include "support/numbered.hpp"
 #include "support/temp_dir.hpp"
 
@@ -195,13 +196,8 @@ CliOutput sluice_cli(const std::string& args, const std::string& env = {}) {
   const std::string command = env + std::string(SLUICE_CLI) + " " + args + " </dev/null >" +
                               (dir / "out").string() + " 2>" + (dir / "err").string();
   const int raw = std::system(command.c_str());
-  const auto slurp = [](const fs::path& f) {
-    std::ifstream in(f);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  };
-  CliOutput o{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "out"), slurp(dir / "err")};
+  CliOutput o{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, test_support::read_file(dir / "out"),
+              test_support::read_file(dir / "err")};
   fs::remove_all(dir);
   return o;
 }

@@ -2,6 +2,7 @@
 // Shared by the credential tests: a private temporary directory and a seeded store.
 
 #include "fake_token_authority.hpp"
+#include "support/files.hpp"
 
 #include <sluice/credentials_store.hpp>
 
@@ -52,11 +53,6 @@ inline NewConnection zoom_connection(const std::string& name, Tokens tokens) {
   return c;
 }
 
-inline std::string slurp(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test_support::read_file;
 
 } // namespace sluice::test

@@ -70,7 +70,7 @@ TEST_CASE("a new store is created private: directory 0700, database and key file
   CHECK(mode_of(options.database.parent_path()) == 0700);
   CHECK(mode_of(options.database) == 0600);
   CHECK(mode_of(options.key_file) == 0600);
-  CHECK(slurp(options.key_file).size() == 65); // 64 hex digits and a newline
+  CHECK(read_file(options.key_file).size() == 65); // 64 hex digits and a newline
 
   const auto found = store->find("zoom-work");
   REQUIRE(found);
@@ -99,13 +99,13 @@ TEST_CASE("a wrong key is one clear error and the file is left untouched") {
   FakeTokenAuthority authority(dir.path / "auth", 1h);
   seeded(dir, authority);
   auto options = options_in(dir);
-  const std::string before = slurp(options.database);
+  const std::string before = read_file(options.database);
   options.key_hex = Secret(std::string(64, 'a'));
   const std::string message = open_error(options);
   CHECK(message.find("cannot decrypt") != std::string::npos);
   CHECK(message.find("the key is wrong or the file is damaged") != std::string::npos);
   CHECK(message.find(std::string(64, 'a')) == std::string::npos);
-  CHECK(slurp(options.database) == before);
+  CHECK(read_file(options.database) == before);
 
   options.key_hex = Secret("not hex");
   CHECK(open_error(options).find("exactly 64 hex digits") != std::string::npos);
@@ -120,9 +120,9 @@ TEST_CASE("a plain SQLite file is refused, not opened as an empty store") {
     plain.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1);");
   }
   credentials::create_key_file(options.key_file, credentials::StoreKey::random());
-  const std::string before = slurp(options.database);
+  const std::string before = read_file(options.database);
   CHECK(open_error(options).find("unencrypted SQLite database") != std::string::npos);
-  CHECK(slurp(options.database) == before);
+  CHECK(read_file(options.database) == before);
 }
 
 TEST_CASE("truncated, empty and corrupt files are refused and left untouched") {
@@ -130,7 +130,7 @@ TEST_CASE("truncated, empty and corrupt files are refused and left untouched") {
   FakeTokenAuthority authority(dir.path / "auth", 1h);
   seeded(dir, authority);
   const auto options = options_in(dir);
-  const std::string good = slurp(options.database);
+  const std::string good = read_file(options.database);
   REQUIRE(good.size() >= 4 * 1024);
 
   SUBCASE("truncated mid-page") {
@@ -145,10 +145,10 @@ TEST_CASE("truncated, empty and corrupt files are refused and left untouched") {
   }
   SUBCASE("a damaged page") {
     flip_byte(options.database, 3 * 1024 + 500);
-    const std::string before = slurp(options.database);
+    const std::string before = read_file(options.database);
     const std::string message = open_error(options);
     CHECK((message.find("damaged") != std::string::npos));
-    CHECK(slurp(options.database) == before);
+    CHECK(read_file(options.database) == before);
   }
   SUBCASE("a damaged first page") {
     flip_byte(options.database, 200);
@@ -397,21 +397,21 @@ TEST_CASE("rekey: a new key file, the old key stops working, an interrupted reke
   FakeTokenAuthority authority(dir.path / "auth", 1h);
   seeded(dir, authority);
   auto options = options_in(dir);
-  const std::string old_key = slurp(options.key_file);
+  const std::string old_key = read_file(options.key_file);
   CHECK(rekey_credential_store(options).find("new key") != std::string::npos);
-  CHECK(slurp(options.key_file) != old_key);
+  CHECK(read_file(options.key_file) != old_key);
   CHECK(mode_of(options.key_file) == 0600);
   CHECK(open_credential_store(options)->find("zoom-work"));
 
   // Interrupted after re-encrypting, before the new key replaced the old file.
-  const std::string new_key = slurp(options.key_file);
+  const std::string new_key = read_file(options.key_file);
   fs::rename(options.key_file, options.key_file.string() + ".next");
   {
     std::ofstream(options.key_file) << old_key;
     ::chmod(options.key_file.c_str(), 0600);
   }
   CHECK(open_credential_store(options)->find("zoom-work"));
-  CHECK(slurp(options.key_file) == new_key);
+  CHECK(read_file(options.key_file) == new_key);
   CHECK_FALSE(fs::exists(options.key_file.string() + ".next"));
 
   // With the key in the environment, the new key must be given.
@@ -427,7 +427,7 @@ TEST_CASE("no token, secret or key in plaintext: database, journal, CLI output, 
   FakeTokenAuthority authority(dir.path / "auth", 1h);
   auto store = seeded(dir, authority);
   const auto options = options_in(dir);
-  const std::string key_hex = slurp(options.key_file).substr(0, 64);
+  const std::string key_hex = read_file(options.key_file).substr(0, 64);
   std::vector<std::string> secrets = {key_hex, token_marker};
   const Connection c = *store->find("zoom-work");
   secrets.push_back(c.access_token.reveal());
@@ -447,10 +447,10 @@ TEST_CASE("no token, secret or key in plaintext: database, journal, CLI output, 
               " refresh_token = refresh_token || ''");
       transaction.commit();
     }
-    journal = slurp(options.database.string() + "-wal");
+    journal = read_file(options.database.string() + "-wal");
   }
   REQUIRE(journal.size() > 1024); // it really holds pages, the tokens' among them
-  const std::string database = slurp(options.database);
+  const std::string database = read_file(options.database);
 
   // Everything the CLI prints about the connection, and the error for a wrong key.
   const fs::path out = dir.path / "cli.txt";
@@ -462,7 +462,7 @@ TEST_CASE("no token, secret or key in plaintext: database, journal, CLI output, 
   std::system(("SLUICE_CREDENTIALS_KEY=" + std::string(64, 'c') + " " + cli + " list >>" +
                out.string() + " 2>&1")
                   .c_str());
-  const std::string printed = slurp(out);
+  const std::string printed = read_file(out);
   CHECK(printed.find("ada@example.com") != std::string::npos); // the scan sees the output
   CHECK(printed.find("cannot decrypt") != std::string::npos);
 

@@ -47,6 +47,6 @@ TEST_CASE("plain SQLite and the SQLCipher store work side by side in one process
   CHECK(sqlite3_column_int(statement, 0) == 42);
   sqlite3_finalize(statement);
   sqlite3_close(plain);
-  CHECK(slurp(plain_file).rfind("SQLite format 3", 0) == 0);
-  CHECK(slurp(options_in(dir).database).rfind("SQLite format 3", 0) != 0); // encrypted
+  CHECK(read_file(plain_file).rfind("SQLite format 3", 0) == 0);
+  CHECK(read_file(options_in(dir).database).rfind("SQLite format 3", 0) != 0); // encrypted
 }

@@ -5,6 +5,7 @@
 
 #include "child_process.hpp"
 #include "http_test_support.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 #include <sluice/value.hpp>
@@ -21,20 +22,11 @@ using sluice::Value;
 using sluice::http::test::ok_response;
 using sluice::http::test::ScriptedServer;
 using sluice::http::test::ServerConnection;
+using test_support::read_file;
+using test_support::write_file;
 namespace asio = boost::asio;
 
 namespace {
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
 
 std::string random_hex(std::size_t bytes) {
   std::random_device device;

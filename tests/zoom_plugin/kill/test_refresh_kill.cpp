@@ -5,6 +5,7 @@
 
 #include "child_process.hpp"
 #include "emulator_process.hpp"
+#include "support/files.hpp"
 
 #include <doctest/doctest.h>
 
@@ -37,13 +38,6 @@ struct TempDir {
   fs::path path;
 };
 
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Starts the sluice CLI with `args`, output to files; returns its pid.
 pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
   std::vector<std::string> argv = {SLUICE_CLI};
@@ -60,7 +54,8 @@ Result run_cli(const std::vector<std::string>& args, const fs::path& dir) {
   const pid_t pid = spawn_cli(args, dir / "out", dir / "err");
   int raw = 0;
   ::waitpid(pid, &raw, 0);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "out"), slurp(dir / "err")};
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, test_support::read_file(dir / "out"),
+          test_support::read_file(dir / "err")};
 }
 
 } // namespace

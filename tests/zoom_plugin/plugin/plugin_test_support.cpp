@@ -4,6 +4,7 @@
 #include "plugin_test_support.hpp"
 
 #include "child_process.hpp"
+#include "support/files.hpp"
 
 #include <sluice/credentials_store.hpp>
 
@@ -27,19 +28,8 @@ namespace sluice::zoom::plugin_test {
 
 namespace {
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out)
-    throw std::runtime_error("cannot write " + path.string());
-}
+using test_support::read_file;
+using test_support::write_file;
 
 std::string random_hex(std::size_t bytes) {
   std::random_device random;

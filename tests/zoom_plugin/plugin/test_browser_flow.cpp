@@ -3,6 +3,7 @@
 // "browser" is a shell script run through --browser-command, as a user's would be.
 
 #include "plugin_test_support.hpp"
+#include "support/files.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -11,13 +12,6 @@ using namespace sluice;
 using namespace sluice::zoom::plugin_test;
 
 namespace {
-
-std::string read_text(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -36,7 +30,7 @@ TEST_CASE("the browser is started without the credential key, the client secret 
       {"MY_API_TOKEN=token-value-1", "DB_PASS=pass-value-2", "KEYBOARD_LAYOUT=de-neo"});
   REQUIRE_MESSAGE(connected.exit_code == 0, connected.describe());
 
-  const std::string environment = read_text(seen);
+  const std::string environment = test_support::read_file(seen);
   REQUIRE(contains(environment, "PATH="));
   CHECK(contains(environment, "KEYBOARD_LAYOUT=de-neo")); // not a secret: KEY is not a word here
   for (const char* name : {"SLUICE_CREDENTIALS_KEY=", "SLUICE_ZOOM_CLIENT_SECRET=",
@@ -64,7 +58,7 @@ TEST_CASE("a redirect with a forged state: the page says nothing was connected, 
   CHECK_FALSE(workspace.stored("forged"));
   CHECK(emulator.requests("POST /oauth/token") == 0); // the code was never exchanged
 
-  const std::string html = read_text(page);
+  const std::string html = test_support::read_file(page);
   CAPTURE(html);
   CHECK(contains(html, "not connected"));
   CHECK(contains(html, "state does not match"));
@@ -90,7 +84,7 @@ TEST_CASE("a denied authorization: the page and the command say why, escaped") {
   CHECK(contains(connected.err, "\\x1b[2J")); // the escape byte is spelled out, not sent
   CHECK_FALSE(contains(connected.err, "\x1b"));
 
-  const std::string html = read_text(page);
+  const std::string html = test_support::read_file(page);
   CAPTURE(html);
   CHECK(contains(html, "not connected"));
   CHECK(contains(html, "access_denied"));
