@@ -1,13 +1,17 @@
-// Fuzz target: what the engine and the SDK read from an HTTP answer besides its framing:
-// `parse_retry_after` (sdk/src/rate_limit.cpp) on the first line of the input, and the
+// Fuzz target: what the engine, the SDK and http.request read from an HTTP answer besides its
+// framing: `parse_retry_after` (sdk/src/rate_limit.cpp) on the first line of the input; the
 // interceptor's Redactor (engine/src/http/redaction.cpp), which looks for secret fields in a
-// body that may be JSON, a form or anything else. Input: line 1 a Retry-After value and the
-// secret a request declares, the rest the answer's body.
+// body that may be JSON, a form or anything else; and http.request's Link header and
+// Location reading (plugins/http/src/links.cpp). Input: line 1 a Retry-After value and the
+// secret a request declares, the rest the answer's body, also taken as a Link header and as
+// a Location.
 // Properties: Retry-After is nullopt or a wait of at least zero; every place the declared
 // secret's text still appears in the redacted body overlaps a "[redacted]" marker (a secret
-// such as "d]" can be spelt by the marker and its neighbour, which shows nothing).
+// such as "d]" can be spelt by the marker and its neighbour, which shows nothing); a next
+// link or a Location without a scheme or host resolves to a URL on the page's own origin.
 
 #include "http/redaction.hpp"
+#include "links.hpp"
 
 #include <sluice/http_interceptor.hpp>
 #include <sluice/rate_limit.hpp>
@@ -16,6 +20,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -63,5 +68,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const sluice::HttpResponse shown = redactor.response(response);
   if (!first.empty() && leaks(shown.body, first))
     broken("the declared secret survived redaction", shown.body);
+
+  const std::string page = "https://api.example.com/v1/items?page=1";
+  sluice::HttpResponse linked;
+  linked.headers.push_back({"Link", std::string(body)});
+  for (const auto& reference :
+       {sluice::http_plugin::next_link(linked), std::optional(std::string(body))}) {
+    if (!reference)
+      continue;
+    const std::string resolved = sluice::http_plugin::resolve_reference(page, *reference);
+    const std::string_view kept = std::string_view(*reference).substr(0, reference->find('#'));
+    const bool relative = kept.find(':') == std::string_view::npos && !kept.starts_with("//");
+    if (relative && !resolved.starts_with("https://api.example.com/"))
+      broken("a relative reference left the page's origin", resolved);
+  }
   return 0;
 }

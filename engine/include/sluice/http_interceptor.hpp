@@ -25,14 +25,12 @@
 
 #include <sluice/export.hpp>
 #include <sluice/http.hpp>
+#include <sluice/redact.hpp>
 
 #include <cstdint>
 #include <string>
 
 namespace sluice {
-
-/// The text that replaces a secret in what an interceptor sees.
-inline constexpr const char* redacted_marker = "[redacted]";
 
 /// One request as an interceptor sees it.
 struct HttpExchange {

@@ -6,6 +6,7 @@
 #include <sluice/ascii.hpp>
 #include <sluice/encoding.hpp>
 #include <sluice/http_interceptor.hpp>
+#include <sluice/redact.hpp>
 #include <sluice/value.hpp>
 
 #include <algorithm>
@@ -96,33 +97,7 @@ void Redactor::learn(std::string_view secret) {
 }
 
 std::string Redactor::text(std::string_view text) const {
-  // Every occurrence of every secret is found in the original text (overlapping ones too),
-  // and each run of covered characters becomes one marker. Replacing secret by secret instead
-  // would search the markers already written: a secret such as "e" then garbles them.
-  std::vector<int> starts_minus_ends(text.size() + 1, 0);
-  bool any = false;
-  for (const std::string& secret : secrets_) {
-    for (std::size_t at = text.find(secret); at != std::string_view::npos;
-         at = text.find(secret, at + 1)) {
-      ++starts_minus_ends[at];
-      --starts_minus_ends[at + secret.size()];
-      any = true;
-    }
-  }
-  if (!any)
-    return std::string(text);
-  std::string out;
-  out.reserve(text.size());
-  int depth = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const bool was_covered = depth > 0;
-    depth += starts_minus_ends[i];
-    if (depth == 0)
-      out += text[i];
-    else if (!was_covered)
-      out += redacted_marker;
-  }
-  return out;
+  return redact(text, secrets_);
 }
 
 HttpRequest Redactor::request(const HttpRequest& request) const {

@@ -15,6 +15,7 @@
 #include <sluice/error.hpp>
 #include <sluice/http.hpp>
 #include <sluice/rate_limit.hpp>
+#include <sluice/redact.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -204,19 +205,14 @@ NodeSpec request_spec() {
 // A server may echo what it was sent (a debugging endpoint echoes the headers): a declared
 // secret never reaches the node's output.
 void hide_secrets(HttpResponse& response, const std::vector<Secret>& secrets) {
-  const auto hide = [&](std::string& text) {
-    for (const Secret& secret : secrets) {
-      const std::string& value = secret.reveal();
-      if (value.empty())
-        continue;
-      for (std::size_t at = text.find(value); at != std::string::npos;
-           at = text.find(value, at + 10))
-        text.replace(at, value.size(), "[redacted]");
-    }
-  };
-  hide(response.body);
+  if (secrets.empty())
+    return;
+  std::vector<std::string> values;
+  for (const Secret& secret : secrets)
+    values.push_back(secret.reveal());
+  response.body = redact(response.body, values);
   for (HttpHeader& header : response.headers)
-    hide(header.value);
+    header.value = redact(header.value, values);
 }
 
 // One send through the engine's client, its failures as node errors.
