@@ -27,9 +27,87 @@ using namespace test_support;
 
 TEST_CASE("YAML syntax error") {
   CHECK(errors_of("version: 1\nnodes:\n  hello:\n    type: core.template\n   with: 1\n") ==
-        Errors{"p.yaml:5:4: error: end of map not found"});
+        Errors{"p.yaml:5:4: error: did not find expected key (while parsing a block mapping that "
+               "starts at line 3, column 3)\n  hint: check this line's indentation: the keys of "
+               "one map start in the same column"});
   CHECK(errors_of("version: 1\nnodes: { a: [1, 2\n") ==
-        Errors{"p.yaml:3:1: error: end of sequence flow not found"});
+        Errors{"p.yaml:3:1: error: did not find expected ',' or ']' (while parsing a flow "
+               "sequence that starts at line 2, column 13)"});
+  CHECK(errors_of("version: 1\nname: a: b\n") ==
+        Errors{"p.yaml:2:8: error: mapping values are not allowed in this context\n"
+               "  hint: quote a value that contains ': '"});
+  CHECK(errors_of("version: 1\nnodes:\n\ta: {}\n") ==
+        Errors{"p.yaml:3:1: error: found character that cannot start any token (while scanning "
+               "for the next token)\n  hint: YAML indents with spaces; replace the tab"});
+  CHECK(errors_of("version: 1\nname: \"open\n") ==
+        Errors{"p.yaml:3:1: error: found unexpected end of stream (while scanning a quoted "
+               "scalar that starts at line 2, column 7)"});
+}
+
+TEST_CASE("bytes that are not UTF-8 text: the position is worked out from the offset") {
+  CHECK(errors_of("version: 1\nname: a\x01"
+                  "b\n") ==
+        Errors{"p.yaml:2:8: error: control characters are not allowed (byte 0x01)\n"
+               "  hint: write it as an escape (\\x.., \\t) inside a double-quoted string"});
+  CHECK(errors_of("version: 1\nname: \xc3\xa9\xff\n") ==
+        Errors{"p.yaml:2:8: error: invalid leading UTF-8 octet (byte 0xff)\n"
+               "  hint: save the file as UTF-8"});
+}
+
+TEST_CASE("aliases: unknown, inside what they repeat, and read where they stand") {
+  CHECK(errors_of("version: 1\nnodes: {}\noutputs: { a: *nowhere }\n") ==
+        Errors{"p.yaml:3:15: error: the alias *nowhere has no anchor before it\n"
+               "  hint: mark the value it repeats with &nowhere earlier in the file"});
+  CHECK(errors_of("version: 1\nnodes: {}\noutputs: { a: &loop [1, *loop] }\n") ==
+        Errors{"p.yaml:3:25: error: the alias *loop is inside the collection it repeats\n"
+               "  hint: a value cannot contain itself; repeat a value defined outside it"});
+  // Aliases of a node id, of a list of them and of a whole node all read as written out.
+  std::vector<Diagnostic> diagnostics;
+  const PipelineSpec spec = parse_pipeline_yaml(R"yaml(version: 1
+nodes:
+  a: &node { type: core.delay, with: { ms: 1 } }
+  b: { type: core.delay, needs: [&first a], with: { ms: 1 } }
+  c: { type: core.delay, needs: [*first, b], with: { ms: 1 } }
+  d: *node
+outputs: { ids: [*first, *first] }
+)yaml",
+                                                "p.yaml", diagnostics);
+  REQUIRE(diagnostics.empty());
+  REQUIRE(spec.nodes.size() == 4);
+  REQUIRE(spec.nodes[2].needs.size() == 2);
+  CHECK(spec.nodes[2].needs[0].value == Value("a"));
+  CHECK(spec.nodes[3].type == "core.delay");
+  CHECK(spec.nodes[3].with[0].value == Value(1));
+  CHECK(spec.outputs[0].value == Value::parse_json(R"(["a", "a"])"));
+}
+
+TEST_CASE("nesting is refused as it is read, in time that does not grow with the depth") {
+  // libyaml's scanner does work in proportion to the open collections on every token: read to
+  // the end, this 500,000-deep list took longer than anyone would wait.
+  std::string yaml = "version: 1\nnodes: {}\noutputs:\n  o: ";
+  yaml.append(500'000, '[');
+  yaml.append(500'000, ']');
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(errors_of(yaml) == Errors{"p.yaml:4:132: error: nesting is deeper than 128 levels\n"
+                                  "  hint: no pipeline needs values nested this deep"});
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
+}
+
+TEST_CASE("an alias inside a deep value that repeats a deep value is still bounded") {
+  // Each list is 100 deep as written; b holds a at its bottom, so its value is 200 deep. The
+  // error points at the alias that made it so.
+  const std::string a = std::string(100, '[') + std::string(100, ']');
+  const std::string b = std::string(100, '[') + "*a" + std::string(100, ']');
+  CHECK(errors_of("version: 1\nnodes: {}\noutputs:\n  a: &a " + a + "\n  b: " + b + "\n") ==
+        Errors{"p.yaml:5:106: error: nesting is deeper than 128 levels"});
+}
+
+TEST_CASE("a file holds one document") {
+  CHECK(errors_of("version: 1\nnodes: {}\n---\nversion: 1\nnodes: {}\n") ==
+        Errors{"p.yaml:3:1: error: a second YAML document starts here; a pipeline file holds "
+               "one\n  hint: remove the '---' line and what follows, or split the file"});
+  // An explicit start and end of the one document are fine.
+  CHECK(errors_of("---\nversion: 1\nnodes: {}\n...\n").empty());
 }
 
 TEST_CASE("empty or non-map documents") {
@@ -204,7 +282,7 @@ TEST_CASE("a tag quoted in a message is cut short too") {
 
 TEST_CASE("values: nested aliases stop the load at 1,000,000 values, at the alias") {
   // Level n expands to 10^(n+1) values ("billion laughs"): the millionth is reached inside
-  // l5 (line 9, whose list starts at its anchor), and the load stops there.
+  // l5 (line 9), through its eighth alias (column 47), and the load stops there.
   std::string yaml = "version: 1\nnodes: {}\noutputs:\n  l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int level = 1; level <= 6; ++level) {
     const std::string previous = numbered("*l", level - 1);
@@ -214,15 +292,18 @@ TEST_CASE("values: nested aliases stop the load at 1,000,000 values, at the alia
     yaml += "]\n";
   }
   CHECK(errors_of(yaml) ==
-        Errors{"p.yaml:9:7: error: the document is too large: it expands to more than 1000000 "
+        Errors{"p.yaml:9:47: error: the document is too large: it expands to more than 1000000 "
                "values\n  hint: aliases (*name) are expanded; avoid aliases of large maps or "
                "lists"});
 }
 
 namespace {
 
-std::string expansion_error(std::size_t bytes, const std::string& limit) {
-  return "p.yaml:8:9: error: aliases (*name) expand the pipeline's text to more than " + limit +
+// The breach is reported at the alias that crosses the limit: in alias_bomb's list
+// (`  more: [*big, *big, ...`) the n-th alias (from 1) starts at column 4 + 6n.
+std::string expansion_error(std::size_t bytes, const std::string& limit, int alias) {
+  return "p.yaml:8:" + std::to_string(4 + 6 * alias) +
+         ": error: aliases (*name) expand the pipeline's text to more than " + limit +
          ", the limit for YAML once aliases are expanded; this alias repeats the " +
          std::to_string(bytes) +
          "-byte text at line 6, column 17\n"
@@ -243,7 +324,9 @@ TEST_CASE("input bytes: a text over the limit is refused at 1:1 before it is par
                "  hint: raise the limit with --max-input-bytes (Limits::input_bytes when "
                "embedding)"});
   limits.input_bytes = text.size();
-  CHECK(errors_of(text, limits) == Errors{"p.yaml:4:1: error: end of sequence flow not found"});
+  CHECK(errors_of(text, limits) ==
+        Errors{"p.yaml:4:1: error: did not find expected ',' or ']' (while parsing a flow "
+               "sequence that starts at line 2, column 13)"});
 }
 
 TEST_CASE("expanded bytes: an alias bomb stops at the limit, at the alias, before its copies") {
@@ -256,7 +339,7 @@ TEST_CASE("expanded bytes: an alias bomb stops at the limit, at the alias, befor
   const PipelineSpec spec = parse_pipeline_yaml(bomb, "p.yaml", diagnostics);
   const auto took = std::chrono::steady_clock::now() - started;
   REQUIRE(diagnostics.size() == 1);
-  CHECK(diagnostics[0].to_string() == expansion_error(std::size_t{1} << 20, "64 MiB"));
+  CHECK(diagnostics[0].to_string() == expansion_error(std::size_t{1} << 20, "64 MiB", 63));
   // The load stopped there: nothing past the limit was built, and the compiler, given the
   // empty spec, adds nothing.
   CHECK(spec.nodes.empty());
@@ -271,15 +354,14 @@ TEST_CASE("expanded bytes: at and above the limit, and raising it") {
   const std::string yaml = alias_bomb(1024, 16);
   Limits limits;
   limits.expanded_bytes = 16 * 1024;
-  CHECK(errors_of(yaml, limits) == Errors{expansion_error(1024, "16 KiB")});
+  CHECK(errors_of(yaml, limits) == Errors{expansion_error(1024, "16 KiB", 15)});
   limits.expanded_bytes = 32 * 1024;
   CHECK(errors_of(yaml, limits).empty());
 }
 
 TEST_CASE("expanded bytes: aliased keys count too") {
   // A repeated key is also a "duplicate key" message that quotes it: it is counted first, so
-  // the load stops before that message. An alias has no position of its own in yaml-cpp's
-  // tree: the breach is reported at the last position read before it (the value 1).
+  // the load stops before that message, at the second alias.
   const std::string yaml = "version: 1\nnodes:\n  a:\n    type: core.echo\n    with:\n"
                            "      value: &k \"" +
                            std::string(1000, 'k') +
@@ -288,7 +370,7 @@ TEST_CASE("expanded bytes: aliased keys count too") {
   Limits limits;
   limits.expanded_bytes = 2500;
   CHECK(errors_of(yaml, limits) ==
-        Errors{"p.yaml:7:20: error: aliases (*name) expand the pipeline's text to more than 2500 "
+        Errors{"p.yaml:7:23: error: aliases (*name) expand the pipeline's text to more than 2500 "
                "bytes, the limit for YAML once aliases are expanded; this alias repeats the "
                "1000-byte text at line 6, column 14\n"
                "  hint: raise the limit with --max-expanded-bytes (Limits::expanded_bytes when "

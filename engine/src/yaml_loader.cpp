@@ -7,10 +7,9 @@
 #include "limit_text.hpp"
 #include "suggest.hpp"
 #include "yaml_core_schema.hpp"
+#include "yaml_document.hpp"
 
 #include <sluice/encoding.hpp>
-
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -35,7 +34,9 @@ const std::vector<std::string> input_keys = {"type", "default", "required", "des
 
 // Aliases can make a small file expand exponentially ("billion laughs"); deep nesting can
 // exhaust the stack. Neither occurs in a real pipeline. What the text of the expanded values
-// may add up to is Limits::expanded_bytes.
+// may add up to is Limits::expanded_bytes. The file's own nesting is bounded as it is read
+// (YamlDocument); a value's, counted from the value, also here, since an alias inside an
+// anchored value can repeat a value that is itself deep.
 constexpr std::size_t max_converted_values = 1'000'000;
 constexpr int max_depth = 128;
 
@@ -54,20 +55,40 @@ std::string quoted(std::string_view text) {
          std::to_string(text.size()) + " bytes)";
 }
 
-std::string kind_of(const YAML::Node& node) {
-  switch (node.Type()) {
-  case YAML::NodeType::Map:
+std::string kind_of(YamlNode node) {
+  node = node.target();
+  switch (node.kind()) {
+  case YamlNode::Kind::map:
     return "a map";
-  case YAML::NodeType::Sequence:
+  case YamlNode::Kind::sequence:
     return "a list";
-  case YAML::NodeType::Null:
-  case YAML::NodeType::Undefined:
+  case YamlNode::Kind::null:
+  case YamlNode::Kind::alias:
     return "nothing";
-  case YAML::NodeType::Scalar:
+  case YamlNode::Kind::scalar:
     break;
   }
-  return quoted(node.Scalar());
+  return quoted(node.text());
 }
+
+// While text is read through an alias, the position of the alias (the outermost one, as the
+// file shows it): what is read there is text the file repeats, and a limit it breaches is
+// reported at the alias that repeated it.
+class AliasScope {
+public:
+  AliasScope(std::optional<SourceMark>& alias_mark, YamlNode node)
+      : alias_mark_(alias_mark), saved_(alias_mark) {
+    if (node.is_alias() && !alias_mark_)
+      alias_mark_ = node.mark();
+  }
+  ~AliasScope() { alias_mark_ = saved_; }
+  AliasScope(const AliasScope&) = delete;
+  AliasScope& operator=(const AliasScope&) = delete;
+
+private:
+  std::optional<SourceMark>& alias_mark_;
+  std::optional<SourceMark> saved_;
+};
 
 class YamlLoader {
 public:
@@ -86,19 +107,18 @@ public:
             how_to_raise(LimitKind::input_bytes));
       return spec;
     }
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      error(SourceMark{e.mark.line + 1, e.mark.column + 1}, e.msg);
+    YamlDocument document;
+    if (const auto syntax = document.parse(text, max_depth)) {
+      error(syntax->mark, syntax->message, syntax->hint);
       return spec;
     }
-    if (!root.IsDefined() || root.IsNull()) {
+    if (!document.has_root() || document.root().is_null()) {
       error(spec.mark, "the pipeline is empty", "start with 'version: 1' and a 'nodes:' map");
       return spec;
     }
-    spec.mark = mark_of(root, spec.mark);
-    if (!root.IsMap()) {
+    const YamlNode root = document.root();
+    spec.mark = root.mark();
+    if (!root.is_map()) {
       error(spec.mark, "a pipeline must be a map with 'version' and 'nodes', got " + kind_of(root));
       return spec;
     }
@@ -120,9 +140,8 @@ private:
   std::size_t converted_values_ = 0;
   /// Bytes of scalars and keys read so far, aliases counted each time they are read.
   std::size_t expanded_bytes_ = 0;
-  /// The furthest position read so far (0-based line and column, as yaml-cpp's marks). The
-  /// loader reads in document order, so a node found before it is one read again: an alias.
-  std::pair<int, int> furthest_{0, 0};
+  /// Set while reading through an alias (AliasScope).
+  std::optional<SourceMark> alias_mark_;
 
   // Messages quote the file's text: escaped here, once for every message, so none shows a
   // raw control byte (printable() leaves text without one as it is).
@@ -135,41 +154,27 @@ private:
     throw LoadStopped{};
   }
 
-  // Notes where the loader is. True when `node` lies before a position already read: yaml-cpp
-  // resolves an alias to the anchored node itself, whose mark is the anchor's, so this is how
-  // an alias shows.
-  bool read_again(const YAML::Node& node) {
-    if (!node.IsDefined() || node.IsNull())
-      return false;
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null() || mark.line < 0)
-      return false;
-    const std::pair<int, int> here{mark.line, mark.column};
-    if (here < furthest_)
-      return true;
-    furthest_ = here;
-    return false;
+  // Reads `node` with `read(target)`, through the alias if it is one.
+  template <typename Read> decltype(auto) through(YamlNode node, Read&& read) {
+    AliasScope scope(alias_mark_, node);
+    return read(node.target());
   }
 
-  SourceMark furthest_mark() const { return SourceMark{furthest_.first + 1, furthest_.second + 1}; }
-
   // Counts `bytes` of text read from `node` (a scalar or a key) towards expanded_bytes, before
-  // they are copied, and stops the load once the total passes the limit. An alias has no
-  // position of its own, so its breach is reported at the furthest position read, the
-  // nearest one before it, and names the value it repeats.
-  void charge(const YAML::Node& node, std::size_t bytes, SourceMark fallback) {
-    const bool alias = read_again(node);
+  // they are copied, and stops the load once the total passes the limit. Read through an
+  // alias, the breach is reported at the alias and names the value it repeats.
+  void charge(YamlNode node, std::size_t bytes, SourceMark fallback) {
     expanded_bytes_ += bytes;
     if (expanded_bytes_ <= limits_.expanded_bytes)
       return;
     const std::string limit = limit_value_text(LimitKind::expanded_bytes, limits_.expanded_bytes);
     const SourceMark own = mark_of(node, fallback);
-    if (!alias)
+    if (!alias_mark_)
       stop(own,
            "the pipeline's text adds up to more than " + limit +
                ", the limit for YAML once aliases are expanded",
            how_to_raise(LimitKind::expanded_bytes));
-    stop(furthest_mark(),
+    stop(*alias_mark_,
          "aliases (*name) expand the pipeline's text to more than " + limit +
              ", the limit for YAML once aliases are expanded; this alias repeats the " +
              std::to_string(bytes) + "-byte text at line " + std::to_string(own.line) +
@@ -177,15 +182,14 @@ private:
          how_to_raise(LimitKind::expanded_bytes) + ", or repeat large values less often");
   }
 
-  // yaml-cpp marks are 0-based; ours are 1-based. Empty (null) values have no useful mark of
-  // their own (yaml-cpp points at the next token), so they take the fallback, their key's.
-  static SourceMark mark_of(const YAML::Node& node, SourceMark fallback) {
-    if (!node.IsDefined() || node.IsNull())
+  // An alias has the position of the value it repeats (messages about a value point at the
+  // value). Empty (null) values have no useful position of their own (libyaml puts them
+  // after the key's colon, or at the next token), so they take the fallback, their key's.
+  static SourceMark mark_of(YamlNode node, SourceMark fallback) {
+    node = node.target();
+    if (node.is_null())
       return fallback;
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null() || mark.line < 0)
-      return fallback;
-    return SourceMark{mark.line + 1, mark.column + 1};
+    return node.mark();
   }
 
   void unknown_key(SourceMark mark, const std::string& key, const std::string& where,
@@ -197,67 +201,69 @@ private:
           did_you_mean(nearest.best(), "allowed keys: " + join_names(allowed)));
   }
 
-  // Calls `visit(key, key_mark, value)` for each entry of a map, reporting non-scalar keys
-  // and repeated keys (yaml-cpp keeps both; the first one wins here).
+  // Calls `visit(key, key_mark, value)` for each entry of a map (the value read through its
+  // alias, if it is one), reporting non-scalar keys and repeated keys (the first one wins).
   template <typename Visit>
-  void for_each_entry(const YAML::Node& map, std::string_view duplicate_what, Visit&& visit) {
+  void for_each_entry(YamlNode map, std::string_view duplicate_what, Visit&& visit) {
     std::unordered_map<std::string, int> first_line;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      // Copies, not references: yaml-cpp's iterator hands out a temporary pair (nodes are
-      // cheap handles), so `const Node& key = it->first` would dangle.
-      const YAML::Node key = it->first;
-      const YAML::Node value = it->second;
-      const SourceMark key_mark = mark_of(key, mark_of(map, {}));
-      if (!key.IsScalar()) {
+    const SourceMark map_mark = mark_of(map, {});
+    for (std::size_t entry = 0; entry < map.entries(); ++entry) {
+      const YamlNode key_node = map.key(entry);
+      const YamlNode key = key_node.target();
+      const SourceMark key_mark = mark_of(key_node, map_mark);
+      if (!key.is_scalar()) {
         error(key_mark, "a key must be a plain name, got " + kind_of(key));
         continue;
       }
-      const std::string& name = key.Scalar();
-      charge(key, name.size(), key_mark);
+      {
+        AliasScope scope(alias_mark_, key_node);
+        charge(key, key.text().size(), key_mark);
+      }
+      const std::string name(key.text());
       auto [previous, inserted] = first_line.emplace(name, key_mark.line);
       if (!inserted) {
         error(key_mark, std::string(duplicate_what) + " '" + name + "'",
               "first defined on line " + std::to_string(previous->second));
         continue;
       }
-      visit(name, key_mark, value);
+      through(map.value(entry), [&](YamlNode value) { visit(name, key_mark, value); });
     }
   }
 
   // ---- values --------------------------------------------------------------------------
 
-  Value to_value(const YAML::Node& node, SourceMark fallback, int depth = 0) {
+  Value to_value(YamlNode node, SourceMark fallback, int depth = 0) {
+    if (node.is_alias())
+      return through(node, [&](YamlNode target) { return to_value(target, fallback, depth); });
     if (++converted_values_ > max_converted_values)
-      stop(read_again(node) ? furthest_mark() : mark_of(node, fallback),
+      stop(alias_mark_.value_or(mark_of(node, fallback)),
            "the document is too large: it expands to more than " +
                std::to_string(max_converted_values) + " values",
            "aliases (*name) are expanded; avoid aliases of large maps or lists");
     if (depth > max_depth) {
-      error(mark_of(node, fallback),
+      error(alias_mark_.value_or(mark_of(node, fallback)),
             "nesting is deeper than " + std::to_string(max_depth) + " levels");
       return Value();
     }
     const SourceMark mark = mark_of(node, fallback);
-    switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
+    switch (node.kind()) {
+    case YamlNode::Kind::null:
+    case YamlNode::Kind::alias: // followed above
       return Value();
-    case YAML::NodeType::Scalar:
+    case YamlNode::Kind::scalar:
       return scalar_to_value(node, mark);
-    case YAML::NodeType::Sequence: {
-      // Collections count towards the position only; their scalars and keys carry the bytes.
-      read_again(node);
+    case YamlNode::Kind::sequence: {
       Array elements;
-      elements.reserve(node.size());
-      for (const YAML::Node& element : node)
-        elements.push_back(to_value(element, mark, depth + 1));
+      elements.reserve(node.children());
+      for (std::size_t i = 0; i < node.children(); ++i)
+        elements.push_back(to_value(node.child(i), mark, depth + 1));
       return Value(std::move(elements));
     }
-    case YAML::NodeType::Map: {
-      read_again(node);
+    case YamlNode::Kind::map: {
       Object members;
+      members.reserve(node.entries());
       for_each_entry(node, "duplicate key",
-                     [&](const std::string& key, SourceMark key_mark, const YAML::Node& value) {
+                     [&](const std::string& key, SourceMark key_mark, YamlNode value) {
                        members.emplace_back(key, to_value(value, key_mark, depth + 1));
                      });
       return Value(std::move(members));
@@ -266,24 +272,28 @@ private:
     return Value();
   }
 
-  Value scalar_to_value(const YAML::Node& node, SourceMark mark) {
-    const std::string& text = node.Scalar();
-    charge(node, text.size(), mark);
-    const std::string& tag = node.Tag();
-    // "!" marks a quoted or block scalar: always a string. "?" is a plain scalar, typed by
-    // the core schema. Explicit core tags (!!str, !!int...) force the type.
-    if (tag == "!")
-      return Value(text);
+  Value scalar_to_value(YamlNode node, SourceMark mark) {
+    charge(node, node.text().size(), mark);
+    const std::string_view text = node.text();
+    const std::string_view tag = node.tag();
+    // Untagged: a quoted or block scalar is always a string, a plain one is typed by the core
+    // schema. "!" (the non-specific tag) also means a string. Explicit core tags (!!str,
+    // !!int...) force the type.
     std::string_view wanted;
-    if (tag != "?") {
+    if (tag.empty()) {
+      if (!node.plain())
+        return Value(std::string(text));
+    } else if (tag == "!") {
+      return Value(std::string(text));
+    } else {
       if (!tag.starts_with(core_tag_prefix)) {
         error(mark, "unsupported YAML tag " + quoted(tag),
               "only the standard tags (!!str, !!int, !!float, !!bool, !!null) are understood");
         return Value();
       }
-      wanted = std::string_view(tag).substr(core_tag_prefix.size());
+      wanted = tag.substr(core_tag_prefix.size());
       if (wanted == "str")
-        return Value(text);
+        return Value(std::string(text));
     }
     if ((wanted.empty() || wanted == "null") && is_core_null(text))
       return Value();
@@ -296,7 +306,8 @@ private:
       case IntegerParse::ok:
         return Value(integer);
       case IntegerParse::too_big:
-        error(mark, "integer " + text + " does not fit in 64 bits", "quote it to keep it as text");
+        error(mark, "integer " + std::string(text) + " does not fit in 64 bits",
+              "quote it to keep it as text");
         // Kept as the nearest double (as JSON readers do), so checks further on see a
         // number rather than a misleading "missing" value.
         return Value(core_float(text).value_or(0.0));
@@ -308,7 +319,7 @@ private:
       if (const auto d = core_float(text))
         return Value(*d);
     if (wanted.empty())
-      return Value(text);
+      return Value(std::string(text));
     error(mark,
           quoted(text) + " is not a valid !!" + printable(wanted.substr(0, max_quoted_bytes)));
     return Value();
@@ -316,28 +327,27 @@ private:
 
   // A scalar that must be text (names, descriptions, types). Numbers are accepted as their
   // text; maps and lists are reported.
-  std::optional<std::string> text_of(const YAML::Node& node, SourceMark mark,
-                                     const std::string& what) {
-    if (node.IsScalar()) {
-      charge(node, node.Scalar().size(), mark);
-      return node.Scalar();
+  std::optional<std::string> text_of(YamlNode node, SourceMark mark, const std::string& what) {
+    if (node.is_scalar()) {
+      charge(node, node.text().size(), mark);
+      return std::string(node.text());
     }
     error(mark, what + " must be text, got " + kind_of(node));
     return std::nullopt;
   }
 
-  SpecField field_of(const YAML::Node& node, SourceMark key_mark) {
+  SpecField field_of(YamlNode node, SourceMark key_mark) {
     const SourceMark mark = mark_of(node, key_mark);
     return SpecField{to_value(node, mark), mark};
   }
 
   // ---- pipeline ------------------------------------------------------------------------
 
-  void load_pipeline(const YAML::Node& root, PipelineSpec& spec) {
+  void load_pipeline(YamlNode root, PipelineSpec& spec) {
     bool has_version = false;
     bool has_nodes = false;
     for_each_entry(root, "duplicate key",
-                   [&](const std::string& key, SourceMark key_mark, const YAML::Node& value) {
+                   [&](const std::string& key, SourceMark key_mark, YamlNode value) {
                      const SourceMark mark = mark_of(value, key_mark);
                      if (key == "version") {
                        has_version = true;
@@ -365,7 +375,7 @@ private:
       error(spec.mark, "the pipeline has no 'nodes'", "add a 'nodes:' map of node ids to nodes");
   }
 
-  void load_version(const YAML::Node& node, SourceMark mark, PipelineSpec& spec) {
+  void load_version(YamlNode node, SourceMark mark, PipelineSpec& spec) {
     const Value version = to_value(node, mark);
     if (!version.is_int()) {
       error(mark, "'version' must be the integer 1, got " + kind_of(node));
@@ -379,27 +389,27 @@ private:
     spec.version = 1;
   }
 
-  void load_inputs(const YAML::Node& node, SourceMark mark, PipelineSpec& spec) {
-    if (node.IsNull())
+  void load_inputs(YamlNode node, SourceMark mark, PipelineSpec& spec) {
+    if (node.is_null())
       return;
-    if (!node.IsMap()) {
+    if (!node.is_map()) {
       error(mark, "'inputs' must be a map of input names to declarations, got " + kind_of(node));
       return;
     }
     for_each_entry(node, "duplicate key",
-                   [&](const std::string& name, SourceMark key_mark, const YAML::Node& value) {
+                   [&](const std::string& name, SourceMark key_mark, YamlNode value) {
                      spec.inputs.push_back(load_input(name, key_mark, value));
                    });
   }
 
-  InputDecl load_input(const std::string& name, SourceMark key_mark, const YAML::Node& node) {
+  InputDecl load_input(const std::string& name, SourceMark key_mark, YamlNode node) {
     InputDecl input;
     input.name = name;
     input.mark = key_mark;
     input.type_mark = key_mark;
-    if (node.IsNull())
+    if (node.is_null())
       return input;
-    if (!node.IsMap()) {
+    if (!node.is_map()) {
       error(mark_of(node, key_mark), "input '" + name +
                                          "' must be a map (type, default, required, "
                                          "description), got " +
@@ -407,7 +417,7 @@ private:
       return input;
     }
     for_each_entry(node, "duplicate key",
-                   [&](const std::string& key, SourceMark field_key_mark, const YAML::Node& value) {
+                   [&](const std::string& key, SourceMark field_key_mark, YamlNode value) {
                      const SourceMark mark = mark_of(value, field_key_mark);
                      if (key == "type") {
                        input.type_mark = mark;
@@ -433,36 +443,35 @@ private:
     return input;
   }
 
-  void load_nodes(const YAML::Node& node, SourceMark mark, PipelineSpec& spec) {
-    if (node.IsNull())
+  void load_nodes(YamlNode node, SourceMark mark, PipelineSpec& spec) {
+    if (node.is_null())
       return;
-    if (!node.IsMap()) {
+    if (!node.is_map()) {
       error(mark, "'nodes' must be a map of node ids to nodes, got " + kind_of(node));
       return;
     }
-    spec.nodes.reserve(std::min(node.size(), limits_.nodes));
-    for_each_entry(node, "duplicate node id",
-                   [&](const std::string& id, SourceMark key_mark, const YAML::Node& value) {
-                     if (spec.nodes.size() >= limits_.nodes)
-                       stop(key_mark, too_many_nodes(limits_.nodes),
-                            how_to_raise(LimitKind::nodes));
-                     spec.nodes.push_back(load_node(id, key_mark, value));
-                   });
+    spec.nodes.reserve(std::min(node.entries(), limits_.nodes));
+    for_each_entry(
+        node, "duplicate node id", [&](const std::string& id, SourceMark key_mark, YamlNode value) {
+          if (spec.nodes.size() >= limits_.nodes)
+            stop(key_mark, too_many_nodes(limits_.nodes), how_to_raise(LimitKind::nodes));
+          spec.nodes.push_back(load_node(id, key_mark, value));
+        });
   }
 
-  NodeDecl load_node(const std::string& id, SourceMark key_mark, const YAML::Node& node) {
+  NodeDecl load_node(const std::string& id, SourceMark key_mark, YamlNode node) {
     NodeDecl decl;
     decl.id = id;
     decl.mark = key_mark;
     decl.type_mark = key_mark;
     const SourceMark map_mark = mark_of(node, key_mark);
-    if (!node.IsMap()) {
+    if (!node.is_map()) {
       error(map_mark, "node '" + id + "' must be a map with at least 'type', got " + kind_of(node));
       return decl;
     }
     bool has_type = false;
     for_each_entry(node, "duplicate key",
-                   [&](const std::string& key, SourceMark field_key_mark, const YAML::Node& value) {
+                   [&](const std::string& key, SourceMark field_key_mark, YamlNode value) {
                      const SourceMark mark = mark_of(value, field_key_mark);
                      if (key == "type") {
                        has_type = true;
@@ -499,55 +508,55 @@ private:
     return decl;
   }
 
-  void load_settings(const std::string& id, const YAML::Node& node, SourceMark mark,
-                     NodeDecl& decl) {
-    if (node.IsNull())
+  void load_settings(const std::string& id, YamlNode node, SourceMark mark, NodeDecl& decl) {
+    if (node.is_null())
       return;
-    if (!node.IsMap()) {
+    if (!node.is_map()) {
       error(mark, "'with' of node '" + id + "' must be a map of settings, got " + kind_of(node));
       return;
     }
     for_each_entry(
-        node, "duplicate key",
-        [&](const std::string& name, SourceMark key_mark, const YAML::Node& value) {
+        node, "duplicate key", [&](const std::string& name, SourceMark key_mark, YamlNode value) {
           const SourceMark value_mark = mark_of(value, key_mark);
           decl.with.push_back(SettingDecl{name, to_value(value, value_mark), value_mark, key_mark});
         });
   }
 
-  void load_needs(const std::string& id, const YAML::Node& node, SourceMark mark, NodeDecl& decl) {
+  void load_needs(const std::string& id, YamlNode node, SourceMark mark, NodeDecl& decl) {
     const std::string expected = "'needs' of node '" + id +
                                  "' must be a node id or a list of "
                                  "node ids";
-    if (node.IsNull())
+    if (node.is_null())
       return;
-    if (node.IsScalar()) {
-      charge(node, node.Scalar().size(), mark);
-      decl.needs.push_back(SpecField{Value(node.Scalar()), mark});
+    if (node.is_scalar()) {
+      charge(node, node.text().size(), mark);
+      decl.needs.push_back(SpecField{Value(std::string(node.text())), mark});
       return;
     }
-    if (!node.IsSequence()) {
+    if (!node.is_sequence()) {
       error(mark, expected + ", got " + kind_of(node));
       return;
     }
-    for (const YAML::Node& element : node) {
-      const SourceMark element_mark = mark_of(element, mark);
-      if (!element.IsScalar()) {
-        error(element_mark, expected + ", got " + kind_of(element) + " in the list");
-        continue;
-      }
-      charge(element, element.Scalar().size(), element_mark);
-      decl.needs.push_back(SpecField{Value(element.Scalar()), element_mark});
+    for (std::size_t i = 0; i < node.children(); ++i) {
+      through(node.child(i), [&](YamlNode element) {
+        const SourceMark element_mark = mark_of(element, mark);
+        if (!element.is_scalar()) {
+          error(element_mark, expected + ", got " + kind_of(element) + " in the list");
+          return;
+        }
+        charge(element, element.text().size(), element_mark);
+        decl.needs.push_back(SpecField{Value(std::string(element.text())), element_mark});
+      });
     }
   }
 
-  void load_retry(const std::string& id, const YAML::Node& node, SourceMark mark, NodeDecl& decl) {
-    if (node.IsScalar()) {
+  void load_retry(const std::string& id, YamlNode node, SourceMark mark, NodeDecl& decl) {
+    if (node.is_scalar()) {
       // `retry: 3` is short for `retry: { attempts: 3 }`.
       decl.retry_attempts = SpecField{to_value(node, mark), mark};
       return;
     }
-    if (!node.IsMap()) {
+    if (!node.is_map()) {
       error(mark, "'retry' of node '" + id +
                       "' must be a map (attempts, backoff, max_backoff) or a number of "
                       "attempts, got " +
@@ -555,7 +564,7 @@ private:
       return;
     }
     for_each_entry(node, "duplicate key",
-                   [&](const std::string& key, SourceMark key_mark, const YAML::Node& value) {
+                   [&](const std::string& key, SourceMark key_mark, YamlNode value) {
                      if (key == "attempts")
                        decl.retry_attempts = field_of(value, key_mark);
                      else if (key == "backoff")
@@ -567,16 +576,15 @@ private:
                    });
   }
 
-  void load_outputs(const YAML::Node& node, SourceMark mark, PipelineSpec& spec) {
-    if (node.IsNull())
+  void load_outputs(YamlNode node, SourceMark mark, PipelineSpec& spec) {
+    if (node.is_null())
       return;
-    if (!node.IsMap()) {
+    if (!node.is_map()) {
       error(mark, "'outputs' must be a map of output names to values, got " + kind_of(node));
       return;
     }
     for_each_entry(
-        node, "duplicate key",
-        [&](const std::string& name, SourceMark key_mark, const YAML::Node& value) {
+        node, "duplicate key", [&](const std::string& name, SourceMark key_mark, YamlNode value) {
           const SourceMark value_mark = mark_of(value, key_mark);
           spec.outputs.push_back(OutputDecl{name, to_value(value, value_mark), value_mark});
         });
