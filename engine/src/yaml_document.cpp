@@ -334,6 +334,9 @@ std::optional<YamlSyntaxError> YamlDocument::parse(std::string_view text, std::s
   Parser parser;
   yaml_parser_set_input_string(&parser.parser, reinterpret_cast<const unsigned char*>(text.data()),
                                text.size());
+  // Scalar text (unescaped, folded) is about as long as the file at most: one allocation
+  // rather than copies as it grows.
+  text_.reserve(text.size());
   YamlBuilder builder(*this, max_depth);
   std::optional<YamlSyntaxError> error;
   for (;;) {

@@ -12,6 +12,7 @@
 #include <sluice/encoding.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <new>
 #include <optional>
@@ -88,6 +89,36 @@ public:
 private:
   std::optional<SourceMark>& alias_mark_;
   std::optional<SourceMark> saved_;
+};
+
+// The keys of one map read so far, to find a repeated one. Most maps have a handful of keys:
+// those are compared one by one without allocating; a large map gets a hash table. The keys
+// are views into the document, which outlives the loader's walk.
+class KeysSeen {
+public:
+  /// The line `key` was first seen on; nullopt (and `key` is recorded at `line`) the first
+  /// time.
+  std::optional<int> repeat_of(std::string_view key, int line) {
+    if (many_.empty()) {
+      for (std::size_t i = 0; i < count_; ++i)
+        if (few_[i].first == key)
+          return few_[i].second;
+      if (count_ < few_.size()) {
+        few_[count_++] = {key, line};
+        return std::nullopt;
+      }
+      many_.insert(few_.begin(), few_.end());
+    }
+    const auto [previous, inserted] = many_.emplace(key, line);
+    if (inserted)
+      return std::nullopt;
+    return previous->second;
+  }
+
+private:
+  std::array<std::pair<std::string_view, int>, 8> few_{};
+  std::size_t count_ = 0;
+  std::unordered_map<std::string_view, int> many_;
 };
 
 class YamlLoader {
@@ -205,7 +236,7 @@ private:
   // alias, if it is one), reporting non-scalar keys and repeated keys (the first one wins).
   template <typename Visit>
   void for_each_entry(YamlNode map, std::string_view duplicate_what, Visit&& visit) {
-    std::unordered_map<std::string, int> first_line;
+    KeysSeen seen;
     const SourceMark map_mark = mark_of(map, {});
     for (std::size_t entry = 0; entry < map.entries(); ++entry) {
       const YamlNode key_node = map.key(entry);
@@ -220,10 +251,9 @@ private:
         charge(key, key.text().size(), key_mark);
       }
       const std::string name(key.text());
-      auto [previous, inserted] = first_line.emplace(name, key_mark.line);
-      if (!inserted) {
+      if (const auto first_line = seen.repeat_of(key.text(), key_mark.line)) {
         error(key_mark, std::string(duplicate_what) + " '" + name + "'",
-              "first defined on line " + std::to_string(previous->second));
+              "first defined on line " + std::to_string(*first_line));
         continue;
       }
       through(map.value(entry), [&](YamlNode value) { visit(name, key_mark, value); });
