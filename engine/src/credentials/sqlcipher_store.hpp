@@ -36,8 +36,11 @@ private:
 
   std::optional<Connection> read(std::string_view name);
   Connection read_existing(std::string_view name);
-  // Writes `tokens` over the row; the caller holds the write transaction.
-  void write_tokens(std::string_view name, std::int64_t version, const Tokens& tokens);
+  // Writes `tokens` over the row with `update`, a statement of token_update_sql (prepared
+  // by the caller, ahead of time where that matters); the caller holds the write
+  // transaction.
+  void write_tokens(Statement& update, std::string_view name, std::int64_t version,
+                    const Tokens& tokens);
 
   std::mutex mutex_;
   std::unique_ptr<Database> database_;
