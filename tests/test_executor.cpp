@@ -902,3 +902,124 @@ nodes:
                       "embedding)");
   CHECK(calls->load() == 0);
 }
+
+// ---- mocks (RunOptions::mocks) --------------------------------------------------------------
+
+namespace {
+
+// Counts how often its node type really ran: a mocked node must never reach it.
+struct RunCounter {
+  std::atomic<int> runs{0};
+};
+
+// test.counted: outputs {value: 1} and counts its runs.
+NodeType counted_type(const std::shared_ptr<RunCounter>& counter) {
+  NodeType t;
+  t.spec.type = "test.counted";
+  t.spec.outputs = {{"value", SettingType::integer, "always 1"}};
+  t.run_sync = [counter](Context&) -> Value {
+    ++counter->runs;
+    return Object{{"value", 1}};
+  };
+  return t;
+}
+
+} // namespace
+
+TEST_CASE("mocks: a mocked node is not run; what depends on it sees the mock's output") {
+  auto counter = std::make_shared<RunCounter>();
+  Engine engine(engine_options(2));
+  engine.registrar().add(counted_type(counter));
+  const Pipeline p = engine.load_string(R"(version: 1
+nodes:
+  source: { type: test.counted }
+  twice: { type: core.template, with: { template: "{{ source.value }}{{ source.value }}" } }
+outputs:
+  text: "{{ twice.text }}"
+)");
+  RunOptions options;
+  options.mocks.push_back(NodeMock{"source", Value(Object{{"value", Value(7)}}), {}});
+  Recorder recorder;
+  options.observers.push_back(std::shared_ptr<RunObserver>(&recorder, [](RunObserver*) {}));
+  const RunResult r = engine.run(p, options);
+  REQUIRE(r.ok());
+  CHECK(counter->runs == 0);
+  CHECK(r.outputs["text"] == Value("77"));
+  CHECK(r.node("source")->mocked);
+  CHECK(r.node("source")->status == NodeStatus::succeeded);
+  CHECK_FALSE(r.node("twice")->mocked);
+  // Observers see a mocked node start and succeed like any other.
+  CHECK(recorder.count(EventKind::node_succeeded, "source") == 1);
+
+  // Without the mock the real type runs.
+  const RunResult real = engine.run(p);
+  CHECK(real.outputs["text"] == Value("11"));
+  CHECK(counter->runs == 1);
+}
+
+TEST_CASE("mocks: a mocked failure fails the run as the node would, or is tolerated") {
+  auto counter = std::make_shared<RunCounter>();
+  Engine engine(engine_options(2));
+  engine.registrar().add(counted_type(counter));
+  const Pipeline p = engine.load_string(R"(version: 1
+nodes:
+  create: { type: test.counted }
+  after: { type: core.template, with: { template: "{{ create.value }}" } }
+  optional: { type: test.counted, on_error: continue }
+)");
+  RunOptions options;
+  options.mocks.push_back(
+      NodeMock{"create", {}, NodeMock::Failure{ErrorCategory::permanent, "no room"}});
+  const RunResult r = engine.run(p, options);
+  CHECK(r.status == RunStatus::failed);
+  CHECK(r.failed_node == "create");
+  CHECK(r.node("create")->status == NodeStatus::failed);
+  CHECK(r.node("create")->message == "no room");
+  CHECK(r.node("create")->category == ErrorCategory::permanent);
+  CHECK(r.node("create")->mocked);
+  CHECK(r.node("after")->status == NodeStatus::cancelled);
+
+  RunOptions tolerated;
+  tolerated.mocks.push_back(
+      NodeMock{"optional", {}, NodeMock::Failure{ErrorCategory::transient, "flaky"}});
+  const RunResult t = engine.run(p, tolerated);
+  CHECK(t.ok());
+  CHECK(t.node("optional")->status == NodeStatus::failed);
+  CHECK(t.node("optional")->tolerated);
+}
+
+TEST_CASE("mocks: its 'if:' still decides; unknown and repeated nodes are refused") {
+  auto counter = std::make_shared<RunCounter>();
+  Engine engine(engine_options(2));
+  engine.registrar().add(counted_type(counter));
+  const Pipeline p = engine.load_string(R"(version: 1
+inputs: { go: { type: boolean, default: false } }
+nodes:
+  maybe: { type: test.counted, if: "{{ inputs.go }}" }
+)");
+  RunOptions options;
+  options.mocks.push_back(NodeMock{"maybe", Value(Object{{"value", Value(5)}}), {}});
+  CHECK(engine.run(p, options).node("maybe")->status == NodeStatus::skipped);
+  options.inputs = Value(Object{{"go", Value(true)}});
+  CHECK(engine.run(p, options).node("maybe")->output["value"] == Value(5));
+
+  RunOptions unknown;
+  unknown.mocks.push_back(NodeMock{"nope", Value(), {}});
+  CHECK_THROWS_WITH_AS(engine.run(p, unknown),
+                       "a mock names node 'nope', which the pipeline does not have",
+                       std::invalid_argument);
+  RunOptions twice;
+  twice.mocks.push_back(NodeMock{"maybe", Value(), {}});
+  twice.mocks.push_back(NodeMock{"maybe", Value(), {}});
+  CHECK_THROWS_WITH_AS(engine.run(p, twice), "node 'maybe' has more than one mock",
+                       std::invalid_argument);
+  CHECK(counter->runs == 0);
+}
+
+TEST_CASE("Pipeline::node_type") {
+  Engine engine;
+  const Pipeline p =
+      engine.load_string("version: 1\nnodes:\n  a: { type: core.delay, with: { ms: 1 } }\n");
+  CHECK(p.node_type("a") == "core.delay");
+  CHECK_THROWS_AS(p.node_type("b"), std::out_of_range);
+}

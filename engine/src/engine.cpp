@@ -74,6 +74,7 @@ RunSetup EngineCore::setup_for(const Pipeline& pipeline, RunOptions options) {
   RunSetup setup;
   setup.plan = pipeline.plan_;
   setup.inputs = resolve_inputs(*setup.plan, options.inputs);
+  check_mocks(*setup.plan, options.mocks);
   setup.options = std::move(options);
   setup.limits = limits;
   setup.pool = pool.get_executor();

@@ -1,6 +1,6 @@
 #pragma once
 // Owns the executor's interface to the engine: starting a run of a Plan (make_run,
-// run_blocking) and checking its inputs (resolve_inputs).
+// run_blocking) and checking what it is given (resolve_inputs, check_mocks).
 
 #include "plan.hpp"
 
@@ -64,5 +64,9 @@ const Value& empty_object();
 /// Checks `given` against the plan's inputs: unknown names, wrong types and missing
 /// required inputs throw InputError; defaults are filled in.
 Value resolve_inputs(const Plan& plan, const Value& given);
+
+/// Checks a run's mocks: each names a node of the plan, no node twice. Throws
+/// std::invalid_argument.
+void check_mocks(const Plan& plan, const std::vector<NodeMock>& mocks);
 
 } // namespace sluice::detail

@@ -1,5 +1,5 @@
-// Owns input resolution (resolve_inputs in executor.hpp): a run's given inputs checked against
-// the plan's declarations, with defaults filled in.
+// Owns what a run is given, checked against the plan before it starts (executor.hpp): its
+// inputs (declarations, types, defaults filled in) and its mocks (check_mocks).
 
 #include "executor.hpp"
 
@@ -49,6 +49,20 @@ Value resolve_inputs(const Plan& plan, const Value& given) {
     resolved.emplace_back(input.name, *value);
   }
   return Value(std::move(resolved));
+}
+
+void check_mocks(const Plan& plan, const std::vector<NodeMock>& mocks) {
+  for (std::size_t i = 0; i < mocks.size(); ++i) {
+    const std::string& id = mocks[i].node;
+    const bool known = std::any_of(plan.nodes.begin(), plan.nodes.end(),
+                                   [&id](const PlanNode& node) { return node.id == id; });
+    if (!known)
+      throw std::invalid_argument("a mock names node '" + id +
+                                  "', which the pipeline does not have");
+    for (std::size_t j = 0; j < i; ++j)
+      if (mocks[j].node == id)
+        throw std::invalid_argument("node '" + id + "' has more than one mock");
+  }
 }
 
 } // namespace sluice::detail

@@ -45,12 +45,24 @@ std::size_t Pipeline::node_count() const noexcept {
   return plan_ ? plan_->nodes.size() : 0;
 }
 
-bool Pipeline::has_side_effects(std::string_view node_id) const {
-  if (plan_)
-    for (const auto& node : plan_->nodes)
+namespace {
+
+const detail::PlanNode& node_of(const detail::Plan* plan, std::string_view node_id) {
+  if (plan)
+    for (const auto& node : plan->nodes)
       if (node.id == node_id)
-        return node.side_effects;
+        return node;
   throw std::out_of_range("the pipeline has no node '" + std::string(node_id) + "'");
+}
+
+} // namespace
+
+std::string_view Pipeline::node_type(std::string_view node_id) const {
+  return node_of(plan_.get(), node_id).type->spec.type;
+}
+
+bool Pipeline::has_side_effects(std::string_view node_id) const {
+  return node_of(plan_.get(), node_id).side_effects;
 }
 
 namespace {

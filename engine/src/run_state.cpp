@@ -52,6 +52,14 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
     nodes_.emplace_back(plan_.nodes[i].id);
     pending_[i].store(plan_.nodes[i].dependency_count, std::memory_order_relaxed);
   }
+  // Checked by the engine before the run (check_mocks): every mock names a node.
+  if (!setup_.options.mocks.empty()) {
+    mocks_.assign(plan_.nodes.size(), nullptr);
+    for (const NodeMock& mock : setup_.options.mocks)
+      for (std::size_t i = 0; i < plan_.nodes.size(); ++i)
+        if (plan_.nodes[i].id == mock.node)
+          mocks_[i] = &mock;
+  }
 }
 
 void RunState::begin(bool drive_here) {
@@ -218,6 +226,10 @@ void RunState::start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark
       return;
     }
   }
+  if (!mocks_.empty() && mocks_[n]) [[unlikely]] {
+    settle_mock(n, *mocks_[n], stack);
+    return;
+  }
   if (node.inline_fast_path)
     run_inline(n, stack, mark);
   else
@@ -315,6 +327,19 @@ void RunState::settle_unstarted(std::uint32_t n, NodeStatus status, std::string 
             record.message);
   irregular_.store(true, std::memory_order_release);
   release_successors(n, stack);
+}
+
+// The node is not run: its mock's output or failure is its outcome. The output limit does
+// not apply (the test wrote it).
+void RunState::settle_mock(std::uint32_t n, const NodeMock& mock, Stack& stack) {
+  NodeResult& record = nodes_[n];
+  record.mocked = true;
+  record.started = stamp();
+  record.attempts = 1;
+  emit_node(EventKind::node_started, n, {}, 1);
+  settle_outcome(
+      n, mock.error ? failure(mock.error->category, mock.error->message) : success(mock.output),
+      stack);
 }
 
 // A success whose output is already in the node's record.

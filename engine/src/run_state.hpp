@@ -237,6 +237,7 @@ private:
   // ---- settling -----------------------------------------------------------------------------
 
   void settle_unstarted(std::uint32_t n, NodeStatus status, std::string reason, Stack & stack);
+  void settle_mock(std::uint32_t n, const NodeMock& mock, Stack& stack);
   [[gnu::always_inline]] inline void settle_success(std::uint32_t n, Stack & stack,
                                                     Clock::time_point finished);
   void settle_outcome(std::uint32_t n, Outcome outcome, Stack & stack) {
@@ -251,6 +252,8 @@ private:
   RunSetup setup_;
   const Plan& plan_;
   std::vector<NodeResult> nodes_;
+  // The mock standing in for each node, or null; empty when the run has no mocks.
+  std::vector<const NodeMock*> mocks_;
   // Dependency counters: in the run state itself for small plans (no allocation per run).
   std::atomic<std::uint32_t> small_pending_[small_plan];
   std::unique_ptr<std::atomic<std::uint32_t>[]> large_pending_;

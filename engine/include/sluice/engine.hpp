@@ -71,6 +71,9 @@ public:
   /// Node ids in declaration order.
   std::vector<std::string_view> node_ids() const;
   std::size_t node_count() const noexcept;
+  /// The type of node `node_id` (`core.template`, `zoom.create_meeting`...). Throws
+  /// `std::out_of_range` for an id the pipeline does not have.
+  std::string_view node_type(std::string_view node_id) const;
   /// Whether running node `node_id` may change something outside the run: its type's
   /// `side_effects`, unless the type's side-effects rule clears it for the node's literal
   /// settings (an `http.request` whose method is GET). Throws `std::out_of_range` for an id

@@ -55,6 +55,8 @@ struct NodeResult {
   ErrorCategory category = ErrorCategory::internal;
   /// True when the node failed but had `on_error: continue`, so the run went on.
   bool tolerated = false;
+  /// True when a mock (RunOptions::mocks) stood in for the node: it was not run.
+  bool mocked = false;
 };
 
 /// The outcome of a run.
@@ -121,6 +123,20 @@ public:
   virtual void on_event(const Event& event) = 0;
 };
 
+/// Stands in for one node of a run, as pipeline tests use it: the node is not run, and what
+/// depends on it sees `output` (for a `for_each` node, the whole list), or the node fails
+/// with `error`. Its `if:` and its dependencies still decide whether it is reached at all.
+struct NodeMock {
+  struct Failure {
+    ErrorCategory category = ErrorCategory::permanent;
+    std::string message;
+  };
+  std::string node;
+  Value output;
+  /// When set, the node fails with this instead of producing `output`.
+  std::optional<Failure> error;
+};
+
 /// How to run a pipeline.
 struct RunOptions {
   /// Pipeline inputs: an object keyed by input name (missing ones take their defaults).
@@ -135,6 +151,9 @@ struct RunOptions {
   /// Sees (and may answer or refuse) every HTTP request the run's nodes make through
   /// `Context::http()`; see sluice/http_interceptor.hpp. Null: requests go straight out.
   std::shared_ptr<HttpInterceptor> http_interceptor;
+  /// Nodes replaced for this run (at most one mock per node). A mock of a node the pipeline
+  /// does not have is refused with std::invalid_argument before the run starts.
+  std::vector<NodeMock> mocks;
 };
 
 } // namespace sluice
