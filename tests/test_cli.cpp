@@ -535,3 +535,108 @@ TEST_CASE("what the input says reaches the terminal escaped, never as control by
   CHECK_FALSE(has_raw_control_byte(ran.err));
   CHECK(ran.err.find("error: node 'f' failed: bad\\x1b[31mred") != std::string::npos);
 }
+
+// ---- sluice test ----------------------------------------------------------------------------
+
+namespace {
+
+const char* const tested_pipeline = R"(version: 1
+inputs: { who: { type: string, default: world } }
+nodes:
+  hello: { type: core.template, with: { template: "Hello, {{ inputs.who }}!" } }
+  wait: { type: core.delay, with: { ms: 10000 } }
+outputs: { message: "{{ hello.text }}" }
+)";
+
+const char* const passing_cases = R"(version: 1
+pipeline: p.yaml
+cases:
+  - name: greets
+    mocks: { wait: { outputs: {} } }
+    expect: { outputs: { message: "Hello, world!" } }
+  - name: greets Ada
+    inputs: { who: Ada }
+    mocks: { wait: { outputs: {} } }
+    expect: { outputs: { message: { matches: "Ada" } } }
+)";
+
+} // namespace
+
+TEST_CASE("sluice test: a line per case, a summary, and the exit status") {
+  Files files("test-command");
+  files.write("p.yaml", tested_pipeline);
+  fs::create_directories(files.dir / "more");
+  files.write("a.test.yaml", passing_cases);
+  const std::string dir = files.dir.string();
+
+  // A folder is searched recursively; every case passes: 0.
+  Output o = run_cli("test " + dir);
+  INFO("stdout: " << o.out << "\nstderr: " << o.err);
+  CHECK(o.status == 0);
+  CHECK(o.out.find("ok   " + dir + "/a.test.yaml: greets (") == 0);
+  CHECK(o.out.find("ok   " + dir + "/a.test.yaml: greets Ada (") != std::string::npos);
+  CHECK(o.out.find("2 passed, 0 failed (1 file, ") != std::string::npos);
+
+  // A failing case: its differences, indented, and 1.
+  files.write("more/b.test.yaml", R"(version: 1
+pipeline: ../p.yaml
+cases:
+  - name: expects Bob
+    mocks: { wait: { outputs: {} } }
+    expect: { outputs: { message: "Hello, Bob!" }, status: succeeded }
+)");
+  o = run_cli("test " + dir);
+  CHECK(o.status == 1);
+  CHECK(o.out.find("FAIL " + dir + "/more/b.test.yaml: expects Bob (") != std::string::npos);
+  CHECK(o.out.find("\n    outputs.message: expected \"Hello, Bob!\", got \"Hello, world!\"\n") !=
+        std::string::npos);
+  CHECK(o.out.find("2 passed, 1 failed (2 files, ") != std::string::npos);
+
+  // --filter picks cases by name.
+  o = run_cli("test " + dir + " --filter Ada");
+  CHECK(o.status == 0);
+  CHECK(o.out.find("1 passed, 0 failed (2 files, ") != std::string::npos);
+
+  // A bad test file: its problems with positions on stderr, and 2 (even beside a failure).
+  files.write("c.test.yaml", "version: 1\npipeline: p.yaml\ncases:\n  - name: x\n    mocks: { "
+                             "nobody: { outputs: {} } }\n");
+  o = run_cli("test " + dir);
+  CHECK(o.status == 2);
+  CHECK(o.err.find(dir + "/c.test.yaml:5:14: error: case 'x' mocks node 'nobody', which the "
+                         "pipeline does not have") != std::string::npos);
+  CHECK(o.out.find("ERROR " + dir + "/c.test.yaml: 1 problem, no case ran") != std::string::npos);
+
+  // Nothing to test, or a path that does not exist: 2.
+  CHECK(run_cli("test " + (files.dir / "more" / "nothing-here").string()).status == 2);
+  fs::remove(files.dir / "a.test.yaml");
+  fs::remove(files.dir / "c.test.yaml");
+  fs::remove(files.dir / "more" / "b.test.yaml");
+  o = run_cli("test " + dir);
+  CHECK(o.status == 2);
+  CHECK(o.err.find("no test files (*.test.yaml) found in " + dir) != std::string::npos);
+}
+
+TEST_CASE("sluice test --junit writes a report an XML parser accepts") {
+  Files files("test-junit");
+  files.write("p.yaml", tested_pipeline);
+  files.write("a.test.yaml", std::string(passing_cases) + R"(  - name: fails <"&'>
+    mocks: { wait: { outputs: {} } }
+    expect: { outputs: { message: "\u0001 & <tag>" } }
+)");
+  files.write("bad.test.yaml", "version: 1\npipeline: missing.yaml\ncases: []\n");
+  const fs::path report = files.dir / "report.xml";
+  const Output o = run_cli("test " + files.dir.string() + " --junit " + report.string());
+  CHECK(o.status == 2);
+  const std::string xml = test_support::read_file(report);
+  INFO(xml);
+  // A real parser (xmllint, Debian's libxml2-utils) must accept it...
+  CHECK(std::system(("xmllint --noout " + report.string()).c_str()) == 0);
+  // ...and it says what happened: 3 cases and a bad file, 1 failure, 1 error.
+  CHECK(xml.find("<testsuites name=\"sluice test\" tests=\"4\" failures=\"1\" errors=\"1\"") !=
+        std::string::npos);
+  CHECK(xml.find("name=\"fails &lt;&quot;&amp;&apos;&gt;\"") != std::string::npos);
+  CHECK(xml.find("<failure message=\"outputs.message: expected ") != std::string::npos);
+  CHECK(xml.find("<error message=\"the pipeline ") != std::string::npos);
+  // No raw control byte reaches the file (XML 1.0 forbids them).
+  CHECK(xml.find('\x01') == std::string::npos);
+}

@@ -31,7 +31,17 @@ struct RunArgs {
   Limits limits;           // --max-input-bytes, --max-nodes...
 };
 
+struct TestArgs {
+  std::vector<std::string> paths; // files and folders; empty: the current folder
+  std::string filter;             // --filter TEXT
+  std::string junit;              // --junit FILE
+  std::string credentials;        // --credentials PATH (for nodes a case does not mock)
+  Limits limits;
+};
+
 int run_command(const RunArgs& args, const PluginArgs& plugins);
+/// 0 every case passed, 1 a case failed, 2 a test file could not run (or none was found).
+int test_command(const TestArgs& args, const PluginArgs& plugins);
 int validate_command(const std::vector<std::string>& files, const PluginArgs& plugins,
                      const Limits& limits);
 int graph_command(const std::string& file, const std::string& format, const PluginArgs& plugins,

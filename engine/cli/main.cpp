@@ -60,6 +60,22 @@ int main(int argc, char** argv) {
   add_limit_options(*validate, validate_limits, LimitScope::load);
   add_plugin_dir(validate);
 
+  TestArgs test_args;
+  CLI::App* test = app.add_subcommand(
+      "test", "Run pipeline tests: the cases in NAME.test.yaml files (see the README, "
+              "'Testing pipelines').");
+  test->add_option("paths", test_args.paths,
+                   "Test files, or folders searched recursively for *.test.yaml (default: the "
+                   "current folder)");
+  test->add_option("--filter", test_args.filter, "Only run cases whose name contains TEXT");
+  test->add_option("--junit", test_args.junit, "Also write the results to FILE as JUnit XML");
+  test->add_option("--credentials", test_args.credentials,
+                   "The connection store for nodes a case does not mock");
+  add_limit_options(*test, test_args.limits, LimitScope::run);
+  add_plugin_dir(test);
+  test->footer("Exit status: 0 every case passed, 1 a case failed, 2 a test file could not run "
+               "or none was found.");
+
   std::string graph_file;
   std::string graph_format = "dot";
   CLI::App* graph = app.add_subcommand("graph", "Print a pipeline's DAG (Graphviz or Mermaid).");
@@ -112,6 +128,8 @@ int main(int argc, char** argv) {
   try {
     if (*run)
       return run_command(run_args, plugin_args);
+    if (*test)
+      return test_command(test_args, plugin_args);
     if (*validate)
       return validate_command(validate_files, plugin_args, validate_limits);
     if (*graph)

@@ -3,6 +3,7 @@
 
 #include "compiler.hpp"
 #include "engine_core.hpp"
+#include "file_text.hpp"
 #include "plugin_loader.hpp"
 #include "yaml_loader.hpp"
 
@@ -15,8 +16,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <fstream>
-#include <limits>
 #include <thread>
 
 namespace sluice {
@@ -163,26 +162,18 @@ std::vector<PluginFileReport> Engine::load_plugins(const std::vector<std::filesy
 }
 
 Pipeline Engine::load_file(const std::filesystem::path& file) const {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  std::string text;
+  try {
+    text = detail::read_at_most(file, core_->limits.input_bytes);
+  } catch (const std::runtime_error&) {
     Diagnostic d{file.string(), {}, "cannot open the pipeline file", "check the path"};
     throw LoadError({d});
   }
-  // At most one byte more than the limit is read, so that a huge file (or an endless one,
-  // such as /dev/zero) is refused without being read whole; load_string() reports it.
-  const std::size_t most = core_->limits.input_bytes;
-  const std::size_t wanted = most < std::numeric_limits<std::size_t>::max() ? most + 1 : most;
-  std::string text;
-  std::size_t filled = 0;
-  while (filled < wanted) {
-    text.resize(std::min(wanted, std::max<std::size_t>(2 * filled, 64 * 1024)));
-    in.read(text.data() + filled, static_cast<std::streamsize>(text.size() - filled));
-    filled += static_cast<std::size_t>(in.gcount());
-    if (filled < text.size()) // the end of the file (or a read error)
-      break;
-  }
-  text.resize(filled);
   return load_string(text, file.string());
+}
+
+const Limits& Engine::limits() const noexcept {
+  return core_->limits;
 }
 
 Pipeline Engine::load_string(std::string_view yaml, std::string file_name) const {

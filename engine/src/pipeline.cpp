@@ -41,6 +41,14 @@ std::vector<std::string_view> Pipeline::node_ids() const {
   return ids;
 }
 
+std::vector<std::string_view> Pipeline::output_names() const {
+  std::vector<std::string_view> names;
+  if (plan_)
+    for (const auto& output : plan_->outputs)
+      names.push_back(output.name);
+  return names;
+}
+
 std::size_t Pipeline::node_count() const noexcept {
   return plan_ ? plan_->nodes.size() : 0;
 }

@@ -70,6 +70,8 @@ public:
   const std::vector<InputInfo>& inputs() const noexcept;
   /// Node ids in declaration order.
   std::vector<std::string_view> node_ids() const;
+  /// The names of its `outputs:`, in declaration order.
+  std::vector<std::string_view> output_names() const;
   std::size_t node_count() const noexcept;
   /// The type of node `node_id` (`core.template`, `zoom.create_meeting`...). Throws
   /// `std::out_of_range` for an id the pipeline does not have.
@@ -159,6 +161,9 @@ public:
   std::vector<PluginFileReport> load_plugins(const std::vector<std::filesystem::path>& dirs);
   std::vector<PluginFileReport> load_plugins(const std::vector<std::filesystem::path>& dirs,
                                              const PluginLoadOptions& options);
+
+  /// The sizes this engine refuses past (`EngineOptions::limits`).
+  const Limits& limits() const noexcept;
 
   /// Load and validate; throw `LoadError` listing every problem found. A file or string
   /// larger than `EngineOptions::limits` allows is refused before it is parsed.

@@ -1,0 +1,245 @@
+// run_test_file (sluice/pipeline_tests.hpp): a test file's cases checked against its pipeline,
+// then run, each run's result compared with what the case expects.
+
+#include "test_file.hpp"
+#include "value_diff.hpp"
+
+#include "../file_text.hpp"
+#include "../suggest.hpp"
+
+#include <sluice/engine.hpp>
+#include <sluice/pipeline_tests.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+namespace sluice {
+
+namespace {
+
+using detail::ExpectedNode;
+using detail::ExpectedOutput;
+using detail::TestCaseDecl;
+using detail::TestFileDecl;
+using detail::ValueMatcher;
+
+std::vector<std::string> names_of(const std::vector<std::string_view>& views) {
+  return {views.begin(), views.end()};
+}
+
+std::string did_you_mean_one_of(std::string_view name, const std::vector<std::string>& known,
+                                std::string_view what) {
+  detail::NearestName nearest(name);
+  for (const std::string& candidate : known)
+    nearest.consider(candidate);
+  return detail::did_you_mean(nearest.best(),
+                              known.empty() ? "the pipeline has no " + std::string(what)
+                                            : std::string(what) + ": " + detail::join_names(known));
+}
+
+// What a test file names must exist in its pipeline: nodes (mocked or expected), their
+// declared outputs, inputs and outputs.
+void check_against_pipeline(const Engine& engine, const Pipeline& pipeline,
+                            const TestFileDecl& decl, std::vector<Diagnostic>& problems) {
+  const std::vector<std::string> nodes = names_of(pipeline.node_ids());
+  const std::vector<std::string> outputs = names_of(pipeline.output_names());
+  std::vector<std::string> inputs;
+  for (const InputInfo& input : pipeline.inputs())
+    inputs.push_back(input.name);
+  auto has = [](const std::vector<std::string>& names, std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  auto problem = [&](SourceMark mark, std::string message, std::string hint) {
+    problems.push_back(Diagnostic{decl.file, mark, std::move(message), std::move(hint)});
+  };
+  for (const TestCaseDecl& c : decl.cases) {
+    if (c.inputs.is_object())
+      for (const auto& [name, value] : c.inputs.as_object())
+        if (!has(inputs, name))
+          problem(c.inputs_mark,
+                  "case '" + c.name + "' gives input '" + name +
+                      "', which the pipeline does not declare",
+                  did_you_mean_one_of(name, inputs, "inputs"));
+    for (const detail::MockDecl& m : c.mocks) {
+      if (!has(nodes, m.node)) {
+        problem(m.mark,
+                "case '" + c.name + "' mocks node '" + m.node +
+                    "', which the pipeline does not have",
+                did_you_mean_one_of(m.node, nodes, "nodes"));
+        continue;
+      }
+      if (!m.outputs_mark)
+        continue;
+      const std::string type(pipeline.node_type(m.node));
+      const NodeSpec* spec = engine.find_node_type(type);
+      if (!spec || spec->outputs.empty())
+        continue; // a type that declares no outputs may output anything
+      std::vector<std::string> declared;
+      for (const OutputSpec& o : spec->outputs)
+        declared.push_back(o.name);
+      const auto check_fields = [&](const Value& output) {
+        if (!output.is_object())
+          return;
+        for (const auto& [field, value] : output.as_object())
+          if (!has(declared, field))
+            problem(*m.outputs_mark,
+                    "the mock of node '" + m.node + "' (" + type + ") gives output '" + field +
+                        "', which " + type + " does not have",
+                    did_you_mean_one_of(field, declared, "its outputs"));
+      };
+      if (m.mock.output.is_array())
+        for (const Value& element : m.mock.output.as_array())
+          check_fields(element);
+      else if (m.mock.output.is_object())
+        check_fields(m.mock.output);
+      else
+        problem(*m.outputs_mark,
+                "the mock of node '" + m.node +
+                    "' must give its outputs as a map (or, for a "
+                    "for_each node, a list of maps)",
+                {});
+    }
+    for (const ExpectedNode& e : c.expect_nodes)
+      if (!has(nodes, e.id))
+        problem(e.mark,
+                "case '" + c.name + "' expects node '" + e.id +
+                    "', which the pipeline does not have",
+                did_you_mean_one_of(e.id, nodes, "nodes"));
+    for (const ExpectedOutput& e : c.expect_outputs)
+      if (!has(outputs, e.name))
+        problem(e.mark,
+                "case '" + c.name + "' expects output '" + e.name +
+                    "', which the pipeline does not have",
+                did_you_mean_one_of(e.name, outputs, "outputs"));
+  }
+}
+
+std::string status_of(const NodeResult& node) {
+  return node.mocked && node.status == NodeStatus::succeeded ? "mocked"
+                                                             : std::string(to_string(node.status));
+}
+
+// Compares one run's result with a case's expectations.
+std::vector<std::string> compare(const TestCaseDecl& c, const RunResult& result) {
+  std::vector<std::string> differences;
+  if (c.expect_status && *c.expect_status != to_string(result.status)) {
+    std::string line =
+        "status: expected " + *c.expect_status + ", got " + std::string(to_string(result.status));
+    if (!result.error.empty())
+      line += " (" + result.error + ")";
+    differences.push_back(std::move(line));
+  }
+  for (const ExpectedNode& e : c.expect_nodes) {
+    const NodeResult* node = result.node(e.id);
+    if (!node)
+      continue;
+    const std::string actual = status_of(*node);
+    // "mocked" holds for a mocked node whatever its mock made of it; "failed" and the rest
+    // hold for a mocked node too when that is what it did.
+    const bool holds = e.status == actual || (e.status == "mocked" && node->mocked) ||
+                       (e.status == "succeeded" && actual == "mocked");
+    if (!holds) {
+      std::string line = "nodes." + e.id + ": expected " + e.status + ", got " + actual;
+      if (!node->message.empty())
+        line += " (" + node->message + ")";
+      differences.push_back(std::move(line));
+    }
+  }
+  for (const ExpectedOutput& e : c.expect_outputs) {
+    const Value* actual = result.outputs.is_object() ? result.outputs.find(e.name) : nullptr;
+    if (!actual) {
+      differences.push_back(
+          "outputs." + e.name + ": expected " + detail::describe_expectation(e.matcher) +
+          ", but the run produced no outputs (it " + std::string(to_string(result.status)) + ")");
+      continue;
+    }
+    if (auto difference = detail::mismatch(e.matcher, *actual))
+      differences.push_back("outputs." + e.name + ": " + *difference);
+  }
+  return differences;
+}
+
+TestCaseResult run_case(Engine& engine, const Pipeline& pipeline, const TestCaseDecl& c) {
+  TestCaseResult verdict;
+  verdict.name = c.name;
+  const auto started = std::chrono::steady_clock::now();
+  RunOptions options;
+  options.inputs = c.inputs;
+  for (const detail::MockDecl& m : c.mocks)
+    options.mocks.push_back(m.mock);
+  try {
+    const RunResult result = engine.run(pipeline, std::move(options));
+    verdict.differences = compare(c, result);
+  } catch (const std::exception& e) {
+    verdict.differences.push_back(std::string("the run did not start: ") + e.what());
+  }
+  verdict.passed = verdict.differences.empty();
+  verdict.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  return verdict;
+}
+
+} // namespace
+
+TestFileResult run_test_file(Engine& engine, const std::filesystem::path& file,
+                             const TestRunOptions& options) {
+  TestFileResult report;
+  report.file = file;
+  const std::string name = file.string();
+  std::string text;
+  try {
+    text = detail::read_at_most(file, engine.limits().input_bytes);
+  } catch (const std::exception& e) {
+    report.problems.push_back(Diagnostic{name, {}, e.what(), "check the path"});
+    return report;
+  }
+  const TestFileDecl decl = detail::parse_test_file(text, name, report.problems, engine.limits());
+  if (!report.problems.empty())
+    return report;
+
+  std::filesystem::path pipeline_file = decl.pipeline;
+  if (pipeline_file.is_relative())
+    pipeline_file = file.parent_path() / pipeline_file;
+  Pipeline pipeline;
+  try {
+    pipeline = engine.load_file(pipeline_file);
+  } catch (const LoadError& e) {
+    const std::size_t n = e.diagnostics().size();
+    report.problems.push_back(
+        Diagnostic{name, decl.pipeline_mark,
+                   "the pipeline " + pipeline_file.string() + " does not load (" +
+                       std::to_string(n) + (n == 1 ? " problem" : " problems") + ", below)",
+                   "fix the pipeline, or the path (relative to this test file)"});
+    report.problems.insert(report.problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+    return report;
+  }
+  check_against_pipeline(engine, pipeline, decl, report.problems);
+  if (!report.problems.empty())
+    return report;
+
+  std::vector<const TestCaseDecl*> chosen;
+  for (const TestCaseDecl& c : decl.cases)
+    if (options.filter.empty() || c.name.find(options.filter) != std::string::npos)
+      chosen.push_back(&c);
+  report.cases.resize(chosen.size());
+  // Cases are independent runs of one immutable Pipeline: several at a time, each verdict in
+  // its own slot, so the report keeps the file's order.
+  const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t workers =
+      std::min<std::size_t>(chosen.size(), options.parallel == 0 ? hardware : options.parallel);
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < chosen.size(); i = next++)
+      report.cases[i] = run_case(engine, pipeline, *chosen[i]);
+  };
+  std::vector<std::jthread> threads;
+  for (std::size_t i = 1; i < workers; ++i)
+    threads.emplace_back(work);
+  work();
+  threads.clear(); // joined before the report leaves
+  return report;
+}
+
+} // namespace sluice
