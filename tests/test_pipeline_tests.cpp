@@ -105,9 +105,12 @@ TEST_CASE("the shape of a test file: each problem with its position") {
   CHECK(problems(head + "  - name: a\n    expect: { nodes: { hello: finished } }\n") ==
         std::vector<std::string>{"t:5:31: error: unknown node status 'finished'\n  hint: one "
                                  "of: succeeded, failed, skipped, cancelled, mocked"});
-  CHECK(problems(head + "  - name: a\n    expect: { outputs: { message: { matches: \"(\" } } }\n")
-            .front()
-            .starts_with("t:5:46: error: 'matches' is not a valid regular expression"));
+  CHECK(
+      problems(head + "  - name: a\n    expect: { outputs: { message: { matches: \"(\" } } }\n") ==
+      std::vector<std::string>{"t:5:46: error: 'matches' is not a valid regular expression: "
+                               "missing ): (\n  hint: RE2 syntax (as Perl's, without "
+                               "backreferences and lookaround), searched for anywhere in the "
+                               "text"});
   CHECK(problems(head + "  - name: a\n    mocks: { hello: { outputs: {}, error: x } }\n") ==
         std::vector<std::string>{
             "t:5:14: error: the mock of node 'hello' has both 'outputs' and 'error'\n  hint: a "
@@ -255,6 +258,33 @@ TEST_CASE("a mocked node is never run: a real 5-second wait would show") {
     CHECK(c.passed);
   // Budget, not benchmark: had one wait run, this would take at least 5 s.
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+}
+
+TEST_CASE("matches: a long output is matched in linear time, not by recursion") {
+  // std::regex, used first, overflowed the stack on this (a 100,000-character text).
+  Folder folder;
+  Engine engine;
+  const fs::path file = folder.write(
+      "t.test.yaml",
+      head + "  - name: a\n" + no_wait +
+          "    expect: { outputs: { message: { matches: \"^(H|e|l|o|,| |w|r|d|!)*$\" } } }\n"
+          "  - name: b\n" +
+          no_wait + "    expect: { outputs: { message: { matches: \"(a|b)*c\" } } }\n");
+  const TestFileResult r = run_test_file(engine, file);
+  REQUIRE(r.cases.size() == 2);
+  CHECK(r.cases[0].passed);
+  CHECK(r.cases[1].differences ==
+        std::vector<std::string>{
+            "outputs.message: expected a match for /(a|b)*c/, got \"Hello, world!\""});
+  const std::string long_text(100'000, 'a');
+  std::vector<Diagnostic> problems;
+  const detail::TestFileDecl decl = detail::parse_test_file(
+      head + "  - name: a\n    expect: { outputs: { message: { matches: \"(a|b)*c\" } } }\n", "t",
+      problems);
+  REQUIRE(problems.empty());
+  const detail::ValueMatcher& pattern = decl.cases.at(0).expect_outputs.at(0).matcher;
+  CHECK(detail::mismatch(pattern, Value(long_text)).has_value());
+  CHECK_FALSE(detail::mismatch(pattern, Value(long_text + "c")).has_value());
 }
 
 TEST_CASE("line_diff: unchanged, removed and added lines") {

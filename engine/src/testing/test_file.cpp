@@ -9,6 +9,8 @@
 
 #include <sluice/error.hpp>
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -334,12 +336,13 @@ private:
         if (!text)
           return matcher;
         matcher.value = Value(*text);
-        try {
-          matcher.pattern.emplace(*text, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-          error(value_mark, "'matches' is not a valid regular expression: " + std::string(e.what()),
-                "it is an ECMAScript regular expression, searched for anywhere in the text");
-        }
+        auto pattern = std::make_shared<const re2::RE2>(*text, re2::RE2::Quiet);
+        if (pattern->ok())
+          matcher.pattern = std::move(pattern);
+        else
+          error(value_mark, "'matches' is not a valid regular expression: " + pattern->error(),
+                "RE2 syntax (as Perl's, without backreferences and lookaround), searched for "
+                "anywhere in the text");
         return matcher;
       }
       if (name == "contains" || name == "equals") {

@@ -8,11 +8,15 @@
 #include <sluice/run.hpp>
 #include <sluice/value.hpp>
 
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace re2 {
+class RE2;
+}
 
 namespace sluice::detail {
 
@@ -22,8 +26,10 @@ struct ValueMatcher {
   Kind kind = Kind::equals;
   /// The value for `equals` and `contains`; the pattern's text for `matches`.
   Value value;
-  /// Compiled from `value` for `matches`.
-  std::optional<std::regex> pattern;
+  /// Compiled from `value` for `matches`. RE2 (Debian's libre2): its matching takes time in
+  /// proportion to the text and never recurses, where std::regex overflowed the stack on a
+  /// 100,000-character output.
+  std::shared_ptr<const re2::RE2> pattern;
   SourceMark mark;
 };
 

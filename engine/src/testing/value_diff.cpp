@@ -2,6 +2,8 @@
 
 #include "value_diff.hpp"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <sstream>
 #include <vector>
@@ -104,7 +106,7 @@ std::optional<std::string> mismatch(const ValueMatcher& matcher, const Value& ac
   case ValueMatcher::Kind::matches: {
     const std::string text =
         actual.is_string() ? std::string(actual.as_string()) : actual.to_json();
-    if (matcher.pattern && std::regex_search(text, *matcher.pattern))
+    if (matcher.pattern && re2::RE2::PartialMatch(text, *matcher.pattern))
       return std::nullopt;
     return "expected " + describe_expectation(matcher) + ", got " + shown(actual);
   }
