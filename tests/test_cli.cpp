@@ -634,7 +634,7 @@ TEST_CASE("sluice test --junit writes a report an XML parser accepts") {
   // ...and it says what happened: 3 cases and a bad file, 1 failure, 1 error.
   CHECK(xml.find("<testsuites name=\"sluice test\" tests=\"4\" failures=\"1\" errors=\"1\"") !=
         std::string::npos);
-  CHECK(xml.find("name=\"fails &lt;&quot;&amp;&apos;&gt;\"") != std::string::npos);
+  CHECK(xml.find("name=\"fails &lt;&quot;&amp;&#39;&gt;\"") != std::string::npos);
   CHECK(xml.find("<failure message=\"outputs.message: expected ") != std::string::npos);
   CHECK(xml.find("<error message=\"the pipeline ") != std::string::npos);
   // No raw control byte reaches the file (XML 1.0 forbids them).

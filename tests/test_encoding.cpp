@@ -83,3 +83,10 @@ TEST_CASE("printable escapes control bytes, invalid UTF-8 and C1 controls, and n
       CHECK((static_cast<unsigned char>(c) >= 0x20 && c != 0x7f));
   }
 }
+
+TEST_CASE("markup_escape: the five special characters of HTML and XML, nothing else") {
+  CHECK(sluice::markup_escape(R"(<a href="x">Tom & Jerry's</a>)") ==
+        "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+  CHECK(sluice::markup_escape("plain text, ümlauts\n") == "plain text, ümlauts\n");
+  CHECK(sluice::markup_escape("").empty());
+}

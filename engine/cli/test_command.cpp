@@ -71,31 +71,7 @@ std::string indented(const std::string& text, std::string_view indent) {
 // Text for an XML attribute or element: no control byte (XML 1.0 forbids most), the five
 // special characters escaped.
 std::string xml_text(std::string_view raw) {
-  const std::string text = printable(raw);
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&apos;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
+  return markup_escape(printable(raw));
 }
 
 // printable() keeps newlines as "\n" escapes; a failure's body reads better with real lines.

@@ -6,6 +6,8 @@
 #include "handlers.hpp"
 #include "util.hpp"
 
+#include <sluice/encoding.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -223,8 +225,8 @@ Response grant_account_credentials(State& state, const ClientConfig& client,
 }
 
 std::string hidden_field(const std::string& name, const std::string& value) {
-  return "<input type=\"hidden\" name=\"" + html_escape(name) + "\" value=\"" + html_escape(value) +
-         "\">";
+  return "<input type=\"hidden\" name=\"" + markup_escape(name) + "\" value=\"" +
+         markup_escape(value) + "\">";
 }
 
 Response consent_page(const State& state, const ClientConfig& client,
@@ -235,16 +237,16 @@ Response consent_page(const State& state, const ClientConfig& client,
     fields += hidden_field(name, parameter(parameters, name));
   std::string users;
   for (const User& user : state.users())
-    users +=
-        "<option value=\"" + html_escape(user.id) + "\">" + html_escape(user.email) + "</option>";
+    users += "<option value=\"" + markup_escape(user.id) + "\">" + markup_escape(user.email) +
+             "</option>";
   std::string scopes;
   for (const std::string& scope : client.scopes)
-    scopes += "<li>" + html_escape(scope) + "</li>";
+    scopes += "<li>" + markup_escape(scope) + "</li>";
   Response response;
   response.content_type = "text/html;charset=UTF-8";
-  response.body = "<!doctype html><html><head><title>Authorize " + html_escape(client.id) +
+  response.body = "<!doctype html><html><head><title>Authorize " + markup_escape(client.id) +
                   "</title></head><body><h1>Zoom emulator</h1><p>The app <b>" +
-                  html_escape(client.id) + "</b> asks for:</p><ul>" + scopes +
+                  markup_escape(client.id) + "</b> asks for:</p><ul>" + scopes +
                   "</ul><form method=\"post\" action=\"/oauth/authorize\">" + fields +
                   "<label>Sign in as <select name=\"user_id\">" + users +
                   "</select></label> <button name=\"decision\" value=\"allow\">Allow</button> "

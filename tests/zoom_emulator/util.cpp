@@ -143,32 +143,6 @@ std::string pkce_s256(std::string_view verifier) {
   return encoded;
 }
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string format_utc(std::time_t when) {
   std::tm parts{};
   ::gmtime_r(&when, &parts);

@@ -21,8 +21,6 @@ std::optional<std::string> base64_decode(std::string_view text);
 // RFC 7636 S256: BASE64URL(SHA256(verifier)) without padding.
 std::string pkce_s256(std::string_view verifier);
 
-std::string html_escape(std::string_view text);
-
 // `yyyy-MM-ddTHH:mm:ssZ`.
 std::string format_utc(std::time_t when);
 // Parses `yyyy-MM-ddTHH:mm:ss` with an optional `Z`. With `Z` the time is UTC; without,

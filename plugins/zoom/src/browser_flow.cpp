@@ -95,32 +95,6 @@ RedirectVerdict judge_redirect(const std::map<std::string, std::string>& query,
   return verdict;
 }
 
-std::string html_escaped(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
-
 // The browser tab's page. On success the code still has to be exchanged, so the page does not
 // claim more than it knows: the terminal has the last word.
 std::string redirect_page(const RedirectVerdict& verdict) {
@@ -128,7 +102,7 @@ std::string redirect_page(const RedirectVerdict& verdict) {
   if (verdict.problem.empty())
     return head + "<p>Zoom authorised Sluice. The terminal shows when the connection is "
                   "saved; you can close this tab.</p>";
-  return head + "<p><strong>Sluice is not connected.</strong> " + html_escaped(verdict.problem) +
+  return head + "<p><strong>Sluice is not connected.</strong> " + markup_escape(verdict.problem) +
          ".</p><p>The terminal says the same; you can close this tab.</p>";
 }
 

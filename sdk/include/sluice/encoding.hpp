@@ -42,4 +42,8 @@ form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 /// obey. A backslash stays as it is, so text without such bytes reads unchanged. (SDK 1.4)
 SLUICE_SDK_API std::string printable(std::string_view text);
 
+/// Text made safe inside HTML or XML, in an element or a quoted attribute: `&`, `<`, `>`, `"`
+/// and `'` become character references. (SDK 1.6)
+SLUICE_SDK_API std::string markup_escape(std::string_view text);
+
 } // namespace sluice
