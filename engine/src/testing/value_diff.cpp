@@ -91,8 +91,15 @@ std::string line_diff(const std::string& expected, const std::string& actual) {
 
 std::string describe_expectation(const ValueMatcher& matcher) {
   switch (matcher.kind) {
-  case ValueMatcher::Kind::matches:
-    return "a match for /" + std::string(matcher.value.as_string()) + "/";
+  case ValueMatcher::Kind::matches: {
+    // The pattern is text once the file loaded; a matcher whose pattern was not text (a
+    // reported problem) still describes itself rather than throwing.
+    std::string text = "a match for /";
+    text += matcher.value.is_string() ? std::string(matcher.value.as_string())
+                                      : matcher.value.to_json();
+    text += "/";
+    return text;
+  }
   case ValueMatcher::Kind::contains:
     return "something containing " + shown(matcher.value);
   case ValueMatcher::Kind::equals:
