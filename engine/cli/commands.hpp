@@ -29,6 +29,7 @@ struct RunArgs {
   bool quiet = false;
   std::string credentials; // --credentials PATH
   Limits limits;           // --max-input-bytes, --max-nodes...
+  std::string dry_run;     // --dry-run[=offline]; empty: a real run
 };
 
 struct TestArgs {

@@ -47,6 +47,18 @@ int main(int argc, char** argv) {
   run->add_option("--trace", run_args.trace_file,
                   "Write a Chrome trace-event file of node timings (open in Perfetto)");
   run->add_flag("-q,--quiet", run_args.quiet, "No progress or summary on stderr");
+  // A flag, so that `--dry-run FILE` never takes FILE for its value: bare, CLI11 gives "true".
+  run->add_flag("--dry-run", run_args.dry_run,
+                "Change nothing: run the reads, hold back every request that could change "
+                "something and print what a real run would send (=offline: send nothing)")
+      ->check(
+          [](const std::string& value) -> std::string {
+            if (value == "true" || value == "reads" || value == "offline")
+              return {};
+            return "takes no value, or =offline (got '" + value + "')";
+          },
+          "")
+      ->option_text("[=offline]");
   run->add_option("--credentials", run_args.credentials,
                   "The connection store nodes use (default: SLUICE_CREDENTIALS, else "
                   "$XDG_DATA_HOME/sluice/credentials.db)");

@@ -75,6 +75,11 @@ void ProgressDisplay::on_event(const Event& event) {
     ++finished_;
     print_line(fmt::format("[{:7.3f}s] skipped {}: {}", at, key, event.message));
     break;
+  case EventKind::node_planned:
+    running_.erase(key);
+    ++finished_;
+    print_line(fmt::format("[{:7.3f}s] planned {}: {}", at, key, event.message));
+    break;
   case EventKind::node_cancelled:
     running_.erase(key);
     ++finished_;

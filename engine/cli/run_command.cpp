@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -81,12 +82,14 @@ const char* status_mark(NodeStatus status, bool tolerated) {
     return "skipped";
   case NodeStatus::cancelled:
     return "cancelled";
+  case NodeStatus::planned:
+    return "planned";
   default:
     return "pending";
   }
 }
 
-void print_summary(std::ostream& err, const RunResult& result) {
+void print_summary(std::ostream& err, const RunResult& result, DryRun mode) {
   std::size_t width = 4;
   for (const NodeResult& node : result.nodes)
     width = std::max(width, node.id.size());
@@ -102,22 +105,86 @@ void print_summary(std::ostream& err, const RunResult& result) {
       line += "  " + printable(node.message);
     err << line << '\n';
   }
-  std::size_t counts[6] = {};
+  std::size_t counts[7] = {};
   for (const NodeResult& node : result.nodes)
     ++counts[static_cast<int>(node.status)];
   std::string tally = fmt::format("{} succeeded", counts[int(NodeStatus::succeeded)]);
   for (auto [status, name] :
        {std::pair{NodeStatus::failed, "failed"}, std::pair{NodeStatus::skipped, "skipped"},
-        std::pair{NodeStatus::cancelled, "cancelled"}})
+        std::pair{NodeStatus::cancelled, "cancelled"}, std::pair{NodeStatus::planned, "planned"}})
     if (counts[static_cast<int>(status)] > 0)
       tally += fmt::format(", {} {}", counts[static_cast<int>(status)], name);
-  err << fmt::format("\nrun {} in {} ({})\n", to_string(result.status),
-                     format_duration(result.finished - result.started), tally);
+  err << fmt::format("\n{} {} in {} ({})\n", mode == DryRun::off ? "run" : "dry run",
+                     to_string(result.status), format_duration(result.finished - result.started),
+                     tally);
   if (!result.ok())
     err << "error: " << printable(result.error) << '\n';
 }
 
-Value result_json(const RunResult& result) {
+// A held-back request's URL with its query, as the client would have sent it.
+std::string request_target(const HttpRequest& request) {
+  std::string target = request.url;
+  char separator = target.find('?') == std::string::npos ? '?' : '&';
+  for (const auto& [name, value] : request.query) {
+    target += separator;
+    target += percent_encode(name);
+    target += '=';
+    target += percent_encode(value);
+    separator = '&';
+  }
+  return target;
+}
+
+// A dry run's plan on stdout: what each planned node would do, then the outputs known now.
+void print_plan(std::ostream& out, const RunResult& result, DryRun mode) {
+  out << "Dry run" << (mode == DryRun::offline ? " (offline)" : "") << ": nothing was changed. ";
+  const bool any = std::any_of(result.nodes.begin(), result.nodes.end(),
+                               [](const NodeResult& n) { return n.status == NodeStatus::planned; });
+  out << (any ? "A real run would:\n"
+              : "Every node ran, and none tried to change anything: a real run would do the "
+                "same.\n");
+  std::size_t width = 4;
+  for (const NodeResult& node : result.nodes)
+    width = std::max(width, node.id.size());
+  for (const NodeResult& node : result.nodes) {
+    if (node.status != NodeStatus::planned)
+      continue;
+    bool sent_any = false;
+    for (const PlannedRequest& planned : result.planned) {
+      if (planned.node != node.id)
+        continue;
+      sent_any = true;
+      const std::string who =
+          planned.index < 0 ? planned.node : fmt::format("{}[{}]", planned.node, planned.index);
+      out << fmt::format("  {:<{}}  send {} {}\n", who, width, planned.request.method,
+                         printable(request_target(planned.request)));
+      if (!planned.request.body.empty())
+        out << fmt::format("  {:<{}}       {}\n", "", width, printable(planned.request.body));
+    }
+    if (!sent_any)
+      out << fmt::format("  {:<{}}  {}\n", node.id, width, printable(node.message));
+  }
+  for (const auto& [name, value] : result.outputs.as_object())
+    out << name << ": " << value.to_text() << '\n';
+  for (const std::string& name : result.unknown_outputs)
+    out << name << ": (known after a real run)\n";
+}
+
+Value planned_json(const RunResult& result) {
+  Array planned;
+  for (const PlannedRequest& entry : result.planned) {
+    Object request{{"node", entry.node}};
+    if (entry.index >= 0)
+      request.emplace_back("index", entry.index);
+    request.emplace_back("method", entry.request.method);
+    request.emplace_back("url", request_target(entry.request));
+    request.emplace_back("body", entry.request.body);
+    planned.push_back(Value(std::move(request)));
+  }
+  return Value(std::move(planned));
+}
+
+Value result_json(const RunResult& result, DryRun mode) {
   Array nodes;
   for (const NodeResult& node : result.nodes) {
     Object entry{{"id", std::string(node.id)},
@@ -137,6 +204,14 @@ Value result_json(const RunResult& result) {
   if (!result.error.empty())
     out.emplace_back("error", result.error);
   out.emplace_back("nodes", Value(std::move(nodes)));
+  if (mode != DryRun::off) {
+    out.emplace_back("dry_run", std::string(to_string(mode)));
+    out.emplace_back("planned", planned_json(result));
+    Array unknown;
+    for (const std::string& name : result.unknown_outputs)
+      unknown.push_back(Value(name));
+    out.emplace_back("unknown_outputs", Value(std::move(unknown)));
+  }
   return Value(std::move(out));
 }
 
@@ -212,6 +287,10 @@ int run_command(const RunArgs& args, const PluginArgs& plugins) {
   RunOptions options;
   options.inputs = *inputs;
   options.stop = stop.get_token();
+  // --dry-run alone arrives as "true" (a CLI11 flag).
+  options.dry_run = args.dry_run.empty()        ? DryRun::off
+                    : args.dry_run == "offline" ? DryRun::offline
+                                                : DryRun::reads;
   std::shared_ptr<ProgressDisplay> progress;
   if (!args.quiet) {
     progress = std::make_shared<ProgressDisplay>(std::cerr, isatty(STDERR_FILENO) == 1,
@@ -233,7 +312,7 @@ int run_command(const RunArgs& args, const PluginArgs& plugins) {
   }
   if (progress) {
     progress->close();
-    print_summary(std::cerr, result);
+    print_summary(std::cerr, result, options.dry_run);
   }
   if (trace) {
     try {
@@ -244,7 +323,9 @@ int run_command(const RunArgs& args, const PluginArgs& plugins) {
   }
 
   if (args.json) {
-    std::cout << result_json(result).to_json(true) << '\n';
+    std::cout << result_json(result, options.dry_run).to_json(true) << '\n';
+  } else if (result.ok() && options.dry_run != DryRun::off) {
+    print_plan(std::cout, result, options.dry_run);
   } else if (result.ok()) {
     for (const auto& [name, value] : result.outputs.as_object())
       std::cout << name << ": " << value.to_text() << '\n';

@@ -145,6 +145,12 @@ asio::awaitable<Outcome> RunState::run_items(std::uint32_t n, Invocation& invoca
               if (gather->output_bytes > limit)
                 o = failure(limit_breach, output_too_large(/*elements=*/true, limit));
             }
+            // A dry run goes on past an element it held back, to show what every element
+            // would send; the node is settled as planned.
+            if (!o.ok && self->setup_.dry_run &&
+                self->setup_.dry_run->held(self->plan_.nodes[n].id, static_cast<std::int64_t>(i)))
+                [[unlikely]]
+              o = success(Value());
             self->emit_element(n, i, o);
             if (!o.ok && !gather->failed && !invocation.cancel_requested) {
               gather->failed = i;
@@ -194,6 +200,8 @@ asio::awaitable<Outcome> RunState::run_with_retries(std::uint32_t n, Invocation&
       co_return outcome;
     if (!is_retryable(outcome.category) || attempt >= node.extra().retry.attempts)
       co_return outcome;
+    if (setup_.dry_run && setup_.dry_run->held(node.id, index)) [[unlikely]]
+      co_return outcome; // a second attempt would only be held back again
     // An action that is not idempotent may have taken effect before it failed; only a
     // rate-limit refusal is known to have done nothing.
     if (!node.type->spec.idempotent && outcome.category != ErrorCategory::rate_limited) {

@@ -558,6 +558,11 @@ private:
         continue;
       }
       check_references(output.value, ReferenceSite{no_node, false, decl.mark});
+      std::vector<Reference*> references;
+      output.value.collect(references);
+      for (const Reference* reference : references)
+        if (reference->root == Reference::Root::node)
+          output.nodes.push_back(reference->target);
       plan_->outputs.push_back(std::move(output));
     }
   }

@@ -238,13 +238,14 @@ NodeType merge_node() {
 } // namespace
 
 void register_core_nodes(Registrar& registrar) {
-  registrar.add(time_node());
-  registrar.add(template_node());
-  registrar.add(json_node());
-  registrar.add(delay_node());
-  registrar.add(log_node());
-  registrar.add(fail_node());
-  registrar.add(merge_node());
+  // None reaches outside the run (core.log writes to the run's observers): a dry run, even
+  // an offline one, runs them all.
+  for (NodeType type : {time_node(), template_node(), json_node(), delay_node(), log_node(),
+                        fail_node(), merge_node()}) {
+    const std::string name = type.spec.type;
+    registrar.add(std::move(type));
+    registrar.declare_reach(name, Reach::nothing);
+  }
 }
 
 } // namespace sluice::detail

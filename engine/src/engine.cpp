@@ -2,6 +2,7 @@
 // runs, and a shutdown that cancels runs still in flight before joining the worker pool.
 
 #include "compiler.hpp"
+#include "dry_run.hpp"
 #include "engine_core.hpp"
 #include "file_text.hpp"
 #include "plugin_loader.hpp"
@@ -74,6 +75,13 @@ RunSetup EngineCore::setup_for(const Pipeline& pipeline, RunOptions options) {
   setup.plan = pipeline.plan_;
   setup.inputs = resolve_inputs(*setup.plan, options.inputs);
   check_mocks(*setup.plan, options.mocks);
+  if (options.dry_run != DryRun::off) {
+    setup.dry_run = std::make_shared<DryRunGuard>(options.dry_run, options.http_interceptor);
+    options.http_interceptor = setup.dry_run;
+    setup.reaches.reserve(setup.plan->nodes.size());
+    for (const PlanNode& node : setup.plan->nodes)
+      setup.reaches.push_back(registry.find_reach(node.type->spec.type));
+  }
   setup.options = std::move(options);
   setup.limits = limits;
   setup.pool = pool.get_executor();

@@ -11,11 +11,13 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace sluice::detail {
 
 class CredentialsSource;
 class BlockingPool;
+class DryRunGuard;
 
 struct RunSetup {
   std::shared_ptr<const Plan> plan;
@@ -36,6 +38,10 @@ struct RunSetup {
   /// Counts nodes abandoned after cancellation (they may never give their work back to
   /// the pool, so the engine must not wait for it); null in tests without an engine.
   std::atomic<unsigned>* abandoned_nodes = nullptr;
+  /// Dry runs only (RunOptions::dry_run): the interceptor that holds requests back (also
+  /// options.http_interceptor), and how far each node's type reaches, by plan index.
+  std::shared_ptr<DryRunGuard> dry_run;
+  std::vector<Reach> reaches;
 };
 
 /// Handle to a run in flight; cancel() is thread-safe and idempotent.

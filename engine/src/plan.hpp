@@ -80,6 +80,8 @@ struct PlanNode {
 struct PlanOutput {
   std::string name;
   ValueTemplate value;
+  /// The nodes it refers to (a dry run leaves out an output that depends on a planned node).
+  std::vector<std::uint32_t> nodes;
 };
 
 struct Plan {

@@ -102,6 +102,9 @@ public:
   void add_side_effects_rule(std::string_view type, SideEffectsRule rule) override {
     side_effects_rules.emplace_back(std::string(type), std::move(rule));
   }
+  void declare_reach(std::string_view type, Reach reach) override {
+    reaches.emplace_back(std::string(type), reach);
+  }
   /// The node type `name` this plugin registers, or nullptr: it may add checks and rules to
   /// its own types only.
   const NodeType* staged_type(std::string_view name) const {
@@ -113,6 +116,7 @@ public:
   std::vector<NodeType> types;
   std::vector<ConnectionProvider> providers;
   std::vector<std::pair<std::string, SettingsCheck>> settings_checks;
+  std::vector<std::pair<std::string, Reach>> reaches;
   std::vector<std::pair<std::string, SideEffectsRule>> side_effects_rules;
 };
 
@@ -336,6 +340,8 @@ PluginFileReport load_plugin(Registry& registry, const fs::path& file, LoadedPlu
                     [&](const NodeType& type, const SideEffectsRule& rule) {
                       registry.check_side_effects_rule(type.spec, rule);
                     });
+  check_attachments(staging.reaches, "reach declaration",
+                    [&](const NodeType& type, Reach) { registry.check_reach(type.spec.type); });
   if (!problem.empty()) {
     report.status = PluginFileStatus::failed;
     report.message = who + ": " + problem;
@@ -353,6 +359,8 @@ PluginFileReport load_plugin(Registry& registry, const fs::path& file, LoadedPlu
     registry.add_settings_check(type, std::move(check), who);
   for (auto& [type, rule] : staging.side_effects_rules)
     registry.add_side_effects_rule(type, std::move(rule), who);
+  for (const auto& [type, reach] : staging.reaches)
+    registry.declare_reach(type, reach, who);
   report.status = PluginFileStatus::loaded;
   loaded.emplace_back(report.name, file);
   return report;

@@ -33,6 +33,7 @@ constexpr std::string_view node_type_kind = "node type";
 constexpr std::string_view provider_kind = "connection provider";
 constexpr std::string_view settings_check_kind = "settings check for node type";
 constexpr std::string_view side_effects_rule_kind = "side-effects rule for node type";
+constexpr std::string_view reach_kind = "reach declaration for node type";
 
 std::size_t setting_index(const NodeSpec& spec, std::string_view name) {
   for (std::size_t i = 0; i < spec.settings.size(); ++i)
@@ -192,6 +193,31 @@ std::shared_ptr<const SideEffectsRule>
 Registry::find_side_effects_rule(std::string_view type) const {
   std::lock_guard lock(mutex_);
   return side_effects_rules_.find(type);
+}
+
+void Registry::declare_reach(std::string_view type, Reach reach) {
+  declare_reach(type, reach, "built in");
+}
+
+void Registry::check_reach(std::string_view type) const {
+  std::lock_guard lock(mutex_);
+  reaches_.require_free(reach_kind, std::string(type));
+}
+
+void Registry::declare_reach(std::string_view type, Reach reach, std::string origin) {
+  if (!find(type))
+    throw std::invalid_argument("reach declaration for unknown node type '" + std::string(type) +
+                                "': register the type first");
+  check_reach(type);
+  std::lock_guard lock(mutex_);
+  reaches_.insert(reach_kind, std::string(type), std::make_shared<const Reach>(reach),
+                  std::move(origin));
+}
+
+Reach Registry::find_reach(std::string_view type) const {
+  std::lock_guard lock(mutex_);
+  const std::shared_ptr<const Reach> reach = reaches_.find(type);
+  return reach ? *reach : Reach::unknown;
 }
 
 } // namespace sluice::detail

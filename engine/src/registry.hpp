@@ -109,12 +109,21 @@ public:
   /// The rule of node type `type`, or nullptr.
   std::shared_ptr<const SideEffectsRule> find_side_effects_rule(std::string_view type) const;
 
+  /// Reach declarations (`declare_reach`), by node type.
+  void declare_reach(std::string_view type, Reach reach) override;
+  void declare_reach(std::string_view type, Reach reach, std::string origin);
+  /// Throws std::invalid_argument when type `type` has declared its reach already.
+  void check_reach(std::string_view type) const;
+  /// What type `type` declared; Reach::unknown when it declared nothing.
+  Reach find_reach(std::string_view type) const;
+
 private:
   mutable std::mutex mutex_;
   NamedTable<NodeType> types_;
   NamedTable<ConnectionProvider> providers_;
   NamedTable<SettingsCheck> settings_checks_;
   NamedTable<SideEffectsRule> side_effects_rules_;
+  NamedTable<Reach> reaches_;
 };
 
 /// Registers core.time, core.template, core.json, core.delay, core.log, core.fail, core.merge.

@@ -201,6 +201,13 @@ void RunState::start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark
                          stack);
         return;
       }
+      // Only a real run knows what a planned node outputs, nor whether the `if:` of a node
+      // that reads it would hold.
+      if (d.status == NodeStatus::planned) [[unlikely]] {
+        settle_planned(n, "depends on '" + std::string(d.id) + "', known only after a real run",
+                       stack);
+        return;
+      }
       // A node with its own `if:` opts in: it decides for itself (skipped outputs are null).
       if (d.status == NodeStatus::skipped && !node.extra().condition) {
         settle_unstarted(n, NodeStatus::skipped,
@@ -229,6 +236,13 @@ void RunState::start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark
   if (!mocks_.empty() && mocks_[n]) [[unlikely]] {
     settle_mock(n, *mocks_[n], stack);
     return;
+  }
+  if (setup_.dry_run) [[unlikely]] {
+    if (auto refusal =
+            dry_run_refusal(setup_.options.dry_run, setup_.reaches[n], node.side_effects)) {
+      settle_planned(n, std::move(*refusal), stack);
+      return;
+    }
   }
   if (node.inline_fast_path)
     run_inline(n, stack, mark);
@@ -329,6 +343,21 @@ void RunState::settle_unstarted(std::uint32_t n, NodeStatus status, std::string 
   release_successors(n, stack);
 }
 
+// A dry run did not run the node, or held back a request it tried to send: either way a
+// real run would run it, and its output is unknown.
+void RunState::settle_planned(std::uint32_t n, std::string reason, Stack& stack) {
+  NodeResult& record = nodes_[n];
+  record.status = NodeStatus::planned;
+  if (record.started == Clock::time_point{})
+    record.started = stamp();
+  record.finished = stamp();
+  record.output = Value();
+  record.message = std::move(reason);
+  emit_node(EventKind::node_planned, n, record.message, record.attempts);
+  irregular_.store(true, std::memory_order_release);
+  release_successors(n, stack);
+}
+
 // The node is not run: its mock's output or failure is its outcome. The output limit does
 // not apply (the test wrote it).
 void RunState::settle_mock(std::uint32_t n, const NodeMock& mock, Stack& stack) {
@@ -357,6 +386,11 @@ void RunState::settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack,
   NodeResult& record = nodes_[n];
   record.finished = finished;
   record.attempts = std::max(record.attempts, outcome.attempts);
+  // However the node took the refusal, what it did is not what a real run would do.
+  if (setup_.dry_run && setup_.dry_run->held(node.id)) [[unlikely]] {
+    settle_planned(n, setup_.dry_run->describe(node.id), stack);
+    return;
+  }
   if (outcome.ok) {
     record.output = std::move(outcome.value);
     settle_success(n, stack, finished);
@@ -462,10 +496,16 @@ void RunState::finish() {
     Object outputs;
     outputs.reserve(plan_.outputs.size());
     const EvalScope s = scope(nullptr, -1);
-    for (const PlanOutput& output : plan_.outputs)
-      outputs.emplace_back(output.name, output.value.eval(s));
+    for (const PlanOutput& output : plan_.outputs) {
+      if (setup_.dry_run && depends_on_planned(output)) [[unlikely]]
+        result.unknown_outputs.push_back(output.name);
+      else
+        outputs.emplace_back(output.name, output.value.eval(s));
+    }
     result.outputs = Value(std::move(outputs));
   }
+  if (setup_.dry_run)
+    result.planned = setup_.dry_run->take_planned();
   result.finished = Clock::now();
   if (ticks_) {
     const TickSpan span(started_, started_ticks_, result.finished, read_ticks());

@@ -2,6 +2,7 @@
 // Owns RunState, one run of a Plan in flight: its node records and dependency counters,
 // the ready stacks that drain it, settling, cancellation and the result.
 
+#include "dry_run.hpp"
 #include "executor.hpp"
 #include "node_context.hpp"
 #include "outcome.hpp"
@@ -238,6 +239,13 @@ private:
 
   void settle_unstarted(std::uint32_t n, NodeStatus status, std::string reason, Stack & stack);
   void settle_mock(std::uint32_t n, const NodeMock& mock, Stack& stack);
+  void settle_planned(std::uint32_t n, std::string reason, Stack & stack);
+  bool depends_on_planned(const PlanOutput& output) const noexcept {
+    for (std::uint32_t node : output.nodes)
+      if (nodes_[node].status == NodeStatus::planned)
+        return true;
+    return false;
+  }
   [[gnu::always_inline]] inline void settle_success(std::uint32_t n, Stack & stack,
                                                     Clock::time_point finished);
   void settle_outcome(std::uint32_t n, Outcome outcome, Stack & stack) {

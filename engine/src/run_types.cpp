@@ -30,6 +30,20 @@ std::string_view to_string(NodeStatus status) noexcept {
     return "skipped";
   case NodeStatus::cancelled:
     return "cancelled";
+  case NodeStatus::planned:
+    return "planned";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(DryRun mode) noexcept {
+  switch (mode) {
+  case DryRun::off:
+    return "off";
+  case DryRun::reads:
+    return "reads";
+  case DryRun::offline:
+    return "offline";
   }
   return "unknown";
 }
@@ -52,6 +66,8 @@ std::string_view to_string(EventKind kind) noexcept {
     return "node_skipped";
   case EventKind::node_cancelled:
     return "node_cancelled";
+  case EventKind::node_planned:
+    return "node_planned";
   case EventKind::log:
     return "log";
   }

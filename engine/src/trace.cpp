@@ -31,10 +31,12 @@ void TraceRecorder::on_event(const Event& event) {
   case EventKind::node_succeeded:
   case EventKind::node_failed:
   case EventKind::node_retrying:
-  case EventKind::node_cancelled: {
+  case EventKind::node_cancelled:
+  case EventKind::node_planned: {
     const std::string status = event.kind == EventKind::node_succeeded  ? "succeeded"
                                : event.kind == EventKind::node_failed   ? "failed"
                                : event.kind == EventKind::node_retrying ? "retrying"
+                               : event.kind == EventKind::node_planned  ? "planned"
                                                                         : "cancelled";
     // A for_each node's final event carries no item index: it closes all of its spans.
     bool closed = false;

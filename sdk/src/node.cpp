@@ -49,6 +49,11 @@ void Registrar::add_side_effects_rule(std::string_view type, SideEffectsRule /*r
                          std::string(type) + "')");
 }
 
+void Registrar::declare_reach(std::string_view type, Reach /*reach*/) {
+  throw std::logic_error("this host does not take reach declarations (node type '" +
+                         std::string(type) + "')");
+}
+
 std::string_view to_string(SettingType type) noexcept {
   switch (type) {
   case SettingType::any:

@@ -3,10 +3,10 @@
 // records what it received.
 
 #include "emulator_process.hpp"
+#include "http_plugin_engine.hpp"
 #include "http_test_support.hpp"
 
 #include <sluice/engine.hpp>
-#include <sluice/plugin_loading.hpp>
 
 #include <doctest/doctest.h>
 
@@ -25,12 +25,7 @@ namespace asio = boost::asio;
 namespace {
 
 struct Harness {
-  Harness() {
-    bool loaded = false;
-    for (const PluginFileReport& report : engine.load_plugins({SLUICE_PLUGIN_DIR}))
-      loaded = loaded || (report.name == "http" && report.status == PluginFileStatus::loaded);
-    REQUIRE(loaded);
-  }
+  Harness() { sluice::http_plugin_test::load_http_plugin(engine); }
   RunResult run(const std::string& with) {
     const std::string yaml = "version: 1\nname: t\nnodes:\n  call:\n    type: http.request\n"
                              "    with: " +

@@ -4,6 +4,7 @@
 
 #include <sluice/error.hpp>
 #include <sluice/export.hpp>
+#include <sluice/http.hpp>
 #include <sluice/node.hpp>
 #include <sluice/value.hpp>
 
@@ -27,7 +28,10 @@ struct RunResultAccess;
 using Clock = std::chrono::steady_clock;
 
 enum class RunStatus { succeeded, failed, cancelled };
-enum class NodeStatus { pending, running, succeeded, failed, skipped, cancelled };
+/// `planned`: in a dry run (RunOptions::dry_run), a node that a real run would run but this
+/// one did not, or stopped before it sent a request that could change something; its message
+/// says which.
+enum class NodeStatus { pending, running, succeeded, failed, skipped, cancelled, planned };
 
 SLUICE_API std::string_view to_string(RunStatus status) noexcept;
 SLUICE_API std::string_view to_string(NodeStatus status) noexcept;
@@ -59,6 +63,16 @@ struct NodeResult {
   bool mocked = false;
 };
 
+/// A request a dry run held back instead of sending, redacted as an interceptor sees it
+/// (sluice/http_interceptor.hpp).
+struct PlannedRequest {
+  /// The node that would have sent it.
+  std::string node;
+  /// Under `for_each`: the element's index; -1 otherwise.
+  std::int64_t index = -1;
+  HttpRequest request;
+};
+
 /// The outcome of a run.
 struct SLUICE_API RunResult {
   RunStatus status = RunStatus::succeeded;
@@ -70,6 +84,11 @@ struct SLUICE_API RunResult {
   std::string error;
   /// Id of the node whose failure failed the run, if any.
   std::string failed_node;
+  /// Dry runs: the requests held back, in the order the nodes tried to send them.
+  std::vector<PlannedRequest> planned;
+  /// Dry runs: the pipeline outputs that depend on a planned node, so only a real run knows
+  /// them (they are not in `outputs`).
+  std::vector<std::string> unknown_outputs;
   Clock::time_point started{};
   Clock::time_point finished{};
 
@@ -93,6 +112,8 @@ enum class EventKind {
   node_skipped,
   node_cancelled,
   log,
+  /// A dry run did not run the node, or held back what it would send (NodeStatus::planned).
+  node_planned,
 };
 SLUICE_API std::string_view to_string(EventKind kind) noexcept;
 
@@ -137,6 +158,22 @@ struct NodeMock {
   std::optional<Failure> error;
 };
 
+/// Whether a run is real or a dry run, which changes nothing outside the run and shows what a
+/// real run would do (`sluice run --dry-run`).
+enum class DryRun {
+  off,
+  /// Reads run and are sent; a node with side effects runs only if its type reaches out
+  /// through `Context::http()` alone (Reach::http_only), and every request that could change
+  /// something (a method other than GET, HEAD and OPTIONS) is held back: the node stops there
+  /// as `planned`, and the request is reported (RunResult::planned). Token requests of the
+  /// credential layer are let through.
+  reads,
+  /// Nothing is sent: every request is held back, and a node whose type does not declare its
+  /// reach is not run.
+  offline,
+};
+SLUICE_API std::string_view to_string(DryRun mode) noexcept;
+
 /// How to run a pipeline.
 struct RunOptions {
   /// Pipeline inputs: an object keyed by input name (missing ones take their defaults).
@@ -154,6 +191,9 @@ struct RunOptions {
   /// Nodes replaced for this run (at most one mock per node). A mock of a node the pipeline
   /// does not have is refused with std::invalid_argument before the run starts.
   std::vector<NodeMock> mocks;
+  /// A dry run: nothing outside the run changes (see DryRun). Nodes that depend on a planned
+  /// node's output are planned too, as only a real run knows what they would see.
+  DryRun dry_run = DryRun::off;
 };
 
 } // namespace sluice

@@ -422,6 +422,8 @@ void register_request_node(Registrar& registrar) {
   registrar.add_settings_check("http.request", check_request_settings);
   // GET, HEAD and OPTIONS only read (RFC 9110 9.2.1); every other method may change something.
   registrar.add_side_effects_rule("http.request", {"method", {"GET", "HEAD", "OPTIONS"}});
+  // It sends through Context::http() alone: a dry run shows what it would send.
+  registrar.declare_reach("http.request", Reach::http_only);
 }
 
 } // namespace sluice::http_plugin

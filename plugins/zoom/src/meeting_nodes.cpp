@@ -340,6 +340,11 @@ void register_meeting_nodes(Registrar& registrar) {
   registrar.add(list_meetings_type());
   registrar.add(delete_meeting_type());
   registrar.add(get_user_type());
+  // Every Zoom node talks to Zoom through the engine's HTTP service only, so a dry run can run
+  // them and show the requests that would change something instead of sending them.
+  for (const char* type : {"zoom.create_meeting", "zoom.get_meeting", "zoom.update_meeting",
+                           "zoom.list_meetings", "zoom.delete_meeting", "zoom.get_user"})
+    registrar.declare_reach(type, Reach::http_only);
 }
 
 } // namespace sluice::zoom

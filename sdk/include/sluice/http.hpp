@@ -76,6 +76,9 @@ struct HttpRequest {
   /// `HttpFailureStage::response_too_large` as soon as it passes the limit. 0: the engine's
   /// limit (16 MiB unless the embedding application set another).
   std::size_t max_response_bytes = 0;
+  /// True for a request of the credential layer that obtains or refreshes a token: a dry run
+  /// lets it through (its reads need the token), though its method is POST.
+  bool obtains_credentials = false;
 };
 
 struct HttpResponse {

@@ -179,6 +179,19 @@ struct SideEffectsRule {
   std::vector<std::string> none_when;
 };
 
+// -- SDK ABI 1.6: how far a node reaches ----------------------------------------------------------
+
+/// How the nodes of a type reach outside the run: what a dry run (`sluice run --dry-run`,
+/// `RunOptions::dry_run`) must know before it lets one run. A type that declares nothing is
+/// `unknown`: a dry run never runs it when it has side effects, and an offline dry run never
+/// runs it at all.
+enum class Reach {
+  unknown,   ///< not declared
+  nothing,   ///< works from its settings alone: no network, no files, no other processes
+  http_only, ///< through `Context::http()` only, so a dry run can run it and hold back the
+             ///< requests that could change something, showing them instead of sending them
+};
+
 /// Where node types are registered: the engine's registry, or a plugin's registration.
 class SLUICE_SDK_API Registrar {
 public:
@@ -202,6 +215,11 @@ public:
   /// same registrar and declaring `side_effects`; one per type, naming one of its settings.
   /// Throws as `add_settings_check` does.
   virtual void add_side_effects_rule(std::string_view type, SideEffectsRule rule);
+
+  /// Declares how far nodes of type `type` reach (SDK ABI 1.6), registered before by the same
+  /// registrar; once per type. A type with side effects that declares `http_only` can show in a
+  /// dry run what it would send. Throws as `add_settings_check` does.
+  virtual void declare_reach(std::string_view type, Reach reach);
 };
 
 } // namespace sluice

@@ -39,7 +39,8 @@
 /// 1.4: `printable()` in encoding.hpp, `ErrorCategory::permanent`.
 /// 1.5: `Registrar::add_settings_check()`, `SettingsCheck`, `KnownSettings`, `SettingProblem`.
 /// 1.6: http.hpp (`Context::http()`, `ProviderContext::http()`), url.hpp, blocking.hpp
-///      (`Context::blocking_executor()`, `ProviderContext::executor()`), `form_encode()`.
+///      (`Context::blocking_executor()`, `ProviderContext::executor()`), `form_encode()`,
+///      `markup_escape()`, `Registrar::add_side_effects_rule()`, `Registrar::declare_reach()`.
 #define SLUICE_SDK_ABI_MAJOR 1
 #define SLUICE_SDK_ABI_MINOR 6
 
