@@ -99,7 +99,8 @@ TEST_CASE("the shape of a test file: each problem with its position") {
                                  "to this file)"});
   CHECK(problems(head + "  - name: a\n    expect: { staus: failed }\n") ==
         std::vector<std::string>{"t:5:15: error: unknown key 'staus' in 'expect'\n  hint: did "
-                                 "you mean 'status'? allowed keys: status, outputs, nodes"});
+                                 "you mean 'status'? allowed keys: status, outputs, nodes, "
+                                 "calls"});
   CHECK(problems(head + "  - name: a\n    expect: { status: done }\n") ==
         std::vector<std::string>{
             "t:5:23: error: the expected 'status' must be succeeded or failed, got 'done'"});
@@ -127,10 +128,44 @@ TEST_CASE("the shape of a test file: each problem with its position") {
   CHECK(problems(head + "  - expect: {}\n") ==
         std::vector<std::string>{
             "t:4:5: error: a case has no 'name'\n  hint: add 'name:' saying what the case checks"});
-  CHECK(problems(head + "  - name: a\n    expect: { calls: [] }\n") ==
-        std::vector<std::string>{"t:5:15: error: 'calls' is not supported yet\n  hint: "
-                                 "expectations on HTTP requests come with recorded traffic "
-                                 "(cassettes)"});
+  CHECK(problems(head + "  - name: a\n    expect: { calls: GET /x }\n") ==
+        std::vector<std::string>{"t:5:22: error: the expected 'calls' must be a list of "
+                                 "\"METHOD /path\", or { any_order: [...] }, got 'GET /x'"});
+  CHECK(problems(head + "  - name: a\n    expect: { calls: { any_order: [get /x, \"GET x\", "
+                        "GET /x?a=1] } }\n") ==
+        std::vector<std::string>{
+            "t:5:36: error: a call must read \"METHOD /path\", got 'get /x'\n  hint: e.g. "
+            "\"POST /v2/users/me/meetings\": the method in capitals, then the URL's path (no "
+            "host, no query)",
+            "t:5:44: error: a call must read \"METHOD /path\", got 'GET x'\n  hint: e.g. "
+            "\"POST /v2/users/me/meetings\": the method in capitals, then the URL's path (no "
+            "host, no query)",
+            "t:5:53: error: a call must read \"METHOD /path\", got 'GET /x?a=1'\n  hint: e.g. "
+            "\"POST /v2/users/me/meetings\": the method in capitals, then the URL's path (no "
+            "host, no query)"});
+  CHECK(problems(head + "  - name: a\n    cassette: \"\"\n") ==
+        std::vector<std::string>{"t:5:15: error: 'cassette' must name a file\n  hint: a "
+                                 "cassette is written by: sluice run PIPELINE --record DIR"});
+  const std::vector<std::string> missing =
+      problems(head + "  - name: a\n    cassette: none.json\n" + no_wait);
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].starts_with("t:5:15: error: cannot open "));
+  CHECK(missing[0].find("none.json") != std::string::npos);
+}
+
+TEST_CASE("expect: calls of a case that sends no request") {
+  Folder folder;
+  Engine engine;
+  const fs::path file = folder.write(
+      "t.test.yaml", head + "  - name: none\n" + no_wait + "    expect: { calls: [] }\n" +
+                         "  - name: one\n" + no_wait + "    expect: { calls: [GET /x] }\n");
+  const TestFileResult result = run_test_file(engine, file);
+  REQUIRE(result.problems.empty());
+  REQUIRE(result.cases.size() == 2);
+  CHECK(result.cases[0].passed);
+  CHECK_FALSE(result.cases[1].passed);
+  CHECK(result.cases[1].differences ==
+        std::vector<std::string>{"calls:\n- GET /x\n+ (no request)\n"});
 }
 
 TEST_CASE("what a test file names must exist in its pipeline") {

@@ -30,6 +30,7 @@ struct RunArgs {
   std::string credentials; // --credentials PATH
   Limits limits;           // --max-input-bytes, --max-nodes...
   std::string dry_run;     // --dry-run[=offline]; empty: a real run
+  std::string record;      // --record DIR: write a cassette and a test file scaffold
 };
 
 struct TestArgs {
@@ -37,6 +38,7 @@ struct TestArgs {
   std::string filter;             // --filter TEXT
   std::string junit;              // --junit FILE
   std::string credentials;        // --credentials PATH (for nodes a case does not mock)
+  bool rerecord = false;          // --rerecord: cases with a cassette run for real, recorded
   Limits limits;
 };
 

@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
   run->add_option("--trace", run_args.trace_file,
                   "Write a Chrome trace-event file of node timings (open in Perfetto)");
   run->add_flag("-q,--quiet", run_args.quiet, "No progress or summary on stderr");
+  run->add_option("--record", run_args.record,
+                  "Record every HTTP exchange into DIR/NAME.cassette.json (secrets redacted) and "
+                  "start DIR/NAME.test.yaml with this run as its first case")
+      ->type_name("DIR");
   // A flag, so that `--dry-run FILE` never takes FILE for its value: bare, CLI11 gives "true".
   run->add_flag("--dry-run", run_args.dry_run,
                 "Change nothing: run the reads, hold back every request that could change "
@@ -83,6 +87,9 @@ int main(int argc, char** argv) {
   test->add_option("--junit", test_args.junit, "Also write the results to FILE as JUnit XML");
   test->add_option("--credentials", test_args.credentials,
                    "The connection store for nodes a case does not mock");
+  test->add_flag("--rerecord", test_args.rerecord,
+                 "Run the cases that have a cassette against the real services and record their "
+                 "cassettes again (one case at a time)");
   add_limit_options(*test, test_args.limits, LimitScope::run);
   add_plugin_dir(test);
   test->footer("Exit status: 0 every case passed, 1 a case failed, 2 a test file could not run "

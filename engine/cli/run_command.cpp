@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 
+#include <sluice/cassette.hpp>
 #include <sluice/encoding.hpp>
 #include <sluice/trace.hpp>
 
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -269,6 +271,86 @@ std::optional<Value> collect_inputs(const Pipeline& pipeline, const RunArgs& arg
   return Value(std::move(inputs));
 }
 
+std::string read_text_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    throw std::runtime_error("cannot read " + file.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A test file's first case from a recorded run: its inputs, the cassette, and what it
+// produced. Nodes of clock-dependent types are pinned to what they output while recording, as
+// the requests made from their outputs must match the recording. JSON is valid YAML.
+std::string test_scaffold(const Pipeline& pipeline, const RunResult& result, const Value& inputs,
+                          const std::string& pipeline_path, const std::string& cassette_name,
+                          const std::string& command) {
+  std::string text = "# Written by: " + command + "\n# Check it, rename the case, add more.\n";
+  text += "version: 1\npipeline: " + Value(pipeline_path).to_json() + "\ncases:\n";
+  text += "  - name: as recorded\n";
+  if (inputs.is_object() && inputs.size() > 0)
+    text += "    inputs: " + inputs.to_json() + "\n";
+  text += "    cassette: " + Value(cassette_name).to_json() + "\n";
+  std::string mocks;
+  for (const NodeResult& node : result.nodes)
+    if (pipeline.node_type(node.id) == "core.time" && node.status == NodeStatus::succeeded)
+      mocks += "      " + Value(std::string(node.id)).to_json() +
+               ": { outputs: " + node.output.to_json() + " }\n";
+  if (!mocks.empty())
+    text += "    mocks:\n" + mocks;
+  text += "    expect:\n      status: " + std::string(to_string(result.status)) + "\n";
+  if (result.ok() && result.outputs.size() > 0) {
+    text += "      outputs:\n";
+    for (const auto& [name, value] : result.outputs.as_object())
+      text += "        " + Value(name).to_json() + ": " + value.to_json() + "\n";
+  }
+  return text;
+}
+
+// Writes DIR/NAME.cassette.json, and DIR/NAME.test.yaml unless there is one; false (after
+// saying why) when the cassette could not be written.
+bool write_recording(const RunArgs& args, Engine& engine, const Pipeline& pipeline,
+                     const RunResult& result, const Value& inputs, CassetteRecorder& recorder) {
+  namespace fs = std::filesystem;
+  const fs::path dir = args.record;
+  const fs::path source = args.file;
+  const std::string stem = source.stem().string();
+  Cassette cassette = recorder.take();
+  std::error_code error;
+  fs::create_directories(dir, error);
+  const fs::path pipeline_path = fs::relative(fs::absolute(source), fs::absolute(dir), error);
+  cassette.pipeline = error ? fs::absolute(source).string() : pipeline_path.string();
+  try {
+    cassette.pipeline_sha256 = sha256_hex(read_text_file(source));
+    cassette.plugins = cassette_plugins(engine, pipeline);
+    write_cassette(cassette, dir / (stem + ".cassette.json"), recorder.secrets());
+  } catch (const std::exception& e) {
+    std::cerr << "sluice: error: " << printable(e.what()) << '\n';
+    return false;
+  }
+  std::cerr << "sluice: recorded " << cassette.exchanges.size() << " HTTP exchange"
+            << (cassette.exchanges.size() == 1 ? "" : "s") << " in "
+            << printable((dir / (stem + ".cassette.json")).string()) << '\n';
+  const fs::path test_file = dir / (stem + ".test.yaml");
+  if (fs::exists(test_file)) {
+    std::cerr << "sluice: " << printable(test_file.string())
+              << " exists: left as it is (a case replays the cassette with `cassette: " << stem
+              << ".cassette.json`)\n";
+    return true;
+  }
+  std::ofstream out(test_file, std::ios::binary);
+  out << test_scaffold(pipeline, result, inputs, cassette.pipeline, stem + ".cassette.json",
+                       "sluice run " + args.file + " --record " + args.record);
+  if (!out) {
+    std::cerr << "sluice: error: cannot write " << printable(test_file.string()) << '\n';
+    return false;
+  }
+  std::cerr << "sluice: wrote " << printable(test_file.string()) << "; run it with: sluice test "
+            << printable(test_file.string()) << '\n';
+  return true;
+}
+
 } // namespace
 
 int run_command(const RunArgs& args, const PluginArgs& plugins) {
@@ -297,6 +379,18 @@ int run_command(const RunArgs& args, const PluginArgs& plugins) {
                                                  pipeline->node_count());
     options.observers.push_back(progress);
   }
+  std::shared_ptr<CassetteRecorder> recorder;
+  if (!args.record.empty()) {
+    if (options.dry_run != DryRun::off) {
+      std::cerr << "sluice: error: --record and --dry-run do not go together: a dry run sends "
+                   "no writes to record\n";
+      return exit_usage;
+    }
+    recorder = std::make_shared<CassetteRecorder>(
+        [&engine]() -> CredentialStore& { return engine.credentials(); });
+    options.http_interceptor = recorder;
+    options.credentials = recorder->credentials();
+  }
   std::shared_ptr<TraceRecorder> trace;
   if (!args.trace_file.empty()) {
     trace = std::make_shared<TraceRecorder>();
@@ -321,6 +415,9 @@ int run_command(const RunArgs& args, const PluginArgs& plugins) {
       std::cerr << "sluice: error: " << printable(e.what()) << '\n';
     }
   }
+
+  if (recorder && !write_recording(args, engine, *pipeline, result, *inputs, *recorder))
+    return exit_failed;
 
   if (args.json) {
     std::cout << result_json(result, options.dry_run).to_json(true) << '\n';

@@ -170,6 +170,7 @@ int test_command(const TestArgs& args, const PluginArgs& plugins) {
   Engine& engine = *owned;
   TestRunOptions options;
   options.filter = args.filter;
+  options.rerecord = args.rerecord;
 
   std::vector<TestFileResult> results;
   std::size_t passed = 0;

@@ -166,7 +166,17 @@ std::vector<PluginFileReport> Engine::load_plugins(const std::vector<std::filesy
 
 std::vector<PluginFileReport> Engine::load_plugins(const std::vector<std::filesystem::path>& dirs,
                                                    const PluginLoadOptions& options) {
-  return detail::load_plugins(core_->registry, dirs, options);
+  std::vector<PluginFileReport> reports = detail::load_plugins(core_->registry, dirs, options);
+  std::lock_guard lock(core_->plugins_mutex);
+  for (const PluginFileReport& report : reports)
+    if (report.status == PluginFileStatus::loaded)
+      core_->plugins.push_back(report);
+  return reports;
+}
+
+std::vector<PluginFileReport> Engine::plugins() const {
+  std::lock_guard lock(core_->plugins_mutex);
+  return core_->plugins;
 }
 
 Pipeline Engine::load_file(const std::filesystem::path& file) const {

@@ -8,6 +8,8 @@
 #include "http/client.hpp"
 #include "registry.hpp"
 
+#include <sluice/plugin_loading.hpp>
+
 #include <boost/asio/thread_pool.hpp>
 
 #include <condition_variable>
@@ -31,6 +33,9 @@ public:
   /// sockets are registered there), and after ~EngineCore joined the pool's threads.
   http::Client http;
   BlockingPool blocking;
+  /// The plugins loaded into this engine (Engine::plugins()); guarded by plugins_mutex.
+  std::mutex plugins_mutex;
+  std::vector<PluginFileReport> plugins;
 
   /// Wraps `on_done` so the run is tracked until it finishes.
   std::shared_ptr<RunControl> track(RunSetup setup, std::function<void(RunResult)> on_done);

@@ -45,6 +45,8 @@ void NodeContext::log(LogLevel level, std::string_view message) {
 }
 
 CredentialStore& NodeContext::credentials() {
+  if (const auto& own = run_.options().credentials)
+    return *own;
   CredentialsSource* source = run_.credentials();
   if (!source)
     throw CredentialError(CredentialError::Kind::unavailable,

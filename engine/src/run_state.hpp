@@ -112,6 +112,9 @@ public:
   HttpClient* http() const noexcept {
     return setup_.http;
   }
+  const RunOptions& options() const noexcept {
+    return setup_.options;
+  }
   HttpInterceptor* http_interceptor() const noexcept {
     return setup_.options.http_interceptor.get();
   }

@@ -162,6 +162,9 @@ public:
   std::vector<PluginFileReport> load_plugins(const std::vector<std::filesystem::path>& dirs,
                                              const PluginLoadOptions& options);
 
+  /// The plugins loaded into this engine so far, one report each, in the order they loaded.
+  std::vector<PluginFileReport> plugins() const;
+
   /// The sizes this engine refuses past (`EngineOptions::limits`).
   const Limits& limits() const noexcept;
 

@@ -42,6 +42,11 @@ struct TestRunOptions {
   std::string filter;
   /// Cases of one file run at the same time on up to this many threads; 0: the hardware's.
   unsigned parallel = 0;
+  /// Cases with a `cassette:` run for real instead of replaying it (with the engine's
+  /// connection store and network), and their cassettes are recorded again from what they
+  /// sent, also when stale. Cases then run one at a time; a cassette that several cases name is
+  /// recorded by the first of them.
+  bool rerecord = false;
 };
 
 /// Loads `file` and the pipeline it names (with `engine`'s node types and limits) and runs its

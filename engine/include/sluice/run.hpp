@@ -20,6 +20,7 @@
 namespace sluice {
 
 class HttpInterceptor;
+class CredentialStore;
 
 namespace detail {
 struct RunResultAccess;
@@ -191,6 +192,10 @@ struct RunOptions {
   /// Nodes replaced for this run (at most one mock per node). A mock of a node the pipeline
   /// does not have is refused with std::invalid_argument before the run starts.
   std::vector<NodeMock> mocks;
+  /// The connection store this run's nodes use (`Context::credentials()`) instead of the
+  /// engine's: a recorder watching it (sluice/cassette.hpp), or connections simulated for a
+  /// replay. Null: the engine's.
+  std::shared_ptr<CredentialStore> credentials;
   /// A dry run: nothing outside the run changes (see DryRun). Nodes that depend on a planned
   /// node's output are planned too, as only a real run knows what they would see.
   DryRun dry_run = DryRun::off;

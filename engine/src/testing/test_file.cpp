@@ -20,10 +20,10 @@ namespace sluice::detail {
 namespace {
 
 const std::vector<std::string> top_level_keys = {"version", "pipeline", "cases"};
-const std::vector<std::string> case_keys = {"name", "inputs", "mocks", "expect"};
+const std::vector<std::string> case_keys = {"name", "inputs", "mocks", "cassette", "expect"};
 const std::vector<std::string> mock_keys = {"outputs", "error"};
 const std::vector<std::string> error_keys = {"category", "message"};
-const std::vector<std::string> expect_keys = {"status", "outputs", "nodes"};
+const std::vector<std::string> expect_keys = {"status", "outputs", "nodes", "calls"};
 const std::vector<std::string> node_statuses = {"succeeded", "failed", "skipped", "cancelled",
                                                 "mocked"};
 const std::vector<std::string> categories = {"transient", "rate_limited",  "permission",
@@ -157,6 +157,13 @@ private:
                        }
                      } else if (key == "mocks") {
                        load_mocks(value, value_mark, c);
+                     } else if (key == "cassette") {
+                       c.cassette_mark = value_mark;
+                       if (auto text = text_of(value, value_mark, "'cassette'"))
+                         c.cassette = *text;
+                       if (c.cassette.empty())
+                         error(value_mark, "'cassette' must name a file",
+                               "a cassette is written by: sluice run PIPELINE --record DIR");
                      } else if (key == "expect") {
                        load_expect(value, value_mark, c);
                      } else {
@@ -311,12 +318,52 @@ private:
                              c.expect_nodes.push_back(ExpectedNode{id, id_mark, *text});
                            });
           } else if (key == "calls") {
-            error(key_mark, "'calls' is not supported yet",
-                  "expectations on HTTP requests come with recorded traffic (cassettes)");
+            load_calls(value, value_mark, c);
           } else {
             unknown_key(key_mark, key, " in 'expect'", expect_keys);
           }
         });
+  }
+
+  // A list of "METHOD /path" (in this order), or `{ any_order: [...] }`.
+  void load_calls(YamlNode node, SourceMark mark, TestCaseDecl& c) {
+    c.calls_mark = mark;
+    YamlNode list = node.target();
+    if (list.is_map() && list.entries() == 1 && list.key(0).target().is_scalar() &&
+        (list.key(0).target().text() == "any_order" || list.key(0).target().text() == "in_order")) {
+      c.calls_any_order = list.key(0).target().text() == "any_order";
+      mark = mark_of(list.value(0), mark);
+      list = list.value(0).target();
+    }
+    if (!list.is_sequence()) {
+      error(mark,
+            "the expected 'calls' must be a list of \"METHOD /path\", or { any_order: [...] }, "
+            "got " +
+                kind_of(list));
+      return;
+    }
+    std::vector<std::string> calls;
+    for (std::size_t i = 0; i < list.children(); ++i) {
+      const YamlNode call = list.child(i);
+      const SourceMark call_mark = mark_of(call, mark);
+      const auto text = text_of(call, call_mark, "a call");
+      if (!text)
+        continue;
+      const std::size_t space = text->find(' ');
+      const bool method_ok =
+          space != 0 && space != std::string::npos &&
+          std::all_of(text->begin(), text->begin() + static_cast<std::ptrdiff_t>(space),
+                      [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+      if (!method_ok || text->size() == space + 1 || (*text)[space + 1] != '/' ||
+          text->find_first_of("?# ", space + 1) != std::string::npos) {
+        error(call_mark, "a call must read \"METHOD /path\", got " + quoted(*text),
+              "e.g. \"POST /v2/users/me/meetings\": the method in capitals, then the URL's path "
+              "(no host, no query)");
+        continue;
+      }
+      calls.push_back(*text);
+    }
+    c.expect_calls = std::move(calls);
   }
 
   // `{ matches: REGEX }`, `{ contains: VALUE }` and `{ equals: VALUE }` are matchers; any

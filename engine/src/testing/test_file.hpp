@@ -64,6 +64,13 @@ struct TestCaseDecl {
   SourceMark expect_status_mark;
   std::vector<ExpectedOutput> expect_outputs;
   std::vector<ExpectedNode> expect_nodes;
+  /// `cassette:` as written (relative to the test file unless absolute), or empty.
+  std::string cassette;
+  SourceMark cassette_mark;
+  /// `expect: calls`, each "METHOD /path"; compared in order unless `calls_any_order`.
+  std::optional<std::vector<std::string>> expect_calls;
+  bool calls_any_order = false;
+  SourceMark calls_mark;
 };
 
 struct TestFileDecl {

@@ -4,9 +4,11 @@
 #include "test_file.hpp"
 #include "value_diff.hpp"
 
+#include "../cassette/player.hpp"
 #include "../file_text.hpp"
 #include "../suggest.hpp"
 
+#include <sluice/cassette.hpp>
 #include <sluice/engine.hpp>
 #include <sluice/pipeline_tests.hpp>
 
@@ -161,24 +163,148 @@ std::vector<std::string> compare(const TestCaseDecl& c, const RunResult& result)
   return differences;
 }
 
-TestCaseResult run_case(Engine& engine, const Pipeline& pipeline, const TestCaseDecl& c) {
+// What the cases of one file share: the pipeline as it is now, to tell a stale cassette.
+struct FileContext {
+  std::string pipeline_file;
+  std::string pipeline_sha256;
+  std::vector<std::pair<std::string, std::string>> plugins;
+  bool rerecord = false;
+  // Cassettes recorded again by this run (rerecord runs its cases one at a time).
+  std::vector<std::string> rerecorded;
+};
+
+// A case's cassette as loaded before the cases ran.
+struct CaseCassette {
+  std::string file;
+  Cassette cassette;
+};
+
+// Why `cassette` no longer fits the pipeline and plugins the case runs with, or "".
+std::string staleness(const CaseCassette& loaded, const FileContext& context) {
+  std::vector<std::string> reasons;
+  if (loaded.cassette.pipeline_sha256 != context.pipeline_sha256)
+    reasons.push_back("the pipeline changed since it was recorded");
+  for (const auto& recorded : loaded.cassette.plugins) {
+    // (Not a structured binding: clang 14 does not let a lambda capture one.)
+    const std::string& name = recorded.first;
+    const std::string& version = recorded.second;
+    const auto now = std::find_if(context.plugins.begin(), context.plugins.end(),
+                                  [&](const auto& plugin) { return plugin.first == name; });
+    if (now == context.plugins.end())
+      reasons.push_back("plugin '" + name + "' (" + version + " when recorded) is not loaded");
+    else if (now->second != version)
+      reasons.push_back("plugin '" + name + "' was " + version + " when recorded, is " +
+                        now->second + " now");
+  }
+  if (reasons.empty())
+    return {};
+  std::string text = "cassette " + loaded.file + " is stale: " + reasons[0];
+  for (std::size_t i = 1; i < reasons.size(); ++i)
+    text += "; " + reasons[i];
+  return text + ". Record it again: sluice run " + context.pipeline_file + " --record DIR";
+}
+
+// One call a line, for the line diff.
+std::string call_list(const std::vector<std::string>& calls) {
+  if (calls.empty())
+    return "(no request)";
+  std::string text;
+  for (const std::string& call : calls)
+    text += call + "\n";
+  text.pop_back();
+  return text;
+}
+
+std::optional<std::string> calls_difference(const TestCaseDecl& c,
+                                            std::vector<std::string> actual) {
+  std::vector<std::string> expected = *c.expect_calls;
+  if (c.calls_any_order) {
+    std::sort(expected.begin(), expected.end());
+    std::sort(actual.begin(), actual.end());
+  }
+  if (expected == actual)
+    return std::nullopt;
+  return std::string("calls") + (c.calls_any_order ? " (in any order)" : "") + ":\n" +
+         detail::line_diff(call_list(expected), call_list(actual));
+}
+
+TestCaseResult run_case(Engine& engine, const Pipeline& pipeline, const TestCaseDecl& c,
+                        const CaseCassette* loaded, FileContext& context) {
   TestCaseResult verdict;
   verdict.name = c.name;
   const auto started = std::chrono::steady_clock::now();
+  const auto finish = [&] {
+    verdict.passed = verdict.differences.empty();
+    verdict.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    return verdict;
+  };
   RunOptions options;
   options.inputs = c.inputs;
   for (const detail::MockDecl& m : c.mocks)
     options.mocks.push_back(m.mock);
+  std::shared_ptr<detail::CassettePlayer> player;
+  std::shared_ptr<detail::CallLog> log;
+  std::shared_ptr<CassetteRecorder> recorder;
+  if (loaded && context.rerecord &&
+      std::find(context.rerecorded.begin(), context.rerecorded.end(), loaded->file) ==
+          context.rerecorded.end()) {
+    // Sent for real and recorded: what is written is what this run sent and received.
+    recorder = std::make_shared<CassetteRecorder>(
+        [&engine]() -> CredentialStore& { return engine.credentials(); });
+    options.http_interceptor = recorder;
+    options.credentials = recorder->credentials();
+  } else if (loaded) {
+    if (std::string stale = staleness(*loaded, context); !stale.empty()) {
+      verdict.differences.push_back(std::move(stale));
+      return finish();
+    }
+    // Nothing leaves the process: the player answers or refuses every request, and the
+    // connections are the cassette's, with placeholder tokens.
+    player = std::make_shared<detail::CassettePlayer>(loaded->cassette);
+    options.http_interceptor = player;
+    options.credentials = detail::replayed_connections(loaded->cassette.connections);
+  } else if (c.expect_calls) {
+    log = std::make_shared<detail::CallLog>();
+    options.http_interceptor = log;
+  }
   try {
     const RunResult result = engine.run(pipeline, std::move(options));
     verdict.differences = compare(c, result);
   } catch (const std::exception& e) {
     verdict.differences.push_back(std::string("the run did not start: ") + e.what());
   }
-  verdict.passed = verdict.differences.empty();
-  verdict.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
-  return verdict;
+  if (recorder) {
+    Cassette cassette = recorder->take();
+    cassette.pipeline = loaded->cassette.pipeline;
+    cassette.pipeline_sha256 = context.pipeline_sha256;
+    cassette.plugins = context.plugins;
+    try {
+      write_cassette(cassette, loaded->file, recorder->secrets());
+      context.rerecorded.push_back(loaded->file);
+    } catch (const CassetteError& e) {
+      verdict.differences.push_back(std::string("the cassette was not recorded again: ") +
+                                    e.what());
+    }
+    if (c.expect_calls) {
+      std::vector<std::string> sent;
+      for (const CassetteExchange& exchange : cassette.exchanges)
+        sent.push_back(detail::call_of(exchange.request));
+      if (auto difference = calls_difference(c, std::move(sent)))
+        verdict.differences.push_back(std::move(*difference));
+    }
+    return finish();
+  }
+  if (player) {
+    for (const std::string& line : player->unmatched())
+      verdict.differences.push_back("request " + line);
+    for (const std::string& line : player->unused())
+      verdict.differences.push_back("recorded " + line);
+  }
+  if (c.expect_calls)
+    if (auto difference = calls_difference(c, player ? player->calls() : log->calls()))
+      verdict.differences.push_back(std::move(*difference));
+  return finish();
 }
 
 } // namespace
@@ -219,6 +345,37 @@ TestFileResult run_test_file(Engine& engine, const std::filesystem::path& file,
   if (!report.problems.empty())
     return report;
 
+  FileContext context;
+  context.pipeline_file = pipeline_file.string();
+  try {
+    context.pipeline_sha256 =
+        sha256_hex(detail::read_at_most(pipeline_file, engine.limits().input_bytes));
+  } catch (const std::exception& e) {
+    report.problems.push_back(Diagnostic{name, decl.pipeline_mark, e.what(), "check the path"});
+    return report;
+  }
+  context.plugins = cassette_plugins(engine, pipeline);
+  context.rerecord = options.rerecord;
+  // Cassettes are read before any case runs: one that cannot be read is the file's problem.
+  std::vector<std::optional<CaseCassette>> cassettes(decl.cases.size());
+  for (std::size_t i = 0; i < decl.cases.size(); ++i) {
+    const TestCaseDecl& c = decl.cases[i];
+    if (c.cassette.empty())
+      continue;
+    std::filesystem::path cassette_file = c.cassette;
+    if (cassette_file.is_relative())
+      cassette_file = file.parent_path() / cassette_file;
+    try {
+      cassettes[i] = CaseCassette{cassette_file.string(), read_cassette(cassette_file)};
+    } catch (const CassetteError& e) {
+      report.problems.push_back(
+          Diagnostic{name, c.cassette_mark, e.what(),
+                     "record it again: sluice run " + pipeline_file.string() + " --record DIR"});
+    }
+  }
+  if (!report.problems.empty())
+    return report;
+
   std::vector<const TestCaseDecl*> chosen;
   for (const TestCaseDecl& c : decl.cases)
     if (options.filter.empty() || c.name.find(options.filter) != std::string::npos)
@@ -228,11 +385,18 @@ TestFileResult run_test_file(Engine& engine, const std::filesystem::path& file,
   // its own slot, so the report keeps the file's order.
   const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t workers =
-      std::min<std::size_t>(chosen.size(), options.parallel == 0 ? hardware : options.parallel);
+      options.rerecord ? 1
+                       : std::min<std::size_t>(chosen.size(),
+                                               options.parallel == 0 ? hardware : options.parallel);
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i = next++; i < chosen.size(); i = next++)
-      report.cases[i] = run_case(engine, pipeline, *chosen[i]);
+      report.cases[i] =
+          run_case(engine, pipeline, *chosen[i],
+                   cassettes[static_cast<std::size_t>(chosen[i] - decl.cases.data())]
+                       ? &*cassettes[static_cast<std::size_t>(chosen[i] - decl.cases.data())]
+                       : nullptr,
+                   context);
   };
   std::vector<std::jthread> threads;
   for (std::size_t i = 1; i < workers; ++i)

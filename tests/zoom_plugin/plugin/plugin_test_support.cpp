@@ -259,6 +259,18 @@ void Workspace::check_no_secrets() {
   }
 }
 
+void Workspace::check_no_secrets_in(const std::string& text, const std::string& what) {
+  collect_secrets();
+  for (const std::string& secret : secrets_)
+    if (text.find(secret) != std::string::npos)
+      FAIL_CHECK("a token (" << secret.size() << " characters) appears in " << what);
+  for (const std::string& secret : {std::string(client_secret), key_hex_})
+    if (text.find(secret) != std::string::npos)
+      FAIL_CHECK("the client secret or the store's key appears in " << what);
+  if (text.find("Bearer ") != std::string::npos || text.find("eyJ") != std::string::npos)
+    FAIL_CHECK("a bearer token appears in " << what);
+}
+
 Value node_result(const Value& run, const std::string& name) {
   const Value* nodes = run.find("nodes");
   if (nodes && nodes->is_array())

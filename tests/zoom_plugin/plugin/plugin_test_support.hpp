@@ -113,6 +113,9 @@ public:
 
   // Fails the test if any CLI output so far contains a secret (called after every run).
   void check_no_secrets();
+  // Fails the test if `text` (the content of `what`, e.g. a cassette) holds any secret this
+  // test has seen: tokens, the client secret, the store's key, or a bearer token.
+  void check_no_secrets_in(const std::string& text, const std::string& what);
   std::size_t secrets_known() const { return secrets_.size(); }
 
 private:
