@@ -158,8 +158,13 @@ TEST_CASE("the Zoom and HTTP pipelines validate against their plugins' node type
   CHECK(inspected.status == 0);
   CHECK(inspected.out.find("Side effects: yes, none when method is GET, HEAD or OPTIONS") !=
         std::string::npos);
+  CHECK(inspected.out.find("Dry run:      runs, and what it would send that could change "
+                           "something is shown, not sent") != std::string::npos);
   const Output json = run_cli("inspect http.request --json");
   CHECK(Value::parse_json(json.out)["side_effects_unless"]["setting"] == Value("method"));
+  CHECK(Value::parse_json(json.out)["reach"] == Value("http_only"));
+  CHECK(Value::parse_json(run_cli("inspect core.template --json").out)["reach"] ==
+        Value("nothing"));
 }
 
 TEST_CASE("pipelines/parallel_branches.yaml joins three branches") {

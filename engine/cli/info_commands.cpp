@@ -60,7 +60,33 @@ Value side_effects_unless(const std::optional<SideEffectsRule>& rule) {
   return Object{{"setting", Value(rule->setting)}, {"values", Value(std::move(values))}};
 }
 
-Value spec_json(const NodeSpec& spec, const std::optional<SideEffectsRule>& rule) {
+std::string_view reach_name(Reach reach) {
+  switch (reach) {
+  case Reach::nothing:
+    return "nothing";
+  case Reach::http_only:
+    return "http_only";
+  case Reach::unknown:
+    break;
+  }
+  return "unknown";
+}
+
+// What a dry run does with a node of the type (README, "Dry runs").
+std::string dry_run_text(const NodeSpec& spec, Reach reach) {
+  switch (reach) {
+  case Reach::nothing:
+    return "runs (it reaches nothing outside the run)";
+  case Reach::http_only:
+    return "runs, and what it would send that could change something is shown, not sent";
+  case Reach::unknown:
+    break;
+  }
+  return spec.side_effects ? "not run (its type does not say how it reaches out)"
+                           : "runs; not run offline (its type does not say how it reaches out)";
+}
+
+Value spec_json(const NodeSpec& spec, const std::optional<SideEffectsRule>& rule, Reach reach) {
   Array settings;
   for (const SettingSpec& s : spec.settings) {
     Object entry{{"name", s.name},
@@ -86,7 +112,8 @@ Value spec_json(const NodeSpec& spec, const std::optional<SideEffectsRule>& rule
                 {"requirements", Value(std::move(requirements))},
                 {"side_effects", spec.side_effects},
                 {"side_effects_unless", side_effects_unless(rule)},
-                {"idempotent", spec.idempotent}};
+                {"idempotent", spec.idempotent},
+                {"reach", std::string(reach_name(reach))}};
 }
 
 // "yes", or "yes, none when method is GET, HEAD or OPTIONS".
@@ -110,7 +137,8 @@ int nodes_command(bool json, const PluginArgs& plugins) {
   if (json) {
     Array all;
     for (const NodeSpec* spec : types)
-      all.push_back(spec_json(*spec, engine.find_side_effects_rule(spec->type)));
+      all.push_back(spec_json(*spec, engine.find_side_effects_rule(spec->type),
+                              engine.find_reach(spec->type)));
     std::cout << Value(std::move(all)).to_json(true) << '\n';
     return exit_ok;
   }
@@ -133,7 +161,7 @@ int inspect_command(const std::string& type, bool json, const PluginArgs& plugin
   }
   const std::optional<SideEffectsRule> rule = engine.find_side_effects_rule(type);
   if (json) {
-    std::cout << spec_json(*spec, rule).to_json(true) << '\n';
+    std::cout << spec_json(*spec, rule, engine.find_reach(type)).to_json(true) << '\n';
     return exit_ok;
   }
   std::cout << spec->type << "\n  " << spec->description << "\n\nSettings (under `with:`):\n";
@@ -156,8 +184,9 @@ int inspect_command(const std::string& type, bool json, const PluginArgs& plugin
     std::cout << "  (none)\n";
   for (const std::string& r : spec->requirements)
     std::cout << "  " << r << '\n';
-  std::cout << fmt::format("\nSide effects: {}\nIdempotent:   {}\n", side_effects_text(*spec, rule),
-                           spec->idempotent ? "yes" : "no");
+  std::cout << fmt::format("\nSide effects: {}\nIdempotent:   {}\nDry run:      {}\n",
+                           side_effects_text(*spec, rule), spec->idempotent ? "yes" : "no",
+                           dry_run_text(*spec, engine.find_reach(type)));
   return exit_ok;
 }
 

@@ -148,6 +148,10 @@ const NodeSpec* Engine::find_node_type(std::string_view type) const noexcept {
   return found ? &found->spec : nullptr;
 }
 
+Reach Engine::find_reach(std::string_view type) const {
+  return core_->registry.find_reach(type);
+}
+
 std::optional<SideEffectsRule> Engine::find_side_effects_rule(std::string_view type) const {
   const auto rule = core_->registry.find_side_effects_rule(type);
   return rule ? std::optional(*rule) : std::nullopt;

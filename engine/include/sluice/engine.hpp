@@ -147,6 +147,9 @@ public:
   const NodeSpec* find_node_type(std::string_view type) const noexcept;
   /// The side-effects rule of node type `type` (SDK 1.6), or nullopt when it has none.
   std::optional<SideEffectsRule> find_side_effects_rule(std::string_view type) const;
+  /// How far nodes of type `type` reach (SDK 1.6, `Registrar::declare_reach`); `unknown` for
+  /// a type that declared nothing, or that does not exist.
+  Reach find_reach(std::string_view type) const;
   /// All registered node types, sorted by name.
   std::vector<const NodeSpec*> node_types() const;
 
