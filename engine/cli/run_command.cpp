@@ -125,16 +125,11 @@ void print_summary(std::ostream& err, const RunResult& result, DryRun mode) {
 
 // A held-back request's URL with its query, as the client would have sent it.
 std::string request_target(const HttpRequest& request) {
-  std::string target = request.url;
-  char separator = target.find('?') == std::string::npos ? '?' : '&';
-  for (const auto& [name, value] : request.query) {
-    target += separator;
-    target += percent_encode(name);
-    target += '=';
-    target += percent_encode(value);
-    separator = '&';
-  }
-  return target;
+  if (request.query.empty())
+    return request.url;
+  // As the engine's HTTP client appends the query to the URL's own.
+  return request.url + (request.url.find('?') == std::string::npos ? '?' : '&') +
+         form_encode(request.query);
 }
 
 // A dry run's plan on stdout: what each planned node would do, then the outputs known now.
@@ -217,6 +212,15 @@ Value result_json(const RunResult& result, DryRun mode) {
   return Value(std::move(out));
 }
 
+std::string read_text_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    throw std::runtime_error("cannot read " + file.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 // Inputs from --inputs FILE.json, then each --input NAME=VALUE (later ones win).
 std::optional<Value> collect_inputs(const Pipeline& pipeline, const RunArgs& args) {
   Object inputs;
@@ -229,17 +233,17 @@ std::optional<Value> collect_inputs(const Pipeline& pipeline, const RunArgs& arg
     inputs.emplace_back(std::move(name), std::move(value));
   };
   if (!args.inputs_file.empty()) {
-    std::ifstream in(args.inputs_file, std::ios::binary);
-    if (!in) {
+    std::string text;
+    try {
+      text = read_text_file(args.inputs_file);
+    } catch (const std::runtime_error&) {
       std::cerr << "sluice: error: cannot read inputs file '" << printable(args.inputs_file)
                 << "'\n";
       return std::nullopt;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
     Value parsed;
     try {
-      parsed = Value::parse_json(text.str());
+      parsed = Value::parse_json(text);
     } catch (const JsonError& e) {
       std::cerr << "sluice: error: " << printable(args.inputs_file) << ": " << printable(e.what())
                 << '\n';
@@ -269,15 +273,6 @@ std::optional<Value> collect_inputs(const Pipeline& pipeline, const RunArgs& arg
     }
   }
   return Value(std::move(inputs));
-}
-
-std::string read_text_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw std::runtime_error("cannot read " + file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // A test file's first case from a recorded run: its inputs, the cassette, and what it

@@ -41,8 +41,8 @@ std::vector<std::string> query_of(const HttpRequest& request) {
       rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
     }
   }
-  for (const auto& [name, value] : request.query)
-    parameters.push_back(percent_encode(name) + "=" + percent_encode(value));
+  for (const auto& parameter : request.query)
+    parameters.push_back(form_encode({parameter})); // as the client encodes it
   std::sort(parameters.begin(), parameters.end());
   return parameters;
 }
@@ -162,9 +162,8 @@ HttpDecision CassettePlayer::before_send(const HttpExchange& exchange) {
   std::lock_guard lock(mutex_);
   const HttpRequest& request = exchange.request;
   // Recorded order first: of several identical requests (a list read twice), the first
-  // unused answer goes to the first that asks.
-  // Otherwise the nearest, to show: the same request already answered, then the same method
-  // and path, then the same path, then the same method.
+  // unused answer goes to the first that asks. Failing that, the nearest is shown: the same
+  // request already answered, then the same method and path, the same path, the same method.
   std::optional<std::size_t> nearest;
   int best = 0;
   std::string why;

@@ -347,15 +347,21 @@ TestFileResult run_test_file(Engine& engine, const std::filesystem::path& file,
 
   FileContext context;
   context.pipeline_file = pipeline_file.string();
-  try {
-    context.pipeline_sha256 =
-        sha256_hex(detail::read_at_most(pipeline_file, engine.limits().input_bytes));
-  } catch (const std::exception& e) {
-    report.problems.push_back(Diagnostic{name, decl.pipeline_mark, e.what(), "check the path"});
-    return report;
-  }
-  context.plugins = cassette_plugins(engine, pipeline);
   context.rerecord = options.rerecord;
+  // Only cassettes need the pipeline's hash and plugin versions: a file without one does not
+  // read its pipeline a second time.
+  const bool any_cassette = std::any_of(decl.cases.begin(), decl.cases.end(),
+                                        [](const TestCaseDecl& c) { return !c.cassette.empty(); });
+  if (any_cassette) {
+    try {
+      context.pipeline_sha256 =
+          sha256_hex(detail::read_at_most(pipeline_file, engine.limits().input_bytes));
+    } catch (const std::exception& e) {
+      report.problems.push_back(Diagnostic{name, decl.pipeline_mark, e.what(), "check the path"});
+      return report;
+    }
+    context.plugins = cassette_plugins(engine, pipeline);
+  }
   // Cassettes are read before any case runs: one that cannot be read is the file's problem.
   std::vector<std::optional<CaseCassette>> cassettes(decl.cases.size());
   for (std::size_t i = 0; i < decl.cases.size(); ++i) {
@@ -388,15 +394,14 @@ TestFileResult run_test_file(Engine& engine, const std::filesystem::path& file,
       options.rerecord ? 1
                        : std::min<std::size_t>(chosen.size(),
                                                options.parallel == 0 ? hardware : options.parallel);
+  const auto cassette_of = [&](const TestCaseDecl* c) -> const CaseCassette* {
+    const auto& loaded = cassettes[static_cast<std::size_t>(c - decl.cases.data())];
+    return loaded ? &*loaded : nullptr;
+  };
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i = next++; i < chosen.size(); i = next++)
-      report.cases[i] =
-          run_case(engine, pipeline, *chosen[i],
-                   cassettes[static_cast<std::size_t>(chosen[i] - decl.cases.data())]
-                       ? &*cassettes[static_cast<std::size_t>(chosen[i] - decl.cases.data())]
-                       : nullptr,
-                   context);
+      report.cases[i] = run_case(engine, pipeline, *chosen[i], cassette_of(chosen[i]), context);
   };
   std::vector<std::jthread> threads;
   for (std::size_t i = 1; i < workers; ++i)
