@@ -200,8 +200,10 @@ asio::awaitable<Outcome> RunState::run_with_retries(std::uint32_t n, Invocation&
       co_return outcome;
     if (!is_retryable(outcome.category) || attempt >= node.extra().retry.attempts)
       co_return outcome;
-    if (setup_.dry_run && setup_.dry_run->held(node.id, index)) [[unlikely]]
-      co_return outcome; // a second attempt would only be held back again
+    // A second attempt would only be held back again, or run on the same stand-ins.
+    if (setup_.dry_run &&
+        (setup_.dry_run->held(node.id, index) || setup_.dry_run->tainted(node.id))) [[unlikely]]
+      co_return outcome;
     // An action that is not idempotent may have taken effect before it failed; only a
     // rate-limit refusal is known to have done nothing.
     if (!node.type->spec.idempotent && outcome.category != ErrorCategory::rate_limited) {

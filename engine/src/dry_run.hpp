@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sluice::detail {
@@ -39,13 +40,34 @@ public:
   /// The requests held back, in the order they were tried; empties the record.
   std::vector<PlannedRequest> take_planned();
 
+  /// Marks `node` as running on values only a real run knows (it depends on a planned
+  /// node): every request it tries is held back, reads too, as they would carry stand-ins.
+  void taint(std::string_view node);
+  bool tainted(std::string_view node) const;
+  /// The output a planned node of `node`'s type stands in with, so that its dependents can
+  /// still show what they would send: each declared integer or text output becomes a
+  /// stand-in that the plan prints as `{node.output}`; the others are null.
+  Value stand_in_output(std::string_view node, const std::vector<OutputSpec>& outputs);
+  /// Whether reading `path` of planned node `node`'s output reads something meaningful: a
+  /// stand-in whole, or anything of an output the node made itself from stand-ins. A field
+  /// inside a stand-in, or a stand-in left null, would be read as null, silently.
+  bool reads_stand_in(std::string_view node, const Path& path) const;
+
 private:
-  bool holds(const HttpRequest& request) const noexcept;
+  bool holds(const HttpExchange& exchange) const;
+  // The request as the plan shows it: stand-ins replaced by what they stand for.
+  HttpRequest shown(HttpRequest request) const;
 
   const DryRun mode_;
   const std::shared_ptr<HttpInterceptor> next_;
   mutable std::mutex mutex_;
   std::vector<PlannedRequest> planned_;
+  std::vector<std::string> tainted_;
+  // Each stand-in's text (as it appears in a URL or a JSON body) and what it stands for,
+  // e.g. {"8000000000000000001", "{create.id}"}.
+  std::vector<std::pair<std::string, std::string>> stand_ins_;
+  // The planned nodes whose output is stand-ins, each with the outputs that have one.
+  std::vector<std::pair<std::string, std::vector<std::string>>> stand_in_outputs_;
 };
 
 } // namespace sluice::detail

@@ -26,7 +26,7 @@ std::shared_ptr<RunControl> make_run(RunSetup setup, std::function<void(RunResul
 }
 
 RunResult run_blocking(RunSetup setup) {
-  if (runs_serially(*setup.plan, setup.threads)) {
+  if (runs_serially(setup)) {
     // Everything happens on this thread before begin() returns, and nothing takes a
     // shared_from_this() (that is for splits and coroutines): the run state can live on
     // the stack, which saves its allocation and reference counting on every small run.

@@ -44,8 +44,8 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
                    : (large_pending_ =
                           std::make_unique<std::atomic<std::uint32_t>[]>(plan_.nodes.size()))
                          .get()),
-      remaining_(static_cast<std::uint32_t>(plan_.nodes.size())),
-      serial_(runs_serially(plan_, setup_.threads)), observed_(!setup_.options.observers.empty()),
+      remaining_(static_cast<std::uint32_t>(plan_.nodes.size())), serial_(runs_serially(setup_)),
+      observed_(!setup_.options.observers.empty()),
       ticks_(serial_ && !observed_ && tick_counter_usable()), on_done_(std::move(on_done)) {
   nodes_.reserve(plan_.nodes.size());
   for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {
@@ -192,6 +192,8 @@ void RunState::start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark
     settle_unstarted(n, NodeStatus::cancelled, not_started_reason(), stack);
     return;
   }
+  // In a dry run: the first dependency that only a real run settles.
+  const NodeResult* planned_dependency = nullptr;
   if (irregular_.load(std::memory_order_acquire)) {
     for (std::uint32_t dep : plan_.dependencies(n)) {
       const NodeResult& d = nodes_[dep];
@@ -201,19 +203,25 @@ void RunState::start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark
                          stack);
         return;
       }
-      // Only a real run knows what a planned node outputs, nor whether the `if:` of a node
-      // that reads it would hold.
-      if (d.status == NodeStatus::planned) [[unlikely]] {
-        settle_planned(n, "depends on '" + std::string(d.id) + "', known only after a real run",
-                       stack);
-        return;
-      }
+      if (d.status == NodeStatus::planned && !planned_dependency) [[unlikely]]
+        planned_dependency = &d;
       // A node with its own `if:` opts in: it decides for itself (skipped outputs are null).
       if (d.status == NodeStatus::skipped && !node.extra().condition) {
         settle_unstarted(n, NodeStatus::skipped,
                          "dependency '" + std::string(d.id) + "' was skipped", stack);
         return;
       }
+    }
+  }
+  // Only a real run knows what a planned node outputs: whether an `if:` that reads it holds,
+  // nor what a `for_each:` would go through. Any other node still runs, on the planned
+  // node's stand-ins, with every request it tries held back, so that the plan shows what it
+  // would send (e.g. the DELETE of a meeting a planned node creates).
+  if (planned_dependency) [[unlikely]] {
+    if ((node.extras && (node.extras->condition || node.extras->for_each)) ||
+        !runs_on_stand_ins(n)) {
+      settle_planned(n, known_after_real_run(*planned_dependency), stack);
+      return;
     }
   }
   if (node.extras && node.extras->condition) {
@@ -241,6 +249,13 @@ void RunState::start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark
     if (auto refusal =
             dry_run_refusal(setup_.options.dry_run, setup_.reaches[n], node.side_effects)) {
       settle_planned(n, std::move(*refusal), stack);
+      return;
+    }
+    if (planned_dependency) {
+      // The general path settles through settle_outcome(), which sees the taint; the inline
+      // one settles a success directly.
+      setup_.dry_run->taint(node.id);
+      spawn_async(n);
       return;
     }
   }
@@ -343,15 +358,35 @@ void RunState::settle_unstarted(std::uint32_t n, NodeStatus status, std::string 
   release_successors(n, stack);
 }
 
-// A dry run did not run the node, or held back a request it tried to send: either way a
-// real run would run it, and its output is unknown.
-void RunState::settle_planned(std::uint32_t n, std::string reason, Stack& stack) {
+// Whether node `n`'s settings read of its planned dependencies only what stands in for them:
+// otherwise a setting would be null where a real run has a value, and the plan would be wrong.
+bool RunState::runs_on_stand_ins(std::uint32_t n) const {
+  bool meaningful = true;
+  for (const ValueTemplate& setting : plan_.settings(n))
+    setting.visit_node_references([&](std::uint32_t target, const Path& path) {
+      if (meaningful && nodes_[target].status == NodeStatus::planned)
+        meaningful = setup_.dry_run->reads_stand_in(plan_.nodes[target].id, path);
+    });
+  return meaningful;
+}
+
+std::string RunState::known_after_real_run(const NodeResult& dependency) {
+  return "depends on '" + std::string(dependency.id) + "', known only after a real run";
+}
+
+// A dry run did not run the node, held back a request it tried to send, or ran it on
+// stand-ins: either way a real run would run it, and its output is unknown. Its dependents
+// see `output` (when it ran on stand-ins), or stand-ins of their own; the result shows null.
+void RunState::settle_planned(std::uint32_t n, std::string reason, Stack& stack, Value output) {
   NodeResult& record = nodes_[n];
   record.status = NodeStatus::planned;
   if (record.started == Clock::time_point{})
     record.started = stamp();
   record.finished = stamp();
-  record.output = Value();
+  const PlanNode& node = plan_.nodes[n];
+  record.output = output.is_null()
+                      ? setup_.dry_run->stand_in_output(node.id, node.type->spec.outputs)
+                      : std::move(output);
   record.message = std::move(reason);
   emit_node(EventKind::node_planned, n, record.message, record.attempts);
   irregular_.store(true, std::memory_order_release);
@@ -387,9 +422,18 @@ void RunState::settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack,
   record.finished = finished;
   record.attempts = std::max(record.attempts, outcome.attempts);
   // However the node took the refusal, what it did is not what a real run would do.
-  if (setup_.dry_run && setup_.dry_run->held(node.id)) [[unlikely]] {
-    settle_planned(n, setup_.dry_run->describe(node.id), stack);
-    return;
+  if (setup_.dry_run) [[unlikely]] {
+    if (setup_.dry_run->held(node.id)) {
+      settle_planned(n, setup_.dry_run->describe(node.id), stack);
+      return;
+    }
+    // It ran on stand-ins: what it made of them (or its failure) is not what a real run
+    // would see.
+    if (setup_.dry_run->tainted(node.id)) {
+      settle_planned(n, known_after_real_run(*first_planned_dependency(n)), stack,
+                     outcome.ok ? std::move(outcome.value) : Value());
+      return;
+    }
   }
   if (outcome.ok) {
     record.output = std::move(outcome.value);
@@ -504,8 +548,13 @@ void RunState::finish() {
     }
     result.outputs = Value(std::move(outputs));
   }
-  if (setup_.dry_run)
+  if (setup_.dry_run) {
     result.planned = setup_.dry_run->take_planned();
+    // A planned node's output was stand-ins, for its dependents only.
+    for (NodeResult& record : nodes_)
+      if (record.status == NodeStatus::planned)
+        record.output = Value();
+  }
   result.finished = Clock::now();
   if (ticks_) {
     const TickSpan span(started_, started_ticks_, result.finished, read_ticks());

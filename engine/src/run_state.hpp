@@ -48,6 +48,11 @@ constexpr std::size_t small_plan = 16;
 inline bool runs_serially(const Plan& plan, unsigned threads) noexcept {
   return plan.all_inline && (threads < 2 || plan.nodes.size() < split_threshold);
 }
+// The same for a run set up by `setup`. A dry run is never serial: a node that runs on a
+// planned node's stand-ins takes the general path (RunState::start_node).
+inline bool runs_serially(const RunSetup& setup) noexcept {
+  return !setup.dry_run && runs_serially(*setup.plan, setup.threads);
+}
 
 // Sets what a RunResult keeps private: the plan its node ids point into.
 struct RunResultAccess {
@@ -242,7 +247,15 @@ private:
 
   void settle_unstarted(std::uint32_t n, NodeStatus status, std::string reason, Stack & stack);
   void settle_mock(std::uint32_t n, const NodeMock& mock, Stack& stack);
-  void settle_planned(std::uint32_t n, std::string reason, Stack & stack);
+  void settle_planned(std::uint32_t n, std::string reason, Stack & stack, Value output = {});
+  static std::string known_after_real_run(const NodeResult& dependency);
+  bool runs_on_stand_ins(std::uint32_t n) const;
+  const NodeResult* first_planned_dependency(std::uint32_t n) const noexcept {
+    for (std::uint32_t dep : plan_.dependencies(n))
+      if (nodes_[dep].status == NodeStatus::planned)
+        return &nodes_[dep];
+    return nullptr;
+  }
   bool depends_on_planned(const PlanOutput& output) const noexcept {
     for (std::uint32_t node : output.nodes)
       if (nodes_[node].status == NodeStatus::planned)

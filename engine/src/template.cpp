@@ -280,4 +280,33 @@ void ValueTemplate::collect(std::vector<Reference*>& out) {
   }
 }
 
+void ValueTemplate::visit_node_references(
+    const std::function<void(std::uint32_t node, const Path& path)>& visit) const {
+  const auto visit_reference = [&](const Reference& reference) {
+    if (reference.root == Reference::Root::node)
+      visit(reference.target, reference.path);
+  };
+  std::vector<Reference*> references;
+  switch (body_.index()) {
+  case 1:
+    visit_reference(**std::get_if<1>(&body_));
+    break;
+  case 2:
+    (*std::get_if<2>(&body_))->collect(references);
+    for (const Reference* reference : references)
+      visit_reference(*reference);
+    break;
+  case 3:
+    for (const ValueTemplate& element : (*std::get_if<3>(&body_))->elements)
+      element.visit_node_references(visit);
+    break;
+  case 4:
+    if (const BoundReference& bound = *std::get_if<4>(&body_); bound.root == Reference::Root::node)
+      visit(bound.target, bound.path->path);
+    break;
+  default:
+    break;
+  }
+}
+
 } // namespace sluice::detail

@@ -8,6 +8,8 @@
 #include <sluice/value.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -77,6 +79,10 @@ public:
   /// node outputs are still alive (the executor does, as soon as the node returns).
   Value eval_borrowing(const EvalScope& scope) const;
   void collect(std::vector<Reference*>& out);
+  /// Calls `visit(node, path)` for each reference to a node's output in this value, bound
+  /// (compacted) or not, in expressions too.
+  void visit_node_references(
+      const std::function<void(std::uint32_t node, const Path& path)>& visit) const;
   /// For a constant: the value.
   const Value& constant() const noexcept { return *std::get_if<Value>(&body_); }
   /// Once its references are bound and checked: replaces each lone reference by its

@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 
@@ -246,4 +247,96 @@ TEST_CASE("a dry run never runs a type that cannot show its effects") {
                   std::invalid_argument);
   CHECK_THROWS_AS(harness.engine.registrar().declare_reach("test.none", Reach::nothing),
                   std::invalid_argument);
+}
+
+TEST_CASE("nodes after one a dry run does not start run on its stand-ins, on a plan of inline "
+          "nodes") {
+  Harness harness;
+  static std::atomic<int> effects{0};
+  effects = 0;
+  NodeType effect;
+  effect.spec.type = "test.counted_effect";
+  effect.spec.side_effects = true;
+  effect.spec.outputs = {{"n", SettingType::integer, "A number."}};
+  effect.run_sync = [](Context&) -> Value {
+    ++effects;
+    return Object{{"n", 5}};
+  };
+  harness.engine.registrar().add(effect);
+  const std::string yaml =
+      "version: 1\nname: t\nnodes:\n"
+      "  change: { type: test.counted_effect }\n"
+      "  after: { type: core.template, with: { template: \"n={{ change.n }}\" } }\n"
+      "  later: { type: core.template, with: { template: \"{{ after.text }}!\" } }\n"
+      "outputs: { said: \"{{ later.text }}\" }\n";
+  const RunResult result = harness.run(yaml, DryRun::reads);
+  REQUIRE_MESSAGE(result.ok(), result.error);
+  CHECK(effects == 0);
+  CHECK(result.node("after")->status == NodeStatus::planned);
+  CHECK(result.node("after")->message == "depends on 'change', known only after a real run");
+  CHECK(result.node("later")->status == NodeStatus::planned);
+  CHECK(result.node("later")->message == "depends on 'after', known only after a real run");
+  CHECK(result.node("after")->output.is_null());
+  CHECK(result.unknown_outputs == std::vector<std::string>{"said"});
+
+  const RunResult real = harness.run(yaml, DryRun::off);
+  REQUIRE_MESSAGE(real.ok(), real.error);
+  CHECK(effects == 1);
+  CHECK(real.outputs["said"] == Value("n=5!"));
+}
+
+TEST_CASE("what needs a planned node's output still shows its requests, the unknowns by name") {
+  CountingServer server;
+  Harness harness;
+  const std::string yaml =
+      "version: 1\nname: t\nnodes:\n"
+      "  make:\n    type: http.request\n    with: { url: \"" +
+      server.url("/people") +
+      "\", method: POST, json: { name: Ada } }\n"
+      // A read whose URL carries the unknown: it would fetch something else, so it is held.
+      "  fetch:\n    type: http.request\n    with: { url: \"" +
+      server.url("/people/") +
+      "{{ make.body }}\" }\n"
+      // A node without requests runs on the stand-ins; what it makes of them flows on.
+      "  note:\n    type: core.template\n    with: { template: \"made {{ make.status }}\" }\n"
+      "  tell:\n    type: http.request\n    with: { url: \"" +
+      server.url("/log") +
+      "\", method: POST, json: { text: \"{{ note.text }}\" } }\n"
+      // Whether an `if:` holds, or what an unknown field is, only a real run knows.
+      "  gate:\n    type: core.template\n    if: \"{{ make.status == 201 }}\"\n"
+      "    with: { template: yes }\n"
+      "  deep:\n    type: core.template\n    with: { template: \"{{ make.body.id }}\" }\n"
+      "outputs:\n  note: \"{{ note.text }}\"\n";
+
+  const RunResult result = harness.run(yaml, DryRun::reads);
+  REQUIRE_MESSAGE(result.ok(), result.error);
+  CHECK(server.received().empty());
+
+  REQUIRE(result.planned.size() == 3);
+  CHECK(result.planned[0].node == "make");
+  std::vector<std::string> shown;
+  for (const PlannedRequest& planned : result.planned)
+    shown.push_back(planned.node + " " + planned.request.method + " " + planned.request.url + " " +
+                    planned.request.body);
+  std::sort(shown.begin() + 1, shown.end());
+  CHECK(shown[1] == "fetch GET " + server.url("/people/{make.body}") + " ");
+  CHECK(shown[2] == "tell POST " + server.url("/log") + R"( {"text":"made {make.status}"})");
+
+  CHECK(result.node("fetch")->message == "would send GET " + server.url("/people/{make.body}"));
+  for (const char* id : {"note", "gate", "deep"}) {
+    const NodeResult& node = *result.node(id);
+    CHECK_MESSAGE(node.status == NodeStatus::planned, id);
+    CHECK_MESSAGE(node.message == "depends on 'make', known only after a real run", id);
+  }
+  // The stand-ins were for the dependents only: no planned node shows one as its output.
+  for (const NodeResult& node : result.nodes)
+    if (node.status == NodeStatus::planned)
+      CHECK_MESSAGE(node.output.is_null(), node.id);
+  CHECK(result.unknown_outputs == std::vector<std::string>{"note"});
+
+  // Offline: the same plan, from the first node on.
+  const RunResult offline = harness.run(yaml, DryRun::offline);
+  REQUIRE_MESSAGE(offline.ok(), offline.error);
+  CHECK(server.received().empty());
+  CHECK(offline.planned.size() == 3);
 }

@@ -50,15 +50,39 @@ outputs: { a: "{{ a.id }}", b: "{{ b.id }}" }
   const std::vector<Value> before = changes(emulator);
   const std::string meetings = emulator.api_base_url() + "/users/me/meetings";
 
-  SUBCASE("the lifecycle: the create is shown, what needs its id is known after a real run") {
+  SUBCASE("the lifecycle: every request is shown, the unknown meeting id by name") {
+    const std::int64_t reads = emulator.requests("GET /v2/meetings/{meetingId}");
+    const std::int64_t lists = emulator.requests("GET /v2/users/{userId}/meetings");
     const CliResult plan = workspace.sluice({"run", lifecycle, "--dry-run"});
     REQUIRE_MESSAGE(plan.exit_code == 0, plan.describe());
     CHECK(plan.out.find("Dry run: nothing was changed.") != std::string::npos);
     CHECK(count_of(plan.out, "send POST " + meetings) == 1);
     CHECK(plan.out.find("\"topic\":\"Sluice demo meeting\"") != std::string::npos);
-    CHECK(plan.out.find("depends on 'create', known only after a real run") != std::string::npos);
+    // What needs the id that only the create would give is shown with the id as a name, in
+    // the URL and in the body made from the create's outputs.
+    const std::string meeting = emulator.api_base_url() + "/meetings/{create.id}";
+    CHECK(count_of(plan.out, "send GET " + meeting + "\n") == 1);
+    CHECK(count_of(plan.out, "send PATCH " + meeting + "\n") == 1);
+    CHECK(count_of(plan.out, "send DELETE " + meeting) == 1);
+    CHECK(plan.out.find("\"topic\":\"Sluice demo meeting (updated)\"") != std::string::npos);
+    // The list after the rename would see the world the rename left: held back as well.
+    CHECK(count_of(plan.out, "send GET " + meetings + "?type=upcoming") == 1);
     CHECK(plan.out.find("meeting_id: (known after a real run)") != std::string::npos);
+    CHECK(plan.out.find("8000000000000000") == std::string::npos);
+    CHECK(plan.out.find("sluice-unknown-") == std::string::npos);
+    // Nothing that carries a stand-in reaches the emulator, reads neither.
     CHECK(emulator.requests("POST /v2/users/{userId}/meetings") == 2); // the two made above
+    CHECK(emulator.requests("GET /v2/meetings/{meetingId}") == reads);
+    CHECK(emulator.requests("GET /v2/users/{userId}/meetings") == lists);
+
+    const CliResult json = workspace.sluice({"run", lifecycle, "--dry-run", "--json"});
+    REQUIRE_MESSAGE(json.exit_code == 0, json.describe());
+    const Value result = json.json();
+    std::vector<std::string> sent;
+    for (const Value& planned : result["planned"].as_array())
+      sent.push_back(planned["node"].to_text() + " " + planned["method"].to_text());
+    CHECK(sent == std::vector<std::string>{"create POST", "read GET", "rename PATCH",
+                                           "upcoming GET", "delete DELETE"});
   }
 
   SUBCASE("cleanup: the list is read, each delete is shown and none is sent") {
