@@ -334,6 +334,39 @@ struct Files {
 
 } // namespace
 
+TEST_CASE("validate shows each pipeline's triggers and refuses a webhook path served twice") {
+  const fs::path dir =
+      fs::temp_directory_path() / ("sluice-cli-triggers-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string body =
+      "version: 1\nnodes:\n  x: { type: core.template, with: { template: hi } }\n"
+      "triggers:\n"
+      "  - schedule: { cron: \"0 9 29 2 *\", timezone: America/New_York }\n"
+      "  - webhook: { path: /hooks/standup, auth: none }\n";
+  std::ofstream(dir / "a.yaml") << body;
+  std::ofstream(dir / "b.yaml") << body;
+  const Output one = run_cli("validate " + (dir / "a.yaml").string());
+  CHECK(one.status == 0);
+  // The next 29 February at 9:00 in New York (EST, UTC-5) after today.
+  const auto now = std::chrono::system_clock::now();
+  int year = static_cast<int>(
+      std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(now)).year());
+  while (!std::chrono::year(year).is_leap() ||
+         std::chrono::sys_days(std::chrono::year(year) / 2 / 29) + std::chrono::hours(14) <= now)
+    ++year;
+  CHECK(one.out == (dir / "a.yaml").string() + ": ok (1 node; schedule 0 9 29 2 * " +
+                       "(America/New_York), next " + std::to_string(year) +
+                       "-02-29T14:00:00Z; webhook /hooks/standup)\n");
+
+  const Output both =
+      run_cli("validate " + (dir / "a.yaml").string() + " " + (dir / "b.yaml").string());
+  CHECK(both.status == 2);
+  CHECK(both.err == (dir / "b.yaml").string() + ":6:22: error: webhook path '/hooks/standup' " +
+                        "is also served by " + (dir / "a.yaml").string() + ":6:22\n" +
+                        "  hint: pipelines served together need paths of their own\n");
+  fs::remove_all(dir);
+}
+
 TEST_CASE("validate refuses a 1 MB alias bomb at once, in bounded memory") {
   // A 1 MiB string aliased 11,000 times: 11 GiB once expanded. Before the expanded-bytes
   // limit the loader copied it for every alias and died of std::bad_alloc at about 8 GB

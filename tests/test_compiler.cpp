@@ -281,7 +281,8 @@ extra: 1
       "timeout, on_error",
       "p.yaml:9:47: error: unknown node 'zz' in '{{ zz.text }}'",
       "p.yaml:10:1: error: unknown key 'extra' at the top level\n"
-      "  hint: allowed keys: version, name, description, inputs, nodes, outputs"};
+      "  hint: allowed keys: version, name, description, inputs, nodes, outputs, triggers, "
+      "concurrency, on_restart"};
   CHECK(errors_of(yaml) == expected);
 }
 

@@ -133,10 +133,11 @@ TEST_CASE("unknown top-level key") {
   CHECK(errors_of("version: 1\nnodse: {}\nnodes: {}\n") ==
         Errors{"p.yaml:2:1: error: unknown key 'nodse' at the top level\n"
                "  hint: did you mean 'nodes'? allowed keys: version, name, description, "
-               "inputs, nodes, outputs"});
+               "inputs, nodes, outputs, triggers, concurrency, on_restart"});
   CHECK(errors_of("version: 1\nnodes: {}\nsteps: {}\n") ==
         Errors{"p.yaml:3:1: error: unknown key 'steps' at the top level\n"
-               "  hint: allowed keys: version, name, description, inputs, nodes, outputs"});
+               "  hint: allowed keys: version, name, description, inputs, nodes, outputs, "
+               "triggers, concurrency, on_restart"});
 }
 
 TEST_CASE("unknown node key") {

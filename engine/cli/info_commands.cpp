@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <iostream>
+#include <map>
 
 namespace sluice::cli {
 
@@ -20,19 +22,65 @@ std::optional<Pipeline> load_or_report(Engine& engine, const std::string& file) 
   }
 }
 
+namespace {
+
+// What makes the pipeline run by itself, for the line `validate` prints: each schedule with
+// its zone and next fire time, each webhook's path.
+std::string triggers_summary(const Pipeline& pipeline) {
+  std::string text;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  for (const ScheduleTrigger& trigger : pipeline.triggers().schedules) {
+    const auto next = trigger.schedule.next_after(now);
+    text += fmt::format("; schedule {} ({}), next {}", trigger.schedule.cron(),
+                        trigger.schedule.time_zone(), next ? to_iso8601(*next) : "never");
+  }
+  for (const WebhookTrigger& trigger : pipeline.triggers().webhooks)
+    text += fmt::format("; webhook {}", trigger.path);
+  return text;
+}
+
+// A webhook path served by two of the files `sluice serve` would be given together.
+struct ServedPath {
+  std::string file;
+  SourceMark mark;
+};
+
+} // namespace
+
 int validate_command(const std::vector<std::string>& files, const PluginArgs& plugins,
                      const Limits& limits) {
   auto owned = make_engine(1, plugins, {}, limits);
   Engine& engine = *owned;
   int status = exit_ok;
+  std::map<std::string, ServedPath> webhook_paths;
   for (const std::string& file : files) {
     auto pipeline = load_or_report(engine, file);
     if (!pipeline) {
       status = exit_usage;
       continue;
     }
-    std::cout << fmt::format("{}: ok ({} node{})\n", file, pipeline->node_count(),
-                             pipeline->node_count() == 1 ? "" : "s");
+    bool clash = false;
+    for (const WebhookTrigger& webhook : pipeline->triggers().webhooks) {
+      const auto [first, added] =
+          webhook_paths.try_emplace(webhook.path, ServedPath{file, webhook.mark});
+      if (added)
+        continue;
+      clash = true;
+      std::cerr << Diagnostic{file, webhook.mark,
+                              "webhook path '" + webhook.path + "' is also served by " +
+                                  first->second.file + ":" +
+                                  std::to_string(first->second.mark.line) + ":" +
+                                  std::to_string(first->second.mark.column),
+                              "pipelines served together need paths of their own"}
+                       .to_string()
+                << '\n';
+    }
+    if (clash) {
+      status = exit_usage;
+      continue;
+    }
+    std::cout << fmt::format("{}: ok ({} node{}{})\n", file, pipeline->node_count(),
+                             pipeline->node_count() == 1 ? "" : "s", triggers_summary(*pipeline));
   }
   return status;
 }

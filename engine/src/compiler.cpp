@@ -12,6 +12,7 @@
 #include "registry.hpp"
 #include "settings_check.hpp"
 #include "suggest.hpp"
+#include "trigger_declarations.hpp"
 
 #include <sluice/encoding.hpp>
 
@@ -90,6 +91,10 @@ public:
                                [this](SourceMark mark, std::string message, std::string hint) {
                                  error(mark, std::move(message), std::move(hint));
                                });
+    compile_triggers(spec_, plan_->inputs, input_index_, plan_->triggers, plan_->run_policy,
+                     [this](SourceMark mark, std::string message, std::string hint) {
+                       error(mark, std::move(message), std::move(hint));
+                     });
     index_nodes();
     plan_->nodes.resize(spec_.nodes.size());
     lay_out_ids();

@@ -33,6 +33,16 @@ const std::vector<InputInfo>& Pipeline::inputs() const noexcept {
   return plan_ ? plan_->inputs : none;
 }
 
+const Triggers& Pipeline::triggers() const noexcept {
+  static const Triggers none;
+  return plan_ ? plan_->triggers : none;
+}
+
+const RunPolicy& Pipeline::run_policy() const noexcept {
+  static const RunPolicy defaults;
+  return plan_ ? plan_->run_policy : defaults;
+}
+
 std::vector<std::string_view> Pipeline::node_ids() const {
   std::vector<std::string_view> ids;
   if (plan_)

@@ -5,6 +5,7 @@
 
 #include <sluice/engine.hpp>
 #include <sluice/node.hpp>
+#include <sluice/triggers.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -100,6 +101,9 @@ struct Plan {
   /// The paths of the bound references in the templates above, each stored once.
   PathTable paths;
   std::vector<PlanOutput> outputs;
+  /// What `sluice serve` reads: `triggers:`, `concurrency:`, `on_restart:`.
+  Triggers triggers;
+  RunPolicy run_policy;
   /// Every node can run inline (PlanNode::inline_fast_path): nothing waits.
   bool all_inline = false;
   /// Nodes with no dependencies, in declaration order.

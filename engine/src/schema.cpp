@@ -90,6 +90,57 @@ Value node_schema(const std::vector<const NodeSpec*>& types) {
                 {"allOf", Value(std::move(per_type))}};
 }
 
+// `triggers:`, `concurrency:` and `on_restart:` (what `sluice serve` reads).
+Value triggers_schema() {
+  const Value text = Object{{"type", "string"}, {"minLength", 1}};
+  const Value duration = Object{{"type", Array{"string", "integer"}}};
+  const Value schedule = Object{
+      {"type", "object"},
+      {"required", Array{"cron"}},
+      {"properties",
+       Object{{"cron", text},
+              {"timezone", text},
+              {"missed", Object{{"enum", Array{"none", "last", "all"}}}},
+              {"max_catch_up", Object{{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}}},
+              {"overlap", Object{{"enum", Array{"skip", "queue", "allow"}}}},
+              {"inputs", Object{{"type", "object"}}}}},
+      {"additionalProperties", false}};
+  const Value secret = Object{
+      {"type", "object"},
+      {"required", Array{"connection"}},
+      {"properties", Object{{"connection", text}, {"header", text}, {"tolerance", duration}}},
+      {"additionalProperties", false}};
+  const Value auth =
+      Object{{"oneOf", Array{Object{{"const", "none"}},
+                             Object{{"type", "object"},
+                                    {"properties", Object{{"bearer", secret}, {"hmac", secret}}},
+                                    {"minProperties", 1},
+                                    {"maxProperties", 1},
+                                    {"additionalProperties", false}}}}};
+  const Value webhook = Object{
+      {"type", "object"},
+      {"required", Array{"path", "auth"}},
+      {"properties", Object{{"path", Object{{"type", "string"}, {"pattern", "^/hooks/"}}},
+                            {"auth", auth},
+                            {"headers", Object{{"type", "object"}, {"additionalProperties", text}}},
+                            {"wait", duration}}},
+      {"additionalProperties", false}};
+  const Value trigger = Object{{"type", "object"},
+                               {"minProperties", 1},
+                               {"maxProperties", 1},
+                               {"properties", Object{{"schedule", schedule}, {"webhook", webhook}}},
+                               {"additionalProperties", false}};
+  return Object{{"type", "array"}, {"items", trigger}};
+}
+
+Value concurrency_schema() {
+  return Object{{"type", "object"},
+                {"properties",
+                 Object{{"limit", Object{{"type", "integer"}, {"minimum", 1}, {"maximum", 10000}}},
+                        {"when_full", Object{{"enum", Array{"queue", "skip", "fail"}}}}}},
+                {"additionalProperties", false}};
+}
+
 } // namespace
 
 Value pipeline_schema(const Engine& engine) {
@@ -114,7 +165,10 @@ Value pipeline_schema(const Engine& engine) {
               {"inputs", Object{{"type", "object"}, {"additionalProperties", input}}},
               {"nodes", Object{{"type", "object"},
                                {"additionalProperties", node_schema(engine.node_types())}}},
-              {"outputs", Object{{"type", "object"}}}}}};
+              {"outputs", Object{{"type", "object"}}},
+              {"triggers", triggers_schema()},
+              {"concurrency", concurrency_schema()},
+              {"on_restart", Object{{"enum", Array{"interrupted", "rerun"}}}}}}};
 }
 
 } // namespace sluice

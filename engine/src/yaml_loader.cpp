@@ -20,8 +20,10 @@ namespace sluice::detail {
 
 namespace {
 
-const std::vector<std::string> top_level_keys = {"version", "name",  "description",
-                                                 "inputs",  "nodes", "outputs"};
+const std::vector<std::string> top_level_keys = {"version",  "name",        "description",
+                                                 "inputs",   "nodes",       "outputs",
+                                                 "triggers", "concurrency", "on_restart"};
+const std::vector<std::string> trigger_kinds = {"schedule", "webhook"};
 const std::vector<std::string> node_keys = {"type",    "description", "with",        "needs",
                                             "if",      "for_each",    "concurrency", "retry",
                                             "timeout", "on_error"};
@@ -90,6 +92,12 @@ private:
                        load_nodes(value, mark, spec);
                      } else if (key == "outputs") {
                        load_outputs(value, mark, spec);
+                     } else if (key == "triggers") {
+                       load_triggers(value, mark, spec);
+                     } else if (key == "concurrency") {
+                       (void)load_settings_map(value, mark, "'concurrency'", spec.concurrency);
+                     } else if (key == "on_restart") {
+                       spec.on_restart = field_of(value, key_mark);
                      } else {
                        unknown_key(key_mark, key, " at the top level", top_level_keys);
                      }
@@ -299,6 +307,57 @@ private:
                      else
                        unknown_key(key_mark, key, " in 'retry' of node '" + id + "'", retry_keys);
                    });
+  }
+
+  // ---- what `sluice serve` reads ----------------------------------------------------------
+
+  void load_triggers(YamlNode node, SourceMark mark, PipelineSpec& spec) {
+    if (node.is_null())
+      return;
+    const std::string shape = "'triggers' must be a list of '- schedule: {...}' and "
+                              "'- webhook: {...}' entries";
+    if (!node.is_sequence()) {
+      error(mark, shape + ", got " + kind_of(node));
+      return;
+    }
+    for (std::size_t i = 0; i < node.children(); ++i) {
+      through(node.child(i), [&](YamlNode entry) {
+        const SourceMark entry_mark = mark_of(entry, mark);
+        if (!entry.is_map() || entry.entries() != 1) {
+          error(entry_mark,
+                "a trigger must be a map with one key, 'schedule' or 'webhook', got " +
+                    (entry.is_map() ? std::to_string(entry.entries()) + " keys" : kind_of(entry)));
+          return;
+        }
+        for_each_entry(entry, "duplicate key",
+                       [&](const std::string& kind, SourceMark key_mark, YamlNode settings) {
+                         if (std::find(trigger_kinds.begin(), trigger_kinds.end(), kind) ==
+                             trigger_kinds.end()) {
+                           unknown_key(key_mark, kind, " as a trigger", trigger_kinds);
+                           return;
+                         }
+                         TriggerDecl trigger{kind, key_mark, {}};
+                         if (load_settings_map(settings, mark_of(settings, key_mark),
+                                               "'" + kind + "'", trigger.with))
+                           spec.triggers.push_back(std::move(trigger));
+                       });
+      });
+    }
+  }
+
+  // A map of settings whose meaning the compiler checks: `concurrency:`, a trigger's map.
+  bool load_settings_map(YamlNode node, SourceMark mark, const std::string& what,
+                         std::vector<SettingDecl>& settings) {
+    if (!node.is_map()) {
+      error(mark, what + " must be a map of settings, got " + kind_of(node));
+      return false;
+    }
+    for_each_entry(
+        node, "duplicate key", [&](const std::string& name, SourceMark key_mark, YamlNode value) {
+          const SourceMark value_mark = mark_of(value, key_mark);
+          settings.push_back(SettingDecl{name, to_value(value, value_mark), value_mark, key_mark});
+        });
+    return true;
   }
 
   void load_outputs(YamlNode node, SourceMark mark, PipelineSpec& spec) {

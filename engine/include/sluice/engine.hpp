@@ -22,6 +22,7 @@
 #include <sluice/plugin_loading.hpp>
 #include <sluice/provider.hpp>
 #include <sluice/run.hpp>
+#include <sluice/triggers.hpp>
 #include <sluice/value.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -85,6 +86,11 @@ public:
   /// Parses `text` as a value for input `name` according to its declared type
   /// (`--input k=v`). Throws `InputError` naming the input and the expected type.
   Value parse_input(std::string_view name, std::string_view text) const;
+
+  /// What makes it run under `sluice serve`: its schedules and webhooks, and how many runs
+  /// at once (`sluice/triggers.hpp`).
+  const Triggers& triggers() const noexcept;
+  const RunPolicy& run_policy() const noexcept;
 
   /// The DAG in Graphviz DOT or Mermaid.
   std::string to_dot() const;

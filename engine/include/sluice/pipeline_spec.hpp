@@ -73,6 +73,14 @@ struct OutputDecl {
   SourceMark mark;
 };
 
+/// One entry of `triggers:`: `schedule` or `webhook`, and the settings in the map under it.
+struct TriggerDecl {
+  std::string kind;
+  /// Where the kind's key is.
+  SourceMark mark;
+  std::vector<SettingDecl> with;
+};
+
 /// A whole pipeline as declared.
 struct PipelineSpec {
   /// Shown in diagnostics; `<string>` or `<code>` when not loaded from a file.
@@ -84,6 +92,10 @@ struct PipelineSpec {
   std::vector<InputDecl> inputs;
   std::vector<NodeDecl> nodes;
   std::vector<OutputDecl> outputs;
+  /// For `sluice serve`: `triggers:`, the settings under `concurrency:`, and `on_restart:`.
+  std::vector<TriggerDecl> triggers;
+  std::vector<SettingDecl> concurrency;
+  std::optional<SpecField> on_restart;
 };
 
 } // namespace sluice
