@@ -7,6 +7,7 @@
 #include "sqlcipher_store.hpp"
 #include "store_file.hpp"
 #include "store_key.hpp"
+#include "store_open.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -59,17 +60,18 @@ struct KeySource {
   std::string origin; // for messages: "SLUICE_CREDENTIALS_KEY" or the key file's path
 };
 
-KeySource key_for_existing_store(const CredentialStoreOptions& options) {
+KeySource key_for_existing_store(const CredentialStoreOptions& options,
+                                 const credentials::StoreFileKind& kind) {
+  const std::string variable(kind.key_variable);
   if (!options.key_hex.empty())
-    return {StoreKey::from_hex(options.key_hex.reveal(), "SLUICE_CREDENTIALS_KEY"),
-            "SLUICE_CREDENTIALS_KEY"};
+    return {StoreKey::from_hex(options.key_hex.reveal(), variable), variable};
   if (!std::filesystem::exists(options.key_file) &&
       !std::filesystem::exists(pending_key_file(options.key_file)))
     throw CredentialError(Kind::unavailable,
-                          "the credential store " + options.database.string() +
+                          "the " + std::string(kind.name) + " " + options.database.string() +
                               " exists but its key file " + options.key_file.string() +
-                              " does not; restore the key file, or set SLUICE_CREDENTIALS_KEY "
-                              "or SLUICE_CREDENTIALS_KEY_FILE to the store's key");
+                              " does not; restore the key file, or set " + variable + " or " +
+                              std::string(kind.key_file_variable) + " to the store's key");
   if (!std::filesystem::exists(options.key_file)) // only a pending rekey's key is left
     return {credentials::read_key_file(pending_key_file(options.key_file)),
             pending_key_file(options.key_file).string()};
@@ -77,9 +79,10 @@ KeySource key_for_existing_store(const CredentialStoreOptions& options) {
 }
 
 // The key for a store about to be created: the configured one, or a new key file.
-StoreKey key_for_new_store(const CredentialStoreOptions& options) {
+StoreKey key_for_new_store(const CredentialStoreOptions& options,
+                           const credentials::StoreFileKind& kind) {
   if (!options.key_hex.empty())
-    return StoreKey::from_hex(options.key_hex.reveal(), "SLUICE_CREDENTIALS_KEY");
+    return StoreKey::from_hex(options.key_hex.reveal(), kind.key_variable);
   if (std::filesystem::exists(options.key_file))
     return credentials::read_key_file(options.key_file);
   create_private_directory(options.key_file.parent_path());
@@ -89,11 +92,13 @@ StoreKey key_for_new_store(const CredentialStoreOptions& options) {
   return credentials::read_key_file(options.key_file);
 }
 
-std::unique_ptr<credentials::Database> open_existing(const CredentialStoreOptions& options) {
+std::unique_ptr<credentials::Database>
+open_existing(const CredentialStoreOptions& options,
+              const credentials::StoreFileKind& kind = credentials::credential_store_file) {
   const int busy_ms = static_cast<int>(options.busy_timeout.count());
-  KeySource source = key_for_existing_store(options);
+  KeySource source = key_for_existing_store(options, kind);
   try {
-    return credentials::open_store_file(options.database, source.key, source.origin, busy_ms);
+    return credentials::open_store_file(options.database, source.key, source.origin, busy_ms, kind);
   } catch (const CredentialError& e) {
     // A rekey that was interrupted after re-encrypting but before moving the new key into
     // place leaves the right key in `<key file>.next`: try it, and finish the move.
@@ -102,7 +107,7 @@ std::unique_ptr<credentials::Database> open_existing(const CredentialStoreOption
         !std::filesystem::exists(next))
       throw;
     auto database = credentials::open_store_file(options.database, credentials::read_key_file(next),
-                                                 next.string(), busy_ms);
+                                                 next.string(), busy_ms, kind);
     std::filesystem::rename(next, options.key_file);
     return database;
   }
@@ -128,22 +133,32 @@ credential_store_options_from_environment(const std::optional<std::filesystem::p
   return options;
 }
 
-std::shared_ptr<CredentialStore> open_credential_store(const CredentialStoreOptions& options) {
+namespace credentials {
+
+std::unique_ptr<Database> open_or_create_store(const CredentialStoreOptions& options,
+                                               const StoreFileKind& kind) {
   try {
     if (!std::filesystem::exists(options.database)) {
       create_private_directory(options.database.parent_path());
-      credentials::create_store_file(options.database, key_for_new_store(options));
+      create_store_file(options.database, key_for_new_store(options, kind), kind);
     }
-    auto database = open_existing(options);
-    credentials::migrate(*database);
-    return std::make_shared<credentials::SqlCipherCredentialStore>(std::move(database));
-  } catch (const credentials::DatabaseError& e) {
+    auto database = open_existing(options, kind);
+    kind.migrate(*database);
+    return database;
+  } catch (const DatabaseError& e) {
     throw CredentialError(e.busy() ? Kind::busy : Kind::unavailable,
-                          "cannot open the credential store " + options.database.string() + ": " +
-                              e.what());
+                          "cannot open the " + std::string(kind.name) + " " +
+                              options.database.string() + ": " + e.what());
   } catch (const std::filesystem::filesystem_error& e) {
-    throw CredentialError(Kind::unavailable, std::string("credential store: ") + e.what());
+    throw CredentialError(Kind::unavailable, std::string(kind.name) + ": " + e.what());
   }
+}
+
+} // namespace credentials
+
+std::shared_ptr<CredentialStore> open_credential_store(const CredentialStoreOptions& options) {
+  return std::make_shared<credentials::SqlCipherCredentialStore>(
+      credentials::open_or_create_store(options, credentials::credential_store_file));
 }
 
 namespace {

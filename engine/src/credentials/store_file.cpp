@@ -34,35 +34,57 @@ constexpr const char* store_pragmas =
   throw CredentialError(CredentialError::Kind::unavailable, message);
 }
 
-void check_file_shape(const std::filesystem::path& file) {
+// "the credential store /path"
+std::string named(const StoreFileKind& kind, const std::filesystem::path& file) {
+  return "the " + std::string(kind.name) + " " + file.string();
+}
+
+std::string damaged_advice(const StoreFileKind& kind) {
+  return "; the store was not modified. Restore it from a backup, or " +
+         std::string(kind.start_over);
+}
+
+void check_file_shape(const std::filesystem::path& file, const StoreFileKind& kind) {
   std::error_code error;
   const std::uintmax_t size = std::filesystem::file_size(file, error);
   if (error)
-    fail("cannot read the credential store " + file.string() + ": " + error.message());
-  const std::string damaged = "; the store was not modified. Restore it from a backup, or "
-                              "move it away and add your connections again";
+    fail("cannot read " + named(kind, file) + ": " + error.message());
+  const std::string damaged = damaged_advice(kind);
   if (size == 0)
-    fail("the credential store " + file.string() + " is empty (truncated)" + damaged);
+    fail(named(kind, file) + " is empty (truncated)" + damaged);
   char header[16] = {};
   std::ifstream(file, std::ios::binary).read(header, sizeof header);
   if (std::memcmp(header, "SQLite format 3", 16) == 0)
-    fail(file.string() + " is an unencrypted SQLite database, not a Sluice credential store; point "
-                         "--credentials or SLUICE_CREDENTIALS elsewhere, or move the file away");
+    fail(file.string() + " is an unencrypted SQLite database, not a Sluice " +
+         std::string(kind.name) + "; point " + std::string(kind.location) +
+         " elsewhere, or move the file away");
   if (size % cipher_page_size != 0)
-    fail("the credential store " + file.string() + " is truncated (" + std::to_string(size) +
+    fail(named(kind, file) + " is truncated (" + std::to_string(size) +
          " bytes is not a whole number of pages)" + damaged);
+}
+
+void migrate_credentials(Database& database) {
+  migrate(database);
 }
 
 } // namespace
 
+const StoreFileKind credential_store_file = {"credential store",
+                                             "move it away and add your connections again",
+                                             "SLUICE_CREDENTIALS_KEY",
+                                             "SLUICE_CREDENTIALS_KEY_FILE",
+                                             "--credentials or SLUICE_CREDENTIALS",
+                                             &migrate_credentials};
+
 std::unique_ptr<Database> open_store_file(const std::filesystem::path& file, const StoreKey& key,
-                                          const std::string& key_origin, int busy_timeout_ms) {
-  check_file_shape(file);
+                                          const std::string& key_origin, int busy_timeout_ms,
+                                          const StoreFileKind& kind) {
+  check_file_shape(file, kind);
   std::unique_ptr<Database> database;
   try {
     database = std::make_unique<Database>(file, /*create=*/false);
   } catch (const DatabaseError& e) {
-    fail(std::string("cannot open the credential store: ") + e.what());
+    fail("cannot open " + named(kind, file) + ": " + e.what());
   }
   database->set_busy_timeout(busy_timeout_ms);
   {
@@ -83,12 +105,11 @@ std::unique_ptr<Database> open_store_file(const std::filesystem::path& file, con
   } catch (const DatabaseError& e) {
     if (e.busy())
       throw CredentialError(CredentialError::Kind::busy,
-                            "the credential store " + file.string() +
-                                " stayed locked by another process; try again");
+                            named(kind, file) + " stayed locked by another process; try again");
     fail(decrypt_failure_marker + file.string() + " with the key from " + key_origin +
-         ": the key is wrong or the file is damaged. Check the key (SLUICE_CREDENTIALS_KEY or "
-         "SLUICE_CREDENTIALS_KEY_FILE); if it is right, restore the store from a backup. The "
-         "store was not modified");
+         ": the key is wrong or the file is damaged. Check the key (" +
+         std::string(kind.key_variable) + " or " + std::string(kind.key_file_variable) +
+         "); if it is right, restore the store from a backup. The store was not modified");
   }
   std::string verdict;
   try {
@@ -97,9 +118,8 @@ std::unique_ptr<Database> open_store_file(const std::filesystem::path& file, con
     verdict = e.what();
   }
   if (verdict != "ok")
-    fail("the credential store " + file.string() + " is damaged (integrity check: " + verdict +
-         "); the store was not modified. Restore it from a backup, or move it away and add "
-         "your connections again");
+    fail(named(kind, file) + " is damaged (integrity check: " + verdict + ")" +
+         damaged_advice(kind));
   database->exec(store_pragmas);
   return database;
 }
@@ -108,7 +128,8 @@ bool is_decrypt_failure(const CredentialError& error) {
   return std::string_view(error.what()).starts_with(decrypt_failure_marker);
 }
 
-bool create_store_file(const std::filesystem::path& file, const StoreKey& key) {
+bool create_store_file(const std::filesystem::path& file, const StoreKey& key,
+                       const StoreFileKind& kind) {
   std::filesystem::path temporary = file;
   temporary += ".init-" + std::to_string(::getpid());
   ::unlink(temporary.c_str()); // a leftover of a crashed process with our pid
@@ -117,8 +138,7 @@ bool create_store_file(const std::filesystem::path& file, const StoreKey& key) {
     // same mode as the database.
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
-      fail("cannot create the credential store " + temporary.string() + ": " +
-           std::strerror(errno));
+      fail("cannot create " + named(kind, temporary) + ": " + std::strerror(errno));
     ::close(fd);
   }
   try {
@@ -129,7 +149,7 @@ bool create_store_file(const std::filesystem::path& file, const StoreKey& key) {
       fail("libsqlcipher.so.0 did not answer PRAGMA cipher_version: the library found is "
            "plain SQLite, not SQLCipher; install SQLCipher (Debian: libsqlcipher0)");
     database.exec(store_pragmas);
-    migrate(database);
+    kind.migrate(database);
   } catch (...) {
     ::unlink(temporary.c_str());
     throw;
@@ -138,7 +158,7 @@ bool create_store_file(const std::filesystem::path& file, const StoreKey& key) {
   const int link_errno = errno;
   ::unlink(temporary.c_str());
   if (linked != 0 && link_errno != EEXIST)
-    fail("cannot create the credential store " + file.string() + ": " + std::strerror(link_errno));
+    fail("cannot create " + named(kind, file) + ": " + std::strerror(link_errno));
   return linked == 0;
 }
 

@@ -6,8 +6,24 @@
 
 #include <filesystem>
 #include <memory>
+#include <string_view>
 
 namespace sluice::credentials {
+
+/// What differs between the encrypted SQLite files Sluice keeps (the credential store, the
+/// run store): how messages name the file and its key, what starting over loses, its schema.
+struct StoreFileKind {
+  std::string_view name;              ///< "credential store"
+  std::string_view start_over;        ///< "move it away and add your connections again"
+  std::string_view key_variable;      ///< "SLUICE_CREDENTIALS_KEY"
+  std::string_view key_file_variable; ///< "SLUICE_CREDENTIALS_KEY_FILE"
+  std::string_view location;          ///< how to point Sluice elsewhere: "--credentials or ..."
+  /// Brings a keyed database's schema up to date (schema_migrations.hpp for credentials).
+  void (*migrate)(Database&);
+};
+
+/// The credential store's kind.
+extern const StoreFileKind credential_store_file;
 
 /// Opens the existing store `file` with `key` and verifies, in order: the file is not empty,
 /// not a plain SQLite database and not truncated; SQLCipher (not plain SQLite) is bound
@@ -15,7 +31,8 @@ namespace sluice::credentials {
 /// page is intact (`PRAGMA quick_check`). Throws `CredentialError{unavailable}` with one
 /// message saying what to do; `key_origin` names where the key came from. Never writes.
 std::unique_ptr<Database> open_store_file(const std::filesystem::path& file, const StoreKey& key,
-                                          const std::string& key_origin, int busy_timeout_ms);
+                                          const std::string& key_origin, int busy_timeout_ms,
+                                          const StoreFileKind& kind = credential_store_file);
 
 /// True when the failure of `open_store_file` was "cannot decrypt" (wrong key or damage), as
 /// opposed to a missing library or a plain SQLite file: only then is another key worth a try.
@@ -25,6 +42,7 @@ bool is_decrypt_failure(const CredentialError& error);
 /// name and link()ed into place, so nobody ever sees a half-initialised store and a
 /// zero-length `file` always means damage. Returns false when `file` appeared meanwhile
 /// (another process created it; open that one).
-bool create_store_file(const std::filesystem::path& file, const StoreKey& key);
+bool create_store_file(const std::filesystem::path& file, const StoreKey& key,
+                       const StoreFileKind& kind = credential_store_file);
 
 } // namespace sluice::credentials
