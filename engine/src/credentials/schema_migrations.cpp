@@ -47,19 +47,25 @@ int schema_version(Database& database) {
 }
 
 void migrate(Database& database, int target) {
+  apply_migrations(database, migrations, target, "credential store");
+}
+
+void apply_migrations(Database& database, std::span<const char* const> steps, int target,
+                      std::string_view store) {
   // Cheap check first: most opens find the schema current and take no write lock.
   if (schema_version(database) == target)
     return;
   WriteTransaction transaction(database);
   // Re-read under the lock: another process may have migrated meanwhile.
   const int found = schema_version(database);
-  if (found > current_schema_version)
+  const auto newest = static_cast<int>(steps.size());
+  if (found > newest)
     throw CredentialError(CredentialError::Kind::unavailable,
-                          "the credential store has schema version " + std::to_string(found) +
-                              ", newer than this Sluice understands (" +
-                              std::to_string(current_schema_version) + "); use a newer Sluice");
+                          "the " + std::string(store) + " has schema version " +
+                              std::to_string(found) + ", newer than this Sluice understands (" +
+                              std::to_string(newest) + "); use a newer Sluice");
   for (int version = found; version < target; ++version)
-    database.exec(migrations[static_cast<std::size_t>(version)]);
+    database.exec(steps[static_cast<std::size_t>(version)]);
   // PRAGMA cannot take parameters; `target` is an integer we control.
   if (found < target)
     database.exec(("PRAGMA user_version = " + std::to_string(target)).c_str());

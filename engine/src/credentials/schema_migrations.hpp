@@ -4,6 +4,9 @@
 
 #include "database.hpp"
 
+#include <span>
+#include <string_view>
+
 namespace sluice::credentials {
 
 /// The schema version this build writes.
@@ -15,5 +18,10 @@ int schema_version(Database& database);
 /// Brings the schema up to `target` (tests pass older targets to build old files). Throws
 /// `CredentialError{unavailable}` when the file is newer than this build understands.
 void migrate(Database& database, int target = current_schema_version);
+
+/// The same for any store: `steps[i]` takes the schema from version i to i + 1, all of them
+/// inside one write transaction; `store` names it in messages ("run store").
+void apply_migrations(Database& database, std::span<const char* const> steps, int target,
+                      std::string_view store);
 
 } // namespace sluice::credentials

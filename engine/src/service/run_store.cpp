@@ -1,0 +1,61 @@
+// Run statuses as the store writes them, and run ids.
+
+#include "run_store.hpp"
+
+#include <array>
+#include <cstdio>
+#include <stdexcept>
+#include <sys/random.h>
+#include <utility>
+
+namespace sluice::service {
+
+namespace {
+
+constexpr std::array<std::pair<StoredRunStatus, std::string_view>, 7> status_names = {{
+    {StoredRunStatus::queued, "queued"},
+    {StoredRunStatus::running, "running"},
+    {StoredRunStatus::succeeded, "succeeded"},
+    {StoredRunStatus::failed, "failed"},
+    {StoredRunStatus::cancelled, "cancelled"},
+    {StoredRunStatus::interrupted, "interrupted"},
+    {StoredRunStatus::skipped, "skipped"},
+}};
+
+} // namespace
+
+std::string_view to_string(StoredRunStatus status) noexcept {
+  for (const auto& [value, name] : status_names)
+    if (value == status)
+      return name;
+  return "unknown";
+}
+
+std::optional<StoredRunStatus> stored_run_status_from(std::string_view text) noexcept {
+  for (const auto& [value, name] : status_names)
+    if (name == text)
+      return value;
+  return std::nullopt;
+}
+
+bool is_final(StoredRunStatus status) noexcept {
+  return status != StoredRunStatus::queued && status != StoredRunStatus::running;
+}
+
+std::string new_run_id() {
+  // 48 bits of milliseconds, then 64 random bits: ids sort by acceptance time, and one
+  // cannot be guessed from another (they appear in URLs of the API).
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  std::uint64_t random = 0;
+  if (::getrandom(&random, sizeof random, 0) != sizeof random)
+    throw std::runtime_error("getrandom failed: cannot make a run id");
+  char text[32];
+  std::snprintf(text, sizeof text, "%012llx%016llx",
+                static_cast<unsigned long long>(ms) & 0xffffffffffffULL,
+                static_cast<unsigned long long>(random));
+  return text;
+}
+
+} // namespace sluice::service

@@ -1,0 +1,129 @@
+#pragma once
+// The run store `sluice serve` writes every run to: accepted before it starts (so a crash or
+// kill -9 never loses an accepted run), started, finished, listed, recovered after a restart.
+// An interface, so that the embedded SQLCipher file (sqlcipher_run_store.hpp) and a
+// PostgreSQL store for many machines pass one test suite.
+
+#include <sluice/schedule.hpp>
+#include <sluice/value.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::service {
+
+using SysMillis = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
+
+enum class StoredRunStatus {
+  queued,      ///< accepted, not started
+  running,     ///< started, not finished
+  succeeded,   ///< finished: the run succeeded
+  failed,      ///< finished: the run failed
+  cancelled,   ///< finished: cancelled (before or while running)
+  interrupted, ///< the server stopped without finishing it (crash, kill -9)
+  skipped,     ///< never run: a schedule's overlap or the pipeline's concurrency said so
+};
+
+std::string_view to_string(StoredRunStatus status) noexcept;
+std::optional<StoredRunStatus> stored_run_status_from(std::string_view text) noexcept;
+/// Whether nothing more happens to a run in `status`.
+bool is_final(StoredRunStatus status) noexcept;
+
+/// A schedule's fire time: at most one run per schedule and time, ever.
+struct ScheduleFire {
+  std::string schedule; ///< the schedule's key: pipeline name and its index in `triggers:`
+  SysSeconds at;
+};
+
+struct NewRun {
+  std::string pipeline;
+  std::string pipeline_hash; ///< SHA-256 of the pipeline file, as it was accepted
+  std::string trigger;       ///< for people: "api", "webhook /hooks/x", "schedule 0 9 * * *"
+  Value inputs = Value(Object{});
+  std::optional<ScheduleFire> fire;
+  /// `queued`, or `skipped` with `message` saying why (recorded, never run).
+  StoredRunStatus status = StoredRunStatus::queued;
+  std::string message;
+  /// The interrupted run this one runs again (`on_restart: rerun`), or empty.
+  std::string rerun_of;
+};
+
+struct StoredRun {
+  std::string id;
+  std::int64_t sequence = 0; ///< the order of acceptance
+  std::string pipeline;
+  std::string pipeline_hash;
+  std::string trigger;
+  std::optional<ScheduleFire> fire;
+  Value inputs;
+  StoredRunStatus status = StoredRunStatus::queued;
+  Value outputs;                ///< null unless succeeded
+  Value nodes = Value(Array{}); ///< per node: id, status, attempts, timings, message
+  std::string error;            ///< why it failed, was cancelled, interrupted or skipped
+  bool cancel_requested = false;
+  std::string rerun_of;
+  SysMillis accepted_at{};
+  std::optional<SysMillis> started_at;
+  std::optional<SysMillis> finished_at;
+};
+
+/// How a run ended, as the runner reports it.
+struct RunEnding {
+  StoredRunStatus status = StoredRunStatus::succeeded;
+  Value outputs;
+  Value nodes = Value(Array{});
+  std::string error;
+};
+
+struct RunQuery {
+  std::string pipeline; ///< empty: every pipeline
+  std::optional<StoredRunStatus> status;
+  std::size_t limit = 50;
+  /// From a previous page's `next_cursor`: runs accepted before it.
+  std::optional<std::int64_t> before;
+};
+
+struct RunPage {
+  std::vector<StoredRun> runs; ///< newest first
+  std::optional<std::int64_t> next_cursor;
+};
+
+class RunStore {
+public:
+  virtual ~RunStore() = default;
+
+  /// Writes the run down (committed and synced) and returns its id. A schedule fire that
+  /// was already accepted is not accepted again: nullopt.
+  virtual std::optional<std::string> accept(const NewRun& run) = 0;
+  /// queued -> running. False when the run is no longer queued (cancelled meanwhile).
+  virtual bool start(std::string_view id) = 0;
+  /// running -> the ending's status. Throws std::logic_error for a run that is not running.
+  virtual void finish(std::string_view id, const RunEnding& ending) = 0;
+  /// A queued run is cancelled at once; a running one is marked (the runner cancels it and
+  /// finishes it as cancelled). The status afterwards, or nullopt for an unknown id.
+  virtual std::optional<StoredRunStatus> cancel(std::string_view id) = 0;
+
+  virtual std::optional<StoredRun> find(std::string_view id) = 0;
+  virtual RunPage list(const RunQuery& query) = 0;
+  /// Queued runs, oldest first: what a (re)started server still has to run.
+  virtual std::vector<StoredRun> queued() = 0;
+  /// After a restart: every run left `running` becomes `interrupted` (never silently
+  /// dropped). Returns them, so that pipelines with `on_restart: rerun` can accept them again.
+  virtual std::vector<StoredRun> recover() = 0;
+  /// The latest fire time accepted for `schedule`, if any.
+  virtual std::optional<SysSeconds> last_fire(std::string_view schedule) = 0;
+  /// Deletes finished runs beyond the newest `keep_runs` and those finished before
+  /// `finished_before`. Returns how many went.
+  virtual std::size_t prune(std::optional<std::size_t> keep_runs,
+                            std::optional<SysMillis> finished_before) = 0;
+};
+
+/// A new run id: time-ordered (so ids sort like acceptance) and unguessable.
+std::string new_run_id();
+
+} // namespace sluice::service

@@ -1,0 +1,346 @@
+// Runs as rows of one SQLCipher file. Every change is one BEGIN IMMEDIATE transaction; with
+// WAL and synchronous = FULL (store_file.cpp) a commit is on disk when it returns, which is
+// what "accepted" means.
+
+#include "sqlcipher_run_store.hpp"
+
+#include "../credentials/database.hpp"
+#include "../credentials/schema_migrations.hpp"
+#include "../credentials/store_open.hpp"
+
+#include <sluice/credentials.hpp>
+
+#include <array>
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+
+namespace sluice::service {
+
+namespace {
+
+using credentials::Database;
+using credentials::Statement;
+using credentials::WriteTransaction;
+
+// Index i takes the schema from version i to i + 1. Append only: released files exist.
+// Times are Unix milliseconds; inputs, outputs and nodes are JSON. (schedule, fire_time) is
+// unique, so a schedule time is accepted once however often it is offered; NULLs (runs not
+// started by a schedule) never collide.
+constexpr std::array<const char*, 1> migrations{{
+    "CREATE TABLE runs ("
+    "  sequence INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  pipeline TEXT NOT NULL,"
+    "  pipeline_hash TEXT NOT NULL,"
+    "  trigger TEXT NOT NULL,"
+    "  schedule TEXT,"
+    "  fire_time INTEGER,"
+    "  inputs TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  outputs TEXT NOT NULL DEFAULT 'null',"
+    "  nodes TEXT NOT NULL DEFAULT '[]',"
+    "  error TEXT NOT NULL DEFAULT '',"
+    "  cancel_requested INTEGER NOT NULL DEFAULT 0,"
+    "  rerun_of TEXT NOT NULL DEFAULT '',"
+    "  accepted_at INTEGER NOT NULL,"
+    "  started_at INTEGER,"
+    "  finished_at INTEGER,"
+    "  UNIQUE (schedule, fire_time)"
+    ");"
+    "CREATE INDEX runs_by_pipeline ON runs(pipeline, sequence);"
+    "CREATE INDEX runs_by_status ON runs(status, sequence);"
+    "CREATE TABLE schedule_marks ("
+    "  schedule TEXT PRIMARY KEY NOT NULL,"
+    "  last_fire INTEGER NOT NULL"
+    ");",
+}};
+
+void migrate_runs(Database& database) {
+  credentials::apply_migrations(database, migrations, static_cast<int>(migrations.size()),
+                                "run store");
+}
+
+const credentials::StoreFileKind run_store_file = {
+    "run store",
+    "move it away (its run history is lost; connections are not)",
+    "SLUICE_RUNS_KEY",
+    "SLUICE_RUNS_KEY_FILE",
+    "--runs or SLUICE_RUNS",
+    &migrate_runs};
+
+constexpr const char* columns =
+    "id, sequence, pipeline, pipeline_hash, trigger, schedule, fire_time, inputs, status, "
+    "outputs, nodes, error, cancel_requested, rerun_of, accepted_at, started_at, finished_at";
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<SysMillis> optional_time(const Statement& row, int column) {
+  if (row.is_null(column))
+    return std::nullopt;
+  return SysMillis(std::chrono::milliseconds(row.integer(column)));
+}
+
+StoredRun read_run(const Statement& row) {
+  StoredRun run;
+  run.id = row.text(0);
+  run.sequence = row.integer(1);
+  run.pipeline = row.text(2);
+  run.pipeline_hash = row.text(3);
+  run.trigger = row.text(4);
+  if (!row.is_null(5))
+    run.fire =
+        ScheduleFire{row.text(5), SysSeconds(std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::milliseconds(row.integer(6))))};
+  run.inputs = Value::parse_json(row.text(7));
+  run.status = stored_run_status_from(row.text(8)).value_or(StoredRunStatus::interrupted);
+  run.outputs = Value::parse_json(row.text(9));
+  run.nodes = Value::parse_json(row.text(10));
+  run.error = row.text(11);
+  run.cancel_requested = row.integer(12) != 0;
+  run.rerun_of = row.text(13);
+  run.accepted_at = SysMillis(std::chrono::milliseconds(row.integer(14)));
+  run.started_at = optional_time(row, 15);
+  run.finished_at = optional_time(row, 16);
+  return run;
+}
+
+std::int64_t fire_ms(const ScheduleFire& fire) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(fire.at.time_since_epoch()).count();
+}
+
+class SqlCipherRunStore final : public RunStore {
+public:
+  explicit SqlCipherRunStore(std::unique_ptr<Database> database) : database_(std::move(database)) {}
+
+  std::optional<std::string> accept(const NewRun& run) override {
+    std::lock_guard lock(mutex_);
+    WriteTransaction transaction(*database_);
+    if (run.fire) {
+      Statement seen(*database_, "SELECT 1 FROM runs WHERE schedule = ?1 AND fire_time = ?2");
+      seen.bind(1, run.fire->schedule).bind(2, fire_ms(*run.fire));
+      if (seen.step())
+        return std::nullopt;
+    }
+    const std::string id = new_run_id();
+    const bool skipped = run.status == StoredRunStatus::skipped;
+    Statement insert(*database_,
+                     "INSERT INTO runs (id, pipeline, pipeline_hash, trigger, schedule, fire_time, "
+                     "inputs, status, error, rerun_of, accepted_at, finished_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    const std::int64_t now = now_ms();
+    insert.bind(1, id).bind(2, run.pipeline).bind(3, run.pipeline_hash).bind(4, run.trigger);
+    if (run.fire)
+      insert.bind(5, run.fire->schedule).bind(6, fire_ms(*run.fire));
+    else
+      insert.bind_null(5).bind_null(6);
+    insert.bind(7, run.inputs.to_json())
+        .bind(8, to_string(skipped ? StoredRunStatus::skipped : StoredRunStatus::queued))
+        .bind(9, run.message)
+        .bind(10, run.rerun_of)
+        .bind(11, now);
+    if (skipped)
+      insert.bind(12, now);
+    else
+      insert.bind_null(12);
+    insert.run();
+    if (run.fire) {
+      // The SQLite inside Debian's SQLCipher predates UPSERT: insert, then raise.
+      Statement mark(*database_,
+                     "INSERT OR IGNORE INTO schedule_marks (schedule, last_fire) VALUES (?1, ?2)");
+      mark.bind(1, run.fire->schedule).bind(2, fire_ms(*run.fire)).run();
+      Statement raise(*database_, "UPDATE schedule_marks SET last_fire = ?2 "
+                                  "WHERE schedule = ?1 AND last_fire < ?2");
+      raise.bind(1, run.fire->schedule).bind(2, fire_ms(*run.fire)).run();
+    }
+    transaction.commit();
+    return id;
+  }
+
+  bool start(std::string_view id) override {
+    std::lock_guard lock(mutex_);
+    WriteTransaction transaction(*database_);
+    Statement update(*database_, "UPDATE runs SET status = 'running', started_at = ?1 "
+                                 "WHERE id = ?2 AND status = 'queued'");
+    update.bind(1, now_ms()).bind(2, id).run();
+    const bool started = database_->changes() == 1;
+    transaction.commit();
+    return started;
+  }
+
+  void finish(std::string_view id, const RunEnding& ending) override {
+    if (!is_final(ending.status) || ending.status == StoredRunStatus::skipped)
+      throw std::logic_error("a run finishes as succeeded, failed, cancelled or interrupted");
+    std::lock_guard lock(mutex_);
+    WriteTransaction transaction(*database_);
+    Statement update(*database_,
+                     "UPDATE runs SET status = ?1, outputs = ?2, nodes = ?3, error = ?4, "
+                     "finished_at = ?5 WHERE id = ?6 AND status = 'running'");
+    update.bind(1, to_string(ending.status))
+        .bind(2, ending.outputs.to_json())
+        .bind(3, ending.nodes.to_json())
+        .bind(4, ending.error)
+        .bind(5, now_ms())
+        .bind(6, id)
+        .run();
+    if (database_->changes() != 1)
+      throw std::logic_error("run " + std::string(id) + " is not running");
+    transaction.commit();
+  }
+
+  std::optional<StoredRunStatus> cancel(std::string_view id) override {
+    std::lock_guard lock(mutex_);
+    WriteTransaction transaction(*database_);
+    Statement queued(*database_,
+                     "UPDATE runs SET status = 'cancelled', error = 'cancelled before it started', "
+                     "finished_at = ?1 WHERE id = ?2 AND status = 'queued'");
+    queued.bind(1, now_ms()).bind(2, id).run();
+    Statement running(*database_,
+                      "UPDATE runs SET cancel_requested = 1 WHERE id = ?1 AND status = 'running'");
+    running.bind(1, id).run();
+    Statement status(*database_, "SELECT status FROM runs WHERE id = ?1");
+    status.bind(1, id);
+    std::optional<StoredRunStatus> result;
+    if (status.step())
+      result = stored_run_status_from(status.text(0));
+    transaction.commit();
+    return result;
+  }
+
+  std::optional<StoredRun> find(std::string_view id) override {
+    std::lock_guard lock(mutex_);
+    Statement select(*database_, std::string("SELECT ") + columns + " FROM runs WHERE id = ?1");
+    select.bind(1, id);
+    if (!select.step())
+      return std::nullopt;
+    return read_run(select);
+  }
+
+  RunPage list(const RunQuery& query) override {
+    std::lock_guard lock(mutex_);
+    Statement select(*database_, std::string("SELECT ") + columns +
+                                     " FROM runs WHERE (?1 = '' OR pipeline = ?1) AND "
+                                     "(?2 = '' OR status = ?2) AND sequence < ?3 "
+                                     "ORDER BY sequence DESC LIMIT ?4");
+    const std::size_t limit = std::max<std::size_t>(1, query.limit);
+    select.bind(1, query.pipeline)
+        .bind(2, query.status ? to_string(*query.status) : std::string_view())
+        .bind(3, query.before.value_or(std::numeric_limits<std::int64_t>::max()))
+        .bind(4, static_cast<std::int64_t>(limit + 1));
+    RunPage page;
+    while (select.step())
+      page.runs.push_back(read_run(select));
+    if (page.runs.size() > limit) {
+      page.runs.pop_back();
+      page.next_cursor = page.runs.back().sequence;
+    }
+    return page;
+  }
+
+  std::vector<StoredRun> queued() override {
+    std::lock_guard lock(mutex_);
+    Statement select(*database_, std::string("SELECT ") + columns +
+                                     " FROM runs WHERE status = 'queued' ORDER BY sequence");
+    std::vector<StoredRun> runs;
+    while (select.step())
+      runs.push_back(read_run(select));
+    return runs;
+  }
+
+  std::vector<StoredRun> recover() override {
+    std::lock_guard lock(mutex_);
+    WriteTransaction transaction(*database_);
+    std::vector<StoredRun> runs;
+    {
+      Statement select(*database_, std::string("SELECT ") + columns +
+                                       " FROM runs WHERE status = 'running' ORDER BY sequence");
+      while (select.step())
+        runs.push_back(read_run(select));
+    }
+    const std::int64_t now = now_ms();
+    for (StoredRun& run : runs) {
+      run.status = StoredRunStatus::interrupted;
+      run.error = "interrupted: the server stopped while it ran (crash, kill or power loss); "
+                  "nodes that had started may or may not have finished";
+      Statement update(*database_, "UPDATE runs SET status = 'interrupted', error = ?1, "
+                                   "finished_at = ?2 WHERE id = ?3");
+      update.bind(1, run.error).bind(2, now).bind(3, run.id).run();
+      run.finished_at = SysMillis(std::chrono::milliseconds(now));
+    }
+    transaction.commit();
+    return runs;
+  }
+
+  std::optional<SysSeconds> last_fire(std::string_view schedule) override {
+    std::lock_guard lock(mutex_);
+    Statement select(*database_, "SELECT last_fire FROM schedule_marks WHERE schedule = ?1");
+    select.bind(1, schedule);
+    if (!select.step())
+      return std::nullopt;
+    return SysSeconds(std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::milliseconds(select.integer(0))));
+  }
+
+  std::size_t prune(std::optional<std::size_t> keep_runs,
+                    std::optional<SysMillis> finished_before) override {
+    std::lock_guard lock(mutex_);
+    WriteTransaction transaction(*database_);
+    std::size_t removed = 0;
+    const std::string finished = "status NOT IN ('queued', 'running')";
+    if (keep_runs) {
+      Statement remove(*database_, "DELETE FROM runs WHERE " + finished +
+                                       " AND sequence NOT IN (SELECT sequence FROM runs WHERE " +
+                                       finished + " ORDER BY sequence DESC LIMIT ?1)");
+      remove.bind(1, static_cast<std::int64_t>(*keep_runs)).run();
+      removed += static_cast<std::size_t>(database_->changes());
+    }
+    if (finished_before) {
+      Statement remove(*database_, "DELETE FROM runs WHERE " + finished + " AND finished_at < ?1");
+      remove.bind(1, finished_before->time_since_epoch().count()).run();
+      removed += static_cast<std::size_t>(database_->changes());
+    }
+    transaction.commit();
+    return removed;
+  }
+
+private:
+  std::mutex mutex_;
+  std::unique_ptr<Database> database_;
+};
+
+std::optional<std::filesystem::path> environment_path(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value || !*value)
+    return std::nullopt;
+  return std::filesystem::path(value);
+}
+
+} // namespace
+
+CredentialStoreOptions
+run_store_options_from_environment(const std::filesystem::path& credentials_database,
+                                   const std::optional<std::filesystem::path>& database_override) {
+  CredentialStoreOptions options;
+  if (database_override && !database_override->empty())
+    options.database = *database_override;
+  else if (auto path = environment_path("SLUICE_RUNS"))
+    options.database = *path;
+  else
+    options.database = credentials_database.parent_path() / "runs.db";
+  if (const char* key = std::getenv("SLUICE_RUNS_KEY"); key && *key)
+    options.key_hex = Secret(std::string(key));
+  options.key_file = environment_path("SLUICE_RUNS_KEY_FILE")
+                         .value_or(options.database.parent_path() / "runs.key");
+  return options;
+}
+
+std::unique_ptr<RunStore> open_run_store(const CredentialStoreOptions& options) {
+  return std::make_unique<SqlCipherRunStore>(
+      credentials::open_or_create_store(options, run_store_file));
+}
+
+} // namespace sluice::service

@@ -1,0 +1,360 @@
+// The run store on real SQLCipher files: a run is on disk when accept() returns (also when the
+// process is killed with SIGKILL right after), each schedule time is accepted once, runs left
+// running by a dead server come back as interrupted, and nothing of a run is readable without
+// the key. Written against the RunStore interface, so another store can run the same cases.
+
+#include "service/sqlcipher_run_store.hpp"
+
+#include "support/temp_dir.hpp"
+
+#include <sluice/credentials.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace sluice;
+using namespace sluice::service;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct StoreFiles {
+  test_support::TempDir dir;
+  CredentialStoreOptions options() const {
+    CredentialStoreOptions o;
+    o.database = dir / "data" / "runs.db";
+    o.key_file = dir / "data" / "runs.key";
+    o.busy_timeout = std::chrono::seconds(20);
+    return o;
+  }
+  std::unique_ptr<RunStore> open() const { return open_run_store(options()); }
+};
+
+NewRun api_run(const std::string& pipeline, Value inputs = Value(Object{})) {
+  NewRun run;
+  run.pipeline = pipeline;
+  run.pipeline_hash = "hash-of-" + pipeline;
+  run.trigger = "api";
+  run.inputs = std::move(inputs);
+  return run;
+}
+
+NewRun fire_of(const std::string& schedule, SysSeconds at) {
+  NewRun run = api_run("daily");
+  run.trigger = "schedule @daily";
+  run.fire = ScheduleFire{schedule, at};
+  return run;
+}
+
+SysSeconds at_hour(int hour) {
+  return SysSeconds(std::chrono::sys_days(std::chrono::year(2027) / 5 / 1)) +
+         std::chrono::hours(hour);
+}
+
+std::string bytes_of(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+} // namespace
+
+TEST_CASE("an accepted run is on disk with what it was accepted with") {
+  StoreFiles files;
+  std::string id;
+  {
+    auto store = files.open();
+    id = store->accept(api_run("standup", Object{{"topic", "Design review"}})).value();
+  }
+  auto store = files.open(); // another open of the file: what a restarted server sees
+  const auto run = store->find(id);
+  REQUIRE(run);
+  CHECK(run->id == id);
+  CHECK(run->pipeline == "standup");
+  CHECK(run->pipeline_hash == "hash-of-standup");
+  CHECK(run->trigger == "api");
+  CHECK(run->inputs == Value(Object{{"topic", "Design review"}}));
+  CHECK(run->status == StoredRunStatus::queued);
+  CHECK_FALSE(run->started_at);
+  CHECK_FALSE(run->finished_at);
+  CHECK(store->queued().size() == 1);
+  CHECK_FALSE(store->find("no-such-run"));
+  CHECK((fs::status(files.options().database).permissions() & fs::perms::others_all) ==
+        fs::perms::none);
+}
+
+TEST_CASE("ids are unique and sort like acceptance") {
+  StoreFiles files;
+  auto store = files.open();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 50; ++i)
+    ids.push_back(store->accept(api_run("p")).value());
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == ids.size());
+  // Same millisecond: the random part may order them either way, but never before an
+  // earlier millisecond's.
+  for (std::size_t i = 1; i < ids.size(); ++i)
+    CHECK(ids[i].substr(0, 12) >= ids[i - 1].substr(0, 12));
+}
+
+TEST_CASE("a run starts once, finishes once, and keeps its ending") {
+  StoreFiles files;
+  auto store = files.open();
+  const std::string id = store->accept(api_run("p")).value();
+  CHECK(store->start(id));
+  CHECK_FALSE(store->start(id));
+  CHECK(store->find(id)->status == StoredRunStatus::running);
+  CHECK(store->find(id)->started_at);
+
+  RunEnding ending;
+  ending.status = StoredRunStatus::failed;
+  ending.outputs = Value();
+  ending.nodes = Array{Object{{"id", "create"}, {"status", "failed"}}};
+  ending.error = "node 'create' failed: no";
+  store->finish(id, ending);
+  const auto run = store->find(id);
+  CHECK(run->status == StoredRunStatus::failed);
+  CHECK(run->error == "node 'create' failed: no");
+  CHECK(run->nodes == ending.nodes);
+  CHECK(run->finished_at);
+  CHECK_THROWS_AS(store->finish(id, ending), std::logic_error); // not running any more
+  ending.status = StoredRunStatus::queued;
+  CHECK_THROWS_AS(store->finish(id, ending), std::logic_error); // not an ending
+  CHECK(store->queued().empty());
+}
+
+TEST_CASE("cancelling: a queued run at once, a running one by request") {
+  StoreFiles files;
+  auto store = files.open();
+  const std::string waiting = store->accept(api_run("p")).value();
+  const std::string going = store->accept(api_run("p")).value();
+  REQUIRE(store->start(going));
+  CHECK(store->cancel(waiting) == StoredRunStatus::cancelled);
+  CHECK_FALSE(store->start(waiting)); // a cancelled run never starts
+  CHECK(store->find(waiting)->error == "cancelled before it started");
+  CHECK(store->cancel(going) == StoredRunStatus::running);
+  CHECK(store->find(going)->cancel_requested);
+  CHECK_FALSE(store->cancel("no-such-run"));
+  RunEnding cancelled;
+  cancelled.status = StoredRunStatus::cancelled;
+  cancelled.error = "cancelled";
+  store->finish(going, cancelled);
+  CHECK(store->cancel(going) == StoredRunStatus::cancelled); // finished: nothing changes
+}
+
+TEST_CASE("after a restart, runs left running are interrupted and queued ones still queued") {
+  StoreFiles files;
+  std::string ran, waited, done;
+  {
+    auto store = files.open();
+    ran = store->accept(api_run("p")).value();
+    waited = store->accept(api_run("p")).value();
+    done = store->accept(api_run("p")).value();
+    REQUIRE(store->start(ran));
+    REQUIRE(store->start(done));
+    store->finish(done, RunEnding{});
+    // The server dies here: `ran` never finishes.
+  }
+  auto store = files.open();
+  const std::vector<StoredRun> interrupted = store->recover();
+  REQUIRE(interrupted.size() == 1);
+  CHECK(interrupted[0].id == ran);
+  CHECK(interrupted[0].status == StoredRunStatus::interrupted);
+  CHECK(store->find(ran)->status == StoredRunStatus::interrupted);
+  CHECK(store->find(ran)->error.starts_with("interrupted: the server stopped while it ran"));
+  CHECK(store->find(done)->status == StoredRunStatus::succeeded);
+  const auto queued = store->queued();
+  REQUIRE(queued.size() == 1);
+  CHECK(queued[0].id == waited);
+  CHECK(store->recover().empty()); // recovering twice changes nothing
+
+  // on_restart: rerun accepts the run again, pointing back at it.
+  NewRun again = api_run("p");
+  again.rerun_of = ran;
+  const std::string rerun = store->accept(again).value();
+  CHECK(store->find(rerun)->rerun_of == ran);
+}
+
+TEST_CASE("a schedule time is accepted once, and the latest one is remembered") {
+  StoreFiles files;
+  auto store = files.open();
+  CHECK_FALSE(store->last_fire("daily#0"));
+  CHECK(store->accept(fire_of("daily#0", at_hour(9))));
+  CHECK_FALSE(store->accept(fire_of("daily#0", at_hour(9)))); // the same time again
+  CHECK(store->accept(fire_of("daily#1", at_hour(9))));       // another schedule
+  CHECK(store->accept(fire_of("daily#0", at_hour(7))));       // a catch-up of an older time
+  CHECK(store->last_fire("daily#0") == at_hour(9));
+  CHECK(store->accept(fire_of("daily#0", at_hour(10))));
+  CHECK(store->last_fire("daily#0") == at_hour(10));
+  const auto run = store->list(RunQuery{}).runs.front();
+  REQUIRE(run.fire);
+  CHECK(run.fire->schedule == "daily#0");
+  CHECK(run.fire->at == at_hour(10));
+
+  // Also across a reopen: a restarted scheduler offering the same time gets nothing.
+  store.reset();
+  store = files.open();
+  CHECK_FALSE(store->accept(fire_of("daily#0", at_hour(10))));
+}
+
+TEST_CASE("a skipped run is recorded, finished, and never queued") {
+  StoreFiles files;
+  auto store = files.open();
+  NewRun skipped = fire_of("daily#0", at_hour(9));
+  skipped.status = StoredRunStatus::skipped;
+  skipped.message = "skipped: the previous run of this schedule was still going (overlap: skip)";
+  const std::string id = store->accept(skipped).value();
+  const auto run = store->find(id);
+  CHECK(run->status == StoredRunStatus::skipped);
+  CHECK(run->error == skipped.message);
+  CHECK(run->finished_at);
+  CHECK(store->queued().empty());
+  CHECK_FALSE(store->start(id));
+}
+
+TEST_CASE("listing: newest first, by pipeline and status, a page at a time") {
+  StoreFiles files;
+  auto store = files.open();
+  std::vector<std::string> a_runs;
+  for (int i = 0; i < 5; ++i) {
+    a_runs.push_back(store->accept(api_run("a")).value());
+    store->accept(api_run("b"));
+  }
+  REQUIRE(store->start(a_runs[1]));
+
+  RunQuery query;
+  query.pipeline = "a";
+  query.limit = 2;
+  std::vector<std::string> seen;
+  for (int page = 0; page < 5; ++page) {
+    const RunPage result = store->list(query);
+    for (const StoredRun& run : result.runs) {
+      CHECK(run.pipeline == "a");
+      seen.push_back(run.id);
+    }
+    if (!result.next_cursor)
+      break;
+    query.before = result.next_cursor;
+  }
+  CHECK(seen == std::vector<std::string>(a_runs.rbegin(), a_runs.rend()));
+
+  RunQuery running;
+  running.status = StoredRunStatus::running;
+  const RunPage only = store->list(running);
+  REQUIRE(only.runs.size() == 1);
+  CHECK(only.runs[0].id == a_runs[1]);
+  CHECK_FALSE(only.next_cursor);
+  CHECK(store->list(RunQuery{}).runs.size() == 10);
+}
+
+TEST_CASE("retention removes old finished runs, never queued or running ones") {
+  StoreFiles files;
+  auto store = files.open();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) {
+    ids.push_back(store->accept(api_run("p")).value());
+    if (i < 4) {
+      REQUIRE(store->start(ids.back()));
+      store->finish(ids.back(), RunEnding{});
+    }
+  }
+  REQUIRE(store->start(ids[4])); // running
+  // ids[5] stays queued.
+  CHECK(store->prune(std::size_t{1}, std::nullopt) == 3); // the newest finished one stays
+  CHECK_FALSE(store->find(ids[0]));
+  CHECK(store->find(ids[3]));
+  CHECK(store->find(ids[4]));
+  CHECK(store->find(ids[5]));
+  const auto future = SysMillis(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())) +
+                      std::chrono::hours(1);
+  CHECK(store->prune(std::nullopt, future) == 1);
+  CHECK(store->list(RunQuery{}).runs.size() == 2);
+}
+
+TEST_CASE("nothing of a run is readable without the key, and a wrong key is named") {
+  StoreFiles files;
+  const std::string marker = "personal-data-7f3a91";
+  {
+    auto store = files.open();
+    const std::string id = store->accept(api_run("p", Object{{"email", marker}})).value();
+    REQUIRE(store->start(id));
+    RunEnding ending;
+    ending.outputs = Object{{"echo", marker}};
+    store->finish(id, ending);
+  }
+  for (const auto& entry : fs::directory_iterator(files.dir / "data"))
+    CHECK_MESSAGE(bytes_of(entry.path()).find(marker) == std::string::npos, entry.path());
+
+  CredentialStoreOptions wrong = files.options();
+  wrong.key_hex = Secret(std::string(64, 'a'));
+  try {
+    (void)open_run_store(wrong);
+    FAIL("opened with a wrong key");
+  } catch (const CredentialError& e) {
+    const std::string message = e.what();
+    CHECK(message.find("the key is wrong or the file is damaged") != std::string::npos);
+    CHECK(message.find("SLUICE_RUNS_KEY") != std::string::npos);
+    CHECK(message.find(std::string(64, 'a')) == std::string::npos);
+  }
+}
+
+TEST_CASE("every run accept() returned survives SIGKILL of the process that accepted it") {
+  StoreFiles files;
+  (void)files.open(); // created (and keyed) before the child starts
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    try {
+      auto store = files.open();
+      for (;;) {
+        const std::string id = store->accept(api_run("p")).value() + "\n";
+        // Reported only once accept() returned: from here on the run must exist.
+        if (::write(pipe_fds[1], id.data(), id.size()) != static_cast<ssize_t>(id.size()))
+          ::_exit(3);
+      }
+    } catch (...) {
+      ::_exit(2);
+    }
+  }
+  ::close(pipe_fds[1]);
+  std::vector<std::string> reported;
+  std::string buffer;
+  char chunk[4096];
+  while (reported.size() < 200) {
+    const ssize_t n = ::read(pipe_fds[0], chunk, sizeof chunk);
+    REQUIRE(n > 0);
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    for (std::size_t end; (end = buffer.find('\n')) != std::string::npos;) {
+      reported.push_back(buffer.substr(0, end));
+      buffer.erase(0, end + 1);
+    }
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK(WIFSIGNALED(status));
+  // Whatever was in the pipe after the 200th line was reported too.
+  for (ssize_t n; (n = ::read(pipe_fds[0], chunk, sizeof chunk)) > 0;)
+    buffer.append(chunk, static_cast<std::size_t>(n));
+  for (std::size_t end; (end = buffer.find('\n')) != std::string::npos;) {
+    reported.push_back(buffer.substr(0, end));
+    buffer.erase(0, end + 1);
+  }
+  ::close(pipe_fds[0]);
+
+  auto store = files.open();
+  for (const std::string& id : reported)
+    CHECK_MESSAGE(store->find(id), id);
+  CHECK(store->queued().size() >= reported.size());
+}
