@@ -182,25 +182,10 @@ Value planned_json(const RunResult& result) {
 }
 
 Value result_json(const RunResult& result, DryRun mode) {
-  Array nodes;
-  for (const NodeResult& node : result.nodes) {
-    Object entry{{"id", std::string(node.id)},
-                 {"status", std::string(to_string(node.status))},
-                 {"attempts", node.attempts}};
-    if (node.status == NodeStatus::succeeded || node.status == NodeStatus::failed)
-      entry.emplace_back(
-          "duration_ms",
-          std::chrono::duration<double, std::milli>(node.finished - node.started).count());
-    if (!node.message.empty())
-      entry.emplace_back("message", node.message);
-    if (node.status == NodeStatus::failed)
-      entry.emplace_back("category", std::string(to_string(node.category)));
-    nodes.push_back(Value(std::move(entry)));
-  }
   Object out{{"status", std::string(to_string(result.status))}, {"outputs", result.outputs}};
   if (!result.error.empty())
     out.emplace_back("error", result.error);
-  out.emplace_back("nodes", Value(std::move(nodes)));
+  out.emplace_back("nodes", node_results_json(result));
   if (mode != DryRun::off) {
     out.emplace_back("dry_run", std::string(to_string(mode)));
     out.emplace_back("planned", planned_json(result));

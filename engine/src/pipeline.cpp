@@ -1,5 +1,6 @@
 // Pipeline: read-only views of a compiled plan, input parsing and graph export.
 
+#include "executor.hpp"
 #include "plan.hpp"
 
 #include <sluice/encoding.hpp>
@@ -31,6 +32,12 @@ std::string_view Pipeline::file() const noexcept {
 const std::vector<InputInfo>& Pipeline::inputs() const noexcept {
   static const std::vector<InputInfo> none;
   return plan_ ? plan_->inputs : none;
+}
+
+void Pipeline::check_inputs(const Value& inputs) const {
+  if (!plan_)
+    throw InputError("an empty Pipeline takes no inputs");
+  (void)detail::resolve_inputs(*plan_, inputs);
 }
 
 const Triggers& Pipeline::triggers() const noexcept {

@@ -2,7 +2,29 @@
 
 #include <sluice/run.hpp>
 
+#include <chrono>
+
 namespace sluice {
+
+Value node_results_json(const RunResult& result) {
+  Array nodes;
+  nodes.reserve(result.nodes.size());
+  for (const NodeResult& node : result.nodes) {
+    Object entry{{"id", std::string(node.id)},
+                 {"status", std::string(to_string(node.status))},
+                 {"attempts", node.attempts}};
+    if (node.status == NodeStatus::succeeded || node.status == NodeStatus::failed)
+      entry.emplace_back(
+          "duration_ms",
+          std::chrono::duration<double, std::milli>(node.finished - node.started).count());
+    if (!node.message.empty())
+      entry.emplace_back("message", node.message);
+    if (node.status == NodeStatus::failed)
+      entry.emplace_back("category", std::string(to_string(node.category)));
+    nodes.push_back(Value(std::move(entry)));
+  }
+  return Value(std::move(nodes));
+}
 
 std::string_view to_string(RunStatus status) noexcept {
   switch (status) {

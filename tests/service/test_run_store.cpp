@@ -3,9 +3,7 @@
 // running by a dead server come back as interrupted, and nothing of a run is readable without
 // the key. Written against the RunStore interface, so another store can run the same cases.
 
-#include "service/sqlcipher_run_store.hpp"
-
-#include "support/temp_dir.hpp"
+#include "run_store_files.hpp"
 
 #include <sluice/credentials.hpp>
 
@@ -21,21 +19,10 @@
 
 using namespace sluice;
 using namespace sluice::service;
+using sluice::service::test::StoreFiles;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct StoreFiles {
-  test_support::TempDir dir;
-  CredentialStoreOptions options() const {
-    CredentialStoreOptions o;
-    o.database = dir / "data" / "runs.db";
-    o.key_file = dir / "data" / "runs.key";
-    o.busy_timeout = std::chrono::seconds(20);
-    return o;
-  }
-  std::unique_ptr<RunStore> open() const { return open_run_store(options()); }
-};
 
 NewRun api_run(const std::string& pipeline, Value inputs = Value(Object{})) {
   NewRun run;

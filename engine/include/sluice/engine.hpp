@@ -83,6 +83,10 @@ public:
   /// the pipeline does not have.
   bool has_side_effects(std::string_view node_id) const;
 
+  /// Checks `inputs` (an object keyed by input name) as a run would: throws `InputError`
+  /// naming the first input that is unknown, of the wrong type, or required and missing.
+  void check_inputs(const Value& inputs) const;
+
   /// Parses `text` as a value for input `name` according to its declared type
   /// (`--input k=v`). Throws `InputError` naming the input and the expected type.
   Value parse_input(std::string_view name, std::string_view text) const;

@@ -103,6 +103,11 @@ private:
   std::shared_ptr<const void> plan_;
 };
 
+/// Each node's result as JSON, in declaration order: `id`, `status`, `attempts`, and when they
+/// apply `duration_ms` (succeeded or failed), `message`, `category` (failed). What
+/// `sluice run --json` prints and the run store keeps; never a node's output.
+SLUICE_API Value node_results_json(const RunResult& result);
+
 enum class EventKind {
   run_started,
   run_finished,

@@ -1,0 +1,226 @@
+// Starting, queueing and ending the runs of served pipelines. A run's record is written
+// before the run starts and after it ends; the lock is held across store calls, so the
+// store's order of events is the dispatcher's.
+
+#include "dispatcher.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+namespace sluice::service {
+
+namespace asio = boost::asio;
+
+namespace {
+
+RunEnding ending_of(const RunResult& result) {
+  RunEnding ending;
+  switch (result.status) {
+  case RunStatus::succeeded:
+    ending.status = StoredRunStatus::succeeded;
+    ending.outputs = result.outputs;
+    break;
+  case RunStatus::failed:
+    ending.status = StoredRunStatus::failed;
+    break;
+  case RunStatus::cancelled:
+    ending.status = StoredRunStatus::cancelled;
+    break;
+  }
+  ending.nodes = node_results_json(result);
+  ending.error = result.error;
+  return ending;
+}
+
+std::string full_message(const std::string& pipeline, std::size_t limit) {
+  return "pipeline '" + pipeline + "' already has " + std::to_string(limit) +
+         (limit == 1 ? " run" : " runs") + " going (concurrency: limit " + std::to_string(limit) +
+         ")";
+}
+
+} // namespace
+
+Dispatcher::Dispatcher(Engine& engine, RunStore& store, asio::any_io_executor executor)
+    : engine_(engine), store_(store), executor_(std::move(executor)) {
+}
+
+Dispatcher::~Dispatcher() {
+  drain(std::chrono::milliseconds(0));
+}
+
+void Dispatcher::serve(ServedPipeline served) {
+  std::lock_guard lock(mutex_);
+  const std::string name(served.pipeline.name());
+  pipelines_[name].served = std::make_shared<const ServedPipeline>(std::move(served));
+}
+
+std::variant<std::string, Refusal> Dispatcher::submit(NewRun run) {
+  std::unique_lock lock(mutex_);
+  if (stopping_)
+    return Refusal{Refusal::Why::stopping, "the server is shutting down; try again later"};
+  const auto found = pipelines_.find(run.pipeline);
+  if (found == pipelines_.end() || !found->second.served)
+    return Refusal{Refusal::Why::unknown_pipeline,
+                   "no pipeline named '" + run.pipeline + "' is served"};
+  PipelineState& state = found->second;
+  const ServedPipeline& served = *state.served;
+  served.pipeline.check_inputs(run.inputs);
+  run.pipeline_hash = served.hash;
+  const RunPolicy& policy = served.pipeline.run_policy();
+  const bool full = policy.concurrency_limit > 0 &&
+                    state.running + state.waiting.size() >= policy.concurrency_limit;
+  if (full && policy.when_full == WhenFull::fail)
+    return Refusal{Refusal::Why::full, full_message(run.pipeline, policy.concurrency_limit) +
+                                           " and refuses more " + "(when_full: fail)"};
+  if (full && policy.when_full == WhenFull::skip) {
+    run.status = StoredRunStatus::skipped;
+    run.message =
+        "skipped: " + full_message(run.pipeline, policy.concurrency_limit) + " (when_full: skip)";
+  }
+  const std::optional<std::string> id = store_.accept(run);
+  if (!id) // a schedule time accepted before: nothing new to run
+    return Refusal{Refusal::Why::full, "that schedule time was already accepted"};
+  if (run.status == StoredRunStatus::skipped)
+    return *id;
+  if (full)
+    state.waiting.push_back(*id);
+  else
+    start_locked(*id, state, run.inputs);
+  return *id;
+}
+
+void Dispatcher::start_locked(const std::string& id, PipelineState& state, Value inputs) {
+  if (!store_.start(id)) // cancelled while it waited
+    return;
+  ++state.running;
+  Active& active = active_[id];
+  active.pipeline = std::string(state.served->pipeline.name());
+  RunOptions options;
+  options.inputs = std::move(inputs);
+  options.stop = active.stop.get_token();
+  // The served version at the start: a reload while it runs does not change it.
+  std::shared_ptr<const ServedPipeline> served = state.served;
+  asio::co_spawn(
+      executor_,
+      [this, id, served, options = std::move(options)]() mutable -> asio::awaitable<void> {
+        RunEnding ending;
+        try {
+          ending = ending_of(co_await engine_.async_run(served->pipeline, std::move(options)));
+        } catch (const std::exception& e) {
+          ending.status = StoredRunStatus::failed;
+          ending.error = std::string("the run could not start: ") + e.what();
+        }
+        finished(id, std::string(served->pipeline.name()), ending);
+      },
+      asio::detached);
+}
+
+void Dispatcher::start_next_locked(PipelineState& state) {
+  const RunPolicy& policy = state.served->pipeline.run_policy();
+  while (!stopping_ && !state.waiting.empty() &&
+         (policy.concurrency_limit == 0 || state.running < policy.concurrency_limit)) {
+    const std::string id = state.waiting.front();
+    state.waiting.pop_front();
+    const std::optional<StoredRun> run = store_.find(id);
+    if (run && run->status == StoredRunStatus::queued)
+      start_locked(id, state, run->inputs);
+  }
+}
+
+void Dispatcher::finished(const std::string& id, const std::string& pipeline,
+                          const RunEnding& ending) {
+  std::lock_guard lock(mutex_);
+  try {
+    store_.finish(id, ending);
+  } catch (const std::exception&) {
+    // The record could not be written (disk full, store gone): the run stays `running` in
+    // the store and a restart marks it interrupted, which is what it is to anyone reading.
+  }
+  active_.erase(id);
+  if (auto found = pipelines_.find(pipeline); found != pipelines_.end()) {
+    --found->second.running;
+    start_next_locked(found->second);
+  }
+  changed_.notify_all();
+}
+
+std::optional<StoredRunStatus> Dispatcher::cancel(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  const std::optional<StoredRunStatus> status = store_.cancel(id);
+  if (auto active = active_.find(id); active != active_.end())
+    active->second.stop.request_stop();
+  for (auto& [name, state] : pipelines_)
+    std::erase(state.waiting, id);
+  changed_.notify_all();
+  return status;
+}
+
+std::vector<std::string> Dispatcher::recover() {
+  std::vector<std::string> reruns;
+  for (const StoredRun& interrupted : store_.recover()) {
+    std::shared_ptr<const ServedPipeline> served;
+    {
+      std::lock_guard lock(mutex_);
+      if (auto found = pipelines_.find(interrupted.pipeline); found != pipelines_.end())
+        served = found->second.served;
+    }
+    if (!served || served->pipeline.run_policy().on_restart != OnRestart::rerun)
+      continue;
+    NewRun again;
+    again.pipeline = interrupted.pipeline;
+    again.trigger = interrupted.trigger + " (rerun after restart)";
+    again.inputs = interrupted.inputs;
+    again.rerun_of = interrupted.id;
+    try {
+      const auto outcome = submit(std::move(again));
+      if (const auto* id = std::get_if<std::string>(&outcome))
+        reruns.push_back(*id);
+    } catch (const InputError&) {
+      // The pipeline changed its inputs since: the run stays interrupted.
+    }
+  }
+  std::lock_guard lock(mutex_);
+  for (const StoredRun& queued : store_.queued()) {
+    auto found = pipelines_.find(queued.pipeline);
+    if (found == pipelines_.end() || !found->second.served)
+      continue; // stays queued until a server serves its pipeline
+    PipelineState& state = found->second;
+    if (std::find(state.waiting.begin(), state.waiting.end(), queued.id) == state.waiting.end() &&
+        !active_.contains(queued.id))
+      state.waiting.push_back(queued.id);
+  }
+  for (auto& [name, state] : pipelines_)
+    if (state.served)
+      start_next_locked(state);
+  return reruns;
+}
+
+void Dispatcher::drain(std::chrono::milliseconds grace) {
+  std::unique_lock lock(mutex_);
+  stopping_ = true;
+  changed_.wait_for(lock, grace, [this] { return active_.empty(); });
+  for (auto& [id, active] : active_)
+    active.stop.request_stop();
+  // Cancelled nodes get the engine's cancel grace; the endings are recorded as they come.
+  changed_.wait(lock, [this] { return active_.empty(); });
+}
+
+std::optional<StoredRun> Dispatcher::wait(std::string_view id, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  std::optional<StoredRun> run;
+  // Woken at each ending and cancellation: reading the record again is cheap next to a run.
+  changed_.wait_for(lock, timeout, [&] {
+    run = store_.find(id);
+    return !run || is_final(run->status);
+  });
+  return run;
+}
+
+std::size_t Dispatcher::running() const {
+  std::lock_guard lock(mutex_);
+  return active_.size();
+}
+
+} // namespace sluice::service

@@ -1,0 +1,107 @@
+#pragma once
+// Owns the runs of served pipelines: writes each one down before it starts, starts it when
+// the pipeline's concurrency allows (otherwise queues, skips or refuses it, as the pipeline
+// says), records how it ended, cancels on request, picks up after a restart, and drains on
+// shutdown. Triggers (schedules, webhooks, the API) only ever call submit().
+
+#include "run_store.hpp"
+
+#include <sluice/engine.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sluice::service {
+
+/// A pipeline as the server serves it.
+struct ServedPipeline {
+  Pipeline pipeline;
+  std::string hash; ///< SHA-256 of its file, recorded with each run
+};
+
+/// Why submit() did not accept a run; nothing was recorded.
+struct Refusal {
+  enum class Why { unknown_pipeline, full, stopping };
+  Why why;
+  std::string message;
+};
+
+class Dispatcher {
+public:
+  /// Runs go to `engine`; their records to `store`; the dispatcher's own work (recording
+  /// endings, starting queued runs) happens on `executor`, never on the engine's threads,
+  /// because the store's writes wait for the disk.
+  Dispatcher(Engine& engine, RunStore& store, boost::asio::any_io_executor executor);
+  /// Cancels what still runs and waits for it (drain(0)): `executor` must still be run.
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  /// Serves `served` under its name, replacing the previous version (runs of that one go
+  /// on with it).
+  void serve(ServedPipeline served);
+
+  /// Checks the run's inputs (InputError when they do not match the pipeline's), writes it
+  /// down and starts it, or queues or skips it when the pipeline has `concurrency.limit`
+  /// runs going. Returns the run id (also of a skipped run), or why it was refused.
+  std::variant<std::string, Refusal> submit(NewRun run);
+
+  /// A queued run is cancelled at once; a running one is stopped (its record ends as
+  /// cancelled). The status afterwards; nullopt for an unknown id.
+  std::optional<StoredRunStatus> cancel(std::string_view id);
+
+  /// After a restart: runs left running become interrupted, and are accepted again for
+  /// pipelines with `on_restart: rerun`; queued runs of served pipelines are started (or
+  /// queued again). Returns the ids of the runs accepted again.
+  std::vector<std::string> recover();
+
+  /// Refuses new runs from now on, lets running ones finish within `grace`, then cancels
+  /// the rest and waits until they have ended (recorded as cancelled).
+  void drain(std::chrono::milliseconds grace);
+
+  /// Waits until run `id` has ended or `timeout` passed; the run's record either way.
+  std::optional<StoredRun> wait(std::string_view id, std::chrono::milliseconds timeout);
+
+  /// Runs going now (all pipelines).
+  std::size_t running() const;
+
+private:
+  struct PipelineState {
+    std::shared_ptr<const ServedPipeline> served;
+    std::size_t running = 0;
+    std::deque<std::string> waiting; ///< queued run ids, oldest first
+  };
+  struct Active {
+    std::string pipeline;
+    std::stop_source stop;
+  };
+
+  // Both with mutex_ held.
+  void start_locked(const std::string& id, PipelineState& state, Value inputs);
+  void start_next_locked(PipelineState& state);
+  void finished(const std::string& id, const std::string& pipeline, const RunEnding& ending);
+
+  Engine& engine_;
+  RunStore& store_;
+  boost::asio::any_io_executor executor_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, PipelineState, std::less<>> pipelines_;
+  std::map<std::string, Active, std::less<>> active_;
+  bool stopping_ = false;
+};
+
+} // namespace sluice::service
