@@ -56,7 +56,7 @@ void Dispatcher::serve(ServedPipeline served) {
   pipelines_[name].served = std::make_shared<const ServedPipeline>(std::move(served));
 }
 
-std::variant<std::string, Refusal> Dispatcher::submit(NewRun run) {
+std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_view after) {
   std::unique_lock lock(mutex_);
   if (stopping_)
     return Refusal{Refusal::Why::stopping, "the server is shutting down; try again later"};
@@ -84,11 +84,24 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run) {
     return Refusal{Refusal::Why::full, "that schedule time was already accepted"};
   if (run.status == StoredRunStatus::skipped)
     return *id;
-  if (full)
+  // Behind a run of the same schedule that is still going (overlap: queue).
+  const bool behind = !after.empty() && pending_locked(after);
+  if (behind)
+    after_[*id] = std::string(after);
+  if (full || behind)
     state.waiting.push_back(*id);
   else
     start_locked(*id, state, run.inputs);
   return *id;
+}
+
+bool Dispatcher::pending_locked(std::string_view id) const {
+  if (active_.contains(id))
+    return true;
+  for (const auto& [name, state] : pipelines_)
+    if (std::find(state.waiting.begin(), state.waiting.end(), id) != state.waiting.end())
+      return true;
+  return false;
 }
 
 void Dispatcher::start_locked(const std::string& id, PipelineState& state, Value inputs) {
@@ -119,10 +132,19 @@ void Dispatcher::start_locked(const std::string& id, PipelineState& state, Value
 
 void Dispatcher::start_next_locked(PipelineState& state) {
   const RunPolicy& policy = state.served->pipeline.run_policy();
-  while (!stopping_ && !state.waiting.empty() &&
-         (policy.concurrency_limit == 0 || state.running < policy.concurrency_limit)) {
-    const std::string id = state.waiting.front();
-    state.waiting.pop_front();
+  // Oldest first, passing over runs that wait for another run of their schedule.
+  for (auto next = state.waiting.begin();
+       !stopping_ && next != state.waiting.end() &&
+       (policy.concurrency_limit == 0 || state.running < policy.concurrency_limit);) {
+    if (auto gate = after_.find(*next); gate != after_.end()) {
+      if (pending_locked(gate->second)) {
+        ++next;
+        continue;
+      }
+      after_.erase(gate);
+    }
+    const std::string id = *next;
+    next = state.waiting.erase(next);
     const std::optional<StoredRun> run = store_.find(id);
     if (run && run->status == StoredRunStatus::queued)
       start_locked(id, state, run->inputs);
@@ -153,6 +175,11 @@ std::optional<StoredRunStatus> Dispatcher::cancel(std::string_view id) {
     active->second.stop.request_stop();
   for (auto& [name, state] : pipelines_)
     std::erase(state.waiting, id);
+  after_.erase(std::string(id));
+  // A run waiting behind this one may go now.
+  for (auto& [name, state] : pipelines_)
+    if (state.served)
+      start_next_locked(state);
   changed_.notify_all();
   return status;
 }

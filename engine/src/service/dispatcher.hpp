@@ -56,8 +56,10 @@ public:
 
   /// Checks the run's inputs (InputError when they do not match the pipeline's), writes it
   /// down and starts it, or queues or skips it when the pipeline has `concurrency.limit`
-  /// runs going. Returns the run id (also of a skipped run), or why it was refused.
-  std::variant<std::string, Refusal> submit(NewRun run);
+  /// runs going. With `after` (a run id), the run waits until that run has ended (a
+  /// schedule's `overlap: queue`). Returns the run id (also of a skipped run), or why it
+  /// was refused.
+  std::variant<std::string, Refusal> submit(NewRun run, std::string_view after = {});
 
   /// A queued run is cancelled at once; a running one is stopped (its record ends as
   /// cancelled). The status afterwards; nullopt for an unknown id.
@@ -92,6 +94,8 @@ private:
   // Both with mutex_ held.
   void start_locked(const std::string& id, PipelineState& state, Value inputs);
   void start_next_locked(PipelineState& state);
+  /// Whether run `id` is running or waiting here.
+  bool pending_locked(std::string_view id) const;
   void finished(const std::string& id, const std::string& pipeline, const RunEnding& ending);
 
   Engine& engine_;
@@ -101,6 +105,9 @@ private:
   std::condition_variable changed_;
   std::map<std::string, PipelineState, std::less<>> pipelines_;
   std::map<std::string, Active, std::less<>> active_;
+  /// Waiting run id -> the run it waits for (not kept across restarts: what ran before a
+  /// restart was interrupted, so nothing is left to wait for).
+  std::map<std::string, std::string, std::less<>> after_;
   bool stopping_ = false;
 };
 

@@ -115,8 +115,12 @@ public:
   /// After a restart: every run left `running` becomes `interrupted` (never silently
   /// dropped). Returns them, so that pipelines with `on_restart: rerun` can accept them again.
   virtual std::vector<StoredRun> recover() = 0;
-  /// The latest fire time accepted for `schedule`, if any.
+  /// The latest fire time accepted for `schedule`, or the time the schedule was first
+  /// seen (note_schedule), if any: missed fire times are counted from here.
   virtual std::optional<SysSeconds> last_fire(std::string_view schedule) = 0;
+  /// Records that `schedule` is served from `at` on, unless something is recorded for it
+  /// already: times it misses from then on are missed, times before are not.
+  virtual void note_schedule(std::string_view schedule, SysSeconds at) = 0;
   /// Deletes finished runs beyond the newest `keep_runs` and those finished before
   /// `finished_before`. Returns how many went.
   virtual std::size_t prune(std::optional<std::size_t> keep_runs,

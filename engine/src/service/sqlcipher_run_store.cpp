@@ -285,6 +285,18 @@ public:
         std::chrono::milliseconds(select.integer(0))));
   }
 
+  void note_schedule(std::string_view schedule, SysSeconds at) override {
+    std::lock_guard lock(mutex_);
+    WriteTransaction transaction(*database_);
+    Statement mark(*database_,
+                   "INSERT OR IGNORE INTO schedule_marks (schedule, last_fire) VALUES (?1, ?2)");
+    mark.bind(1, schedule)
+        .bind(2,
+              std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count())
+        .run();
+    transaction.commit();
+  }
+
   std::size_t prune(std::optional<std::size_t> keep_runs,
                     std::optional<SysMillis> finished_before) override {
     std::lock_guard lock(mutex_);
