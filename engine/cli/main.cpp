@@ -5,6 +5,7 @@
 #include "connect_command.hpp"
 #include "connections_command.hpp"
 #include "limit_options.hpp"
+#include "serve_command.hpp"
 
 #include <sluice/encoding.hpp>
 
@@ -135,6 +136,9 @@ int main(int argc, char** argv) {
   add_plugin_dir(connections.command());
   ConnectCommand connect(app);
   add_plugin_dir(connect.command());
+  ServeCommand serve(app);
+  add_plugin_dir(serve.command());
+  TokensCommand tokens(app);
 
   try {
     app.parse(argc, argv);
@@ -165,6 +169,10 @@ int main(int argc, char** argv) {
       return connections.run(plugin_args);
     if (connect.selected())
       return connect.run(plugin_args);
+    if (serve.selected())
+      return serve.run(plugin_args);
+    if (tokens.selected())
+      return tokens.run();
   } catch (const std::exception& e) {
     std::cerr << "sluice: error: " << sluice::printable(e.what()) << '\n';
     return exit_failed;

@@ -121,6 +121,13 @@ public:
   /// Records that `schedule` is served from `at` on, unless something is recorded for it
   /// already: times it misses from then on are missed, times before are not.
   virtual void note_schedule(std::string_view schedule, SysSeconds at) = 0;
+  /// API tokens, kept as SHA-256 digests: `token_name` finds a token's name by its digest.
+  /// add_token() refuses a name that exists (false).
+  virtual bool add_token(std::string_view name, std::string_view digest) = 0;
+  virtual std::optional<std::string> token_name(std::string_view digest) = 0;
+  virtual std::vector<std::string> token_names() = 0;
+  virtual bool remove_token(std::string_view name) = 0;
+
   /// Deletes finished runs beyond the newest `keep_runs` and those finished before
   /// `finished_before`. Returns how many went.
   virtual std::size_t prune(std::optional<std::size_t> keep_runs,

@@ -27,7 +27,7 @@ using credentials::WriteTransaction;
 // Times are Unix milliseconds; inputs, outputs and nodes are JSON. (schedule, fire_time) is
 // unique, so a schedule time is accepted once however often it is offered; NULLs (runs not
 // started by a schedule) never collide.
-constexpr std::array<const char*, 1> migrations{{
+constexpr std::array<const char*, 2> migrations{{
     "CREATE TABLE runs ("
     "  sequence INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  id TEXT NOT NULL UNIQUE,"
@@ -53,6 +53,12 @@ constexpr std::array<const char*, 1> migrations{{
     "CREATE TABLE schedule_marks ("
     "  schedule TEXT PRIMARY KEY NOT NULL,"
     "  last_fire INTEGER NOT NULL"
+    ");",
+    // 1 -> 2: API tokens, as SHA-256 digests (a token is shown once, when it is created).
+    "CREATE TABLE api_tokens ("
+    "  name TEXT PRIMARY KEY NOT NULL,"
+    "  digest TEXT NOT NULL UNIQUE,"
+    "  created_at INTEGER NOT NULL"
     ");",
 }};
 
@@ -295,6 +301,45 @@ public:
               std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count())
         .run();
     transaction.commit();
+  }
+
+  bool add_token(std::string_view name, std::string_view digest) override {
+    std::lock_guard lock(mutex_);
+    WriteTransaction transaction(*database_);
+    Statement insert(*database_, "INSERT OR IGNORE INTO api_tokens (name, digest, created_at) "
+                                 "VALUES (?1, ?2, ?3)");
+    insert.bind(1, name).bind(2, digest).bind(3, now_ms()).run();
+    const bool added = database_->changes() == 1;
+    transaction.commit();
+    return added;
+  }
+
+  std::optional<std::string> token_name(std::string_view digest) override {
+    std::lock_guard lock(mutex_);
+    Statement select(*database_, "SELECT name FROM api_tokens WHERE digest = ?1");
+    select.bind(1, digest);
+    if (!select.step())
+      return std::nullopt;
+    return select.text(0);
+  }
+
+  std::vector<std::string> token_names() override {
+    std::lock_guard lock(mutex_);
+    Statement select(*database_, "SELECT name FROM api_tokens ORDER BY name");
+    std::vector<std::string> names;
+    while (select.step())
+      names.push_back(select.text(0));
+    return names;
+  }
+
+  bool remove_token(std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    WriteTransaction transaction(*database_);
+    Statement remove(*database_, "DELETE FROM api_tokens WHERE name = ?1");
+    remove.bind(1, name).run();
+    const bool removed = database_->changes() == 1;
+    transaction.commit();
+    return removed;
   }
 
   std::size_t prune(std::optional<std::size_t> keep_runs,

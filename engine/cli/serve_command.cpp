@@ -1,0 +1,191 @@
+// `sluice serve` and `sluice tokens`. SIGINT and SIGTERM stop the server gracefully: a thread
+// waits for them with sigwait(), so no work happens inside a signal handler.
+
+#include "serve_command.hpp"
+
+#include <sluice/credentials.hpp>
+#include <sluice/diagnostic.hpp>
+#include <sluice/service.hpp>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+#include <thread>
+
+namespace sluice::cli {
+
+struct ServeCommand::Arguments {
+  std::vector<std::string> paths;
+  std::string listen = "127.0.0.1:8080";
+  std::string runs;
+  std::string credentials;
+  double grace_seconds = 30;
+  std::size_t keep_runs = 0;
+  unsigned keep_days = 0;
+};
+
+struct TokensCommand::Arguments {
+  std::string name;
+  std::string runs;
+  std::string credentials;
+};
+
+namespace {
+
+void add_store_options(CLI::App& command, std::string& runs, std::string& credentials) {
+  command.add_option("--runs", runs,
+                     "The run store (default: SLUICE_RUNS, else runs.db beside the credential "
+                     "store)");
+  command.add_option("--credentials", credentials,
+                     "The connection store (default: SLUICE_CREDENTIALS, else "
+                     "$XDG_DATA_HOME/sluice/credentials.db)");
+}
+
+ServiceOptions store_options(const std::string& runs, const std::string& credentials) {
+  ServiceOptions options;
+  options.runs = runs;
+  options.credentials = credentials;
+  return options;
+}
+
+// "127.0.0.1:8080" -> host, port.
+bool split_listen(const std::string& listen, std::string& host, unsigned short& port) {
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return false;
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  try {
+    const unsigned long number = std::stoul(listen.substr(colon + 1));
+    if (number > 65535)
+      return false;
+    port = static_cast<unsigned short>(number);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+ServeCommand::ServeCommand(CLI::App& app) : args_(std::make_shared<Arguments>()) {
+  command_ = app.add_subcommand(
+      "serve", "Serve pipelines: their schedules fire, and an HTTP API starts, lists and cancels "
+               "runs, each recorded in a run store that survives restarts.");
+  command_->add_option("paths", args_->paths,
+                       "Pipeline files, or folders searched for *.yaml (default: the current "
+                       "folder)");
+  command_->add_option("--listen", args_->listen, "HOST:PORT to listen on (loopback only)")
+      ->capture_default_str();
+  command_
+      ->add_option("--grace", args_->grace_seconds,
+                   "Seconds running runs get to finish on SIGTERM/SIGINT before they are "
+                   "cancelled")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
+  command_->add_option("--keep-runs", args_->keep_runs,
+                       "Keep only the newest N finished runs (default: all)");
+  command_->add_option("--keep-days", args_->keep_days,
+                       "Remove finished runs older than D days (default: never)");
+  add_store_options(*command_, args_->runs, args_->credentials);
+  command_->footer("The API needs a token: create one with 'sluice tokens create NAME' and send "
+                   "it as 'Authorization: Bearer TOKEN'. /healthz and /readyz are open.");
+}
+
+bool ServeCommand::selected() const {
+  return command_->parsed();
+}
+
+int ServeCommand::run(const PluginArgs& plugins) const {
+  ServiceOptions options = store_options(args_->runs, args_->credentials);
+  if (!split_listen(args_->listen, options.host, options.port)) {
+    std::cerr << "sluice serve: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n";
+    return exit_usage;
+  }
+  for (const std::string& path : args_->paths)
+    options.paths.emplace_back(path);
+  if (options.paths.empty())
+    options.paths.emplace_back(".");
+  options.grace = std::chrono::milliseconds(static_cast<std::int64_t>(args_->grace_seconds * 1000));
+  if (args_->keep_runs > 0)
+    options.keep_runs = args_->keep_runs;
+  if (args_->keep_days > 0)
+    options.keep_for = std::chrono::hours(24 * args_->keep_days);
+  options.log = [](std::string_view line) { std::cerr << "sluice serve: " << line << std::endl; };
+
+  // Blocked in every thread (they inherit the mask), taken by the waiter below only.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto engine = make_engine(0, plugins, args_->credentials);
+  std::unique_ptr<Service> service;
+  try {
+    service = std::make_unique<Service>(*engine, options);
+  } catch (const LoadError& e) {
+    for (const Diagnostic& d : e.diagnostics())
+      std::cerr << d.to_string() << '\n';
+    std::cerr << "sluice serve: a pipeline does not validate; nothing was served\n";
+    return exit_usage;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "sluice serve: " << e.what() << '\n';
+    return exit_usage;
+  }
+  std::thread waiter([&service, signals] {
+    int received = 0;
+    sigwait(&signals, &received);
+    service->stop();
+  });
+  service->run();
+  // Stopped by a signal, the waiter has returned; wake it otherwise.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  return exit_ok;
+}
+
+TokensCommand::TokensCommand(CLI::App& app) : args_(std::make_shared<Arguments>()) {
+  command_ = app.add_subcommand("tokens", "Bearer tokens for the API of 'sluice serve'.");
+  command_->require_subcommand(1);
+  create_ = command_->add_subcommand(
+      "create", "Create a token; it is printed once, alone on the last line of stdout.");
+  create_->add_option("name", args_->name, "A name for it (who or what uses it)")->required();
+  list_ = command_->add_subcommand("list", "List the tokens' names (never the tokens).");
+  delete_ = command_->add_subcommand("delete", "Delete a token: it stops working at once.");
+  delete_->add_option("name", args_->name, "The token's name")->required();
+  for (CLI::App* sub : {create_, list_, delete_})
+    add_store_options(*sub, args_->runs, args_->credentials);
+}
+
+bool TokensCommand::selected() const {
+  return command_->parsed();
+}
+
+int TokensCommand::run() const {
+  const ServiceOptions options = store_options(args_->runs, args_->credentials);
+  try {
+    if (create_->parsed()) {
+      const std::string token = create_api_token(options, args_->name);
+      std::cerr << fmt::format("Created token '{}'. It is shown once; send it as "
+                               "'Authorization: Bearer TOKEN'.\n",
+                               args_->name);
+      std::cout << token << std::endl;
+    } else if (list_->parsed()) {
+      for (const std::string& name : api_token_names(options))
+        std::cout << name << '\n';
+    } else {
+      delete_api_token(options, args_->name);
+      std::cout << fmt::format("Deleted token '{}'.\n", args_->name);
+    }
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "sluice tokens: " << e.what() << '\n';
+    return exit_usage;
+  }
+  return exit_ok;
+}
+
+} // namespace sluice::cli

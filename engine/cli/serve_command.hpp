@@ -1,0 +1,41 @@
+#pragma once
+// `sluice serve` (pipelines as a service) and `sluice tokens create|list|delete` (the API's
+// bearer tokens), which work on the same run store.
+
+#include "commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+
+namespace sluice::cli {
+
+class ServeCommand {
+public:
+  explicit ServeCommand(CLI::App& app);
+  bool selected() const;
+  int run(const PluginArgs& plugins) const;
+  CLI::App* command() const { return command_; }
+
+private:
+  CLI::App* command_ = nullptr;
+  struct Arguments;
+  std::shared_ptr<Arguments> args_;
+};
+
+class TokensCommand {
+public:
+  explicit TokensCommand(CLI::App& app);
+  bool selected() const;
+  int run() const;
+
+private:
+  CLI::App* command_ = nullptr;
+  CLI::App* create_ = nullptr;
+  CLI::App* list_ = nullptr;
+  CLI::App* delete_ = nullptr;
+  struct Arguments;
+  std::shared_ptr<Arguments> args_;
+};
+
+} // namespace sluice::cli

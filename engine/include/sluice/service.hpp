@@ -1,0 +1,86 @@
+#pragma once
+/// @file
+/// `Service`: pipelines that run by themselves (`sluice serve`): their schedules fire, an
+/// HTTP API starts, lists and cancels runs, and every run is written down before it starts,
+/// in a run store that survives restarts (SQLCipher, beside the credential store).
+///
+/// ```
+/// sluice::Engine engine;
+/// sluice::ServiceOptions options;
+/// options.paths = {"pipelines/"};
+/// sluice::Service service(engine, options); // loads, opens the store, listens
+/// service.run();                            // until stop(), then drains
+/// ```
+
+#include <sluice/export.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+class Engine;
+
+struct ServiceOptions {
+  /// Pipeline files, or folders searched for `*.yaml` / `*.yml` (test files `*.test.yaml`
+  /// left out). Each pipeline is served under its `name:`.
+  std::vector<std::filesystem::path> paths;
+  std::string host = "127.0.0.1";
+  /// 0: any free port (see Service::port()).
+  unsigned short port = 8080;
+  /// The run store; empty: SLUICE_RUNS, else `runs.db` beside the credential store.
+  std::filesystem::path runs;
+  /// The credential store, to place the run store beside it; empty: from the environment.
+  std::filesystem::path credentials;
+  /// How long running runs get to finish after stop() before they are cancelled.
+  std::chrono::milliseconds grace{30000};
+  /// Largest request body the API accepts.
+  std::size_t max_body_bytes = 1024 * 1024;
+  /// Retention, applied at start and hourly: keep the newest N finished runs, and finished
+  /// runs younger than this. Unset: keep them all.
+  std::optional<std::size_t> keep_runs;
+  std::optional<std::chrono::hours> keep_for;
+  /// Lines about what the service does (started, listening, a run refused...), never a
+  /// secret. Null: none.
+  std::function<void(std::string_view)> log;
+};
+
+class SLUICE_API Service {
+public:
+  /// Loads every pipeline (throws `LoadError` for the first that does not validate, and
+  /// `std::invalid_argument` for two pipelines with one name), opens the run store (throws
+  /// `CredentialError`), marks runs a previous server left running as interrupted, and
+  /// binds the address (throws `std::system_error`). A non-loopback address is refused.
+  Service(Engine& engine, ServiceOptions options);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  /// The port it listens on.
+  unsigned short port() const noexcept;
+  /// Serves until stop() is called, then refuses new runs, lets running ones finish within
+  /// the grace, cancels the rest, and returns.
+  void run();
+  /// Thread-safe; returns at once.
+  void stop();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// API tokens of the run store `options` names: create one (returned once, never stored as
+/// it is), list their names, delete one. Throw `std::invalid_argument` for a name in use or
+/// unknown, `CredentialError` when the store cannot be opened.
+SLUICE_API std::string create_api_token(const ServiceOptions& options, std::string_view name);
+SLUICE_API std::vector<std::string> api_token_names(const ServiceOptions& options);
+SLUICE_API void delete_api_token(const ServiceOptions& options, std::string_view name);
+
+} // namespace sluice

@@ -1,0 +1,294 @@
+// The API's routes. Answers are JSON; errors are {"error": "..."} with a status that says
+// whose move it is (400 the request, 401 the token, 404 the name, 429/503 try later).
+
+#include "api_routes.hpp"
+
+#include <sluice/cassette.hpp>
+#include <sluice/encoding.hpp>
+#include <sluice/triggers.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <charconv>
+
+namespace sluice::service {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// The longest ?wait= a request may ask for: past it, clients and proxies give up anyway.
+constexpr int longest_wait_seconds = 300;
+// How often a waiting request looks at its run again.
+constexpr std::chrono::milliseconds wait_poll{10};
+
+ServerResponse json_response(int status, const Value& body) {
+  return ServerResponse{status, "application/json", {}, body.to_json()};
+}
+
+ServerResponse error_response(int status, std::string message) {
+  return json_response(status, Object{{"error", std::move(message)}});
+}
+
+std::string iso_ms(SysMillis at) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(at);
+  std::string text = to_iso8601(SysSeconds(seconds.time_since_epoch()));
+  const auto ms = (at - seconds).count();
+  char fraction[8];
+  std::snprintf(fraction, sizeof fraction, ".%03lld", static_cast<long long>(ms));
+  text.insert(text.size() - 1, fraction);
+  return text;
+}
+
+Value optional_time(const std::optional<SysMillis>& at) {
+  return at ? Value(iso_ms(*at)) : Value();
+}
+
+std::map<std::string, std::string, std::less<>> query_parameters(std::string_view query) {
+  std::map<std::string, std::string, std::less<>> parameters;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    parameters[percent_decode(pair.substr(0, eq), true)] =
+        eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  }
+  return parameters;
+}
+
+std::optional<std::int64_t> integer(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size())
+    return std::nullopt;
+  return value;
+}
+
+std::string method_text(const ServerRequest& request) {
+  return request.method + " " + std::string(request.path());
+}
+
+// "/v1/runs/ID/cancel" -> {"v1", "runs", "ID", "cancel"}
+std::vector<std::string> segments(std::string_view path) {
+  std::vector<std::string> parts;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    const std::size_t slash = path.find('/');
+    parts.push_back(percent_decode(path.substr(0, slash)));
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+  }
+  return parts;
+}
+
+} // namespace
+
+Value run_json(const StoredRun& run) {
+  Object out{{"id", run.id},
+             {"pipeline", run.pipeline},
+             {"pipeline_hash", run.pipeline_hash},
+             {"trigger", run.trigger},
+             {"status", std::string(to_string(run.status))},
+             {"inputs", run.inputs},
+             {"outputs", run.outputs},
+             {"nodes", run.nodes},
+             {"error", run.error.empty() ? Value() : Value(run.error)},
+             {"cancel_requested", run.cancel_requested},
+             {"rerun_of", run.rerun_of.empty() ? Value() : Value(run.rerun_of)},
+             {"accepted_at", iso_ms(run.accepted_at)},
+             {"started_at", optional_time(run.started_at)},
+             {"finished_at", optional_time(run.finished_at)}};
+  if (run.fire)
+    out.emplace_back("fire_time", to_iso8601(run.fire->at));
+  return Value(std::move(out));
+}
+
+ApiRoutes::ApiRoutes(Dispatcher& dispatcher, RunStore& store,
+                     std::map<std::string, PipelineListing, std::less<>> pipelines,
+                     const std::atomic<bool>& ready)
+    : dispatcher_(dispatcher), store_(store), pipelines_(std::move(pipelines)), ready_(ready) {
+}
+
+std::optional<ServerResponse> ApiRoutes::refuse_unauthenticated(const ServerRequest& request) {
+  const std::string_view authorization = request.header("Authorization");
+  constexpr std::string_view scheme = "Bearer ";
+  std::optional<std::string> name;
+  if (authorization.size() > scheme.size() && authorization.substr(0, scheme.size()) == scheme)
+    name = store_.token_name(sha256_hex(authorization.substr(scheme.size())));
+  if (name)
+    return std::nullopt;
+  ServerResponse refusal = error_response(
+      401, authorization.empty()
+               ? "this API needs a token: send 'Authorization: Bearer TOKEN' (create one with "
+                 "sluice tokens create NAME)"
+               : "the token is not known (it was deleted, or belongs to another server)");
+  refusal.headers.push_back({"WWW-Authenticate", "Bearer"});
+  return refusal;
+}
+
+asio::awaitable<ServerResponse> ApiRoutes::handle(ServerRequest request) {
+  const std::vector<std::string> path = segments(request.path());
+  const std::string_view method = request.method;
+  if (path.size() == 1 && path[0] == "healthz")
+    co_return json_response(200, Object{{"status", "ok"}});
+  if (path.size() == 1 && path[0] == "readyz")
+    co_return ready_ ? json_response(200, Object{{"status", "ready"}})
+                     : error_response(503, "not ready: starting or shutting down");
+  if (path.empty() || path[0] != "v1")
+    co_return error_response(404, "no such route: " + std::string(request.path()));
+  if (auto refusal = refuse_unauthenticated(request))
+    co_return *refusal;
+
+  if (path.size() == 2 && path[1] == "pipelines" && method == "GET")
+    co_return list_pipelines();
+  if (path.size() == 4 && path[1] == "pipelines" && path[3] == "runs" && method == "POST")
+    co_return co_await start_run(request, path[2]);
+  if (path.size() == 2 && path[1] == "runs" && method == "GET")
+    co_return list_runs(request);
+  if (path.size() == 3 && path[1] == "runs" && method == "GET") {
+    const auto run = store_.find(path[2]);
+    co_return run ? json_response(200, run_json(*run))
+                  : error_response(404, "no run with id '" + path[2] + "'");
+  }
+  if (path.size() == 4 && path[1] == "runs" && path[3] == "cancel" && method == "POST") {
+    const auto status = dispatcher_.cancel(path[2]);
+    if (!status)
+      co_return error_response(404, "no run with id '" + path[2] + "'");
+    co_return json_response(200,
+                            Object{{"id", path[2]}, {"status", std::string(to_string(*status))}});
+  }
+  co_return error_response(404, "no such route: " + method_text(request));
+}
+
+asio::awaitable<ServerResponse> ApiRoutes::start_run(const ServerRequest& request,
+                                                     const std::string& pipeline) {
+  if (!pipelines_.contains(pipeline))
+    co_return error_response(404, "no pipeline named '" + pipeline + "' is served");
+  Value inputs = Value(Object{});
+  if (!request.body.empty()) {
+    Value body;
+    try {
+      body = Value::parse_json(request.body);
+    } catch (const std::exception& e) {
+      co_return error_response(400, std::string("the body is not JSON: ") + e.what());
+    }
+    if (!body.is_object() || (body.find("inputs") && !body["inputs"].is_object()))
+      co_return error_response(400, R"(the body must be {"inputs": {...}})");
+    for (const auto& [key, value] : body.as_object())
+      if (key != "inputs")
+        co_return error_response(400,
+                                 "unknown field '" + key + R"(' (the body is {"inputs": {...}}))");
+    if (const Value* given = body.find("inputs"))
+      inputs = *given;
+  }
+  const auto parameters = query_parameters(request.query());
+  int wait_seconds = 0;
+  if (auto wait = parameters.find("wait"); wait != parameters.end()) {
+    const auto seconds = integer(wait->second);
+    if (!seconds || *seconds < 0 || *seconds > longest_wait_seconds)
+      co_return error_response(400, "wait must be a number of seconds from 0 to " +
+                                        std::to_string(longest_wait_seconds));
+    wait_seconds = static_cast<int>(*seconds);
+  }
+  NewRun run;
+  run.pipeline = pipeline;
+  run.trigger = "api";
+  run.inputs = std::move(inputs);
+  std::variant<std::string, Refusal> outcome;
+  try {
+    outcome = dispatcher_.submit(std::move(run));
+  } catch (const InputError& e) {
+    co_return error_response(400, e.what());
+  }
+  if (const auto* refusal = std::get_if<Refusal>(&outcome)) {
+    ServerResponse response =
+        error_response(refusal->why == Refusal::Why::stopping ? 503 : 429, refusal->message);
+    response.headers.push_back({"Retry-After", "5"});
+    co_return response;
+  }
+  const std::string id = std::get<std::string>(outcome);
+  std::optional<StoredRun> stored = store_.find(id);
+  if (wait_seconds > 0) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+    while (stored && !is_final(stored->status) && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(wait_poll);
+      co_await timer.async_wait(asio::use_awaitable);
+      stored = store_.find(id);
+    }
+  }
+  if (!stored)
+    co_return error_response(500, "the run was accepted but cannot be read back");
+  ServerResponse response = json_response(is_final(stored->status) ? 200 : 202, run_json(*stored));
+  response.headers.push_back({"Location", "/v1/runs/" + id});
+  co_return response;
+}
+
+ServerResponse ApiRoutes::list_runs(const ServerRequest& request) {
+  const auto parameters = query_parameters(request.query());
+  RunQuery query;
+  if (auto p = parameters.find("pipeline"); p != parameters.end())
+    query.pipeline = p->second;
+  if (auto s = parameters.find("status"); s != parameters.end() && !s->second.empty()) {
+    query.status = stored_run_status_from(s->second);
+    if (!query.status)
+      return error_response(400, "unknown status '" + s->second +
+                                     "' (queued, running, succeeded, failed, cancelled, "
+                                     "interrupted, skipped)");
+  }
+  if (auto l = parameters.find("limit"); l != parameters.end()) {
+    const auto limit = integer(l->second);
+    if (!limit || *limit < 1 || *limit > 500)
+      return error_response(400, "limit must be a number from 1 to 500");
+    query.limit = static_cast<std::size_t>(*limit);
+  }
+  if (auto c = parameters.find("cursor"); c != parameters.end()) {
+    query.before = integer(c->second);
+    if (!query.before)
+      return error_response(400, "cursor must be a next_cursor from a previous page");
+  }
+  const RunPage page = store_.list(query);
+  Array runs;
+  for (const StoredRun& run : page.runs)
+    runs.push_back(run_json(run));
+  return json_response(
+      200, Object{{"runs", Value(std::move(runs))},
+                  {"next_cursor",
+                   page.next_cursor ? Value(std::to_string(*page.next_cursor)) : Value()}});
+}
+
+ServerResponse ApiRoutes::list_pipelines() {
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  Array list;
+  for (const auto& [name, listing] : pipelines_) {
+    const Pipeline& pipeline = listing.served->pipeline;
+    Array schedules;
+    for (const ScheduleTrigger& trigger : pipeline.triggers().schedules) {
+      const auto next = trigger.schedule.next_after(now);
+      schedules.push_back(Object{{"cron", trigger.schedule.cron()},
+                                 {"timezone", trigger.schedule.time_zone()},
+                                 {"next", next ? Value(to_iso8601(*next)) : Value()}});
+    }
+    Array webhooks;
+    for (const WebhookTrigger& trigger : pipeline.triggers().webhooks)
+      webhooks.push_back(Value(trigger.path));
+    RunQuery last;
+    last.pipeline = name;
+    last.limit = 1;
+    const RunPage page = store_.list(last);
+    list.push_back(Object{{"name", name},
+                          {"file", listing.file},
+                          {"hash", listing.served->hash},
+                          {"schedules", Value(std::move(schedules))},
+                          {"webhooks", Value(std::move(webhooks))},
+                          {"last_run", page.runs.empty() ? Value() : run_json(page.runs.front())}});
+  }
+  return json_response(200, Object{{"pipelines", Value(std::move(list))}});
+}
+
+} // namespace sluice::service

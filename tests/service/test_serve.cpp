@@ -1,0 +1,334 @@
+// The real `sluice serve` binary on 127.0.0.1, driven over HTTP: every API route and its
+// errors, tokens, a SIGKILL while runs are queued and running followed by a restart (every
+// accepted run accounted for, none lost or run twice), and a graceful SIGTERM.
+
+#include "child_process.hpp"
+#include "http_client.hpp"
+#include "support/temp_dir.hpp"
+
+#include <sluice/value.hpp>
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+
+using namespace sluice;
+using sluice::zoom_emulator::test::HttpClient;
+using sluice::zoom_emulator::test::HttpResult;
+using sluice::zoom_emulator::test::spawn_with_output_files;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string read_all(const fs::path& file) {
+  std::ifstream in(file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A folder of pipelines and a data folder, shared by the servers a test starts one after
+// another (a restart is a second server on the same data).
+struct Site {
+  test_support::TempDir dir;
+  Site() { fs::create_directories(dir / "pipelines"); }
+  void add(const std::string& name, const std::string& yaml) const {
+    std::ofstream(dir / "pipelines" / (name + ".yaml")) << yaml;
+  }
+  std::vector<std::string> environment() const {
+    return {"SLUICE_RUNS=" + (dir / "data" / "runs.db").string(),
+            "SLUICE_CREDENTIALS=" + (dir / "data" / "credentials.db").string(),
+            "HOME=" + dir.path().string(), "PATH=/usr/bin:/bin"};
+  }
+  // Runs the CLI to the end; its stdout.
+  std::string sluice(const std::vector<std::string>& words) const {
+    std::vector<std::string> argv{SLUICE_CLI};
+    argv.insert(argv.end(), words.begin(), words.end());
+    const pid_t pid = spawn(argv, dir / "cli.out", dir / "cli.err");
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    REQUIRE_MESSAGE(WIFEXITED(status), read_all(dir / "cli.err"));
+    REQUIRE_MESSAGE(WEXITSTATUS(status) == 0, read_all(dir / "cli.err"));
+    return read_all(dir / "cli.out");
+  }
+  std::string token() const {
+    const std::string out = sluice({"tokens", "create", "tests-" + std::to_string(tokens++)});
+    return out.substr(0, out.find('\n'));
+  }
+  pid_t spawn(const std::vector<std::string>& argv, const fs::path& out,
+              const fs::path& err) const {
+    std::vector<std::string> env = environment();
+    std::vector<char*> pointers;
+    for (std::string& word : env)
+      pointers.push_back(word.data());
+    pointers.push_back(nullptr);
+    return spawn_with_output_files(argv, out, err, pointers.data());
+  }
+  mutable int tokens = 0;
+};
+
+// One `sluice serve` process on a free port.
+struct Server {
+  Server(const Site& site, std::vector<std::string> extra = {}) : site_(site) {
+    std::vector<std::string> argv{SLUICE_CLI, "serve",       (site.dir / "pipelines").string(),
+                                  "--listen", "127.0.0.1:0", "--grace",
+                                  "1"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    err_ = site.dir /
+           ("serve-" + std::to_string(::getpid()) + "-" + std::to_string(count_++) + ".err");
+    pid_ = site.spawn(argv, site.dir / "serve.out", err_);
+    const std::regex listening("serving \\d+ pipelines on http://127\\.0\\.0\\.1:(\\d+)");
+    for (int i = 0; i < 1000 && port_ == 0; ++i) {
+      std::smatch match;
+      const std::string text = read_all(err_);
+      if (std::regex_search(text, match, listening))
+        port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
+      else
+        std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE_MESSAGE(port_ != 0, read_all(err_));
+  }
+  ~Server() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  // Sends `signal` and waits; the exit status (or 128 + signal when killed by it).
+  int stop(int signal) {
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  std::string log() const { return read_all(err_); }
+  std::uint16_t port() const { return port_; }
+
+private:
+  const Site& site_;
+  fs::path err_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  static inline int count_ = 0;
+};
+
+const std::string hello =
+    "version: 1\nname: hello\n"
+    "inputs: { who: { type: string, default: world } }\n"
+    "nodes:\n"
+    "  say: { type: core.template, with: { template: \"Hello {{ inputs.who }}\" } }\n"
+    "outputs: { message: \"{{ say.text }}\" }\n";
+
+std::string slow(const std::string& name, const std::string& extra) {
+  return "version: 1\nname: " + name +
+         "\ninputs: { ms: { type: integer, default: 100 } }\n"
+         "nodes:\n"
+         "  wait: { type: core.delay, with: { ms: \"{{ inputs.ms }}\" } }\n" +
+         extra;
+}
+
+HttpResult wait_until_final(HttpClient& client, const std::string& token, const std::string& id) {
+  HttpResult run;
+  for (int i = 0; i < 1000; ++i) {
+    run = client.api("GET", "/v1/runs/" + id, token);
+    const std::string status = run.json()["status"].to_text();
+    if (status != "queued" && status != "running")
+      break;
+    std::this_thread::sleep_for(10ms);
+  }
+  return run;
+}
+
+} // namespace
+
+TEST_CASE("the API: health, tokens, pipelines, starting, reading, listing and cancelling runs") {
+  Site site;
+  site.add("hello", hello);
+  site.add("slow", slow("slow", "triggers:\n  - schedule: { cron: \"0 9 * * 1-5\", timezone: "
+                                "Europe/Berlin }\n"));
+  const std::string token = site.token();
+  CHECK(token.starts_with("sluice_"));
+  Server server(site);
+  HttpClient client(server.port());
+
+  SUBCASE("health is open, the rest needs a known token") {
+    CHECK(client.request("GET", "/healthz").status == 200);
+    CHECK(client.request("GET", "/readyz").json()["status"] == Value("ready"));
+    const HttpResult anonymous = client.request("GET", "/v1/pipelines");
+    CHECK(anonymous.status == 401);
+    CHECK(anonymous.header("www-authenticate") == "Bearer");
+    CHECK(anonymous.json()["error"].to_text().find("sluice tokens create") != std::string::npos);
+    CHECK(client.api("GET", "/v1/pipelines", "sluice_wrong").status == 401);
+    const std::string other = site.token();
+    CHECK(client.api("GET", "/v1/pipelines", other).status == 200);
+    site.sluice({"tokens", "delete", "tests-1"});
+    CHECK(client.api("GET", "/v1/pipelines", other).status == 401); // at once
+    CHECK(site.sluice({"tokens", "list"}) == "tests-0\n");
+    CHECK(client.request("GET", "/nowhere").status == 404);
+  }
+
+  SUBCASE("pipelines are listed with their schedules' next fire times") {
+    const Value listed = client.api("GET", "/v1/pipelines", token).json()["pipelines"];
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0]["name"] == Value("hello"));
+    CHECK(listed[1]["name"] == Value("slow"));
+    CHECK(listed[1]["schedules"][0]["timezone"] == Value("Europe/Berlin"));
+    CHECK(listed[1]["schedules"][0]["next"].to_text().ends_with(":00:00Z"));
+    CHECK(listed[0]["last_run"].is_null());
+  }
+
+  SUBCASE("a run with ?wait= answers with its outputs; without, 202 and where to look") {
+    const HttpResult done = client.api("POST", "/v1/pipelines/hello/runs?wait=10", token,
+                                       R"({"inputs":{"who":"Ada"}})");
+    CHECK(done.status == 200);
+    CHECK(done.json()["status"] == Value("succeeded"));
+    CHECK(done.json()["outputs"]["message"] == Value("Hello Ada"));
+    CHECK(done.json()["trigger"] == Value("api"));
+    CHECK(done.json()["pipeline_hash"].to_text().size() == 64);
+
+    const HttpResult accepted =
+        client.api("POST", "/v1/pipelines/slow/runs", token, R"({"inputs":{"ms":300}})");
+    CHECK(accepted.status == 202);
+    const std::string id = accepted.json()["id"].to_text();
+    CHECK(accepted.header("location") == "/v1/runs/" + id);
+    const HttpResult finished = wait_until_final(client, token, id);
+    CHECK(finished.json()["status"] == Value("succeeded"));
+    CHECK(finished.json()["nodes"][0]["id"] == Value("wait"));
+    CHECK(client.api("GET", "/v1/runs/nope", token).status == 404);
+  }
+
+  SUBCASE("bad requests say what is wrong") {
+    CHECK(client.api("POST", "/v1/pipelines/nobody/runs", token).status == 404);
+    const HttpResult not_json = client.api("POST", "/v1/pipelines/hello/runs", token, "{nope");
+    CHECK(not_json.status == 400);
+    CHECK(not_json.json()["error"].to_text().starts_with("the body is not JSON"));
+    const HttpResult bad_input =
+        client.api("POST", "/v1/pipelines/hello/runs", token, R"({"inputs":{"who":3}})");
+    CHECK(bad_input.status == 400);
+    CHECK(bad_input.json()["error"].to_text().find("who") != std::string::npos);
+    CHECK(client.api("POST", "/v1/pipelines/hello/runs", token, R"({"input":{}})").status == 400);
+    CHECK(client.api("POST", "/v1/pipelines/hello/runs?wait=forever", token).status == 400);
+    CHECK(client.api("GET", "/v1/runs?status=happy", token).status == 400);
+    CHECK(client.api("GET", "/v1/runs?limit=0", token).status == 400);
+    CHECK(client.api("DELETE", "/v1/runs", token).status == 404);
+    const HttpResult huge =
+        client.api("POST", "/v1/pipelines/hello/runs", token,
+                   R"({"inputs":{"who":")" + std::string(2 << 20, 'x') + "\"}}");
+    CHECK((huge.status == 413 || huge.connection_lost));
+    // Nothing of those was recorded.
+    HttpClient fresh(server.port());
+    CHECK(fresh.api("GET", "/v1/runs", token).json()["runs"].size() == 0);
+  }
+
+  SUBCASE("listing pages through runs, newest first, by pipeline and status") {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i)
+      ids.push_back(
+          client.api("POST", "/v1/pipelines/hello/runs?wait=10", token).json()["id"].to_text());
+    client.api("POST", "/v1/pipelines/slow/runs?wait=10", token);
+    std::vector<std::string> seen;
+    std::string cursor;
+    for (int page = 0; page < 5; ++page) {
+      const Value body =
+          client
+              .api("GET",
+                   "/v1/runs?pipeline=hello&limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                   token)
+              .json();
+      for (const Value& run : body["runs"].as_array())
+        seen.push_back(run["id"].to_text());
+      if (body["next_cursor"].is_null())
+        break;
+      cursor = body["next_cursor"].to_text();
+    }
+    CHECK(seen == std::vector<std::string>(ids.rbegin(), ids.rend()));
+    CHECK(client.api("GET", "/v1/runs?status=succeeded", token).json()["runs"].size() == 6);
+    CHECK(client.api("GET", "/v1/runs?status=failed", token).json()["runs"].size() == 0);
+  }
+
+  SUBCASE("cancelling a running run") {
+    const std::string id =
+        client.api("POST", "/v1/pipelines/slow/runs", token, R"({"inputs":{"ms":30000}})")
+            .json()["id"]
+            .to_text();
+    const HttpResult cancel = client.api("POST", "/v1/runs/" + id + "/cancel", token);
+    CHECK(cancel.status == 200);
+    CHECK(wait_until_final(client, token, id).json()["status"] == Value("cancelled"));
+    CHECK(client.api("POST", "/v1/runs/nope/cancel", token).status == 404);
+  }
+  CHECK(server.stop(SIGTERM) == 0);
+}
+
+TEST_CASE("SIGKILL with runs queued and running, then a restart: every run accounted for once") {
+  for (const bool rerun : {false, true}) {
+    CAPTURE(rerun);
+    Site site;
+    site.add("one", slow("one", std::string("concurrency: { limit: 1 }\n") +
+                                    (rerun ? "on_restart: rerun\n" : "")));
+    const std::string token = site.token();
+    std::vector<std::string> ids;
+    {
+      Server server(site);
+      HttpClient client(server.port());
+      for (int i = 0; i < 3; ++i) {
+        const HttpResult accepted =
+            client.api("POST", "/v1/pipelines/one/runs", token, R"({"inputs":{"ms":3000}})");
+        REQUIRE(accepted.status == 202);
+        ids.push_back(accepted.json()["id"].to_text());
+      }
+      CHECK(client.api("GET", "/v1/runs/" + ids[0], token).json()["status"] == Value("running"));
+      CHECK(client.api("GET", "/v1/runs/" + ids[2], token).json()["status"] == Value("queued"));
+      CHECK(server.stop(SIGKILL) == 128 + SIGKILL);
+    }
+    Server server(site);
+    HttpClient client(server.port());
+    for (const std::string& id : ids)
+      wait_until_final(client, token, id);
+    const Value runs = client.api("GET", "/v1/runs?limit=100", token).json()["runs"];
+    std::map<std::string, Value> by_id;
+    for (const Value& run : runs.as_array())
+      by_id[run["id"].to_text()] = run;
+    CHECK(by_id[ids[0]]["status"] == Value("interrupted"));
+    CHECK(by_id[ids[1]]["status"] == Value("succeeded"));
+    CHECK(by_id[ids[2]]["status"] == Value("succeeded"));
+    if (rerun) {
+      REQUIRE(runs.size() == 4);
+      const Value& again = runs[0]; // newest
+      CHECK(again["rerun_of"] == Value(ids[0]));
+      CHECK(wait_until_final(client, token, again["id"].to_text()).json()["status"] ==
+            Value("succeeded"));
+    } else {
+      CHECK(runs.size() == 3);
+    }
+    CHECK(server.stop(SIGTERM) == 0);
+  }
+}
+
+TEST_CASE("SIGTERM: new runs refused, running ones cancelled after the grace, exit 0") {
+  Site site;
+  site.add("slow", slow("slow", ""));
+  const std::string token = site.token();
+  Server server(site);
+  HttpClient client(server.port());
+  const std::string id =
+      client.api("POST", "/v1/pipelines/slow/runs", token, R"({"inputs":{"ms":60000}})")
+          .json()["id"]
+          .to_text();
+  const auto began = std::chrono::steady_clock::now();
+  CHECK(server.stop(SIGTERM) == 0); // --grace 1
+  CHECK(std::chrono::steady_clock::now() - began < 15s);
+  CHECK(server.log().find("stopping: no new runs") != std::string::npos);
+  Server again(site);
+  HttpClient second(again.port());
+  const Value run = second.api("GET", "/v1/runs/" + id, token).json();
+  CHECK(run["status"] == Value("cancelled"));
+  CHECK(again.stop(SIGINT) == 0);
+}
