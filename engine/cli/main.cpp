@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
   ServeCommand serve(app);
   add_plugin_dir(serve.command());
   TokensCommand tokens(app);
+  SecretsCommand secrets(app);
 
   try {
     app.parse(argc, argv);
@@ -173,6 +174,8 @@ int main(int argc, char** argv) {
       return serve.run(plugin_args);
     if (tokens.selected())
       return tokens.run();
+    if (secrets.selected())
+      return secrets.run();
   } catch (const std::exception& e) {
     std::cerr << "sluice: error: " << sluice::printable(e.what()) << '\n';
     return exit_failed;

@@ -4,6 +4,7 @@
 #include "serve_command.hpp"
 
 #include <sluice/credentials.hpp>
+#include <sluice/credentials_store.hpp>
 #include <sluice/diagnostic.hpp>
 #include <sluice/service.hpp>
 
@@ -24,6 +25,12 @@ struct ServeCommand::Arguments {
   double grace_seconds = 30;
   std::size_t keep_runs = 0;
   unsigned keep_days = 0;
+};
+
+struct SecretsCommand::Arguments {
+  std::string name;
+  std::string credentials;
+  bool generate = false;
 };
 
 struct TokensCommand::Arguments {
@@ -183,6 +190,61 @@ int TokensCommand::run() const {
     }
   } catch (const std::invalid_argument& e) {
     std::cerr << "sluice tokens: " << e.what() << '\n';
+    return exit_usage;
+  }
+  return exit_ok;
+}
+
+SecretsCommand::SecretsCommand(CLI::App& app) : args_(std::make_shared<Arguments>()) {
+  command_ = app.add_subcommand(
+      "secrets", "Shared secrets of webhooks (auth: bearer or hmac), kept encrypted in the "
+                 "credential store.");
+  command_->require_subcommand(1);
+  set_ = command_->add_subcommand(
+      "set", "Store a secret: read from the first line of stdin, or made with --generate and "
+             "printed once on stdout. Never from the command line.");
+  set_->add_option("name", args_->name, "The name webhooks refer to (auth: ... connection: NAME)")
+      ->required();
+  set_->add_flag("--generate", args_->generate, "Make a random 256-bit secret and print it");
+  delete_ = command_->add_subcommand("delete", "Delete a secret: its webhooks stop accepting.");
+  delete_->add_option("name", args_->name, "The secret's name")->required();
+  for (CLI::App* sub : {set_, delete_})
+    sub->add_option("--credentials", args_->credentials,
+                    "The connection store (default: SLUICE_CREDENTIALS, else "
+                    "$XDG_DATA_HOME/sluice/credentials.db)");
+}
+
+bool SecretsCommand::selected() const {
+  return command_->parsed();
+}
+
+int SecretsCommand::run() const {
+  auto store = open_credential_store(credential_store_options_from_environment(
+      args_->credentials.empty() ? std::nullopt
+                                 : std::optional<std::filesystem::path>(args_->credentials)));
+  try {
+    if (delete_->parsed()) {
+      delete_webhook_secret(*store, args_->name);
+      std::cout << fmt::format("Deleted secret '{}'.\n", args_->name);
+      return exit_ok;
+    }
+    std::string line;
+    if (!args_->generate) {
+      std::getline(std::cin, line);
+      if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+      if (line.empty()) {
+        std::cerr << "sluice secrets: give the secret on the first line of stdin, or use "
+                     "--generate\n";
+        return exit_usage;
+      }
+    }
+    const std::string made = set_webhook_secret(*store, args_->name, Secret(std::move(line)));
+    std::cerr << fmt::format("Stored secret '{}'.\n", args_->name);
+    if (!made.empty())
+      std::cout << made << std::endl;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "sluice secrets: " << e.what() << '\n';
     return exit_usage;
   }
   return exit_ok;

@@ -38,4 +38,20 @@ private:
   std::shared_ptr<Arguments> args_;
 };
 
+/// `sluice secrets set|delete NAME`: shared secrets of webhooks (bearer or HMAC), kept in
+/// the credential store as connections of provider "webhook-secret".
+class SecretsCommand {
+public:
+  explicit SecretsCommand(CLI::App& app);
+  bool selected() const;
+  int run() const;
+
+private:
+  CLI::App* command_ = nullptr;
+  CLI::App* set_ = nullptr;
+  CLI::App* delete_ = nullptr;
+  struct Arguments;
+  std::shared_ptr<Arguments> args_;
+};
+
 } // namespace sluice::cli

@@ -10,6 +10,9 @@
 
 #include <doctest/doctest.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -48,10 +51,11 @@ struct Site {
             "HOME=" + dir.path().string(), "PATH=/usr/bin:/bin"};
   }
   // Runs the CLI to the end; its stdout.
-  std::string sluice(const std::vector<std::string>& words) const {
+  std::string sluice(const std::vector<std::string>& words, const std::string& input = {}) const {
     std::vector<std::string> argv{SLUICE_CLI};
     argv.insert(argv.end(), words.begin(), words.end());
-    const pid_t pid = spawn(argv, dir / "cli.out", dir / "cli.err");
+    std::ofstream(dir / "cli.in") << input;
+    const pid_t pid = spawn(argv, dir / "cli.out", dir / "cli.err", dir / "cli.in");
     int status = 0;
     ::waitpid(pid, &status, 0);
     REQUIRE_MESSAGE(WIFEXITED(status), read_all(dir / "cli.err"));
@@ -62,14 +66,14 @@ struct Site {
     const std::string out = sluice({"tokens", "create", "tests-" + std::to_string(tokens++)});
     return out.substr(0, out.find('\n'));
   }
-  pid_t spawn(const std::vector<std::string>& argv, const fs::path& out,
-              const fs::path& err) const {
+  pid_t spawn(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err,
+              const fs::path& in = "/dev/null") const {
     std::vector<std::string> env = environment();
     std::vector<char*> pointers;
     for (std::string& word : env)
       pointers.push_back(word.data());
     pointers.push_back(nullptr);
-    return spawn_with_output_files(argv, out, err, pointers.data());
+    return spawn_with_output_files(argv, out, err, pointers.data(), in);
   }
   mutable int tokens = 0;
 };
@@ -147,7 +151,127 @@ HttpResult wait_until_final(HttpClient& client, const std::string& token, const 
   return run;
 }
 
+// What a sender puts in the signature header: t=UNIX,v1=hex(HMAC-SHA256(secret, "UNIX.body")).
+std::string signature(const std::string& secret, std::int64_t unix_seconds,
+                      const std::string& body) {
+  const std::string message = std::to_string(unix_seconds) + "." + body;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &size);
+  std::string hex;
+  for (unsigned i = 0; i < size; ++i) {
+    char pair[3];
+    std::snprintf(pair, sizeof pair, "%02x", digest[i]);
+    hex += pair;
+  }
+  return "t=" + std::to_string(unix_seconds) + ",v1=" + hex;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 } // namespace
+
+TEST_CASE("webhooks: open, bearer and signed; inputs from body, query and headers; bad, stale "
+          "and replayed deliveries refused") {
+  Site site;
+  site.add("hook",
+           "version: 1\nname: hook\n"
+           "inputs:\n"
+           "  who: { type: string, default: nobody }\n"
+           "  count: { type: integer, default: 0 }\n"
+           "  team: { type: string, default: none }\n"
+           "nodes:\n"
+           "  say: { type: core.template, with: { template: \"{{ inputs.who }} {{ inputs.count }} "
+           "{{ inputs.team }}\" } }\n"
+           "outputs: { said: \"{{ say.text }}\" }\n"
+           "triggers:\n"
+           "  - webhook: { path: /hooks/open, auth: none, wait: 10s }\n"
+           "  - webhook: { path: /hooks/bearer, auth: { bearer: { connection: bearer-secret } }, "
+           "wait: 10s }\n"
+           "  - webhook: { path: /hooks/signed, auth: { hmac: { connection: hmac-secret, "
+           "tolerance: 1m } }, headers: { X-Team: team }, wait: 10s }\n"
+           "  - webhook: { path: /hooks/later, auth: none }\n");
+  const std::string bearer = "a-bearer-secret-of-some-length";
+  site.sluice({"secrets", "set", "bearer-secret"}, bearer + "\n");
+  const std::string out = site.sluice({"secrets", "set", "hmac-secret", "--generate"});
+  const std::string hmac = out.substr(0, out.find('\n'));
+  CHECK(hmac.size() == 64);
+  const std::string token = site.token();
+  Server server(site);
+  HttpClient client(server.port());
+  const auto post = [&](const std::string& target, const std::string& body,
+                        const std::map<std::string, std::string>& headers = {}) {
+    return client.request("POST", target, body, headers);
+  };
+
+  SUBCASE("open: the body's inputs, the query's parsed by type; GET is not a delivery") {
+    const HttpResult done = post("/hooks/open?count=3", R"({"who":"Ada"})");
+    CHECK(done.status == 200);
+    CHECK(done.json()["outputs"]["said"] == Value("Ada 3 none"));
+    CHECK(done.json()["trigger"] == Value("webhook /hooks/open"));
+    CHECK(post("/hooks/later", "").status == 202); // no wait: accepted
+    CHECK(client.request("GET", "/hooks/open").status == 405);
+    CHECK(post("/hooks/nope", "").status == 404);
+    const HttpResult bad = post("/hooks/open?count=many", "");
+    CHECK(bad.status == 400);
+    CHECK(bad.json()["error"].to_text().find("count") != std::string::npos);
+    CHECK(post("/hooks/open", R"({"count":"many"})").status == 400);
+    CHECK(post("/hooks/open", R"({"whom":"x"})").status == 400);
+    CHECK(post("/hooks/open", "[1,2]").status == 400);
+  }
+
+  SUBCASE("bearer: only the stored secret lets it in") {
+    CHECK(post("/hooks/bearer", "").status == 401);
+    CHECK(post("/hooks/bearer", "", {{"Authorization", "Bearer " + bearer + "x"}}).status == 401);
+    CHECK(post("/hooks/bearer", "", {{"Authorization", "Bearer " + token}}).status == 401);
+    const HttpResult done = post("/hooks/bearer", "", {{"Authorization", "Bearer " + bearer}});
+    CHECK(done.status == 200);
+    CHECK(done.json()["outputs"]["said"] == Value("nobody 0 none"));
+  }
+
+  SUBCASE("signed: a good signature once; replays, stale times and bad signatures refused") {
+    const std::string body = R"({"who":"Grace","count":2})";
+    const std::int64_t now = unix_now();
+    const std::map<std::string, std::string> headers{{"X-Signature", signature(hmac, now, body)},
+                                                     {"X-Team", "blue"}};
+    const HttpResult done = post("/hooks/signed", body, headers);
+    CHECK(done.status == 200);
+    CHECK(done.json()["outputs"]["said"] == Value("Grace 2 blue"));
+    const HttpResult replay = post("/hooks/signed", body, headers);
+    CHECK(replay.status == 409);
+
+    const HttpResult stale =
+        post("/hooks/signed", body, {{"X-Signature", signature(hmac, now - 120, body)}});
+    CHECK(stale.status == 401);
+    CHECK(stale.json()["error"].to_text().find("more than 60 s") != std::string::npos);
+    const HttpResult tampered = post("/hooks/signed", R"({"who":"Mallory","count":2})",
+                                     {{"X-Signature", signature(hmac, now, body)}});
+    CHECK(tampered.status == 401);
+    CHECK(tampered.json()["error"].to_text().find("does not match") != std::string::npos);
+    CHECK(post("/hooks/signed", body, {{"X-Signature", signature("wrong", now, body)}}).status ==
+          401);
+    CHECK(post("/hooks/signed", body, {{"X-Signature", "v1=abc"}}).status == 401);
+    CHECK(post("/hooks/signed", body).status == 401);
+    // None of the refused ones ran, and no answer shows the secret.
+    CHECK(client.api("GET", "/v1/runs", token).json()["runs"].size() == 1);
+    for (const HttpResult* answer : {&replay, &stale, &tampered})
+      CHECK(answer->body.find(hmac) == std::string::npos);
+  }
+
+  SUBCASE("a deleted secret closes its webhook") {
+    site.sluice({"secrets", "delete", "bearer-secret"});
+    const HttpResult closed = post("/hooks/bearer", "", {{"Authorization", "Bearer " + bearer}});
+    CHECK(closed.status == 503);
+    CHECK(closed.json()["error"].to_text().find("not stored on this server") != std::string::npos);
+  }
+  CHECK(server.log().find(hmac) == std::string::npos);
+  CHECK(server.stop(SIGTERM) == 0);
+}
 
 TEST_CASE("the API: health, tokens, pipelines, starting, reading, listing and cancelling runs") {
   Site site;

@@ -27,6 +27,8 @@
 namespace sluice {
 
 class Engine;
+class CredentialStore;
+class Secret;
 
 struct ServiceOptions {
   /// Pipeline files, or folders searched for `*.yaml` / `*.yml` (test files `*.test.yaml`
@@ -82,5 +84,14 @@ private:
 SLUICE_API std::string create_api_token(const ServiceOptions& options, std::string_view name);
 SLUICE_API std::vector<std::string> api_token_names(const ServiceOptions& options);
 SLUICE_API void delete_api_token(const ServiceOptions& options, std::string_view name);
+
+/// Webhook secrets (`auth: { bearer | hmac: { connection: NAME } }`), kept in the credential
+/// store as connections of provider "webhook-secret". set_webhook_secret() stores `secret`
+/// (at least 16 characters), or a random 256-bit one it returns when `secret` is empty;
+/// it replaces a secret of that name, never another kind of connection. Both throw
+/// `std::invalid_argument` with what to do.
+SLUICE_API std::string set_webhook_secret(CredentialStore& store, std::string_view name,
+                                          const Secret& secret);
+SLUICE_API void delete_webhook_secret(CredentialStore& store, std::string_view name);
 
 } // namespace sluice

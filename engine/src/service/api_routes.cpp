@@ -29,7 +29,7 @@ ServerResponse json_response(int status, const Value& body) {
 }
 
 ServerResponse error_response(int status, std::string message) {
-  return json_response(status, Object{{"error", std::move(message)}});
+  return error_answer(status, std::move(message));
 }
 
 std::string iso_ms(SysMillis at) {
@@ -44,19 +44,6 @@ std::string iso_ms(SysMillis at) {
 
 Value optional_time(const std::optional<SysMillis>& at) {
   return at ? Value(iso_ms(*at)) : Value();
-}
-
-std::map<std::string, std::string, std::less<>> query_parameters(std::string_view query) {
-  std::map<std::string, std::string, std::less<>> parameters;
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const std::size_t eq = pair.find('=');
-    parameters[percent_decode(pair.substr(0, eq), true)] =
-        eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-  }
-  return parameters;
 }
 
 std::optional<std::int64_t> integer(std::string_view text) {
@@ -88,6 +75,54 @@ std::vector<std::string> segments(std::string_view path) {
 
 } // namespace
 
+std::map<std::string, std::string, std::less<>> query_parameters(std::string_view query) {
+  std::map<std::string, std::string, std::less<>> parameters;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    parameters[percent_decode(pair.substr(0, eq), true)] =
+        eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  }
+  return parameters;
+}
+
+ServerResponse error_answer(int status, std::string error) {
+  return json_response(status, Object{{"error", std::move(error)}});
+}
+
+std::variant<std::chrono::seconds, ServerResponse> wait_parameter(const ServerRequest& request) {
+  const auto parameters = query_parameters(request.query());
+  const auto wait = parameters.find("wait");
+  if (wait == parameters.end())
+    return std::chrono::seconds(0);
+  const auto seconds = integer(wait->second);
+  if (!seconds || *seconds < 0 || *seconds > longest_wait_seconds)
+    return error_answer(400, "wait must be a number of seconds from 0 to " +
+                                 std::to_string(longest_wait_seconds));
+  return std::chrono::seconds(*seconds);
+}
+
+asio::awaitable<ServerResponse> accepted_run_answer(RunStore& store, std::string id,
+                                                    std::chrono::seconds wait) {
+  std::optional<StoredRun> stored = store.find(id);
+  if (wait.count() > 0) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (stored && !is_final(stored->status) && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(wait_poll);
+      co_await timer.async_wait(asio::use_awaitable);
+      stored = store.find(id);
+    }
+  }
+  if (!stored)
+    co_return error_answer(500, "the run was accepted but cannot be read back");
+  ServerResponse response = json_response(is_final(stored->status) ? 200 : 202, run_json(*stored));
+  response.headers.push_back({"Location", "/v1/runs/" + id});
+  co_return response;
+}
+
 Value run_json(const StoredRun& run) {
   Object out{{"id", run.id},
              {"pipeline", run.pipeline},
@@ -110,8 +145,9 @@ Value run_json(const StoredRun& run) {
 
 ApiRoutes::ApiRoutes(Dispatcher& dispatcher, RunStore& store,
                      std::map<std::string, PipelineListing, std::less<>> pipelines,
-                     const std::atomic<bool>& ready)
-    : dispatcher_(dispatcher), store_(store), pipelines_(std::move(pipelines)), ready_(ready) {
+                     const std::atomic<bool>& ready, Webhooks& webhooks)
+    : dispatcher_(dispatcher), store_(store), pipelines_(std::move(pipelines)), ready_(ready),
+      webhooks_(webhooks) {
 }
 
 std::optional<ServerResponse> ApiRoutes::refuse_unauthenticated(const ServerRequest& request) {
@@ -139,6 +175,8 @@ asio::awaitable<ServerResponse> ApiRoutes::handle(ServerRequest request) {
   if (path.size() == 1 && path[0] == "readyz")
     co_return ready_ ? json_response(200, Object{{"status", "ready"}})
                      : error_response(503, "not ready: starting or shutting down");
+  if (auto delivery = webhooks_.handle(request))
+    co_return co_await std::move(*delivery);
   if (path.empty() || path[0] != "v1")
     co_return error_response(404, "no such route: " + std::string(request.path()));
   if (auto refusal = refuse_unauthenticated(request))
@@ -186,15 +224,9 @@ asio::awaitable<ServerResponse> ApiRoutes::start_run(const ServerRequest& reques
     if (const Value* given = body.find("inputs"))
       inputs = *given;
   }
-  const auto parameters = query_parameters(request.query());
-  int wait_seconds = 0;
-  if (auto wait = parameters.find("wait"); wait != parameters.end()) {
-    const auto seconds = integer(wait->second);
-    if (!seconds || *seconds < 0 || *seconds > longest_wait_seconds)
-      co_return error_response(400, "wait must be a number of seconds from 0 to " +
-                                        std::to_string(longest_wait_seconds));
-    wait_seconds = static_cast<int>(*seconds);
-  }
+  const auto wait = wait_parameter(request);
+  if (const auto* refusal = std::get_if<ServerResponse>(&wait))
+    co_return *refusal;
   NewRun run;
   run.pipeline = pipeline;
   run.trigger = "api";
@@ -211,22 +243,8 @@ asio::awaitable<ServerResponse> ApiRoutes::start_run(const ServerRequest& reques
     response.headers.push_back({"Retry-After", "5"});
     co_return response;
   }
-  const std::string id = std::get<std::string>(outcome);
-  std::optional<StoredRun> stored = store_.find(id);
-  if (wait_seconds > 0) {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
-    while (stored && !is_final(stored->status) && std::chrono::steady_clock::now() < deadline) {
-      timer.expires_after(wait_poll);
-      co_await timer.async_wait(asio::use_awaitable);
-      stored = store_.find(id);
-    }
-  }
-  if (!stored)
-    co_return error_response(500, "the run was accepted but cannot be read back");
-  ServerResponse response = json_response(is_final(stored->status) ? 200 : 202, run_json(*stored));
-  response.headers.push_back({"Location", "/v1/runs/" + id});
-  co_return response;
+  co_return co_await accepted_run_answer(store_, std::get<std::string>(outcome),
+                                         std::get<std::chrono::seconds>(wait));
 }
 
 ServerResponse ApiRoutes::list_runs(const ServerRequest& request) {

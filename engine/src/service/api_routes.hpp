@@ -5,14 +5,17 @@
 #include "dispatcher.hpp"
 #include "http_server.hpp"
 #include "run_store.hpp"
+#include "webhooks.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 
 namespace sluice::service {
 
@@ -24,9 +27,10 @@ struct PipelineListing {
 
 class ApiRoutes {
 public:
+  /// Requests to webhook paths go to `webhooks`.
   ApiRoutes(Dispatcher& dispatcher, RunStore& store,
             std::map<std::string, PipelineListing, std::less<>> pipelines,
-            const std::atomic<bool>& ready);
+            const std::atomic<bool>& ready, Webhooks& webhooks);
 
   boost::asio::awaitable<ServerResponse> handle(ServerRequest request);
 
@@ -41,9 +45,21 @@ private:
   RunStore& store_;
   std::map<std::string, PipelineListing, std::less<>> pipelines_;
   const std::atomic<bool>& ready_;
+  Webhooks& webhooks_;
 };
 
 /// A run as the API shows it.
 Value run_json(const StoredRun& run);
+
+/// The answer for a run just accepted: after waiting up to `wait` for it to end, 200 with
+/// the run when it has, 202 when it goes on (with its Location either way).
+boost::asio::awaitable<ServerResponse> accepted_run_answer(RunStore& store, std::string id,
+                                                           std::chrono::seconds wait);
+/// `error` as an API error answer: {"error": "..."}.
+ServerResponse error_answer(int status, std::string error);
+/// `?wait=` of a request: seconds from 0 to 300, or the 400 answer.
+std::variant<std::chrono::seconds, ServerResponse> wait_parameter(const ServerRequest& request);
+/// The query's parameters, decoded.
+std::map<std::string, std::string, std::less<>> query_parameters(std::string_view query);
 
 } // namespace sluice::service

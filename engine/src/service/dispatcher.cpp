@@ -168,6 +168,19 @@ void Dispatcher::finished(const std::string& id, const std::string& pipeline,
   changed_.notify_all();
 }
 
+Value Dispatcher::parse_input(std::string_view pipeline, std::string_view input,
+                              std::string_view text) const {
+  std::shared_ptr<const ServedPipeline> served;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto found = pipelines_.find(pipeline); found != pipelines_.end())
+      served = found->second.served;
+  }
+  if (!served)
+    throw InputError("no pipeline named '" + std::string(pipeline) + "' is served");
+  return served->pipeline.parse_input(input, text);
+}
+
 std::optional<StoredRunStatus> Dispatcher::cancel(std::string_view id) {
   std::lock_guard lock(mutex_);
   const std::optional<StoredRunStatus> status = store_.cancel(id);

@@ -61,6 +61,10 @@ public:
   /// was refused.
   std::variant<std::string, Refusal> submit(NewRun run, std::string_view after = {});
 
+  /// `text` as a value of input `input` of the served pipeline `pipeline`, by the input's
+  /// declared type (Pipeline::parse_input). Throws InputError.
+  Value parse_input(std::string_view pipeline, std::string_view input, std::string_view text) const;
+
   /// A queued run is cancelled at once; a running one is stopped (its record ends as
   /// cancelled). The status afterwards; nullopt for an unknown id.
   std::optional<StoredRunStatus> cancel(std::string_view id);

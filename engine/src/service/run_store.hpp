@@ -121,6 +121,10 @@ public:
   /// Records that `schedule` is served from `at` on, unless something is recorded for it
   /// already: times it misses from then on are missed, times before are not.
   virtual void note_schedule(std::string_view schedule, SysSeconds at) = 0;
+  /// Records a webhook delivery by its id (its signature) until `forget_after`; false when
+  /// that delivery was recorded before (a replay). Forgets expired ones as it goes.
+  virtual bool first_delivery(std::string_view id, SysMillis forget_after) = 0;
+
   /// API tokens, kept as SHA-256 digests: `token_name` finds a token's name by its digest.
   /// add_token() refuses a name that exists (false).
   virtual bool add_token(std::string_view name, std::string_view digest) = 0;

@@ -9,6 +9,7 @@
 #include "http_server.hpp"
 #include "scheduler.hpp"
 #include "sqlcipher_run_store.hpp"
+#include "webhooks.hpp"
 
 #include "../file_text.hpp"
 
@@ -76,18 +77,21 @@ CredentialStoreOptions run_store_options(const ServiceOptions& options) {
       credentials, options.runs.empty() ? std::nullopt : std::optional(options.runs));
 }
 
-std::string random_token() {
+// 256 random bits as hex: API tokens and generated webhook secrets.
+std::string random_hex() {
   unsigned char bytes[32];
   if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes)
-    throw std::runtime_error("getrandom failed: cannot make a token");
+    throw std::runtime_error("getrandom failed: cannot make a secret");
   static constexpr char digits[] = "0123456789abcdef";
-  std::string token = "sluice_";
+  std::string text;
   for (unsigned char b : bytes) {
-    token += digits[b >> 4];
-    token += digits[b & 15];
+    text += digits[b >> 4];
+    text += digits[b & 15];
   }
-  return token;
+  return text;
 }
+
+constexpr std::string_view webhook_secret_provider = "webhook-secret";
 
 } // namespace
 
@@ -120,6 +124,7 @@ struct Service::Impl {
   std::vector<Pipeline> pipelines;
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<Webhooks> webhooks;
   std::unique_ptr<ApiRoutes> routes;
   std::unique_ptr<HttpServer> server;
   std::atomic<bool> ready{false};
@@ -169,7 +174,15 @@ Service::Service(Engine& engine, ServiceOptions options)
   for (const auto& [name, listing] : listings)
     s.dispatcher->serve(*listing.served);
   s.scheduler = std::make_unique<Scheduler>(*s.dispatcher, *s.store, s.io.get_executor());
-  s.routes = std::make_unique<ApiRoutes>(*s.dispatcher, *s.store, std::move(listings), s.ready);
+  std::map<std::string, ServedWebhook, std::less<>> hooks;
+  for (const Pipeline& pipeline : s.pipelines)
+    for (const WebhookTrigger& trigger : pipeline.triggers().webhooks)
+      hooks[trigger.path] = ServedWebhook{std::string(pipeline.name()), trigger};
+  s.webhooks = std::make_unique<Webhooks>(
+      *s.dispatcher, *s.store, [&engine]() -> CredentialStore& { return engine.credentials(); },
+      std::move(hooks));
+  s.routes = std::make_unique<ApiRoutes>(*s.dispatcher, *s.store, std::move(listings), s.ready,
+                                         *s.webhooks);
   ServerLimits limits;
   limits.body_bytes = s.options.max_body_bytes;
   s.server = std::make_unique<HttpServer>(s.io.get_executor(), s.options.host, s.options.port,
@@ -247,7 +260,7 @@ std::string create_api_token(const ServiceOptions& options, std::string_view nam
   if (name.empty())
     throw std::invalid_argument("a token needs a name");
   auto store = open_run_store(run_store_options(options));
-  std::string token = random_token();
+  std::string token = "sluice_" + random_hex();
   if (!store->add_token(name, sha256_hex(token)))
     throw std::invalid_argument("a token named '" + std::string(name) +
                                 "' exists; delete it first (sluice tokens delete " +
@@ -262,6 +275,32 @@ std::vector<std::string> api_token_names(const ServiceOptions& options) {
 void delete_api_token(const ServiceOptions& options, std::string_view name) {
   if (!open_run_store(run_store_options(options))->remove_token(name))
     throw std::invalid_argument("no token named '" + std::string(name) + "'");
+}
+
+std::string set_webhook_secret(CredentialStore& store, std::string_view name,
+                               const Secret& secret) {
+  if (name.empty())
+    throw std::invalid_argument("a secret needs a name");
+  if (!secret.empty() && secret.reveal().size() < 16)
+    throw std::invalid_argument("a webhook secret needs at least 16 characters; or let "
+                                "Sluice make one (--generate)");
+  if (auto existing = store.find(name); existing && existing->provider != webhook_secret_provider)
+    throw std::invalid_argument("'" + std::string(name) + "' is a " + existing->provider +
+                                " connection, not a webhook secret; choose another name");
+  NewConnection connection;
+  connection.name = std::string(name);
+  connection.provider = std::string(webhook_secret_provider);
+  std::string made = secret.empty() ? random_hex() : std::string();
+  connection.client_secret = secret.empty() ? Secret(made) : secret;
+  store.save_new(connection, /*replace=*/true);
+  return made;
+}
+
+void delete_webhook_secret(CredentialStore& store, std::string_view name) {
+  const auto existing = store.find(name);
+  if (!existing || existing->provider != webhook_secret_provider)
+    throw std::invalid_argument("no webhook secret named '" + std::string(name) + "'");
+  store.remove(name);
 }
 
 } // namespace sluice

@@ -27,7 +27,7 @@ using credentials::WriteTransaction;
 // Times are Unix milliseconds; inputs, outputs and nodes are JSON. (schedule, fire_time) is
 // unique, so a schedule time is accepted once however often it is offered; NULLs (runs not
 // started by a schedule) never collide.
-constexpr std::array<const char*, 2> migrations{{
+constexpr std::array<const char*, 3> migrations{{
     "CREATE TABLE runs ("
     "  sequence INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  id TEXT NOT NULL UNIQUE,"
@@ -59,6 +59,12 @@ constexpr std::array<const char*, 2> migrations{{
     "  name TEXT PRIMARY KEY NOT NULL,"
     "  digest TEXT NOT NULL UNIQUE,"
     "  created_at INTEGER NOT NULL"
+    ");",
+    // 2 -> 3: webhook deliveries seen, by signature, kept while a replay would still pass the
+    // timestamp check.
+    "CREATE TABLE webhook_deliveries ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  forget_after INTEGER NOT NULL"
     ");",
 }};
 
@@ -301,6 +307,19 @@ public:
               std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count())
         .run();
     transaction.commit();
+  }
+
+  bool first_delivery(std::string_view id, SysMillis forget_after) override {
+    std::lock_guard lock(mutex_);
+    WriteTransaction transaction(*database_);
+    Statement expire(*database_, "DELETE FROM webhook_deliveries WHERE forget_after < ?1");
+    expire.bind(1, now_ms()).run();
+    Statement insert(*database_,
+                     "INSERT OR IGNORE INTO webhook_deliveries (id, forget_after) VALUES (?1, ?2)");
+    insert.bind(1, id).bind(2, forget_after.time_since_epoch().count()).run();
+    const bool first = database_->changes() == 1;
+    transaction.commit();
+    return first;
   }
 
   bool add_token(std::string_view name, std::string_view digest) override {
