@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -46,9 +47,14 @@ struct Site {
     std::ofstream(dir / "pipelines" / (name + ".yaml")) << yaml;
   }
   std::vector<std::string> environment() const {
-    return {"SLUICE_RUNS=" + (dir / "data" / "runs.db").string(),
-            "SLUICE_CREDENTIALS=" + (dir / "data" / "credentials.db").string(),
-            "HOME=" + dir.path().string(), "PATH=/usr/bin:/bin"};
+    std::vector<std::string> env{"SLUICE_RUNS=" + (dir / "data" / "runs.db").string(),
+                                 "SLUICE_CREDENTIALS=" + (dir / "data" / "credentials.db").string(),
+                                 "HOME=" + dir.path().string(), "PATH=/usr/bin:/bin"};
+    // Sanitizer builds: the server gets the test's suppressions and options.
+    for (const char* name : {"TSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+      if (const char* value = std::getenv(name))
+        env.push_back(std::string(name) + "=" + value);
+    return env;
   }
   // Runs the CLI to the end; its stdout.
   std::string sluice(const std::vector<std::string>& words, const std::string& input = {}) const {

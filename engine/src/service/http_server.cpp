@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -50,7 +51,8 @@ std::string_view ServerRequest::query() const noexcept {
 
 struct HttpServer::State : std::enable_shared_from_this<State> {
   State(asio::any_io_executor ex, ServerLimits l, ServerHandler h)
-      : executor(std::move(ex)), acceptor(executor), limits(l), handler(std::move(h)) {}
+      : executor(std::move(ex)), acceptor(asio::make_strand(executor)), limits(l),
+        handler(std::move(h)) {}
   asio::any_io_executor executor;
   tcp::acceptor acceptor;
   ServerLimits limits;
@@ -158,7 +160,10 @@ asio::awaitable<void> accept_connections(std::shared_ptr<HttpServer::State> stat
   for (;;) {
     boost::system::error_code error;
     tcp::socket socket =
-        co_await state->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, error));
+        // Each connection on a strand of its own: its coroutine and stop()'s close of its
+        // socket never run at once on the service's two threads.
+        co_await state->acceptor.async_accept(asio::make_strand(state->executor),
+                                              asio::redirect_error(asio::use_awaitable, error));
     if (error) {
       std::lock_guard lock(state->mutex);
       if (state->stopped || error == asio::error::operation_aborted)
@@ -175,7 +180,7 @@ asio::awaitable<void> accept_connections(std::shared_ptr<HttpServer::State> stat
         co_return;
       state->connections.insert(stream);
     }
-    asio::co_spawn(state->executor, serve_connection(state, stream, std::move(peer)),
+    asio::co_spawn(stream->get_executor(), serve_connection(state, stream, std::move(peer)),
                    asio::detached);
   }
 }
@@ -202,7 +207,8 @@ unsigned short HttpServer::port() const noexcept {
 }
 
 void HttpServer::start() {
-  asio::co_spawn(state_->executor, accept_connections(state_), asio::detached);
+  // On the acceptor's strand, as stop()'s close of it.
+  asio::co_spawn(state_->acceptor.get_executor(), accept_connections(state_), asio::detached);
 }
 
 void HttpServer::stop() {
@@ -210,12 +216,15 @@ void HttpServer::stop() {
   if (state_->stopped)
     return;
   state_->stopped = true;
-  asio::post(state_->executor, [state = state_] {
+  asio::post(state_->acceptor.get_executor(), [state = state_] {
     boost::system::error_code ignored;
     state->acceptor.close(ignored);
     std::lock_guard lock(state->mutex);
     for (const auto& stream : state->connections)
-      stream->socket().close(ignored);
+      asio::post(stream->get_executor(), [stream] {
+        boost::system::error_code not_open;
+        stream->socket().close(not_open);
+      });
   });
 }
 
