@@ -94,6 +94,17 @@ std::vector<std::string> fire_times(const std::vector<StoredRun>& runs) {
   return times;
 }
 
+// No two of `runs` ran at once: each started after the one before it had finished.
+void check_one_at_a_time(const std::vector<StoredRun>& runs) {
+  std::vector<std::pair<SysMillis, SysMillis>> spans;
+  for (const StoredRun& run : runs)
+    if (run.started_at)
+      spans.emplace_back(*run.started_at, run.finished_at.value_or(SysMillis::max()));
+  std::sort(spans.begin(), spans.end());
+  for (std::size_t i = 1; i < spans.size(); ++i)
+    CHECK(spans[i].first >= spans[i - 1].second);
+}
+
 } // namespace
 
 TEST_CASE("the runs a schedule owes after a stop, by its missed policy") {
@@ -151,14 +162,7 @@ TEST_CASE("overlap: skip records the times that came while the previous run went
   for (const StoredRun& run : runs)
     if (run.status == StoredRunStatus::skipped)
       CHECK(run.error.find("was still going (overlap: skip)") != std::string::npos);
-  // No two runs of the schedule ever ran at once.
-  std::vector<std::pair<SysMillis, SysMillis>> spans;
-  for (const StoredRun& run : runs)
-    if (run.started_at)
-      spans.emplace_back(*run.started_at, *run.finished_at);
-  std::sort(spans.begin(), spans.end());
-  for (std::size_t i = 1; i < spans.size(); ++i)
-    CHECK(spans[i].first >= spans[i - 1].second);
+  check_one_at_a_time(runs);
 }
 
 TEST_CASE("overlap: queue runs every time, one after another") {
@@ -168,14 +172,9 @@ TEST_CASE("overlap: queue runs every time, one after another") {
   std::this_thread::sleep_for(400ms);
   const auto runs = service.settled_runs();
   REQUIRE(runs.size() >= 3);
-  std::vector<std::pair<SysMillis, SysMillis>> spans;
-  for (const StoredRun& run : runs) {
+  for (const StoredRun& run : runs)
     CHECK(run.status == StoredRunStatus::succeeded);
-    spans.emplace_back(*run.started_at, *run.finished_at);
-  }
-  std::sort(spans.begin(), spans.end());
-  for (std::size_t i = 1; i < spans.size(); ++i)
-    CHECK(spans[i].first >= spans[i - 1].second);
+  check_one_at_a_time(runs);
 }
 
 TEST_CASE("missed runs after a stop and a start: none, last, all; nothing fires twice") {
