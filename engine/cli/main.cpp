@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
   add_plugin_dir(serve.command());
   TokensCommand tokens(app);
   SecretsCommand secrets(app);
+  RunsCommand runs(app);
 
   try {
     app.parse(argc, argv);
@@ -176,6 +177,8 @@ int main(int argc, char** argv) {
       return tokens.run();
     if (secrets.selected())
       return secrets.run();
+    if (runs.selected())
+      return runs.run();
   } catch (const std::exception& e) {
     std::cerr << "sluice: error: " << sluice::printable(e.what()) << '\n';
     return exit_failed;

@@ -27,6 +27,16 @@ struct ServeCommand::Arguments {
   unsigned keep_days = 0;
 };
 
+struct RunsCommand::Arguments {
+  std::string id;
+  std::string pipeline;
+  std::string status;
+  std::size_t limit = 20;
+  bool json = false;
+  std::string runs;
+  std::string credentials;
+};
+
 struct SecretsCommand::Arguments {
   std::string name;
   std::string credentials;
@@ -245,6 +255,87 @@ int SecretsCommand::run() const {
       std::cout << made << std::endl;
   } catch (const std::invalid_argument& e) {
     std::cerr << "sluice secrets: " << e.what() << '\n';
+    return exit_usage;
+  }
+  return exit_ok;
+}
+
+RunsCommand::RunsCommand(CLI::App& app) : args_(std::make_shared<Arguments>()) {
+  command_ = app.add_subcommand("runs", "The runs 'sluice serve' recorded: list, show, cancel.");
+  command_->require_subcommand(1);
+  list_ = command_->add_subcommand("list", "Runs, newest first.");
+  list_->add_option("--pipeline", args_->pipeline, "Only this pipeline's runs");
+  list_->add_option("--status", args_->status,
+                    "Only runs with this status (queued, running, succeeded, failed, "
+                    "cancelled, interrupted, skipped)");
+  list_->add_option("--limit", args_->limit, "At most N runs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  show_ = command_->add_subcommand("show", "One run: trigger, inputs, outputs, nodes, error.");
+  show_->add_option("id", args_->id, "The run's id")->required();
+  cancel_ = command_->add_subcommand(
+      "cancel", "Cancel a queued run (a running one is stopped through its server's API).");
+  cancel_->add_option("id", args_->id, "The run's id")->required();
+  for (CLI::App* sub : {list_, show_}) {
+    sub->add_flag("--json", args_->json, "Print as JSON");
+  }
+  for (CLI::App* sub : {list_, show_, cancel_})
+    add_store_options(*sub, args_->runs, args_->credentials);
+}
+
+bool RunsCommand::selected() const {
+  return command_->parsed();
+}
+
+int RunsCommand::run() const {
+  const ServiceOptions options = store_options(args_->runs, args_->credentials);
+  try {
+    if (list_->parsed()) {
+      const std::vector<Value> runs =
+          stored_runs(options, args_->pipeline, args_->status, args_->limit);
+      if (args_->json) {
+        std::cout << Value(Array(runs.begin(), runs.end())).to_json(true) << '\n';
+        return exit_ok;
+      }
+      for (const Value& run : runs)
+        std::cout << fmt::format("{}  {:<24}  {:<11}  {}  {}\n", run["id"].to_text(),
+                                 run["pipeline"].to_text(), run["status"].to_text(),
+                                 run["accepted_at"].to_text(), run["trigger"].to_text());
+      if (runs.empty())
+        std::cerr << "no runs\n";
+      return exit_ok;
+    }
+    if (show_->parsed()) {
+      const std::optional<Value> run = stored_run(options, args_->id);
+      if (!run) {
+        std::cerr << "sluice runs: no run with id '" << args_->id << "'\n";
+        return exit_usage;
+      }
+      if (args_->json) {
+        std::cout << run->to_json(true) << '\n';
+        return exit_ok;
+      }
+      const Value& r = *run;
+      std::cout << fmt::format("run       {}\npipeline  {}\nstatus    {}\ntrigger   {}\n"
+                               "accepted  {}\nstarted   {}\nfinished  {}\n",
+                               r["id"].to_text(), r["pipeline"].to_text(), r["status"].to_text(),
+                               r["trigger"].to_text(), r["accepted_at"].to_text(),
+                               r["started_at"].is_null() ? "-" : r["started_at"].to_text(),
+                               r["finished_at"].is_null() ? "-" : r["finished_at"].to_text());
+      if (!r["error"].is_null())
+        std::cout << "error     " << r["error"].to_text() << '\n';
+      std::cout << "inputs    " << r["inputs"].to_json() << '\n';
+      if (!r["outputs"].is_null())
+        std::cout << "outputs   " << r["outputs"].to_json() << '\n';
+      for (const Value& node : r["nodes"].as_array())
+        std::cout << fmt::format("  {:<20} {:<10} {}\n", node["id"].to_text(),
+                                 node["status"].to_text(),
+                                 node.find("message") ? node["message"].to_text() : "");
+      return exit_ok;
+    }
+    std::cout << fmt::format("run {}: {}\n", args_->id, cancel_stored_run(options, args_->id));
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "sluice runs: " << e.what() << '\n';
     return exit_usage;
   }
   return exit_ok;

@@ -38,6 +38,22 @@ private:
   std::shared_ptr<Arguments> args_;
 };
 
+/// `sluice runs list|show ID|cancel ID`: the run store, read locally.
+class RunsCommand {
+public:
+  explicit RunsCommand(CLI::App& app);
+  bool selected() const;
+  int run() const;
+
+private:
+  CLI::App* command_ = nullptr;
+  CLI::App* list_ = nullptr;
+  CLI::App* show_ = nullptr;
+  CLI::App* cancel_ = nullptr;
+  struct Arguments;
+  std::shared_ptr<Arguments> args_;
+};
+
 /// `sluice secrets set|delete NAME`: shared secrets of webhooks (bearer or HMAC), kept in
 /// the credential store as connections of provider "webhook-secret".
 class SecretsCommand {

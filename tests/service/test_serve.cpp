@@ -58,15 +58,19 @@ struct Site {
   }
   // Runs the CLI to the end; its stdout.
   std::string sluice(const std::vector<std::string>& words, const std::string& input = {}) const {
+    const int status = sluice_status(words, input);
+    REQUIRE_MESSAGE(status == 0, read_all(dir / "cli.err"));
+    return read_all(dir / "cli.out");
+  }
+  // Runs the CLI to the end (stdin: `input`); its exit status (-1: killed).
+  int sluice_status(const std::vector<std::string>& words, const std::string& input = {}) const {
     std::vector<std::string> argv{SLUICE_CLI};
     argv.insert(argv.end(), words.begin(), words.end());
     std::ofstream(dir / "cli.in") << input;
     const pid_t pid = spawn(argv, dir / "cli.out", dir / "cli.err", dir / "cli.in");
     int status = 0;
     ::waitpid(pid, &status, 0);
-    REQUIRE_MESSAGE(WIFEXITED(status), read_all(dir / "cli.err"));
-    REQUIRE_MESSAGE(WEXITSTATUS(status) == 0, read_all(dir / "cli.err"));
-    return read_all(dir / "cli.out");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
   std::string token() const {
     const std::string out = sluice({"tokens", "create", "tests-" + std::to_string(tokens++)});
@@ -418,6 +422,13 @@ TEST_CASE("SIGKILL with runs queued and running, then a restart: every run accou
       CHECK(client.api("GET", "/v1/runs/" + ids[2], token).json()["status"] == Value("queued"));
       CHECK(server.stop(SIGKILL) == 128 + SIGKILL);
     }
+    // With no server: `sluice runs` reads the store; a queued run can be cancelled there, a
+    // running one only by its server.
+    const Value listed = Value::parse_json(site.sluice({"runs", "list", "--json"}));
+    CHECK(listed.size() == 3);
+    CHECK(site.sluice({"runs", "show", ids[0]}).find("status    running") != std::string::npos);
+    CHECK(site.sluice_status({"runs", "cancel", ids[0]}) == 2);
+    CHECK(site.sluice({"runs", "cancel", ids[2]}) == "run " + ids[2] + ": cancelled\n");
     Server server(site);
     HttpClient client(server.port());
     for (const std::string& id : ids)
@@ -428,7 +439,7 @@ TEST_CASE("SIGKILL with runs queued and running, then a restart: every run accou
       by_id[run["id"].to_text()] = run;
     CHECK(by_id[ids[0]]["status"] == Value("interrupted"));
     CHECK(by_id[ids[1]]["status"] == Value("succeeded"));
-    CHECK(by_id[ids[2]]["status"] == Value("succeeded"));
+    CHECK(by_id[ids[2]]["status"] == Value("cancelled")); // not run after the restart
     if (rerun) {
       REQUIRE(runs.size() == 4);
       const Value& again = runs[0]; // newest

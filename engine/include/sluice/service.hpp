@@ -13,6 +13,7 @@
 /// ```
 
 #include <sluice/export.hpp>
+#include <sluice/value.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -84,6 +85,18 @@ private:
 SLUICE_API std::string create_api_token(const ServiceOptions& options, std::string_view name);
 SLUICE_API std::vector<std::string> api_token_names(const ServiceOptions& options);
 SLUICE_API void delete_api_token(const ServiceOptions& options, std::string_view name);
+
+/// Runs in the run store `options` names, as the API shows them (`GET /v1/runs`), newest
+/// first; `pipeline` and `status` filter when not empty. Throws `std::invalid_argument` for
+/// an unknown status.
+SLUICE_API std::vector<Value> stored_runs(const ServiceOptions& options, std::string_view pipeline,
+                                          std::string_view status, std::size_t limit);
+/// One run as the API shows it, or nullopt.
+SLUICE_API std::optional<Value> stored_run(const ServiceOptions& options, std::string_view id);
+/// Cancels a queued run in the store (a server skips it); returns its status afterwards.
+/// A running run is refused (`std::invalid_argument`): only the server running it can stop it
+/// (`POST /v1/runs/ID/cancel`).
+SLUICE_API std::string cancel_stored_run(const ServiceOptions& options, std::string_view id);
 
 /// Webhook secrets (`auth: { bearer | hmac: { connection: NAME } }`), kept in the credential
 /// store as connections of provider "webhook-secret". set_webhook_secret() stores `secret`

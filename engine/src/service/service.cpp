@@ -277,6 +277,42 @@ void delete_api_token(const ServiceOptions& options, std::string_view name) {
     throw std::invalid_argument("no token named '" + std::string(name) + "'");
 }
 
+std::vector<Value> stored_runs(const ServiceOptions& options, std::string_view pipeline,
+                               std::string_view status, std::size_t limit) {
+  RunQuery query;
+  query.pipeline = std::string(pipeline);
+  query.limit = limit;
+  if (!status.empty()) {
+    query.status = stored_run_status_from(status);
+    if (!query.status)
+      throw std::invalid_argument("unknown status '" + std::string(status) +
+                                  "' (queued, running, succeeded, failed, cancelled, "
+                                  "interrupted, skipped)");
+  }
+  std::vector<Value> runs;
+  for (const StoredRun& run : open_run_store(run_store_options(options))->list(query).runs)
+    runs.push_back(run_json(run));
+  return runs;
+}
+
+std::optional<Value> stored_run(const ServiceOptions& options, std::string_view id) {
+  const auto run = open_run_store(run_store_options(options))->find(id);
+  return run ? std::optional(run_json(*run)) : std::nullopt;
+}
+
+std::string cancel_stored_run(const ServiceOptions& options, std::string_view id) {
+  auto store = open_run_store(run_store_options(options));
+  const auto run = store->find(id);
+  if (!run)
+    throw std::invalid_argument("no run with id '" + std::string(id) + "'");
+  if (run->status == StoredRunStatus::running)
+    throw std::invalid_argument("run " + std::string(id) +
+                                " is running in a server; only that server can stop it: "
+                                "POST /v1/runs/" +
+                                std::string(id) + "/cancel");
+  return std::string(to_string(store->cancel(id).value_or(run->status)));
+}
+
 std::string set_webhook_secret(CredentialStore& store, std::string_view name,
                                const Secret& secret) {
   if (name.empty())
