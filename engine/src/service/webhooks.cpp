@@ -190,9 +190,11 @@ asio::awaitable<ServerResponse> Webhooks::deliver(ServerRequest request,
   run.trigger = "webhook " + hook.trigger.path;
   std::variant<std::string, Refusal> outcome;
   try {
-    for (auto& [name, text] : texts) {
+    // A named pair, not a structured binding: clang 14 cannot capture those in a lambda.
+    for (const auto& given : texts) {
+      const std::string& name = given.first;
       std::erase_if(inputs, [&](const auto& member) { return member.first == name; });
-      inputs.emplace_back(name, dispatcher_.parse_input(hook.pipeline, name, text));
+      inputs.emplace_back(name, dispatcher_.parse_input(hook.pipeline, name, given.second));
     }
     run.inputs = Value(std::move(inputs));
     outcome = dispatcher_.submit(std::move(run));
