@@ -118,7 +118,10 @@ asio::awaitable<ServerResponse> accepted_run_answer(RunStore& store, std::string
   }
   if (!stored)
     co_return error_answer(500, "the run was accepted but cannot be read back");
-  ServerResponse response = json_response(is_final(stored->status) ? 200 : 202, run_json(*stored));
+  // Without a wait the answer is "accepted" whatever the run did meanwhile: a client that did
+  // not ask to wait gets one status, not a race between the run and the answer.
+  const bool ended = wait.count() > 0 && is_final(stored->status);
+  ServerResponse response = json_response(ended ? 200 : 202, run_json(*stored));
   response.headers.push_back({"Location", "/v1/runs/" + id});
   co_return response;
 }

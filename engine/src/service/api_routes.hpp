@@ -51,8 +51,8 @@ private:
 /// A run as the API shows it.
 Value run_json(const StoredRun& run);
 
-/// The answer for a run just accepted: after waiting up to `wait` for it to end, 200 with
-/// the run when it has, 202 when it goes on (with its Location either way).
+/// The answer for a run just accepted: with a `wait`, 200 and the run once it has ended
+/// within it, else (and always without a wait) 202; with its Location either way.
 boost::asio::awaitable<ServerResponse> accepted_run_answer(RunStore& store, std::string id,
                                                            std::chrono::seconds wait);
 /// `error` as an API error answer: {"error": "..."}.
