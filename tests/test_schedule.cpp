@@ -198,6 +198,10 @@ TEST_CASE("mistakes in a cron expression name the field and point at the item") 
       {"0 9 * *", 0, "a cron expression has five fields"},
       {"0 9 * * * *", 10, "a cron expression has five fields"},
       {"*/0 * * * *", 2, "a step of 0 in the minute field"},
+      {"5/4294967295 * * * *", 2,
+       "a step of 4294967295 in the minute field is larger than the "
+       "field (0-59)"},
+      {"0 0 * * */9", 10, "a step of 9 in the day of week field is larger than the field (0-7)"},
       {"0 17-9 * * *", 2, "the range 17-9 in the hour field goes backwards"},
       {"0 9,,10 * * *", 4, "an empty item in the hour field"},
       {"0 9 * * 1/x", 10, "'x' is not a step in the day of week field"},

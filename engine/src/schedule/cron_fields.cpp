@@ -8,6 +8,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,10 @@ private:
       has_step = true;
       if (step == 0)
         fail(at + slash + 1, std::string("a step of 0 in the ") + range_.name + " field");
+      if (step > range_.high - range_.low + 1)
+        fail(at + slash + 1, "a step of " + std::to_string(step) + " in the " + range_.name +
+                                 " field is larger than the field (" + std::to_string(range_.low) +
+                                 "-" + std::to_string(range_.high) + ")");
     }
     unsigned low = range_.low;
     unsigned high = range_.high;
@@ -106,8 +111,9 @@ private:
       // `5/10`: from 5 to the end of the range by 10.
       high = has_step ? range_.high : low;
     }
-    for (unsigned v = low; v <= high; v += step)
-      bits.set(range_.high == 7 && v == 7 ? 0 : v);
+    // 64 bits: `v += step` cannot wrap around to a value inside the field.
+    for (std::uint64_t v = low; v <= high; v += step)
+      bits.set(range_.high == 7 && v == 7 ? 0 : static_cast<std::size_t>(v));
   }
 
   unsigned number(std::string_view text, std::size_t at, const char* what) const {
