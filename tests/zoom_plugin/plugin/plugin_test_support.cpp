@@ -245,6 +245,29 @@ void Workspace::collect_secrets() {
         secrets_.insert(secret->reveal());
 }
 
+namespace {
+
+bool base64url(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
+}
+
+// "eyJ" (a JSON object's "{\"" in base64url) then more base64url, a dot and a second part: a
+// JWT's header and payload. "eyJ" alone also turns up by chance inside random base64url text
+// (a PKCE challenge, an OAuth state), which is not a token.
+bool contains_jwt(const std::string& text) {
+  for (std::size_t at = text.find("eyJ"); at != std::string::npos; at = text.find("eyJ", at + 1)) {
+    std::size_t end = at;
+    while (end < text.size() && base64url(text[end]))
+      ++end;
+    if (end + 1 < text.size() && text[end] == '.' && base64url(text[end + 1]))
+      return true;
+  }
+  return false;
+}
+
+} // namespace
+
 void Workspace::check_no_secrets() {
   for (const CliResult& result : history_) {
     for (const std::string* text : {&result.out, &result.err}) {
@@ -252,8 +275,8 @@ void Workspace::check_no_secrets() {
         if (text->find(secret) != std::string::npos)
           FAIL_CHECK("a secret (" << secret.size() << " characters) appears in the output of "
                                   << result.describe());
-      // Emulator tokens are JWT-shaped ("eyJ..."); no output may carry a bearer credential.
-      if (text->find("Bearer ") != std::string::npos || text->find("eyJ") != std::string::npos)
+      // Emulator tokens are JWT-shaped; no output may carry a bearer credential.
+      if (text->find("Bearer ") != std::string::npos || contains_jwt(*text))
         FAIL_CHECK("a bearer token appears in the output of " << result.describe());
     }
   }
