@@ -171,7 +171,10 @@ void Scheduler::fire(const std::string& pipeline, const ScheduleTrigger& trigger
   try {
     const auto outcome = dispatcher_.submit(std::move(run), after);
     const auto* id = std::get_if<std::string>(&outcome);
-    if (!id || (store_.find(*id) && store_.find(*id)->status == StoredRunStatus::skipped))
+    if (!id)
+      return;
+    // A skipped run never went; the one before it is still the one to wait for.
+    if (const auto stored = store_.find(*id); !stored || stored->status == StoredRunStatus::skipped)
       return;
     std::lock_guard lock(mutex_);
     auto entry = std::find_if(last_runs_.begin(), last_runs_.end(),
