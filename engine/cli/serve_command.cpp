@@ -1,5 +1,6 @@
-// `sluice serve` and `sluice tokens`. SIGINT and SIGTERM stop the server gracefully: a thread
-// waits for them with sigwait(), so no work happens inside a signal handler.
+// `sluice serve`, `sluice tokens`, `sluice secrets` and `sluice runs`. SIGINT and SIGTERM stop
+// the server gracefully and SIGHUP reloads its pipelines: a thread waits for them with
+// sigwait(), so no work happens inside a signal handler.
 
 #include "serve_command.hpp"
 
@@ -8,9 +9,13 @@
 #include <sluice/diagnostic.hpp>
 #include <sluice/service.hpp>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <pthread.h>
 #include <thread>
@@ -25,6 +30,14 @@ struct ServeCommand::Arguments {
   double grace_seconds = 30;
   std::size_t keep_runs = 0;
   unsigned keep_days = 0;
+  std::string tls_cert;
+  std::string tls_key;
+  bool insecure_listen = false;
+  std::string log_format = "text";
+  std::size_t max_queued_runs = 10000;
+  std::size_t max_requests_per_client = 64;
+  std::size_t max_body_bytes = 1024 * 1024;
+  double watch_seconds = 2;
 };
 
 struct RunsCommand::Arguments {
@@ -35,6 +48,8 @@ struct RunsCommand::Arguments {
   bool json = false;
   std::string runs;
   std::string credentials;
+  std::string server;
+  std::string ca_file;
 };
 
 struct SecretsCommand::Arguments {
@@ -86,6 +101,21 @@ bool split_listen(const std::string& listen, std::string& host, unsigned short& 
   return true;
 }
 
+// One line of the server's log: for people, or as a JSON object per line for log collectors.
+// The service never puts a secret in a line; this only formats it.
+std::function<void(std::string_view)> log_lines(bool json) {
+  if (!json)
+    return [](std::string_view line) { std::cerr << "sluice serve: " << line << std::endl; };
+  return [](std::string_view line) {
+    const auto now =
+        std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    const Value entry(Object{{"time", fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", now)},
+                             {"level", "info"},
+                             {"message", std::string(line)}});
+    std::cerr << entry.to_json() << std::endl;
+  };
+}
+
 } // namespace
 
 ServeCommand::ServeCommand(CLI::App& app) : args_(std::make_shared<Arguments>()) {
@@ -95,8 +125,43 @@ ServeCommand::ServeCommand(CLI::App& app) : args_(std::make_shared<Arguments>())
   command_->add_option("paths", args_->paths,
                        "Pipeline files, or folders searched for *.yaml (default: the current "
                        "folder)");
-  command_->add_option("--listen", args_->listen, "HOST:PORT to listen on (loopback only)")
+  command_
+      ->add_option("--listen", args_->listen,
+                   "HOST:PORT to listen on; an address other than loopback needs --tls-cert "
+                   "and --tls-key, or --insecure-listen")
       ->capture_default_str();
+  command_->add_option("--tls-cert", args_->tls_cert, "Serve HTTPS: the PEM certificate chain")
+      ->check(CLI::ExistingFile);
+  command_
+      ->add_option("--tls-key", args_->tls_key, "Serve HTTPS: the certificate's PEM private key")
+      ->check(CLI::ExistingFile);
+  command_->add_flag("--insecure-listen", args_->insecure_listen,
+                     "Serve plain HTTP on an address other than loopback (only behind a TLS "
+                     "proxy on this machine)");
+  command_->add_option("--log-format", args_->log_format, "Log lines as text or JSON")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  command_
+      ->add_option("--max-queued-runs", args_->max_queued_runs,
+                   "Runs waiting to start, over all pipelines; past it new runs get 503")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
+  command_
+      ->add_option("--max-requests-per-client", args_->max_requests_per_client,
+                   "Requests one client address may have in progress; more get 429")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+  command_
+      ->add_option("--max-body-bytes", args_->max_body_bytes,
+                   "Largest request body accepted; larger ones get 413")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+  command_
+      ->add_option("--watch", args_->watch_seconds,
+                   "Seconds between looks at the pipeline files for changes (0: only reload "
+                   "on SIGHUP)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   command_
       ->add_option("--grace", args_->grace_seconds,
                    "Seconds running runs get to finish on SIGTERM/SIGINT before they are "
@@ -131,13 +196,22 @@ int ServeCommand::run(const PluginArgs& plugins) const {
     options.keep_runs = args_->keep_runs;
   if (args_->keep_days > 0)
     options.keep_for = std::chrono::hours(24 * args_->keep_days);
-  options.log = [](std::string_view line) { std::cerr << "sluice serve: " << line << std::endl; };
+  options.tls_certificate = args_->tls_cert;
+  options.tls_private_key = args_->tls_key;
+  options.insecure_listen = args_->insecure_listen;
+  options.max_queued_runs = args_->max_queued_runs;
+  options.max_requests_per_client = args_->max_requests_per_client;
+  options.max_body_bytes = args_->max_body_bytes;
+  options.watch_interval =
+      std::chrono::milliseconds(static_cast<std::int64_t>(args_->watch_seconds * 1000));
+  options.log = log_lines(args_->log_format == "json");
 
   // Blocked in every thread (they inherit the mask), taken by the waiter below only.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto engine = make_engine(0, plugins, args_->credentials);
@@ -154,8 +228,11 @@ int ServeCommand::run(const PluginArgs& plugins) const {
     return exit_usage;
   }
   std::thread waiter([&service, signals] {
-    int received = 0;
-    sigwait(&signals, &received);
+    for (int received = 0; sigwait(&signals, &received) == 0;) {
+      if (received != SIGHUP)
+        break;
+      service->reload();
+    }
     service->stop();
   });
   service->run();
@@ -279,8 +356,15 @@ RunsCommand::RunsCommand(CLI::App& app) : args_(std::make_shared<Arguments>()) {
   for (CLI::App* sub : {list_, show_}) {
     sub->add_flag("--json", args_->json, "Print as JSON");
   }
-  for (CLI::App* sub : {list_, show_, cancel_})
+  for (CLI::App* sub : {list_, show_, cancel_}) {
     add_store_options(*sub, args_->runs, args_->credentials);
+    sub->add_option("--server", args_->server,
+                    "Ask a running server's API (http(s)://HOST:PORT) instead of reading the "
+                    "store; the token comes from SLUICE_API_TOKEN");
+    sub->add_option("--ca-file", args_->ca_file,
+                    "With --server: a CA certificate (PEM) to trust besides the system's")
+        ->check(CLI::ExistingFile);
+  }
 }
 
 bool RunsCommand::selected() const {
@@ -289,10 +373,19 @@ bool RunsCommand::selected() const {
 
 int RunsCommand::run() const {
   const ServiceOptions options = store_options(args_->runs, args_->credentials);
+  ServiceEndpoint server;
+  const bool remote = !args_->server.empty();
+  if (remote) {
+    server.url = args_->server;
+    if (const char* token = std::getenv("SLUICE_API_TOKEN"))
+      server.token = Secret(std::string(token));
+    server.ca_file = args_->ca_file;
+  }
   try {
     if (list_->parsed()) {
       const std::vector<Value> runs =
-          stored_runs(options, args_->pipeline, args_->status, args_->limit);
+          remote ? remote_runs(server, args_->pipeline, args_->status, args_->limit)
+                 : stored_runs(options, args_->pipeline, args_->status, args_->limit);
       if (args_->json) {
         std::cout << Value(Array(runs.begin(), runs.end())).to_json(true) << '\n';
         return exit_ok;
@@ -306,7 +399,8 @@ int RunsCommand::run() const {
       return exit_ok;
     }
     if (show_->parsed()) {
-      const std::optional<Value> run = stored_run(options, args_->id);
+      const std::optional<Value> run =
+          remote ? remote_run(server, args_->id) : stored_run(options, args_->id);
       if (!run) {
         std::cerr << "sluice runs: no run with id '" << args_->id << "'\n";
         return exit_usage;
@@ -333,10 +427,15 @@ int RunsCommand::run() const {
                                  node.find("message") ? node["message"].to_text() : "");
       return exit_ok;
     }
-    std::cout << fmt::format("run {}: {}\n", args_->id, cancel_stored_run(options, args_->id));
+    std::cout << fmt::format("run {}: {}\n", args_->id,
+                             remote ? remote_cancel_run(server, args_->id)
+                                    : cancel_stored_run(options, args_->id));
   } catch (const std::invalid_argument& e) {
     std::cerr << "sluice runs: " << e.what() << '\n';
     return exit_usage;
+  } catch (const std::runtime_error& e) {
+    std::cerr << "sluice runs: " << e.what() << '\n';
+    return exit_failed;
   }
   return exit_ok;
 }

@@ -38,7 +38,7 @@ private:
   std::shared_ptr<Arguments> args_;
 };
 
-/// `sluice runs list|show ID|cancel ID`: the run store, read locally.
+/// `sluice runs list|show ID|cancel ID`: the run store, read locally or through a server.
 class RunsCommand {
 public:
   explicit RunsCommand(CLI::App& app);

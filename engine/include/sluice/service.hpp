@@ -12,6 +12,7 @@
 /// service.run();                            // until stop(), then drains
 /// ```
 
+#include <sluice/credentials.hpp>
 #include <sluice/export.hpp>
 #include <sluice/value.hpp>
 
@@ -29,7 +30,6 @@ namespace sluice {
 
 class Engine;
 class CredentialStore;
-class Secret;
 
 struct ServiceOptions {
   /// Pipeline files, or folders searched for `*.yaml` / `*.yml` (test files `*.test.yaml`
@@ -38,6 +38,12 @@ struct ServiceOptions {
   std::string host = "127.0.0.1";
   /// 0: any free port (see Service::port()).
   unsigned short port = 8080;
+  /// TLS for the API: a PEM certificate chain and its PEM private key (both or neither). A
+  /// `host` that is not a loopback address needs them, or `insecure_listen`.
+  std::filesystem::path tls_certificate;
+  std::filesystem::path tls_private_key;
+  /// Serve plain HTTP on a non-loopback address anyway (behind a TLS proxy on the same host).
+  bool insecure_listen = false;
   /// The run store; empty: SLUICE_RUNS, else `runs.db` beside the credential store.
   std::filesystem::path runs;
   /// The credential store, to place the run store beside it; empty: from the environment.
@@ -46,6 +52,14 @@ struct ServiceOptions {
   std::chrono::milliseconds grace{30000};
   /// Largest request body the API accepts.
   std::size_t max_body_bytes = 1024 * 1024;
+  /// Runs accepted but not started, over all pipelines; past it new runs are refused (503
+  /// with Retry-After) rather than piling up.
+  std::size_t max_queued_runs = 10000;
+  /// Requests one client address may have in flight at once; more are answered 429.
+  std::size_t max_requests_per_client = 64;
+  /// How often the pipeline files are looked at for changes (a changed one is reloaded, as by
+  /// reload()). Zero: only reload().
+  std::chrono::milliseconds watch_interval{2000};
   /// Retention, applied at start and hourly: keep the newest N finished runs, and finished
   /// runs younger than this. Unset: keep them all.
   std::optional<std::size_t> keep_runs;
@@ -60,7 +74,9 @@ public:
   /// Loads every pipeline (throws `LoadError` for the first that does not validate, and
   /// `std::invalid_argument` for two pipelines with one name), opens the run store (throws
   /// `CredentialError`), marks runs a previous server left running as interrupted, and
-  /// binds the address (throws `std::system_error`). A non-loopback address is refused.
+  /// binds the address (throws `std::system_error`). A non-loopback address without TLS or
+  /// `insecure_listen` is refused (`std::invalid_argument`), as are TLS files that cannot be
+  /// read.
   Service(Engine& engine, ServiceOptions options);
   ~Service();
   Service(const Service&) = delete;
@@ -73,6 +89,12 @@ public:
   void run();
   /// Thread-safe; returns at once.
   void stop();
+  /// Loads the pipeline files again (thread-safe; returns at once, the loading happens on the
+  /// service's threads): changed pipelines are served in their new version (runs going on
+  /// keep theirs), new ones are added, removed ones no longer start. A file that no longer
+  /// validates keeps its previous version served; the error is logged and shown by
+  /// `GET /v1/pipelines`.
+  void reload();
 
 private:
   struct Impl;
@@ -97,6 +119,23 @@ SLUICE_API std::optional<Value> stored_run(const ServiceOptions& options, std::s
 /// A running run is refused (`std::invalid_argument`): only the server running it can stop it
 /// (`POST /v1/runs/ID/cancel`).
 SLUICE_API std::string cancel_stored_run(const ServiceOptions& options, std::string_view id);
+
+/// A running server's API, for reading its runs from elsewhere (`sluice runs --server`).
+struct ServiceEndpoint {
+  std::string url;                  ///< http(s)://HOST:PORT
+  Secret token;                     ///< an API token (`sluice tokens create`)
+  std::filesystem::path ca_file;    ///< trusted besides the system's CAs (a private CA)
+  bool allow_insecure_http = false; ///< plain http to a host that is not this machine
+};
+
+/// The same as stored_runs(), stored_run() and cancel_stored_run(), through a server's API
+/// (where cancelling also stops a running run). Throw `std::invalid_argument` with the
+/// server's error for an answer it refused (a bad status, an unknown token), and
+/// `std::runtime_error` when it cannot be reached.
+SLUICE_API std::vector<Value> remote_runs(const ServiceEndpoint& server, std::string_view pipeline,
+                                          std::string_view status, std::size_t limit);
+SLUICE_API std::optional<Value> remote_run(const ServiceEndpoint& server, std::string_view id);
+SLUICE_API std::string remote_cancel_run(const ServiceEndpoint& server, std::string_view id);
 
 /// Webhook secrets (`auth: { bearer | hmac: { connection: NAME } }`), kept in the credential
 /// store as connections of provider "webhook-secret". set_webhook_secret() stores `secret`

@@ -7,8 +7,6 @@
 #include <sluice/encoding.hpp>
 #include <sluice/triggers.hpp>
 
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <charconv>
@@ -21,25 +19,16 @@ namespace {
 
 // The longest ?wait= a request may ask for: past it, clients and proxies give up anyway.
 constexpr int longest_wait_seconds = 300;
-// How often a waiting request looks at its run again.
-constexpr std::chrono::milliseconds wait_poll{10};
+// An event stream that has been quiet this long gets a comment line, so that proxies and
+// clients do not take it for dead.
+constexpr std::chrono::seconds keep_alive_every{15};
 
 ServerResponse json_response(int status, const Value& body) {
-  return ServerResponse{status, "application/json", {}, body.to_json()};
+  return ServerResponse{status, "application/json", {}, body.to_json(), {}};
 }
 
 ServerResponse error_response(int status, std::string message) {
   return error_answer(status, std::move(message));
-}
-
-std::string iso_ms(SysMillis at) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(at);
-  std::string text = to_iso8601(SysSeconds(seconds.time_since_epoch()));
-  const auto ms = (at - seconds).count();
-  char fraction[8];
-  std::snprintf(fraction, sizeof fraction, ".%03lld", static_cast<long long>(ms));
-  text.insert(text.size() - 1, fraction);
-  return text;
 }
 
 Value optional_time(const std::optional<SysMillis>& at) {
@@ -104,18 +93,29 @@ std::variant<std::chrono::seconds, ServerResponse> wait_parameter(const ServerRe
   return std::chrono::seconds(*seconds);
 }
 
-asio::awaitable<ServerResponse> accepted_run_answer(RunStore& store, std::string id,
-                                                    std::chrono::seconds wait) {
-  std::optional<StoredRun> stored = store.find(id);
-  if (wait.count() > 0) {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    const auto deadline = std::chrono::steady_clock::now() + wait;
-    while (stored && !is_final(stored->status) && std::chrono::steady_clock::now() < deadline) {
-      timer.expires_after(wait_poll);
-      co_await timer.async_wait(asio::use_awaitable);
-      stored = store.find(id);
-    }
+ServerResponse refusal_answer(const Refusal& refusal) {
+  switch (refusal.why) {
+  case Refusal::Why::unknown_pipeline:
+    return error_answer(404, refusal.message);
+  case Refusal::Why::full: {
+    ServerResponse answer = error_answer(429, refusal.message);
+    answer.headers.push_back({"Retry-After", "5"});
+    return answer;
   }
+  case Refusal::Why::queue_full:
+  case Refusal::Why::stopping:
+    break;
+  }
+  ServerResponse answer = error_answer(503, refusal.message);
+  answer.headers.push_back({"Retry-After", "5"});
+  return answer;
+}
+
+asio::awaitable<ServerResponse> accepted_run_answer(Dispatcher& dispatcher, RunStore& store,
+                                                    std::string id, std::chrono::seconds wait) {
+  if (wait.count() > 0)
+    co_await dispatcher.until_ended(id, wait);
+  const std::optional<StoredRun> stored = store.find(id);
   if (!stored)
     co_return error_answer(500, "the run was accepted but cannot be read back");
   // Without a wait the answer is "accepted" whatever the run did meanwhile: a client that did
@@ -146,11 +146,21 @@ Value run_json(const StoredRun& run) {
   return Value(std::move(out));
 }
 
-ApiRoutes::ApiRoutes(Dispatcher& dispatcher, RunStore& store,
-                     std::map<std::string, PipelineListing, std::less<>> pipelines,
-                     const std::atomic<bool>& ready, Webhooks& webhooks)
-    : dispatcher_(dispatcher), store_(store), pipelines_(std::move(pipelines)), ready_(ready),
-      webhooks_(webhooks) {
+ApiRoutes::ApiRoutes(Dispatcher& dispatcher, RunStore& store, Metrics& metrics,
+                     std::shared_ptr<const Catalog> catalog, const std::atomic<bool>& ready,
+                     Webhooks& webhooks)
+    : dispatcher_(dispatcher), store_(store), metrics_(metrics), catalog_(std::move(catalog)),
+      ready_(ready), webhooks_(webhooks) {
+}
+
+void ApiRoutes::serve(std::shared_ptr<const Catalog> catalog) {
+  std::lock_guard lock(mutex_);
+  catalog_ = std::move(catalog);
+}
+
+std::shared_ptr<const Catalog> ApiRoutes::catalog() const {
+  std::lock_guard lock(mutex_);
+  return catalog_;
 }
 
 std::optional<ServerResponse> ApiRoutes::refuse_unauthenticated(const ServerRequest& request) {
@@ -180,10 +190,17 @@ asio::awaitable<ServerResponse> ApiRoutes::handle(ServerRequest request) {
                      : error_response(503, "not ready: starting or shutting down");
   if (auto delivery = webhooks_.handle(request))
     co_return co_await std::move(*delivery);
-  if (path.empty() || path[0] != "v1")
+  const bool metrics = path.size() == 1 && path[0] == "metrics";
+  if (!metrics && (path.empty() || path[0] != "v1"))
     co_return error_response(404, "no such route: " + std::string(request.path()));
   if (auto refusal = refuse_unauthenticated(request))
     co_return *refusal;
+  if (metrics)
+    co_return ServerResponse{200,
+                             "text/plain; version=0.0.4; charset=utf-8",
+                             {},
+                             metrics_.render(dispatcher_.gauges()),
+                             {}};
 
   if (path.size() == 2 && path[1] == "pipelines" && method == "GET")
     co_return list_pipelines();
@@ -196,6 +213,8 @@ asio::awaitable<ServerResponse> ApiRoutes::handle(ServerRequest request) {
     co_return run ? json_response(200, run_json(*run))
                   : error_response(404, "no run with id '" + path[2] + "'");
   }
+  if (path.size() == 4 && path[1] == "runs" && path[3] == "events" && method == "GET")
+    co_return run_events(request, path[2]);
   if (path.size() == 4 && path[1] == "runs" && path[3] == "cancel" && method == "POST") {
     const auto status = dispatcher_.cancel(path[2]);
     if (!status)
@@ -206,9 +225,47 @@ asio::awaitable<ServerResponse> ApiRoutes::handle(ServerRequest request) {
   co_return error_response(404, "no such route: " + method_text(request));
 }
 
+ServerResponse ApiRoutes::run_events(const ServerRequest& request, const std::string& id) {
+  // Ids are positions in the run's events: a client that reconnects with Last-Event-ID gets
+  // what follows it.
+  std::size_t from = 0;
+  if (const auto last = integer(request.header("Last-Event-ID")); last && *last >= 0)
+    from = static_cast<std::size_t>(*last) + 1;
+  std::shared_ptr<RunFeed> feed = dispatcher_.feed(id);
+  auto stored = std::make_shared<std::vector<std::string>>();
+  if (!feed) {
+    // Ended (the feed closes only after the store has its events), or not run here.
+    if (!store_.find(id))
+      return error_response(404, "no run with id '" + id + "'");
+    *stored = store_.events(id);
+  }
+  ServerResponse response;
+  response.content_type = "text/event-stream";
+  response.stream = [feed, stored, next = from,
+                     done = false]() mutable -> asio::awaitable<std::optional<std::string>> {
+    if (done)
+      co_return std::nullopt;
+    std::string out;
+    if (!feed) {
+      for (; next < stored->size(); ++next)
+        out += sse_message(next, (*stored)[next]);
+      done = true;
+      co_return out;
+    }
+    RunFeed::Slice slice = co_await feed->next(next, keep_alive_every);
+    for (const std::string& event : slice.events)
+      out += sse_message(next++, event);
+    done = slice.closed;
+    if (out.empty() && !done)
+      out = ": still running\n\n";
+    co_return out;
+  };
+  return response;
+}
+
 asio::awaitable<ServerResponse> ApiRoutes::start_run(const ServerRequest& request,
                                                      const std::string& pipeline) {
-  if (!pipelines_.contains(pipeline))
+  if (!catalog()->pipelines.contains(pipeline))
     co_return error_response(404, "no pipeline named '" + pipeline + "' is served");
   Value inputs = Value(Object{});
   if (!request.body.empty()) {
@@ -240,13 +297,9 @@ asio::awaitable<ServerResponse> ApiRoutes::start_run(const ServerRequest& reques
   } catch (const InputError& e) {
     co_return error_response(400, e.what());
   }
-  if (const auto* refusal = std::get_if<Refusal>(&outcome)) {
-    ServerResponse response =
-        error_response(refusal->why == Refusal::Why::stopping ? 503 : 429, refusal->message);
-    response.headers.push_back({"Retry-After", "5"});
-    co_return response;
-  }
-  co_return co_await accepted_run_answer(store_, std::get<std::string>(outcome),
+  if (const auto* refusal = std::get_if<Refusal>(&outcome))
+    co_return refusal_answer(*refusal);
+  co_return co_await accepted_run_answer(dispatcher_, store_, std::get<std::string>(outcome),
                                          std::get<std::chrono::seconds>(wait));
 }
 
@@ -285,8 +338,9 @@ ServerResponse ApiRoutes::list_runs(const ServerRequest& request) {
 
 ServerResponse ApiRoutes::list_pipelines() {
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const std::shared_ptr<const Catalog> served = catalog();
   Array list;
-  for (const auto& [name, listing] : pipelines_) {
+  for (const auto& [name, listing] : served->pipelines) {
     const Pipeline& pipeline = listing.served->pipeline;
     Array schedules;
     for (const ScheduleTrigger& trigger : pipeline.triggers().schedules) {
@@ -302,14 +356,20 @@ ServerResponse ApiRoutes::list_pipelines() {
     last.pipeline = name;
     last.limit = 1;
     const RunPage page = store_.list(last);
-    list.push_back(Object{{"name", name},
-                          {"file", listing.file},
-                          {"hash", listing.served->hash},
-                          {"schedules", Value(std::move(schedules))},
-                          {"webhooks", Value(std::move(webhooks))},
-                          {"last_run", page.runs.empty() ? Value() : run_json(page.runs.front())}});
+    list.push_back(Object{
+        {"name", name},
+        {"file", listing.file},
+        {"hash", listing.served->hash},
+        {"schedules", Value(std::move(schedules))},
+        {"webhooks", Value(std::move(webhooks))},
+        {"reload_error", listing.reload_error.empty() ? Value() : Value(listing.reload_error)},
+        {"last_run", page.runs.empty() ? Value() : run_json(page.runs.front())}});
   }
-  return json_response(200, Object{{"pipelines", Value(std::move(list))}});
+  Array broken;
+  for (const auto& [file, error] : served->broken_files)
+    broken.push_back(Object{{"file", file}, {"error", error}});
+  return json_response(200, Object{{"pipelines", Value(std::move(list))},
+                                   {"broken_files", Value(std::move(broken))}});
 }
 
 } // namespace sluice::service

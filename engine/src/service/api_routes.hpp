@@ -1,9 +1,11 @@
 #pragma once
-// Owns what the routes of `sluice serve`'s HTTP API mean: health, pipelines, starting,
-// reading, listing and cancelling runs, with bearer-token authentication on /v1/.
+// Owns what the routes of `sluice serve`'s HTTP API mean: health, metrics, pipelines,
+// starting, reading, listing, following (Server-Sent Events) and cancelling runs, with
+// bearer-token authentication on all but /healthz and /readyz.
 
 #include "dispatcher.hpp"
 #include "http_server.hpp"
+#include "metrics.hpp"
 #include "run_store.hpp"
 #include "webhooks.hpp"
 
@@ -14,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <variant>
 
@@ -23,18 +26,31 @@ namespace sluice::service {
 struct PipelineListing {
   std::shared_ptr<const ServedPipeline> served;
   std::string file;
+  /// Why the file's newest version is not served (it does not validate), or empty.
+  std::string reload_error;
+};
+
+/// What the server serves, as GET /v1/pipelines lists it; replaced whole by a reload.
+struct Catalog {
+  std::map<std::string, PipelineListing, std::less<>> pipelines;
+  /// Files that do not validate and have no earlier version served: file -> error.
+  std::map<std::string, std::string, std::less<>> broken_files;
 };
 
 class ApiRoutes {
 public:
   /// Requests to webhook paths go to `webhooks`.
-  ApiRoutes(Dispatcher& dispatcher, RunStore& store,
-            std::map<std::string, PipelineListing, std::less<>> pipelines,
-            const std::atomic<bool>& ready, Webhooks& webhooks);
+  ApiRoutes(Dispatcher& dispatcher, RunStore& store, Metrics& metrics,
+            std::shared_ptr<const Catalog> catalog, const std::atomic<bool>& ready,
+            Webhooks& webhooks);
 
   boost::asio::awaitable<ServerResponse> handle(ServerRequest request);
+  /// Lists `catalog` from now on (a reload).
+  void serve(std::shared_ptr<const Catalog> catalog);
 
 private:
+  std::shared_ptr<const Catalog> catalog() const;
+  ServerResponse run_events(const ServerRequest& request, const std::string& id);
   boost::asio::awaitable<ServerResponse> start_run(const ServerRequest& request,
                                                    const std::string& pipeline);
   ServerResponse list_runs(const ServerRequest& request);
@@ -43,7 +59,9 @@ private:
 
   Dispatcher& dispatcher_;
   RunStore& store_;
-  std::map<std::string, PipelineListing, std::less<>> pipelines_;
+  Metrics& metrics_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Catalog> catalog_;
   const std::atomic<bool>& ready_;
   Webhooks& webhooks_;
 };
@@ -53,8 +71,12 @@ Value run_json(const StoredRun& run);
 
 /// The answer for a run just accepted: with a `wait`, 200 and the run once it has ended
 /// within it, else (and always without a wait) 202; with its Location either way.
-boost::asio::awaitable<ServerResponse> accepted_run_answer(RunStore& store, std::string id,
+boost::asio::awaitable<ServerResponse> accepted_run_answer(Dispatcher& dispatcher, RunStore& store,
+                                                           std::string id,
                                                            std::chrono::seconds wait);
+/// Why a run was not accepted, as an answer: 404 unknown pipeline, 429 the pipeline's
+/// concurrency, 503 the server's queue or a shutdown; with Retry-After when later may work.
+ServerResponse refusal_answer(const Refusal& refusal);
 /// `error` as an API error answer: {"error": "..."}.
 ServerResponse error_answer(int status, std::string error);
 /// `?wait=` of a request: seconds from 0 to 300, or the 400 answer.

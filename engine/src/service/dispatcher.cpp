@@ -42,8 +42,9 @@ std::string full_message(const std::string& pipeline, std::size_t limit) {
 
 } // namespace
 
-Dispatcher::Dispatcher(Engine& engine, RunStore& store, asio::any_io_executor executor)
-    : engine_(engine), store_(store), executor_(std::move(executor)) {
+Dispatcher::Dispatcher(Engine& engine, RunStore& store, asio::any_io_executor executor,
+                       Metrics* metrics)
+    : engine_(engine), store_(store), executor_(std::move(executor)), metrics_(metrics) {
 }
 
 Dispatcher::~Dispatcher() {
@@ -53,7 +54,34 @@ Dispatcher::~Dispatcher() {
 void Dispatcher::serve(ServedPipeline served) {
   std::lock_guard lock(mutex_);
   const std::string name(served.pipeline.name());
-  pipelines_[name].served = std::make_shared<const ServedPipeline>(std::move(served));
+  PipelineState& state = pipelines_[name];
+  state.served = std::make_shared<const ServedPipeline>(std::move(served));
+  state.accepting = true;
+}
+
+void Dispatcher::retire(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  if (auto found = pipelines_.find(name); found != pipelines_.end())
+    found->second.accepting = false;
+}
+
+void Dispatcher::limit_queue(std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  queue_limit_ = limit;
+}
+
+std::size_t Dispatcher::queued_locked() const {
+  std::size_t queued = 0;
+  for (const auto& [name, state] : pipelines_)
+    queued += state.waiting.size();
+  return queued;
+}
+
+void Dispatcher::close_feed_locked(std::string_view id) {
+  if (auto found = feeds_.find(id); found != feeds_.end()) {
+    found->second->close();
+    feeds_.erase(found);
+  }
 }
 
 std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_view after) {
@@ -61,7 +89,7 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
   if (stopping_)
     return Refusal{Refusal::Why::stopping, "the server is shutting down; try again later"};
   const auto found = pipelines_.find(run.pipeline);
-  if (found == pipelines_.end() || !found->second.served)
+  if (found == pipelines_.end() || !found->second.served || !found->second.accepting)
     return Refusal{Refusal::Why::unknown_pipeline,
                    "no pipeline named '" + run.pipeline + "' is served"};
   PipelineState& state = found->second;
@@ -74,6 +102,14 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
   if (full && policy.when_full == WhenFull::fail)
     return Refusal{Refusal::Why::full, full_message(run.pipeline, policy.concurrency_limit) +
                                            " and refuses more " + "(when_full: fail)"};
+  // A run that would wait, when the server already holds as many waiting runs as it may.
+  const bool would_wait =
+      (full && policy.when_full == WhenFull::queue) || (!after.empty() && pending_locked(after));
+  if (would_wait && queued_locked() >= queue_limit_) {
+    return Refusal{Refusal::Why::queue_full,
+                   "the server has " + std::to_string(queue_limit_) +
+                       " runs waiting to start, as many as it may hold; try again later"};
+  }
   if (full && policy.when_full == WhenFull::skip) {
     run.status = StoredRunStatus::skipped;
     run.message =
@@ -82,8 +118,14 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
   const std::optional<std::string> id = store_.accept(run);
   if (!id) // a schedule time accepted before: nothing new to run
     return Refusal{Refusal::Why::full, "that schedule time was already accepted"};
-  if (run.status == StoredRunStatus::skipped)
+  if (metrics_)
+    metrics_->run_accepted(run.pipeline);
+  if (run.status == StoredRunStatus::skipped) {
+    if (metrics_)
+      metrics_->run_ended(run.pipeline, StoredRunStatus::skipped, Value());
     return *id;
+  }
+  feeds_[*id] = std::make_shared<RunFeed>();
   // Behind a run of the same schedule that is still going (overlap: queue).
   const bool behind = !after.empty() && pending_locked(after);
   if (behind)
@@ -105,14 +147,18 @@ bool Dispatcher::pending_locked(std::string_view id) const {
 }
 
 void Dispatcher::start_locked(const std::string& id, PipelineState& state, Value inputs) {
-  if (!store_.start(id)) // cancelled while it waited
+  if (!store_.start(id)) { // cancelled while it waited
+    close_feed_locked(id);
     return;
+  }
   ++state.running;
   Active& active = active_[id];
   active.pipeline = std::string(state.served->pipeline.name());
   RunOptions options;
   options.inputs = std::move(inputs);
   options.stop = active.stop.get_token();
+  if (auto feed = feeds_.find(id); feed != feeds_.end())
+    options.observers.push_back(std::make_shared<FeedObserver>(feed->second));
   // The served version at the start: a reload while it runs does not change it.
   std::shared_ptr<const ServedPipeline> served = state.served;
   asio::co_spawn(
@@ -148,18 +194,27 @@ void Dispatcher::start_next_locked(PipelineState& state) {
     const std::optional<StoredRun> run = store_.find(id);
     if (run && run->status == StoredRunStatus::queued)
       start_locked(id, state, run->inputs);
+    else
+      close_feed_locked(id); // cancelled meanwhile (sluice runs cancel)
   }
 }
 
 void Dispatcher::finished(const std::string& id, const std::string& pipeline,
                           const RunEnding& ending) {
   std::lock_guard lock(mutex_);
+  RunEnding recorded = ending;
+  if (auto feed = feeds_.find(id); feed != feeds_.end())
+    recorded.events = feed->second->events();
   try {
-    store_.finish(id, ending);
+    store_.finish(id, recorded);
   } catch (const std::exception&) {
     // The record could not be written (disk full, store gone): the run stays `running` in
     // the store and a restart marks it interrupted, which is what it is to anyone reading.
   }
+  // Closed once the store has the events: a reader that finds no feed reads them there.
+  close_feed_locked(id);
+  if (metrics_)
+    metrics_->run_ended(pipeline, ending.status, ending.nodes);
   active_.erase(id);
   if (auto found = pipelines_.find(pipeline); found != pipelines_.end()) {
     --found->second.running;
@@ -186,6 +241,8 @@ std::optional<StoredRunStatus> Dispatcher::cancel(std::string_view id) {
   const std::optional<StoredRunStatus> status = store_.cancel(id);
   if (auto active = active_.find(id); active != active_.end())
     active->second.stop.request_stop();
+  else
+    close_feed_locked(id); // cancelled before it started: nothing more will happen to it
   for (auto& [name, state] : pipelines_)
     std::erase(state.waiting, id);
   after_.erase(std::string(id));
@@ -228,8 +285,10 @@ std::vector<std::string> Dispatcher::recover() {
       continue; // stays queued until a server serves its pipeline
     PipelineState& state = found->second;
     if (std::find(state.waiting.begin(), state.waiting.end(), queued.id) == state.waiting.end() &&
-        !active_.contains(queued.id))
+        !active_.contains(queued.id)) {
       state.waiting.push_back(queued.id);
+      feeds_.try_emplace(queued.id, std::make_shared<RunFeed>());
+    }
   }
   for (auto& [name, state] : pipelines_)
     if (state.served)
@@ -258,9 +317,26 @@ std::optional<StoredRun> Dispatcher::wait(std::string_view id, std::chrono::mill
   return run;
 }
 
+asio::awaitable<void> Dispatcher::until_ended(std::string_view id,
+                                              std::chrono::milliseconds timeout) {
+  if (std::shared_ptr<RunFeed> run = feed(id))
+    co_await run->closed_within(timeout);
+}
+
+std::shared_ptr<RunFeed> Dispatcher::feed(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  const auto found = feeds_.find(id);
+  return found == feeds_.end() ? nullptr : found->second;
+}
+
 std::size_t Dispatcher::running() const {
   std::lock_guard lock(mutex_);
   return active_.size();
+}
+
+Metrics::Gauges Dispatcher::gauges() const {
+  std::lock_guard lock(mutex_);
+  return Metrics::Gauges{active_.size(), queued_locked()};
 }
 
 } // namespace sluice::service

@@ -4,11 +4,14 @@
 // says), records how it ended, cancels on request, picks up after a restart, and drains on
 // shutdown. Triggers (schedules, webhooks, the API) only ever call submit().
 
+#include "metrics.hpp"
+#include "run_feed.hpp"
 #include "run_store.hpp"
 
 #include <sluice/engine.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -34,7 +37,9 @@ struct ServedPipeline {
 
 /// Why submit() did not accept a run; nothing was recorded.
 struct Refusal {
-  enum class Why { unknown_pipeline, full, stopping };
+  /// `full`: the pipeline's concurrency or an accepted schedule time says no; `queue_full`:
+  /// the server holds as many waiting runs as it may (try again later).
+  enum class Why { unknown_pipeline, full, queue_full, stopping };
   Why why;
   std::string message;
 };
@@ -43,8 +48,9 @@ class Dispatcher {
 public:
   /// Runs go to `engine`; their records to `store`; the dispatcher's own work (recording
   /// endings, starting queued runs) happens on `executor`, never on the engine's threads,
-  /// because the store's writes wait for the disk.
-  Dispatcher(Engine& engine, RunStore& store, boost::asio::any_io_executor executor);
+  /// because the store's writes wait for the disk. `metrics`, when given, counts runs.
+  Dispatcher(Engine& engine, RunStore& store, boost::asio::any_io_executor executor,
+             Metrics* metrics = nullptr);
   /// Cancels what still runs and waits for it (drain(0)): `executor` must still be run.
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
@@ -53,6 +59,10 @@ public:
   /// Serves `served` under its name, replacing the previous version (runs of that one go
   /// on with it).
   void serve(ServedPipeline served);
+  /// Stops accepting runs of pipeline `name` (its file is gone); those accepted go on.
+  void retire(std::string_view name);
+  /// At most `limit` runs wait to start, over all pipelines; more are refused (Why::full).
+  void limit_queue(std::size_t limit);
 
   /// Checks the run's inputs (InputError when they do not match the pipeline's), writes it
   /// down and starts it, or queues or skips it when the pipeline has `concurrency.limit`
@@ -80,13 +90,22 @@ public:
 
   /// Waits until run `id` has ended or `timeout` passed; the run's record either way.
   std::optional<StoredRun> wait(std::string_view id, std::chrono::milliseconds timeout);
+  /// The same without blocking a thread, on a strand (an HTTP connection's coroutine).
+  boost::asio::awaitable<void> until_ended(std::string_view id, std::chrono::milliseconds timeout);
+
+  /// The live events of run `id` while it is queued or running here; null otherwise (its
+  /// events are in the store once it has ended).
+  std::shared_ptr<RunFeed> feed(std::string_view id) const;
 
   /// Runs going now (all pipelines).
   std::size_t running() const;
+  /// Runs going and waiting, for /metrics.
+  Metrics::Gauges gauges() const;
 
 private:
   struct PipelineState {
     std::shared_ptr<const ServedPipeline> served;
+    bool accepting = true;
     std::size_t running = 0;
     std::deque<std::string> waiting; ///< queued run ids, oldest first
   };
@@ -100,11 +119,15 @@ private:
   void start_next_locked(PipelineState& state);
   /// Whether run `id` is running or waiting here.
   bool pending_locked(std::string_view id) const;
+  std::size_t queued_locked() const;
+  /// The run's feed ends: its readers see the end, and it is no longer found here.
+  void close_feed_locked(std::string_view id);
   void finished(const std::string& id, const std::string& pipeline, const RunEnding& ending);
 
   Engine& engine_;
   RunStore& store_;
   boost::asio::any_io_executor executor_;
+  Metrics* metrics_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, PipelineState, std::less<>> pipelines_;
@@ -112,6 +135,8 @@ private:
   /// Waiting run id -> the run it waits for (not kept across restarts: what ran before a
   /// restart was interrupted, so nothing is left to wait for).
   std::map<std::string, std::string, std::less<>> after_;
+  std::map<std::string, std::shared_ptr<RunFeed>, std::less<>> feeds_;
+  std::size_t queue_limit_ = 10000;
   bool stopping_ = false;
 };
 

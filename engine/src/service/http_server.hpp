@@ -1,8 +1,9 @@
 #pragma once
-// Owns the listening socket of `sluice serve` and its connections: reads each request within
-// limits (header bytes, body bytes, time to send the headers, idle keep-alive time), hands it
-// to the handler as plain strings, and writes the answer. What the routes mean is
-// api_routes.cpp's business; no Beast type leaves the .cpp.
+// Owns the listening socket of `sluice serve` and its connections (plain or TLS): reads each
+// request within limits (header bytes, body bytes, time to send the headers, requests in
+// flight per client), hands it to the handler as plain strings, and writes the answer, whole
+// or as a stream (Server-Sent Events). What the routes mean is api_routes.cpp's business; no
+// Beast type leaves the .cpp.
 
 #include <sluice/http.hpp>
 
@@ -11,8 +12,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,11 +35,17 @@ struct ServerRequest {
   std::string_view query() const noexcept;
 };
 
+/// The pieces of a body made while it is sent: called after the headers went out, again
+/// and again until it returns nullopt. An empty piece sends nothing (the stream is alive).
+using BodyStream = std::function<boost::asio::awaitable<std::optional<std::string>>()>;
+
 struct ServerResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<HttpHeader> headers;
   std::string body;
+  /// When set, the body is this stream instead of `body`; the connection closes after it.
+  BodyStream stream;
 };
 
 struct ServerLimits {
@@ -47,15 +56,28 @@ struct ServerLimits {
   std::chrono::milliseconds header_time{10000};
   /// To send the body once the headers are in.
   std::chrono::milliseconds body_time{30000};
+  /// Requests of one client address being handled at once; more are answered 429.
+  std::size_t requests_per_client = 64;
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  unsigned short port = 0; ///< 0: any free port
+  ServerLimits limits;
+  /// TLS when both are set: a PEM certificate chain and its PEM private key.
+  std::filesystem::path tls_certificate;
+  std::filesystem::path tls_private_key;
+  /// Told the status of every answer (also of refusals the server makes itself).
+  std::function<void(int status)> answered;
 };
 
 using ServerHandler = std::function<boost::asio::awaitable<ServerResponse>(ServerRequest)>;
 
 class HttpServer {
 public:
-  /// Listens on `host`:`port` (0: any free port). Throws std::system_error when it cannot.
-  HttpServer(boost::asio::any_io_executor executor, const std::string& host, unsigned short port,
-             ServerLimits limits, ServerHandler handler);
+  /// Listens as `config` says. Throws std::system_error when it cannot listen, and
+  /// std::invalid_argument when the TLS files cannot be used.
+  HttpServer(boost::asio::any_io_executor executor, ServerConfig config, ServerHandler handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

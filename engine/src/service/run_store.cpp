@@ -2,6 +2,8 @@
 
 #include "run_store.hpp"
 
+#include <sluice/schedule.hpp>
+
 #include <array>
 #include <cstdio>
 #include <stdexcept>
@@ -40,6 +42,16 @@ std::optional<StoredRunStatus> stored_run_status_from(std::string_view text) noe
 
 bool is_final(StoredRunStatus status) noexcept {
   return status != StoredRunStatus::queued && status != StoredRunStatus::running;
+}
+
+std::string iso_ms(SysMillis at) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(at);
+  std::string text = to_iso8601(SysSeconds(seconds.time_since_epoch()));
+  char fraction[8];
+  std::snprintf(fraction, sizeof fraction, ".%03lld",
+                static_cast<long long>((at - seconds).count()));
+  text.insert(text.size() - 1, fraction);
+  return text;
 }
 
 std::string new_run_id() {

@@ -78,6 +78,8 @@ struct RunEnding {
   Value outputs;
   Value nodes = Value(Array{});
   std::string error;
+  /// The run's events (JSON objects as text, run_feed.hpp), replayed for finished runs.
+  std::vector<std::string> events;
 };
 
 struct RunQuery {
@@ -109,6 +111,8 @@ public:
   virtual std::optional<StoredRunStatus> cancel(std::string_view id) = 0;
 
   virtual std::optional<StoredRun> find(std::string_view id) = 0;
+  /// The events recorded with a finished run (RunEnding::events); empty for other runs.
+  virtual std::vector<std::string> events(std::string_view id) = 0;
   virtual RunPage list(const RunQuery& query) = 0;
   /// Queued runs, oldest first: what a (re)started server still has to run.
   virtual std::vector<StoredRun> queued() = 0;
@@ -137,6 +141,9 @@ public:
   virtual std::size_t prune(std::optional<std::size_t> keep_runs,
                             std::optional<SysMillis> finished_before) = 0;
 };
+
+/// `at` as UTC ISO 8601 with milliseconds: 2026-12-06T09:00:00.250Z.
+std::string iso_ms(SysMillis at);
 
 /// A new run id: time-ordered (so ids sort like acceptance) and unguessable.
 std::string new_run_id();

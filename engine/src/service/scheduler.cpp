@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
 
 namespace sluice::service {
 
@@ -55,7 +56,28 @@ struct Scheduler::Timers {
   std::condition_variable idle;
   std::size_t loops = 0;
   bool stopped = false;
-  std::vector<asio::steady_timer*> sleeping;
+  /// Per pipeline: raised when its schedules stop (a reload), so that loops started before
+  /// end; loops compare it with the one they started under.
+  std::map<std::string, std::uint64_t, std::less<>> generation;
+  std::vector<std::pair<asio::steady_timer*, std::string>> sleeping;
+
+  /// With `mutex` held: wake the sleeping loops of `pipeline` (every loop when empty).
+  void wake_locked(std::string_view pipeline, const std::shared_ptr<Timers>& self) {
+    for (const auto& [timer, name] : sleeping)
+      if (pipeline.empty() || name == pipeline)
+        asio::post(timer->get_executor(), [timer = timer, self] {
+          std::lock_guard lock(self->mutex);
+          // Still sleeping (not woken and gone meanwhile): wake it.
+          if (std::find_if(self->sleeping.begin(), self->sleeping.end(), [&](const auto& entry) {
+                return entry.first == timer;
+              }) != self->sleeping.end())
+            timer->cancel();
+        });
+  }
+  bool current_locked(const std::string& pipeline, std::uint64_t started_under) const {
+    const auto found = generation.find(pipeline);
+    return !stopped && (found == generation.end() ? 0 : found->second) == started_under;
+  }
 };
 
 Scheduler::Scheduler(Dispatcher& dispatcher, RunStore& store, asio::any_io_executor executor,
@@ -84,32 +106,35 @@ void Scheduler::start(const Pipeline& pipeline) {
     const SysSeconds since = store_.last_fire(key).value_or(now);
     for (SysSeconds at : catch_up_fires(trigger, since, now))
       fire(name, trigger, key, at, /*catching_up=*/true);
+    std::uint64_t generation = 0;
     {
       std::lock_guard lock(timers_->mutex);
       if (timers_->stopped)
         return;
       ++timers_->loops;
+      generation = timers_->generation[name];
     }
     asio::co_spawn(
         executor_,
-        [this, timers = timers_, name, trigger, key,
+        [this, timers = timers_, name, trigger, key, generation,
          since = std::max(since, now)]() mutable -> asio::awaitable<void> {
           asio::steady_timer timer(co_await asio::this_coro::executor);
           SysSeconds last = since;
           for (std::optional<SysSeconds> next; (next = trigger.schedule.next_after(last));) {
             {
               std::lock_guard lock(timers->mutex);
-              if (timers->stopped)
+              if (!timers->current_locked(name, generation))
                 break;
-              timers->sleeping.push_back(&timer);
+              timers->sleeping.emplace_back(&timer, name);
             }
             timer.expires_after(clock_.until(*next));
             boost::system::error_code ignored;
             co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
             {
               std::lock_guard lock(timers->mutex);
-              std::erase(timers->sleeping, &timer);
-              if (timers->stopped)
+              std::erase_if(timers->sleeping,
+                            [&](const auto& entry) { return entry.first == &timer; });
+              if (!timers->current_locked(name, generation))
                 break;
             }
             if (clock_.now() < *next)
@@ -128,15 +153,14 @@ void Scheduler::start(const Pipeline& pipeline) {
 void Scheduler::stop() {
   std::unique_lock lock(timers_->mutex);
   timers_->stopped = true;
-  for (asio::steady_timer* timer : timers_->sleeping)
-    asio::post(timer->get_executor(), [timer, timers = timers_] {
-      std::lock_guard lock(timers->mutex);
-      // Still sleeping (not woken and gone meanwhile): wake it.
-      if (std::find(timers->sleeping.begin(), timers->sleeping.end(), timer) !=
-          timers->sleeping.end())
-        timer->cancel();
-    });
+  timers_->wake_locked({}, timers_);
   timers_->idle.wait(lock, [this] { return timers_->loops == 0; });
+}
+
+void Scheduler::stop(std::string_view pipeline) {
+  std::lock_guard lock(timers_->mutex);
+  ++timers_->generation[std::string(pipeline)];
+  timers_->wake_locked(pipeline, timers_);
 }
 
 void Scheduler::fire(const std::string& pipeline, const ScheduleTrigger& trigger,

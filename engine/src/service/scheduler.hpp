@@ -55,7 +55,11 @@ public:
 
   /// Starts the schedules of `pipeline` (served by the dispatcher): catch-up runs first.
   void start(const Pipeline& pipeline);
+  /// Stops every schedule and waits until none runs.
   void stop();
+  /// Stops the schedules of `pipeline` (a reload: start() the new version after). Returns at
+  /// once; a fire time is accepted once whichever version offers it.
+  void stop(std::string_view pipeline);
 
   /// The key the store counts a schedule's fire times by: pipeline, cron, zone and inputs.
   static std::string schedule_key(const Pipeline& pipeline, const ScheduleTrigger& trigger);

@@ -1,12 +1,14 @@
 // sluice::Service: puts the run store, dispatcher, scheduler and HTTP API together on a few
-// threads of its own, and takes them apart in the order that loses nothing: stop accepting,
-// stop the schedules, let runs finish (or cancel them after the grace), then stop the threads.
+// threads of its own, reloads the pipeline files when they change (or on reload()), and takes
+// it all apart in the order that loses nothing: stop accepting, stop the schedules, let runs
+// finish (or cancel them after the grace), then stop the threads.
 
 #include <sluice/service.hpp>
 
 #include "api_routes.hpp"
 #include "dispatcher.hpp"
 #include "http_server.hpp"
+#include "metrics.hpp"
 #include "scheduler.hpp"
 #include "sqlcipher_run_store.hpp"
 #include "webhooks.hpp"
@@ -22,6 +24,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -93,6 +96,27 @@ std::string random_hex() {
 
 constexpr std::string_view webhook_secret_provider = "webhook-secret";
 
+// A pipeline file's last-modified time and size: what the watch compares.
+using FileStamps =
+    std::map<std::string, std::pair<std::filesystem::file_time_type, std::uintmax_t>>;
+
+FileStamps stamps_of(const std::vector<std::filesystem::path>& files) {
+  FileStamps stamps;
+  for (const std::filesystem::path& file : files) {
+    std::error_code error;
+    const auto modified = std::filesystem::last_write_time(file, error);
+    const auto size = std::filesystem::file_size(file, error);
+    stamps[file.string()] = {error ? std::filesystem::file_time_type{} : modified,
+                             error ? 0 : size};
+  }
+  return stamps;
+}
+
+std::string message_of(const std::exception& e) {
+  // A LoadError's what() lists every diagnostic with file:line:column already.
+  return e.what();
+}
+
 } // namespace
 
 struct Service::Impl {
@@ -115,18 +139,168 @@ struct Service::Impl {
       say("retention: removed " + std::to_string(removed) + " finished runs");
   }
 
+  /// The pipelines of the files as they are now. With `previous` (a reload), a file that
+  /// does not validate keeps the version `previous` served from it, and the error is noted;
+  /// without (the start), the first such file throws.
+  std::shared_ptr<Catalog> load(const std::vector<std::filesystem::path>& files,
+                                const Catalog* previous) const {
+    auto catalog = std::make_shared<Catalog>();
+    std::map<std::string, std::string, std::less<>> webhook_files;
+    auto keep_previous = [&](const std::string& file, const std::string& error) {
+      if (!previous)
+        throw std::invalid_argument(error);
+      for (const auto& [name, listing] : previous->pipelines)
+        if (listing.file == file && !catalog->pipelines.contains(name)) {
+          PipelineListing kept = listing;
+          kept.reload_error = error;
+          for (const WebhookTrigger& webhook : kept.served->pipeline.triggers().webhooks)
+            webhook_files.try_emplace(webhook.path, file);
+          catalog->pipelines[name] = std::move(kept);
+          return;
+        }
+      catalog->broken_files[file] = error;
+    };
+    for (const std::filesystem::path& path : files) {
+      const std::string file = path.string();
+      std::optional<Pipeline> pipeline;
+      std::string hash;
+      try {
+        pipeline = engine.load_file(path);
+        hash = sha256_hex(detail::read_at_most(path, hashed_bytes));
+      } catch (const std::exception& e) {
+        keep_previous(file, message_of(e));
+        continue;
+      }
+      const std::string name(pipeline->name());
+      if (name.empty()) {
+        keep_previous(file, file + ": a served pipeline needs a 'name:'");
+        continue;
+      }
+      if (auto other = catalog->pipelines.find(name); other != catalog->pipelines.end()) {
+        keep_previous(file, file + ": pipeline name '" + name + "' is also used by " +
+                                other->second.file);
+        continue;
+      }
+      std::string clash;
+      for (const WebhookTrigger& webhook : pipeline->triggers().webhooks)
+        if (auto first = webhook_files.find(webhook.path); first != webhook_files.end())
+          clash = file + ": webhook path '" + webhook.path + "' is also served by " + first->second;
+      if (!clash.empty()) {
+        keep_previous(file, clash);
+        continue;
+      }
+      for (const WebhookTrigger& webhook : pipeline->triggers().webhooks)
+        webhook_files.try_emplace(webhook.path, file);
+      // An unchanged file keeps its served version (and so its schedules' timers).
+      std::shared_ptr<const ServedPipeline> served;
+      if (previous)
+        if (auto before = previous->pipelines.find(name); before != previous->pipelines.end() &&
+                                                          before->second.file == file &&
+                                                          before->second.served->hash == hash)
+          served = before->second.served;
+      if (!served)
+        served = std::make_shared<const ServedPipeline>(ServedPipeline{*pipeline, hash});
+      catalog->pipelines[name] = PipelineListing{served, file, {}};
+    }
+    return catalog;
+  }
+
+  /// Serves `next` instead of `catalog`: new and changed pipelines to the dispatcher and the
+  /// scheduler, gone ones retired, webhooks and the API's listing replaced.
+  void serve(std::shared_ptr<const Catalog> next, bool schedules_running) {
+    const Catalog* before = catalog.get();
+    for (const auto& [name, listing] : next->pipelines) {
+      const PipelineListing* old = nullptr;
+      if (before)
+        if (auto found = before->pipelines.find(name); found != before->pipelines.end())
+          old = &found->second;
+      if (old && old->served == listing.served)
+        continue;
+      dispatcher->serve(*listing.served);
+      if (schedules_running) {
+        scheduler->stop(name);
+        scheduler->start(listing.served->pipeline);
+      }
+      if (before)
+        say(std::string(old ? "reloaded" : "now serving") + " pipeline '" + name + "' from " +
+            listing.file);
+    }
+    if (before)
+      for (const auto& [name, listing] : before->pipelines)
+        if (!next->pipelines.contains(name)) {
+          dispatcher->retire(name);
+          scheduler->stop(name);
+          say("no longer serving pipeline '" + name + "' (" + listing.file +
+              " is gone or names another pipeline)");
+        }
+    for (const auto& [name, listing] : next->pipelines)
+      if (!listing.reload_error.empty() &&
+          (!before || !before->pipelines.contains(name) ||
+           before->pipelines.find(name)->second.reload_error != listing.reload_error))
+        say(listing.file + " does not validate; still serving its previous version of '" + name +
+            "': " + listing.reload_error);
+    for (const auto& [file, error] : next->broken_files)
+      if (!before || !before->broken_files.contains(file))
+        say(file + " does not validate, and is not served: " + error);
+    std::map<std::string, ServedWebhook, std::less<>> hooks;
+    for (const auto& [name, listing] : next->pipelines)
+      for (const WebhookTrigger& trigger : listing.served->pipeline.triggers().webhooks)
+        hooks[trigger.path] = ServedWebhook{name, trigger};
+    if (webhooks)
+      webhooks->serve(std::move(hooks));
+    else
+      webhooks = std::make_unique<Webhooks>(
+          *dispatcher, *store, [this]() -> CredentialStore& { return engine.credentials(); },
+          std::move(hooks));
+    if (routes)
+      routes->serve(next);
+    catalog = std::move(next);
+  }
+
+  /// Loads the files again and serves what changed; errors keep what is served.
+  void reload() {
+    std::lock_guard lock(reload_mutex);
+    try {
+      const std::vector<std::filesystem::path> files = pipeline_files(options.paths);
+      stamps = stamps_of(files);
+      serve(load(files, catalog.get()), /*schedules_running=*/true);
+    } catch (const std::exception& e) {
+      say(std::string("reload failed, everything stays as it was: ") + e.what());
+    }
+  }
+
+  /// Reloads when a pipeline file was added, removed or changed since the last load.
+  void reload_if_changed() {
+    std::vector<std::filesystem::path> files;
+    try {
+      files = pipeline_files(options.paths);
+    } catch (const std::exception&) {
+      return; // a folder being replaced: look again next time
+    }
+    bool changed = false;
+    {
+      std::lock_guard lock(reload_mutex);
+      changed = stamps_of(files) != stamps;
+    }
+    if (changed)
+      reload();
+  }
+
   Engine& engine;
   ServiceOptions options;
+  Metrics metrics;
   std::unique_ptr<RunStore> store;
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
   std::vector<std::thread> threads;
-  std::vector<Pipeline> pipelines;
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<Webhooks> webhooks;
   std::unique_ptr<ApiRoutes> routes;
   std::unique_ptr<HttpServer> server;
+  std::mutex reload_mutex;
+  std::shared_ptr<const Catalog> catalog; ///< what is served; changed with reload_mutex held
+  FileStamps stamps;                      ///< of the files last loaded
   std::atomic<bool> ready{false};
   std::mutex mutex;
   std::condition_variable stop_wanted;
@@ -140,53 +314,37 @@ Service::Service(Engine& engine, ServiceOptions options)
   const auto address = asio::ip::make_address(s.options.host, bad_address);
   if (bad_address)
     throw std::invalid_argument("cannot listen on '" + s.options.host + "': not an IP address");
-  if (!address.is_loopback())
-    throw std::invalid_argument("refusing to listen on " + s.options.host +
-                                ": the API carries tokens and run data, and this version serves "
-                                "plain HTTP only; listen on 127.0.0.1 and put a TLS proxy in "
-                                "front");
+  const bool tls = !s.options.tls_certificate.empty() || !s.options.tls_private_key.empty();
+  if (!address.is_loopback() && !tls && !s.options.insecure_listen)
+    throw std::invalid_argument(
+        "refusing to serve plain HTTP on " + s.options.host +
+        ": the API carries tokens and run data. Give a certificate and key (--tls-cert, "
+        "--tls-key), or --insecure-listen when a TLS proxy on this machine is in front");
 
-  std::map<std::string, PipelineListing, std::less<>> listings;
-  std::map<std::string, std::string, std::less<>> webhook_files;
-  for (const std::filesystem::path& file : pipeline_files(s.options.paths)) {
-    Pipeline pipeline = engine.load_file(file);
-    const std::string name(pipeline.name());
-    if (name.empty())
-      throw std::invalid_argument(file.string() + ": a served pipeline needs a 'name:'");
-    if (auto other = listings.find(name); other != listings.end())
-      throw std::invalid_argument(file.string() + ": pipeline name '" + name +
-                                  "' is also used by " + other->second.file);
-    for (const WebhookTrigger& webhook : pipeline.triggers().webhooks)
-      if (auto [first, added] = webhook_files.try_emplace(webhook.path, file.string()); !added)
-        throw std::invalid_argument(file.string() + ": webhook path '" + webhook.path +
-                                    "' is also served by " + first->second);
-    auto served = std::make_shared<ServedPipeline>(
-        ServedPipeline{pipeline, sha256_hex(detail::read_at_most(file, hashed_bytes))});
-    listings[name] = PipelineListing{served, file.string()};
-    s.pipelines.push_back(std::move(pipeline));
-  }
-  if (listings.empty())
+  const std::vector<std::filesystem::path> files = pipeline_files(s.options.paths);
+  std::shared_ptr<Catalog> catalog = s.load(files, nullptr);
+  if (catalog->pipelines.empty())
     throw std::invalid_argument("no pipelines to serve: give pipeline files or folders that "
                                 "hold *.yaml files");
+  s.stamps = stamps_of(files);
 
   s.store = open_run_store(run_store_options(s.options));
-  s.dispatcher = std::make_unique<Dispatcher>(engine, *s.store, s.io.get_executor());
-  for (const auto& [name, listing] : listings)
-    s.dispatcher->serve(*listing.served);
+  s.dispatcher = std::make_unique<Dispatcher>(engine, *s.store, s.io.get_executor(), &s.metrics);
+  s.dispatcher->limit_queue(s.options.max_queued_runs);
   s.scheduler = std::make_unique<Scheduler>(*s.dispatcher, *s.store, s.io.get_executor());
-  std::map<std::string, ServedWebhook, std::less<>> hooks;
-  for (const Pipeline& pipeline : s.pipelines)
-    for (const WebhookTrigger& trigger : pipeline.triggers().webhooks)
-      hooks[trigger.path] = ServedWebhook{std::string(pipeline.name()), trigger};
-  s.webhooks = std::make_unique<Webhooks>(
-      *s.dispatcher, *s.store, [&engine]() -> CredentialStore& { return engine.credentials(); },
-      std::move(hooks));
-  s.routes = std::make_unique<ApiRoutes>(*s.dispatcher, *s.store, std::move(listings), s.ready,
+  s.serve(catalog, /*schedules_running=*/false);
+  s.routes = std::make_unique<ApiRoutes>(*s.dispatcher, *s.store, s.metrics, s.catalog, s.ready,
                                          *s.webhooks);
-  ServerLimits limits;
-  limits.body_bytes = s.options.max_body_bytes;
-  s.server = std::make_unique<HttpServer>(s.io.get_executor(), s.options.host, s.options.port,
-                                          limits, [routes = s.routes.get()](ServerRequest request) {
+  ServerConfig config;
+  config.host = s.options.host;
+  config.port = s.options.port;
+  config.limits.body_bytes = s.options.max_body_bytes;
+  config.limits.requests_per_client = s.options.max_requests_per_client;
+  config.tls_certificate = s.options.tls_certificate;
+  config.tls_private_key = s.options.tls_private_key;
+  config.answered = [metrics = &s.metrics](int status) { metrics->answered(status); };
+  s.server = std::make_unique<HttpServer>(s.io.get_executor(), std::move(config),
+                                          [routes = s.routes.get()](ServerRequest request) {
                                             return routes->handle(std::move(request));
                                           });
 }
@@ -230,12 +388,28 @@ void Service::run() {
         }
       },
       asio::detached);
-  for (const Pipeline& pipeline : s.pipelines)
-    s.scheduler->start(pipeline);
+  if (s.options.watch_interval.count() > 0)
+    asio::co_spawn(
+        s.io,
+        [&s]() -> asio::awaitable<void> {
+          asio::steady_timer timer(s.io);
+          for (;;) {
+            timer.expires_after(s.options.watch_interval);
+            co_await timer.async_wait(asio::use_awaitable);
+            s.reload_if_changed();
+          }
+        },
+        asio::detached);
+  {
+    std::lock_guard lock(s.reload_mutex);
+    for (const auto& [name, listing] : s.catalog->pipelines)
+      s.scheduler->start(listing.served->pipeline);
+  }
   s.server->start();
   s.ready = true;
-  s.say("serving " + std::to_string(s.pipelines.size()) + " pipelines on http://" + s.options.host +
-        ":" + std::to_string(s.server->port()));
+  const bool tls = !s.options.tls_certificate.empty();
+  s.say("serving " + std::to_string(s.catalog->pipelines.size()) + " pipelines on " +
+        (tls ? "https://" : "http://") + s.options.host + ":" + std::to_string(s.server->port()));
   {
     std::unique_lock lock(s.mutex);
     s.stop_wanted.wait(lock, [&s] { return s.stopping; });
@@ -245,7 +419,10 @@ void Service::run() {
         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(s.options.grace).count()) +
         " s to finish");
   s.server->stop();
-  s.scheduler->stop();
+  {
+    std::lock_guard lock(s.reload_mutex); // no reload starts schedules from here on
+    s.scheduler->stop();
+  }
   s.dispatcher->drain(s.options.grace);
   s.say("stopped");
 }
@@ -254,6 +431,10 @@ void Service::stop() {
   std::lock_guard lock(impl_->mutex);
   impl_->stopping = true;
   impl_->stop_wanted.notify_all();
+}
+
+void Service::reload() {
+  asio::post(impl_->io, [impl = impl_.get()] { impl->reload(); });
 }
 
 std::string create_api_token(const ServiceOptions& options, std::string_view name) {

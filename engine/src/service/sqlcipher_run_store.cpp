@@ -27,7 +27,7 @@ using credentials::WriteTransaction;
 // Times are Unix milliseconds; inputs, outputs and nodes are JSON. (schedule, fire_time) is
 // unique, so a schedule time is accepted once however often it is offered; NULLs (runs not
 // started by a schedule) never collide.
-constexpr std::array<const char*, 3> migrations{{
+constexpr std::array<const char*, 4> migrations{{
     "CREATE TABLE runs ("
     "  sequence INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  id TEXT NOT NULL UNIQUE,"
@@ -65,6 +65,12 @@ constexpr std::array<const char*, 3> migrations{{
     "CREATE TABLE webhook_deliveries ("
     "  id TEXT PRIMARY KEY NOT NULL,"
     "  forget_after INTEGER NOT NULL"
+    ");",
+    // 3 -> 4: a finished run's events, one JSON object per line, apart from the runs table
+    // so that listing runs never reads them.
+    "CREATE TABLE run_events ("
+    "  run_id TEXT PRIMARY KEY NOT NULL,"
+    "  events TEXT NOT NULL"
     ");",
 }};
 
@@ -201,6 +207,14 @@ public:
         .run();
     if (database_->changes() != 1)
       throw std::logic_error("run " + std::string(id) + " is not running");
+    if (!ending.events.empty()) {
+      std::string lines;
+      for (const std::string& event : ending.events)
+        lines.append(event).push_back('\n');
+      Statement events(*database_,
+                       "INSERT OR REPLACE INTO run_events (run_id, events) VALUES (?1, ?2)");
+      events.bind(1, id).bind(2, lines).run();
+    }
     transaction.commit();
   }
 
@@ -230,6 +244,23 @@ public:
     if (!select.step())
       return std::nullopt;
     return read_run(select);
+  }
+
+  std::vector<std::string> events(std::string_view id) override {
+    std::lock_guard lock(mutex_);
+    Statement select(*database_, "SELECT events FROM run_events WHERE run_id = ?1");
+    select.bind(1, id);
+    std::vector<std::string> events;
+    if (!select.step())
+      return events;
+    // Value::to_json escapes every newline inside strings: a raw one ends an event.
+    const std::string lines = select.text(0);
+    for (std::size_t at = 0; at < lines.size();) {
+      const std::size_t end = lines.find('\n', at);
+      events.push_back(lines.substr(at, end - at));
+      at = end == std::string::npos ? lines.size() : end + 1;
+    }
+    return events;
   }
 
   RunPage list(const RunQuery& query) override {
@@ -379,6 +410,8 @@ public:
       remove.bind(1, finished_before->time_since_epoch().count()).run();
       removed += static_cast<std::size_t>(database_->changes());
     }
+    if (removed > 0)
+      database_->exec("DELETE FROM run_events WHERE run_id NOT IN (SELECT id FROM runs)");
     transaction.commit();
     return removed;
   }

@@ -82,13 +82,25 @@ std::string webhook_signature(std::string_view secret, std::int64_t unix_seconds
 Webhooks::Webhooks(Dispatcher& dispatcher, RunStore& store,
                    std::function<CredentialStore&()> secrets,
                    std::map<std::string, ServedWebhook, std::less<>> hooks)
-    : dispatcher_(dispatcher), store_(store), secrets_(std::move(secrets)),
-      hooks_(std::move(hooks)) {
+    : dispatcher_(dispatcher), store_(store), secrets_(std::move(secrets)) {
+  serve(std::move(hooks));
+}
+
+void Webhooks::serve(std::map<std::string, ServedWebhook, std::less<>> hooks) {
+  auto served =
+      std::make_shared<const std::map<std::string, ServedWebhook, std::less<>>>(std::move(hooks));
+  std::lock_guard lock(mutex_);
+  hooks_ = std::move(served);
 }
 
 std::optional<asio::awaitable<ServerResponse>> Webhooks::handle(const ServerRequest& request) {
-  const auto hook = hooks_.find(request.path());
-  if (hook == hooks_.end())
+  std::shared_ptr<const std::map<std::string, ServedWebhook, std::less<>>> hooks;
+  {
+    std::lock_guard lock(mutex_);
+    hooks = hooks_;
+  }
+  const auto hook = hooks->find(request.path());
+  if (hook == hooks->end())
     return std::nullopt;
   return deliver(request, hook->second);
 }
@@ -144,8 +156,7 @@ std::optional<ServerResponse> Webhooks::refuse(const ServerRequest& request,
   return std::nullopt;
 }
 
-asio::awaitable<ServerResponse> Webhooks::deliver(ServerRequest request,
-                                                  const ServedWebhook& hook) {
+asio::awaitable<ServerResponse> Webhooks::deliver(ServerRequest request, ServedWebhook hook) {
   if (request.method != "POST") {
     ServerResponse answer = error_answer(405, "a webhook takes POST");
     answer.headers.push_back({"Allow", "POST"});
@@ -201,13 +212,9 @@ asio::awaitable<ServerResponse> Webhooks::deliver(ServerRequest request,
   } catch (const InputError& e) {
     co_return error_answer(400, e.what());
   }
-  if (const auto* refusal = std::get_if<Refusal>(&outcome)) {
-    ServerResponse answer =
-        error_answer(refusal->why == Refusal::Why::stopping ? 503 : 429, refusal->message);
-    answer.headers.push_back({"Retry-After", "5"});
-    co_return answer;
-  }
-  co_return co_await accepted_run_answer(store_, std::get<std::string>(outcome), wait);
+  if (const auto* refusal = std::get_if<Refusal>(&outcome))
+    co_return refusal_answer(*refusal);
+  co_return co_await accepted_run_answer(dispatcher_, store_, std::get<std::string>(outcome), wait);
 }
 
 } // namespace sluice::service

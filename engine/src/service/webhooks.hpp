@@ -15,6 +15,8 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -31,18 +33,23 @@ public:
   Webhooks(Dispatcher& dispatcher, RunStore& store, std::function<CredentialStore&()> secrets,
            std::map<std::string, ServedWebhook, std::less<>> hooks);
 
+  /// Serves `hooks` from now on instead of those before (a reload); deliveries being handled
+  /// finish with the webhook they started with.
+  void serve(std::map<std::string, ServedWebhook, std::less<>> hooks);
+
   /// The answer for a request to a webhook path, or nullopt when no webhook has that path.
   std::optional<boost::asio::awaitable<ServerResponse>> handle(const ServerRequest& request);
 
 private:
-  boost::asio::awaitable<ServerResponse> deliver(ServerRequest request, const ServedWebhook& hook);
+  boost::asio::awaitable<ServerResponse> deliver(ServerRequest request, ServedWebhook hook);
   /// Why the delivery is not let in, or nullopt.
   std::optional<ServerResponse> refuse(const ServerRequest& request, const ServedWebhook& hook);
 
   Dispatcher& dispatcher_;
   RunStore& store_;
   std::function<CredentialStore&()> secrets_;
-  std::map<std::string, ServedWebhook, std::less<>> hooks_;
+  std::mutex mutex_;
+  std::shared_ptr<const std::map<std::string, ServedWebhook, std::less<>>> hooks_;
 };
 
 /// The signature header's value for `body` sent at `unix_seconds` with `secret`:
