@@ -427,9 +427,11 @@ int RunsCommand::run() const {
                                  node.find("message") ? node["message"].to_text() : "");
       return exit_ok;
     }
+    const std::string status =
+        remote ? remote_cancel_run(server, args_->id) : cancel_stored_run(options, args_->id);
+    // A running run is stopped by its server: the request is in, the ending follows.
     std::cout << fmt::format("run {}: {}\n", args_->id,
-                             remote ? remote_cancel_run(server, args_->id)
-                                    : cancel_stored_run(options, args_->id));
+                             status == "running" ? "cancel requested; it is stopping" : status);
   } catch (const std::invalid_argument& e) {
     std::cerr << "sluice runs: " << e.what() << '\n';
     return exit_usage;

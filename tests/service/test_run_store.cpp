@@ -117,6 +117,28 @@ TEST_CASE("a run starts once, finishes once, and keeps its ending") {
   CHECK(store->queued().empty());
 }
 
+TEST_CASE("a run's events are kept with its ending, one per line, and go with it") {
+  StoreFiles files;
+  auto store = files.open();
+  const std::string id = store->accept(api_run("p")).value();
+  REQUIRE(store->start(id));
+  CHECK(store->events(id).empty()); // nothing before the end
+  RunEnding ending;
+  // A newline inside a string is escaped in JSON text: one event stays one line.
+  ending.events = {Value(Object{{"kind", "log"}, {"message", "two\nlines"}}).to_json(),
+                   Value(Object{{"kind", "run_finished"}}).to_json()};
+  store->finish(id, ending);
+  CHECK(store->events(id) == ending.events);
+  CHECK(Value::parse_json(store->events(id)[0])["message"].to_text() == "two\nlines");
+  CHECK(store->events("unknown").empty());
+  // Retention takes the events along with their run.
+  const std::string newer = store->accept(api_run("p")).value();
+  REQUIRE(store->start(newer));
+  store->finish(newer, RunEnding{});
+  CHECK(store->prune(std::size_t{1}, std::nullopt) == 1);
+  CHECK(store->events(id).empty());
+}
+
 TEST_CASE("cancelling: a queued run at once, a running one by request") {
   StoreFiles files;
   auto store = files.open();

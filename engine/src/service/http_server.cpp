@@ -341,6 +341,9 @@ asio::ssl::context tls_context(const std::filesystem::path& certificate,
         " as the TLS certificate (a PEM certificate chain): " + error.message());
   // OpenSSL's messages name what is wrong with the file, never its contents.
   context.use_private_key_file(key.string(), asio::ssl::context::pem, error);
+  if (error && error.message().find("key values mismatch") != std::string::npos)
+    throw std::invalid_argument("the TLS private key " + key.string() +
+                                " does not belong to the certificate " + certificate.string());
   if (error)
     throw std::invalid_argument("cannot use " + key.string() +
                                 " as the TLS private key (PEM): " + error.message());
