@@ -3,6 +3,7 @@
 // finds out a schedule was wrong until it did not fire.
 
 #include "trigger_declarations.hpp"
+#include "message_text.hpp"
 
 #include "suggest.hpp"
 
@@ -106,7 +107,7 @@ private:
 
   static std::string shown(const Value& value) {
     if (value.is_string())
-      return "'" + std::string(value.as_string()) + "'";
+      return single_quoted(value.as_string());
     return std::string(to_string(value.type()));
   }
 

@@ -275,7 +275,8 @@ TEST_CASE("reload: SIGHUP or a changed file serves the new version; a broken fil
     std::filesystem::remove(site.dir / "pipelines" / "extra.yaml");
     server.signal(SIGHUP);
     REQUIRE(eventually([&] {
-      const Value* now = listed(pipelines(client, token), "hello");
+      const Value list = pipelines(client, token);
+      const Value* now = listed(list, "hello");
       return (*now)["hash"].to_text() != first_hash && (*now)["reload_error"].is_null();
     }));
     CHECK(pipelines(client, token)["broken_files"].as_array().empty());

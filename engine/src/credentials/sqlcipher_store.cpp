@@ -1,6 +1,7 @@
 // Connections as rows; every write is one BEGIN IMMEDIATE transaction with a version check.
 
 #include "sqlcipher_store.hpp"
+#include "../message_text.hpp"
 
 #include <sluice/value.hpp>
 
@@ -49,7 +50,7 @@ std::vector<std::string> split_scopes(const std::string& text) {
 }
 
 std::string in_quotes(std::string_view name) {
-  return "'" + std::string(name) + "'";
+  return detail::single_quoted(name);
 }
 
 CredentialError not_found(std::string_view name) {

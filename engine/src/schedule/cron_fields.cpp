@@ -2,6 +2,7 @@
 // the item it is in, since a pipeline author reads the message next to the line.
 
 #include "cron_fields.hpp"
+#include "../message_text.hpp"
 
 #include <sluice/ascii.hpp>
 #include <sluice/schedule.hpp>
@@ -120,8 +121,7 @@ private:
     unsigned result = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), result);
     if (text.empty() || error != std::errc() || end != text.data() + text.size())
-      fail(at,
-           "'" + std::string(text) + "' is not a " + what + " in the " + range_.name + " field");
+      fail(at, single_quoted(text) + " is not a " + what + " in the " + range_.name + " field");
     return result;
   }
 
@@ -130,7 +130,7 @@ private:
       if (ascii::iequals(text, range_.names[i]))
         return range_.low + i;
     if (text.empty() || !ascii_digit(text.front())) {
-      std::string message = "'" + std::string(text) + "' is not a number";
+      std::string message = single_quoted(text) + " is not a number";
       if (range_.name_count > 0)
         message +=
             std::string(" or a name (") + range_.names[0] + ", " + range_.names[1] + ", ...)";

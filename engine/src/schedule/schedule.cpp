@@ -2,6 +2,7 @@
 // through the zone's rules (the system's time zone database, through Howard Hinnant's date
 // library, Debian's libhowardhinnant-date-dev: libstdc++ 12 has no std::chrono::tzdb yet).
 
+#include "../message_text.hpp"
 #include "../suggest.hpp"
 #include "cron_fields.hpp"
 
@@ -91,8 +92,8 @@ Schedule Schedule::parse(std::string_view cron, std::string_view time_zone) {
   // 30 February, 31 April... parse but never come: refused rather than silently idle.
   if (!rules->next_local(LocalMinutes(date::local_days(date::year(2000) / 1 / 1))))
     throw ScheduleError(ScheduleError::Part::cron, 0,
-                        "'" + std::string(cron) +
-                            "' never fires: no month has that day (check the day of month "
+                        detail::single_quoted(cron) +
+                            " never fires: no month has that day (check the day of month "
                             "and month fields)");
   return Schedule(std::move(rules));
 }

@@ -102,9 +102,10 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
   if (full && policy.when_full == WhenFull::fail)
     return Refusal{Refusal::Why::full, full_message(run.pipeline, policy.concurrency_limit) +
                                            " and refuses more " + "(when_full: fail)"};
+  // Behind a run of the same schedule that is still going (overlap: queue).
+  const bool behind = !after.empty() && pending_locked(after);
   // A run that would wait, when the server already holds as many waiting runs as it may.
-  const bool would_wait =
-      (full && policy.when_full == WhenFull::queue) || (!after.empty() && pending_locked(after));
+  const bool would_wait = (full && policy.when_full == WhenFull::queue) || behind;
   if (would_wait && queued_locked() >= queue_limit_) {
     return Refusal{Refusal::Why::queue_full,
                    "the server has " + std::to_string(queue_limit_) +
@@ -114,6 +115,8 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
     run.status = StoredRunStatus::skipped;
     run.message =
         "skipped: " + full_message(run.pipeline, policy.concurrency_limit) + " (when_full: skip)";
+  } else if (!full && !behind && run.status == StoredRunStatus::queued) {
+    run.status = StoredRunStatus::running; // accepted and started in one write
   }
   const std::optional<std::string> id = store_.accept(run);
   if (!id) // a schedule time accepted before: nothing new to run
@@ -126,14 +129,12 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
     return *id;
   }
   feeds_[*id] = std::make_shared<RunFeed>();
-  // Behind a run of the same schedule that is still going (overlap: queue).
-  const bool behind = !after.empty() && pending_locked(after);
   if (behind)
     after_[*id] = std::string(after);
-  if (full || behind)
-    state.waiting.push_back(*id);
+  if (run.status == StoredRunStatus::running)
+    run_locked(*id, state, run.inputs);
   else
-    start_locked(*id, state, run.inputs);
+    state.waiting.push_back(*id);
   return *id;
 }
 
@@ -151,6 +152,10 @@ void Dispatcher::start_locked(const std::string& id, PipelineState& state, Value
     close_feed_locked(id);
     return;
   }
+  run_locked(id, state, std::move(inputs));
+}
+
+void Dispatcher::run_locked(const std::string& id, PipelineState& state, Value inputs) {
   ++state.running;
   Active& active = active_[id];
   active.pipeline = std::string(state.served->pipeline.name());

@@ -115,7 +115,10 @@ private:
   };
 
   // Both with mutex_ held.
+  /// Records that the waiting run `id` starts, then runs it.
   void start_locked(const std::string& id, PipelineState& state, Value inputs);
+  /// Runs `id`, recorded as running already.
+  void run_locked(const std::string& id, PipelineState& state, Value inputs);
   void start_next_locked(PipelineState& state);
   /// Whether run `id` is running or waiting here.
   bool pending_locked(std::string_view id) const;

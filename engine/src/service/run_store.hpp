@@ -46,7 +46,8 @@ struct NewRun {
   std::string trigger;       ///< for people: "api", "webhook /hooks/x", "schedule 0 9 * * *"
   Value inputs = Value(Object{});
   std::optional<ScheduleFire> fire;
-  /// `queued`, or `skipped` with `message` saying why (recorded, never run).
+  /// `queued`; `running` when it starts at once (accepted and started in one write); or
+  /// `skipped` with `message` saying why (recorded, never run).
   StoredRunStatus status = StoredRunStatus::queued;
   std::string message;
   /// The interrupted run this one runs again (`on_restart: rerun`), or empty.
@@ -99,12 +100,15 @@ class RunStore {
 public:
   virtual ~RunStore() = default;
 
-  /// Writes the run down (committed and synced) and returns its id. A schedule fire that
-  /// was already accepted is not accepted again: nullopt.
+  /// Writes the run down (committed and synced: it survives a crash of the process and of
+  /// the machine) and returns its id. A schedule fire that was already accepted is not
+  /// accepted again: nullopt.
   virtual std::optional<std::string> accept(const NewRun& run) = 0;
   /// queued -> running. False when the run is no longer queued (cancelled meanwhile).
   virtual bool start(std::string_view id) = 0;
   /// running -> the ending's status. Throws std::logic_error for a run that is not running.
+  /// Committed, and on disk once the next accept() or start() returns: a crash of the process
+  /// never loses it, a power cut may (the run then reads as interrupted, never as to be run).
   virtual void finish(std::string_view id, const RunEnding& ending) = 0;
   /// A queued run is cancelled at once; a running one is marked (the runner cancels it and
   /// finishes it as cancelled). The status afterwards, or nullopt for an unknown id.

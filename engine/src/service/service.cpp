@@ -14,6 +14,7 @@
 #include "webhooks.hpp"
 
 #include "../file_text.hpp"
+#include "../message_text.hpp"
 
 #include <sluice/cassette.hpp>
 #include <sluice/credentials_store.hpp>
@@ -502,7 +503,7 @@ std::string set_webhook_secret(CredentialStore& store, std::string_view name,
     throw std::invalid_argument("a webhook secret needs at least 16 characters; or let "
                                 "Sluice make one (--generate)");
   if (auto existing = store.find(name); existing && existing->provider != webhook_secret_provider)
-    throw std::invalid_argument("'" + std::string(name) + "' is a " + existing->provider +
+    throw std::invalid_argument(detail::single_quoted(name) + " is a " + existing->provider +
                                 " connection, not a webhook secret; choose another name");
   NewConnection connection;
   connection.name = std::string(name);
