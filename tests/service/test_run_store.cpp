@@ -5,6 +5,8 @@
 
 #include "run_store_files.hpp"
 
+#include "service/accept_batcher.hpp"
+
 #include <sluice/credentials.hpp>
 
 #include <doctest/doctest.h>
@@ -12,9 +14,11 @@
 #include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace sluice;
@@ -76,6 +80,61 @@ TEST_CASE("an accepted run is on disk with what it was accepted with") {
   CHECK_FALSE(store->find("no-such-run"));
   CHECK((fs::status(files.options().database).permissions() & fs::perms::others_all) ==
         fs::perms::none);
+}
+
+TEST_CASE("accept_all writes runs in order in one go; a schedule time twice in it is one run") {
+  StoreFiles files;
+  auto store = files.open();
+  NewRun started = api_run("p");
+  started.status = StoredRunStatus::running; // accepted and started in one write
+  const std::vector<std::optional<std::string>> ids =
+      store->accept_all({api_run("p", Object{{"n", 1}}), fire_of("daily", at_hour(9)), started,
+                         fire_of("daily", at_hour(9))});
+  REQUIRE(ids.size() == 4);
+  REQUIRE(ids[0]);
+  REQUIRE(ids[1]);
+  REQUIRE(ids[2]);
+  CHECK_FALSE(ids[3]); // the same fire time as ids[1]
+  CHECK(store->find(*ids[0])->sequence < store->find(*ids[1])->sequence);
+  CHECK(store->find(*ids[1])->sequence < store->find(*ids[2])->sequence);
+  CHECK(store->find(*ids[0])->inputs["n"].as_int() == 1);
+  CHECK(store->find(*ids[0])->status == StoredRunStatus::queued);
+  const auto run = store->find(*ids[2]);
+  CHECK(run->status == StoredRunStatus::running);
+  CHECK(run->started_at);
+  CHECK_FALSE(store->start(*ids[2])); // started already
+  store->finish(*ids[2], RunEnding{});
+  CHECK(store->find(*ids[2])->status == StoredRunStatus::succeeded);
+}
+
+TEST_CASE("the batcher: runs accepted from many threads at once all land, once each") {
+  StoreFiles files;
+  auto store = files.open();
+  AcceptBatcher batcher(*store);
+  std::vector<std::thread> threads;
+  std::mutex mutex;
+  std::set<std::string> ids;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        const std::optional<std::string> id =
+            batcher.accept_now(api_run("p", Object{{"n", t * 100 + i}}));
+        std::lock_guard lock(mutex);
+        ids.insert(id.value());
+      }
+    });
+  for (std::thread& thread : threads)
+    thread.join();
+  CHECK(ids.size() == 200);
+  RunQuery all;
+  all.limit = 1000;
+  CHECK(store->list(all).runs.size() == 200);
+  // A schedule time offered by two callers at once is accepted for one of them.
+  std::optional<std::string> first, second;
+  std::thread other([&] { first = batcher.accept_now(fire_of("daily", at_hour(10))); });
+  second = batcher.accept_now(fire_of("daily", at_hour(10)));
+  other.join();
+  CHECK(first.has_value() != second.has_value());
 }
 
 TEST_CASE("ids are unique and sort like acceptance") {

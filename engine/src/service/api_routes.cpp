@@ -292,11 +292,14 @@ asio::awaitable<ServerResponse> ApiRoutes::start_run(const ServerRequest& reques
   run.trigger = "api";
   run.inputs = std::move(inputs);
   std::variant<std::string, Refusal> outcome;
+  std::optional<ServerResponse> bad_inputs;
   try {
-    outcome = dispatcher_.submit(std::move(run));
+    outcome = co_await dispatcher_.async_submit(std::move(run));
   } catch (const InputError& e) {
-    co_return error_response(400, e.what());
+    bad_inputs = error_response(400, e.what());
   }
+  if (bad_inputs)
+    co_return *bad_inputs;
   if (const auto* refusal = std::get_if<Refusal>(&outcome))
     co_return refusal_answer(*refusal);
   co_return co_await accepted_run_answer(dispatcher_, store_, std::get<std::string>(outcome),

@@ -5,6 +5,7 @@
 #include "dispatcher.hpp"
 
 #include <algorithm>
+#include <exception>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -44,7 +45,8 @@ std::string full_message(const std::string& pipeline, std::size_t limit) {
 
 Dispatcher::Dispatcher(Engine& engine, RunStore& store, asio::any_io_executor executor,
                        Metrics* metrics)
-    : engine_(engine), store_(store), executor_(std::move(executor)), metrics_(metrics) {
+    : engine_(engine), store_(store), executor_(std::move(executor)), metrics_(metrics),
+      batcher_(store) {
 }
 
 Dispatcher::~Dispatcher() {
@@ -84,8 +86,8 @@ void Dispatcher::close_feed_locked(std::string_view id) {
   }
 }
 
-std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_view after) {
-  std::unique_lock lock(mutex_);
+std::variant<Dispatcher::Admission, Refusal> Dispatcher::admit(NewRun run, std::string_view after) {
+  std::lock_guard lock(mutex_);
   if (stopping_)
     return Refusal{Refusal::Why::stopping, "the server is shutting down; try again later"};
   const auto found = pipelines_.find(run.pipeline);
@@ -97,8 +99,9 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
   served.pipeline.check_inputs(run.inputs);
   run.pipeline_hash = served.hash;
   const RunPolicy& policy = served.pipeline.run_policy();
-  const bool full = policy.concurrency_limit > 0 &&
-                    state.running + state.waiting.size() >= policy.concurrency_limit;
+  const bool full =
+      policy.concurrency_limit > 0 &&
+      state.running + state.waiting.size() + state.reserved_waiting >= policy.concurrency_limit;
   if (full && policy.when_full == WhenFull::fail)
     return Refusal{Refusal::Why::full, full_message(run.pipeline, policy.concurrency_limit) +
                                            " and refuses more " + "(when_full: fail)"};
@@ -106,11 +109,10 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
   const bool behind = !after.empty() && pending_locked(after);
   // A run that would wait, when the server already holds as many waiting runs as it may.
   const bool would_wait = (full && policy.when_full == WhenFull::queue) || behind;
-  if (would_wait && queued_locked() >= queue_limit_) {
+  if (would_wait && queued_locked() >= queue_limit_)
     return Refusal{Refusal::Why::queue_full,
                    "the server has " + std::to_string(queue_limit_) +
                        " runs waiting to start, as many as it may hold; try again later"};
-  }
   if (full && policy.when_full == WhenFull::skip) {
     run.status = StoredRunStatus::skipped;
     run.message =
@@ -118,9 +120,44 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
   } else if (!full && !behind && run.status == StoredRunStatus::queued) {
     run.status = StoredRunStatus::running; // accepted and started in one write
   }
-  const std::optional<std::string> id = store_.accept(run);
-  if (!id) // a schedule time accepted before: nothing new to run
+  if (run.status == StoredRunStatus::running)
+    ++state.running;
+  else if (run.status == StoredRunStatus::queued)
+    ++state.reserved_waiting;
+  ++accepting_;
+  return Admission{std::move(run), std::string(after), behind};
+}
+
+void Dispatcher::release_locked(const Admission& admission, PipelineState& state) {
+  if (admission.run.status == StoredRunStatus::running)
+    --state.running;
+  else if (admission.run.status == StoredRunStatus::queued)
+    --state.reserved_waiting;
+}
+
+void Dispatcher::abandon(const Admission& admission) {
+  std::lock_guard lock(mutex_);
+  --accepting_;
+  if (auto found = pipelines_.find(admission.run.pipeline); found != pipelines_.end()) {
+    release_locked(admission, found->second);
+    start_next_locked(found->second);
+  }
+  changed_.notify_all();
+}
+
+std::variant<std::string, Refusal> Dispatcher::settle(Admission& admission,
+                                                      const std::optional<std::string>& id) {
+  std::lock_guard lock(mutex_);
+  --accepting_;
+  changed_.notify_all();
+  // Still there: a pipeline is never removed, only retired (it may still have runs).
+  PipelineState& state = pipelines_.find(admission.run.pipeline)->second;
+  NewRun& run = admission.run;
+  if (!id) { // a schedule time accepted before: nothing new to run
+    release_locked(admission, state);
+    start_next_locked(state);
     return Refusal{Refusal::Why::full, "that schedule time was already accepted"};
+  }
   if (metrics_)
     metrics_->run_accepted(run.pipeline);
   if (run.status == StoredRunStatus::skipped) {
@@ -129,13 +166,51 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
     return *id;
   }
   feeds_[*id] = std::make_shared<RunFeed>();
-  if (behind)
-    after_[*id] = std::string(after);
-  if (run.status == StoredRunStatus::running)
-    run_locked(*id, state, run.inputs);
-  else
-    state.waiting.push_back(*id);
+  if (run.status == StoredRunStatus::running) {
+    run_locked(*id, state, std::move(run.inputs)); // its place was taken by admit()
+    return *id;
+  }
+  --state.reserved_waiting;
+  if (admission.behind)
+    after_[*id] = admission.after;
+  state.waiting.push_back(*id);
+  // What it waited for may have ended while it was being written down.
+  start_next_locked(state);
   return *id;
+}
+
+std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_view after) {
+  auto admitted = admit(std::move(run), after);
+  if (auto* refusal = std::get_if<Refusal>(&admitted))
+    return std::move(*refusal);
+  Admission& admission = std::get<Admission>(admitted);
+  std::optional<std::string> id;
+  try {
+    id = batcher_.accept_now(admission.run);
+  } catch (...) {
+    abandon(admission);
+    throw;
+  }
+  return settle(admission, id);
+}
+
+asio::awaitable<std::variant<std::string, Refusal>> Dispatcher::async_submit(NewRun run) {
+  auto admitted = admit(std::move(run), {});
+  if (auto* refusal = std::get_if<Refusal>(&admitted))
+    co_return std::move(*refusal);
+  Admission& admission = std::get<Admission>(admitted);
+  std::optional<std::string> id;
+  std::exception_ptr failure;
+  try {
+    id = co_await batcher_.accept(admission.run);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    abandon(admission);
+    std::rethrow_exception(failure);
+  }
+  co_return settle(admission, id);
 }
 
 bool Dispatcher::pending_locked(std::string_view id) const {
@@ -152,11 +227,11 @@ void Dispatcher::start_locked(const std::string& id, PipelineState& state, Value
     close_feed_locked(id);
     return;
   }
+  ++state.running;
   run_locked(id, state, std::move(inputs));
 }
 
 void Dispatcher::run_locked(const std::string& id, PipelineState& state, Value inputs) {
-  ++state.running;
   Active& active = active_[id];
   active.pipeline = std::string(state.served->pipeline.name());
   RunOptions options;
@@ -164,6 +239,8 @@ void Dispatcher::run_locked(const std::string& id, PipelineState& state, Value i
   options.stop = active.stop.get_token();
   if (auto feed = feeds_.find(id); feed != feeds_.end())
     options.observers.push_back(std::make_shared<FeedObserver>(feed->second));
+  if (cancelling_) // drain() has given up waiting: this one stops at once too
+    active.stop.request_stop();
   // The served version at the start: a reload while it runs does not change it.
   std::shared_ptr<const ServedPipeline> served = state.served;
   asio::co_spawn(
@@ -304,11 +381,13 @@ std::vector<std::string> Dispatcher::recover() {
 void Dispatcher::drain(std::chrono::milliseconds grace) {
   std::unique_lock lock(mutex_);
   stopping_ = true;
-  changed_.wait_for(lock, grace, [this] { return active_.empty(); });
+  const auto settled = [this] { return active_.empty() && accepting_ == 0; };
+  changed_.wait_for(lock, grace, settled);
+  cancelling_ = true;
   for (auto& [id, active] : active_)
     active.stop.request_stop();
   // Cancelled nodes get the engine's cancel grace; the endings are recorded as they come.
-  changed_.wait(lock, [this] { return active_.empty(); });
+  changed_.wait(lock, settled);
 }
 
 std::optional<StoredRun> Dispatcher::wait(std::string_view id, std::chrono::milliseconds timeout) {

@@ -4,6 +4,7 @@
 // says), records how it ended, cancels on request, picks up after a restart, and drains on
 // shutdown. Triggers (schedules, webhooks, the API) only ever call submit().
 
+#include "accept_batcher.hpp"
 #include "metrics.hpp"
 #include "run_feed.hpp"
 #include "run_store.hpp"
@@ -70,6 +71,9 @@ public:
   /// schedule's `overlap: queue`). Returns the run id (also of a skipped run), or why it
   /// was refused.
   std::variant<std::string, Refusal> submit(NewRun run, std::string_view after = {});
+  /// The same without blocking a thread, on a strand (an HTTP connection's coroutine): runs
+  /// submitted together are written down together (AcceptBatcher).
+  boost::asio::awaitable<std::variant<std::string, Refusal>> async_submit(NewRun run);
 
   /// `text` as a value of input `input` of the served pipeline `pipeline`, by the input's
   /// declared type (Pipeline::parse_input). Throws InputError.
@@ -106,15 +110,34 @@ private:
   struct PipelineState {
     std::shared_ptr<const ServedPipeline> served;
     bool accepting = true;
-    std::size_t running = 0;
-    std::deque<std::string> waiting; ///< queued run ids, oldest first
+    std::size_t running = 0;          ///< also runs being accepted to start at once
+    std::size_t reserved_waiting = 0; ///< runs being accepted to wait
+    std::deque<std::string> waiting;  ///< queued run ids, oldest first
   };
   struct Active {
     std::string pipeline;
     std::stop_source stop;
   };
 
-  // Both with mutex_ held.
+  /// A run admitted, being written down: what it holds of the pipeline's concurrency.
+  struct Admission {
+    NewRun run;
+    std::string after;
+    bool behind = false;
+  };
+  /// Checks and reserves (with the lock); the run to write down, or why not. Throws
+  /// InputError.
+  std::variant<Admission, Refusal> admit(NewRun run, std::string_view after);
+  /// Once it is written down (`id`; nullopt: a schedule time accepted before): starts it or
+  /// queues it. Releases the reservation either way.
+  std::variant<std::string, Refusal> settle(Admission& admission,
+                                            const std::optional<std::string>& id);
+  /// Writing it down failed: gives the reservation back.
+  void abandon(const Admission& admission);
+  /// With mutex_ held: the admission's reservation back to `state`.
+  void release_locked(const Admission& admission, PipelineState& state);
+
+  // With mutex_ held.
   /// Records that the waiting run `id` starts, then runs it.
   void start_locked(const std::string& id, PipelineState& state, Value inputs);
   /// Runs `id`, recorded as running already.
@@ -140,7 +163,13 @@ private:
   std::map<std::string, std::string, std::less<>> after_;
   std::map<std::string, std::shared_ptr<RunFeed>, std::less<>> feeds_;
   std::size_t queue_limit_ = 10000;
+  /// Runs admitted and being written down: drain() waits for them too.
+  std::size_t accepting_ = 0;
   bool stopping_ = false;
+  /// drain() has cancelled what ran: runs that start from now on are cancelled at once.
+  bool cancelling_ = false;
+  // Last: its thread stops (writing what waits) before the members above go.
+  AcceptBatcher batcher_;
 };
 
 } // namespace sluice::service

@@ -44,6 +44,14 @@ bool is_final(StoredRunStatus status) noexcept {
   return status != StoredRunStatus::queued && status != StoredRunStatus::running;
 }
 
+std::vector<std::optional<std::string>> RunStore::accept_all(const std::vector<NewRun>& runs) {
+  std::vector<std::optional<std::string>> ids;
+  ids.reserve(runs.size());
+  for (const NewRun& run : runs)
+    ids.push_back(accept(run));
+  return ids;
+}
+
 std::string iso_ms(SysMillis at) {
   const auto seconds = std::chrono::floor<std::chrono::seconds>(at);
   std::string text = to_iso8601(SysSeconds(seconds.time_since_epoch()));

@@ -104,6 +104,9 @@ public:
   /// the machine) and returns its id. A schedule fire that was already accepted is not
   /// accepted again: nullopt.
   virtual std::optional<std::string> accept(const NewRun& run) = 0;
+  /// accept() of each run, in order, as one write where the store can (one transaction, one
+  /// sync): the i-th id is the i-th run's. Throws when nothing was accepted.
+  virtual std::vector<std::optional<std::string>> accept_all(const std::vector<NewRun>& runs);
   /// queued -> running. False when the run is no longer queued (cancelled meanwhile).
   virtual bool start(std::string_view id) = 0;
   /// running -> the ending's status. Throws std::logic_error for a run that is not running.
@@ -149,7 +152,8 @@ public:
 /// `at` as UTC ISO 8601 with milliseconds: 2026-12-06T09:00:00.250Z.
 std::string iso_ms(SysMillis at);
 
-/// A new run id: time-ordered (so ids sort like acceptance) and unguessable.
+/// A new run id: time-ordered to the millisecond (`sequence` orders runs exactly) and
+/// unguessable.
 std::string new_run_id();
 
 } // namespace sluice::service

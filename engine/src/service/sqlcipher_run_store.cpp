@@ -158,6 +158,25 @@ public:
   std::optional<std::string> accept(const NewRun& run) override {
     std::lock_guard lock(mutex_);
     WriteTransaction transaction(*database_);
+    std::optional<std::string> id = insert_locked(run);
+    transaction.commit();
+    return id;
+  }
+
+  std::vector<std::optional<std::string>> accept_all(const std::vector<NewRun>& runs) override {
+    std::lock_guard lock(mutex_);
+    WriteTransaction transaction(*database_);
+    std::vector<std::optional<std::string>> ids;
+    ids.reserve(runs.size());
+    for (const NewRun& run : runs)
+      ids.push_back(insert_locked(run));
+    transaction.commit();
+    return ids;
+  }
+
+  // In a write transaction: the run's row (and its schedule's mark), or nullopt for a
+  // schedule time accepted before.
+  std::optional<std::string> insert_locked(const NewRun& run) {
     if (run.fire) {
       Statement seen(*database_, "SELECT 1 FROM runs WHERE schedule = ?1 AND fire_time = ?2");
       seen.bind(1, run.fire->schedule).bind(2, fire_ms(*run.fire));
@@ -202,7 +221,6 @@ public:
                                   "WHERE schedule = ?1 AND last_fire < ?2");
       raise.bind(1, run.fire->schedule).bind(2, fire_ms(*run.fire)).run();
     }
-    transaction.commit();
     return id;
   }
 

@@ -208,10 +208,17 @@ asio::awaitable<ServerResponse> Webhooks::deliver(ServerRequest request, ServedW
       inputs.emplace_back(name, dispatcher_.parse_input(hook.pipeline, name, given.second));
     }
     run.inputs = Value(std::move(inputs));
-    outcome = dispatcher_.submit(std::move(run));
   } catch (const InputError& e) {
     co_return error_answer(400, e.what());
   }
+  std::optional<ServerResponse> bad_inputs;
+  try {
+    outcome = co_await dispatcher_.async_submit(std::move(run));
+  } catch (const InputError& e) {
+    bad_inputs = error_answer(400, e.what());
+  }
+  if (bad_inputs)
+    co_return *bad_inputs;
   if (const auto* refusal = std::get_if<Refusal>(&outcome))
     co_return refusal_answer(*refusal);
   co_return co_await accepted_run_answer(dispatcher_, store_, std::get<std::string>(outcome), wait);

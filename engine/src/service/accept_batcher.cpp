@@ -1,0 +1,120 @@
+// Group commit. Callers queue their run and sleep (a coroutine on a timer of its own, a
+// thread on a condition variable); the writer thread takes everything queued, writes it with
+// RunStore::accept_all (one transaction, one sync), and wakes each caller with its id.
+
+#include "accept_batcher.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <exception>
+#include <functional>
+#include <vector>
+
+namespace sluice::service {
+
+namespace asio = boost::asio;
+
+struct AcceptBatcher::Request {
+  NewRun run;
+  std::optional<std::string> id;
+  std::exception_ptr error;
+  /// Called by the writer once `id` or `error` is set.
+  std::function<void()> written;
+};
+
+AcceptBatcher::AcceptBatcher(RunStore& store, std::size_t max_batch)
+    : store_(store), max_batch_(max_batch), thread_([this] { write_batches(); }) {
+}
+
+AcceptBatcher::~AcceptBatcher() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void AcceptBatcher::enqueue(std::shared_ptr<Request> request) {
+  {
+    std::lock_guard lock(mutex_);
+    waiting_.push_back(std::move(request));
+  }
+  wake_.notify_one();
+}
+
+asio::awaitable<std::optional<std::string>> AcceptBatcher::accept(NewRun run) {
+  // A timer that never fires on its own: the writer cancels it, on this strand, when done.
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                    asio::steady_timer::time_point::max());
+  auto request = std::make_shared<Request>();
+  request->run = std::move(run);
+  request->written = [timer] { asio::post(timer->get_executor(), [timer] { timer->cancel(); }); };
+  enqueue(request);
+  boost::system::error_code woken;
+  co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, woken));
+  // The writer set the result before it posted the cancel that woke this coroutine.
+  if (request->error)
+    std::rethrow_exception(request->error);
+  co_return request->id;
+}
+
+std::optional<std::string> AcceptBatcher::accept_now(NewRun run) {
+  // Shared with the writer, which may still be inside notify_all() when this returns.
+  struct Done {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool done = false;
+  };
+  auto done = std::make_shared<Done>();
+  auto request = std::make_shared<Request>();
+  request->run = std::move(run);
+  request->written = [done] {
+    std::lock_guard lock(done->mutex);
+    done->done = true;
+    done->changed.notify_all();
+  };
+  enqueue(request);
+  std::unique_lock lock(done->mutex);
+  done->changed.wait(lock, [&] { return done->done; });
+  if (request->error)
+    std::rethrow_exception(request->error);
+  return request->id;
+}
+
+void AcceptBatcher::write_batches() {
+  for (;;) {
+    std::vector<std::shared_ptr<Request>> batch;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+      if (waiting_.empty())
+        return; // stopping, and nothing left to write
+      while (!waiting_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(waiting_.front()));
+        waiting_.pop_front();
+      }
+    }
+    std::vector<NewRun> runs;
+    runs.reserve(batch.size());
+    for (const auto& request : batch)
+      runs.push_back(request->run);
+    try {
+      std::vector<std::optional<std::string>> ids = store_.accept_all(runs);
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        batch[i]->id = std::move(ids[i]);
+    } catch (...) {
+      // The transaction failed as a whole: none of them is accepted.
+      for (const auto& request : batch)
+        request->error = std::current_exception();
+    }
+    for (const auto& request : batch)
+      request->written();
+  }
+}
+
+} // namespace sluice::service
