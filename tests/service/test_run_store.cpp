@@ -5,7 +5,7 @@
 
 #include "run_store_files.hpp"
 
-#include "service/accept_batcher.hpp"
+#include "service/run_writer.hpp"
 
 #include <sluice/credentials.hpp>
 
@@ -110,7 +110,7 @@ TEST_CASE("accept_all writes runs in order in one go; a schedule time twice in i
 TEST_CASE("the batcher: runs accepted from many threads at once all land, once each") {
   StoreFiles files;
   auto store = files.open();
-  AcceptBatcher batcher(*store);
+  RunWriter batcher(*store);
   std::vector<std::thread> threads;
   std::mutex mutex;
   std::set<std::string> ids;

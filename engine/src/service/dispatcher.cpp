@@ -46,7 +46,7 @@ std::string full_message(const std::string& pipeline, std::size_t limit) {
 Dispatcher::Dispatcher(Engine& engine, RunStore& store, asio::any_io_executor executor,
                        Metrics* metrics)
     : engine_(engine), store_(store), executor_(std::move(executor)), metrics_(metrics),
-      batcher_(store) {
+      writer_(store) {
 }
 
 Dispatcher::~Dispatcher() {
@@ -186,7 +186,7 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
   Admission& admission = std::get<Admission>(admitted);
   std::optional<std::string> id;
   try {
-    id = batcher_.accept_now(admission.run);
+    id = writer_.accept_now(admission.run);
   } catch (...) {
     abandon(admission);
     throw;
@@ -202,7 +202,7 @@ asio::awaitable<std::variant<std::string, Refusal>> Dispatcher::async_submit(New
   std::optional<std::string> id;
   std::exception_ptr failure;
   try {
-    id = co_await batcher_.accept(admission.run);
+    id = co_await writer_.accept(admission.run);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -283,26 +283,30 @@ void Dispatcher::start_next_locked(PipelineState& state) {
 
 void Dispatcher::finished(const std::string& id, const std::string& pipeline,
                           const RunEnding& ending) {
-  std::lock_guard lock(mutex_);
   RunEnding recorded = ending;
-  if (auto feed = feeds_.find(id); feed != feeds_.end())
-    recorded.events = feed->second->events();
-  try {
-    store_.finish(id, recorded);
-  } catch (const std::exception&) {
-    // The record could not be written (disk full, store gone): the run stays `running` in
-    // the store and a restart marks it interrupted, which is what it is to anyone reading.
+  recorded.ended_at =
+      std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  {
+    std::lock_guard lock(mutex_);
+    if (auto feed = feeds_.find(id); feed != feeds_.end())
+      recorded.events = feed->second->events();
+    if (metrics_)
+      metrics_->run_ended(pipeline, ending.status, ending.nodes);
+    active_.erase(id);
+    ++writing_;
+    if (auto found = pipelines_.find(pipeline); found != pipelines_.end()) {
+      --found->second.running;
+      start_next_locked(found->second);
+    }
   }
-  // Closed once the store has the events: a reader that finds no feed reads them there.
-  close_feed_locked(id);
-  if (metrics_)
-    metrics_->run_ended(pipeline, ending.status, ending.nodes);
-  active_.erase(id);
-  if (auto found = pipelines_.find(pipeline); found != pipelines_.end()) {
-    --found->second.running;
-    start_next_locked(found->second);
-  }
-  changed_.notify_all();
+  // Written with other endings; the feed closes once the store has the run's ending and
+  // events, so a reader that finds no feed finds them there.
+  writer_.finish_later(id, std::move(recorded), [this, id] {
+    std::lock_guard lock(mutex_);
+    close_feed_locked(id);
+    --writing_;
+    changed_.notify_all();
+  });
 }
 
 Value Dispatcher::parse_input(std::string_view pipeline, std::string_view input,
@@ -381,7 +385,7 @@ std::vector<std::string> Dispatcher::recover() {
 void Dispatcher::drain(std::chrono::milliseconds grace) {
   std::unique_lock lock(mutex_);
   stopping_ = true;
-  const auto settled = [this] { return active_.empty() && accepting_ == 0; };
+  const auto settled = [this] { return active_.empty() && accepting_ == 0 && writing_ == 0; };
   changed_.wait_for(lock, grace, settled);
   cancelling_ = true;
   for (auto& [id, active] : active_)

@@ -4,10 +4,10 @@
 // says), records how it ended, cancels on request, picks up after a restart, and drains on
 // shutdown. Triggers (schedules, webhooks, the API) only ever call submit().
 
-#include "accept_batcher.hpp"
 #include "metrics.hpp"
 #include "run_feed.hpp"
 #include "run_store.hpp"
+#include "run_writer.hpp"
 
 #include <sluice/engine.hpp>
 
@@ -72,7 +72,7 @@ public:
   /// was refused.
   std::variant<std::string, Refusal> submit(NewRun run, std::string_view after = {});
   /// The same without blocking a thread, on a strand (an HTTP connection's coroutine): runs
-  /// submitted together are written down together (AcceptBatcher).
+  /// submitted together are written down together (RunWriter).
   boost::asio::awaitable<std::variant<std::string, Refusal>> async_submit(NewRun run);
 
   /// `text` as a value of input `input` of the served pipeline `pipeline`, by the input's
@@ -163,13 +163,15 @@ private:
   std::map<std::string, std::string, std::less<>> after_;
   std::map<std::string, std::shared_ptr<RunFeed>, std::less<>> feeds_;
   std::size_t queue_limit_ = 10000;
-  /// Runs admitted and being written down: drain() waits for them too.
+  /// Runs admitted and being written down, and endings being written: drain() waits for
+  /// them too.
   std::size_t accepting_ = 0;
+  std::size_t writing_ = 0;
   bool stopping_ = false;
   /// drain() has cancelled what ran: runs that start from now on are cancelled at once.
   bool cancelling_ = false;
   // Last: its thread stops (writing what waits) before the members above go.
-  AcceptBatcher batcher_;
+  RunWriter writer_;
 };
 
 } // namespace sluice::service

@@ -52,6 +52,19 @@ std::vector<std::optional<std::string>> RunStore::accept_all(const std::vector<N
   return ids;
 }
 
+std::size_t RunStore::finish_all(const std::vector<std::pair<std::string, RunEnding>>& endings) {
+  std::size_t finished = 0;
+  for (const auto& [id, ending] : endings) {
+    try {
+      finish(id, ending);
+      ++finished;
+    } catch (const std::logic_error&) {
+      // not running: passed over
+    }
+  }
+  return finished;
+}
+
 std::string iso_ms(SysMillis at) {
   const auto seconds = std::chrono::floor<std::chrono::seconds>(at);
   std::string text = to_iso8601(SysSeconds(seconds.time_since_epoch()));

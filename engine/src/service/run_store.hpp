@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sluice::service {
@@ -81,6 +82,8 @@ struct RunEnding {
   std::string error;
   /// The run's events (JSON objects as text, run_feed.hpp), replayed for finished runs.
   std::vector<std::string> events;
+  /// When it ended (it may be written down a little later); unset: when it is written.
+  std::optional<SysMillis> ended_at;
 };
 
 struct RunQuery {
@@ -113,6 +116,9 @@ public:
   /// Committed, and on disk once the next accept() or start() returns: a crash of the process
   /// never loses it, a power cut may (the run then reads as interrupted, never as to be run).
   virtual void finish(std::string_view id, const RunEnding& ending) = 0;
+  /// finish() of each (id, ending) as one write where the store can; runs that are not
+  /// running are passed over. Returns how many were finished.
+  virtual std::size_t finish_all(const std::vector<std::pair<std::string, RunEnding>>& endings);
   /// A queued run is cancelled at once; a running one is marked (the runner cancels it and
   /// finishes it as cancelled). The status afterwards, or nullopt for an unknown id.
   virtual std::optional<StoredRunStatus> cancel(std::string_view id) = 0;

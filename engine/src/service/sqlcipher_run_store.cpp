@@ -131,7 +131,10 @@ std::int64_t fire_ms(const ScheduleFire& fire) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(fire.at.time_since_epoch()).count();
 }
 
-// Commits while it lives are written to the WAL but not synced (synchronous = NORMAL).
+// Commits while it lives are written to the WAL but not synced (synchronous = NORMAL). Used
+// for endings: a lost ending reads as interrupted after a power cut, which is true to anyone
+// reading, and the next synced commit (WAL frames are written in order) takes it to disk too.
+// One sync per run instead of two.
 class UnsyncedCommits {
 public:
   explicit UnsyncedCommits(Database& database) : database_(database) {
@@ -236,14 +239,35 @@ public:
   }
 
   void finish(std::string_view id, const RunEnding& ending) override {
-    if (!is_final(ending.status) || ending.status == StoredRunStatus::skipped)
-      throw std::logic_error("a run finishes as succeeded, failed, cancelled or interrupted");
+    check_ending(ending);
     std::lock_guard lock(mutex_);
-    // Not synced on its own: a lost ending reads as interrupted after a power cut, which is
-    // true to anyone reading, and the next synced commit (WAL frames are in order) takes
-    // this one to disk too. One sync per run instead of two.
     const UnsyncedCommits unsynced(*database_);
     WriteTransaction transaction(*database_);
+    if (!update_locked(id, ending))
+      throw std::logic_error("run " + std::string(id) + " is not running");
+    transaction.commit();
+  }
+
+  std::size_t finish_all(const std::vector<std::pair<std::string, RunEnding>>& endings) override {
+    for (const auto& [id, ending] : endings)
+      check_ending(ending);
+    std::lock_guard lock(mutex_);
+    const UnsyncedCommits unsynced(*database_);
+    WriteTransaction transaction(*database_);
+    std::size_t finished = 0;
+    for (const auto& [id, ending] : endings)
+      finished += update_locked(id, ending) ? 1 : 0;
+    transaction.commit();
+    return finished;
+  }
+
+  static void check_ending(const RunEnding& ending) {
+    if (!is_final(ending.status) || ending.status == StoredRunStatus::skipped)
+      throw std::logic_error("a run finishes as succeeded, failed, cancelled or interrupted");
+  }
+
+  // In a write transaction: the run's ending and events, if it is running.
+  bool update_locked(std::string_view id, const RunEnding& ending) {
     Statement update(*database_,
                      "UPDATE runs SET status = ?1, outputs = ?2, nodes = ?3, error = ?4, "
                      "finished_at = ?5 WHERE id = ?6 AND status = 'running'");
@@ -251,11 +275,11 @@ public:
         .bind(2, ending.outputs.to_json())
         .bind(3, ending.nodes.to_json())
         .bind(4, ending.error)
-        .bind(5, now_ms())
+        .bind(5, ending.ended_at ? ending.ended_at->time_since_epoch().count() : now_ms())
         .bind(6, id)
         .run();
     if (database_->changes() != 1)
-      throw std::logic_error("run " + std::string(id) + " is not running");
+      return false;
     if (!ending.events.empty()) {
       std::string lines;
       for (const std::string& event : ending.events)
@@ -264,7 +288,7 @@ public:
                        "INSERT OR REPLACE INTO run_events (run_id, events) VALUES (?1, ?2)");
       events.bind(1, id).bind(2, lines).run();
     }
-    transaction.commit();
+    return true;
   }
 
   std::optional<StoredRunStatus> cancel(std::string_view id) override {

@@ -1,8 +1,10 @@
 // Group commit. Callers queue their run and sleep (a coroutine on a timer of its own, a
-// thread on a condition variable); the writer thread takes everything queued, writes it with
-// RunStore::accept_all (one transaction, one sync), and wakes each caller with its id.
+// thread on a condition variable); the writer thread takes everything queued, writes the
+// endings with RunStore::finish_all (one transaction, not synced) and then the new runs with
+// RunStore::accept_all (one transaction, one sync, which takes the endings to disk too), and
+// wakes each caller.
 
-#include "accept_batcher.hpp"
+#include "run_writer.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -18,19 +20,21 @@ namespace sluice::service {
 
 namespace asio = boost::asio;
 
-struct AcceptBatcher::Request {
+struct RunWriter::Request {
+  bool ending = false; ///< finish `id` with `run_ending`, rather than accept `run`
   NewRun run;
+  RunEnding run_ending;
   std::optional<std::string> id;
   std::exception_ptr error;
   /// Called by the writer once `id` or `error` is set.
   std::function<void()> written;
 };
 
-AcceptBatcher::AcceptBatcher(RunStore& store, std::size_t max_batch)
+RunWriter::RunWriter(RunStore& store, std::size_t max_batch)
     : store_(store), max_batch_(max_batch), thread_([this] { write_batches(); }) {
 }
 
-AcceptBatcher::~AcceptBatcher() {
+RunWriter::~RunWriter() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -39,7 +43,7 @@ AcceptBatcher::~AcceptBatcher() {
   thread_.join();
 }
 
-void AcceptBatcher::enqueue(std::shared_ptr<Request> request) {
+void RunWriter::enqueue(std::shared_ptr<Request> request) {
   {
     std::lock_guard lock(mutex_);
     waiting_.push_back(std::move(request));
@@ -47,7 +51,7 @@ void AcceptBatcher::enqueue(std::shared_ptr<Request> request) {
   wake_.notify_one();
 }
 
-asio::awaitable<std::optional<std::string>> AcceptBatcher::accept(NewRun run) {
+asio::awaitable<std::optional<std::string>> RunWriter::accept(NewRun run) {
   // A timer that never fires on its own: the writer cancels it, on this strand, when done.
   auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
                                                     asio::steady_timer::time_point::max());
@@ -63,7 +67,16 @@ asio::awaitable<std::optional<std::string>> AcceptBatcher::accept(NewRun run) {
   co_return request->id;
 }
 
-std::optional<std::string> AcceptBatcher::accept_now(NewRun run) {
+void RunWriter::finish_later(std::string id, RunEnding ending, std::function<void()> written) {
+  auto request = std::make_shared<Request>();
+  request->ending = true;
+  request->id = std::move(id);
+  request->run_ending = std::move(ending);
+  request->written = std::move(written);
+  enqueue(std::move(request));
+}
+
+std::optional<std::string> RunWriter::accept_now(NewRun run) {
   // Shared with the writer, which may still be inside notify_all() when this returns.
   struct Done {
     std::mutex mutex;
@@ -86,7 +99,7 @@ std::optional<std::string> AcceptBatcher::accept_now(NewRun run) {
   return request->id;
 }
 
-void AcceptBatcher::write_batches() {
+void RunWriter::write_batches() {
   for (;;) {
     std::vector<std::shared_ptr<Request>> batch;
     {
@@ -99,18 +112,33 @@ void AcceptBatcher::write_batches() {
         waiting_.pop_front();
       }
     }
+    std::vector<std::pair<std::string, RunEnding>> endings;
     std::vector<NewRun> runs;
-    runs.reserve(batch.size());
     for (const auto& request : batch)
-      runs.push_back(request->run);
-    try {
-      std::vector<std::optional<std::string>> ids = store_.accept_all(runs);
-      for (std::size_t i = 0; i < batch.size(); ++i)
-        batch[i]->id = std::move(ids[i]);
-    } catch (...) {
-      // The transaction failed as a whole: none of them is accepted.
-      for (const auto& request : batch)
-        request->error = std::current_exception();
+      if (request->ending)
+        endings.emplace_back(*request->id, std::move(request->run_ending));
+      else
+        runs.push_back(request->run);
+    if (!endings.empty()) {
+      try {
+        store_.finish_all(endings);
+      } catch (const std::exception&) {
+        // Disk full, store gone: the runs stay running in the store (see finish_later).
+      }
+    }
+    if (!runs.empty()) {
+      try {
+        std::vector<std::optional<std::string>> ids = store_.accept_all(runs);
+        std::size_t next = 0;
+        for (const auto& request : batch)
+          if (!request->ending)
+            request->id = std::move(ids[next++]);
+      } catch (...) {
+        // The transaction failed as a whole: none of them is accepted.
+        for (const auto& request : batch)
+          if (!request->ending)
+            request->error = std::current_exception();
+      }
     }
     for (const auto& request : batch)
       request->written();

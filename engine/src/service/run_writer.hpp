@@ -1,8 +1,9 @@
 #pragma once
-// Owns group commit of accepted runs: runs accepted at the same moment (many webhook
-// deliveries, many API calls) are written in one transaction with one sync, on a thread of
-// its own, instead of one sync each under a lock. A run is still on disk before its
-// acceptance is answered; only the waiting is shared.
+// Owns the run store's busiest writes, on a thread of its own, in groups: runs accepted at the
+// same moment (many webhook deliveries, many API calls) are written in one transaction with
+// one sync instead of one sync each under a lock, and runs' endings in one unsynced
+// transaction. A run is still on disk before its acceptance is answered; only the waiting is
+// shared.
 
 #include "run_store.hpp"
 
@@ -11,6 +12,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,20 +21,24 @@
 
 namespace sluice::service {
 
-class AcceptBatcher {
+class RunWriter {
 public:
   /// At most `max_batch` runs go in one transaction.
-  explicit AcceptBatcher(RunStore& store, std::size_t max_batch = 512);
+  explicit RunWriter(RunStore& store, std::size_t max_batch = 512);
   /// Writes what is waiting, then stops the thread.
-  ~AcceptBatcher();
-  AcceptBatcher(const AcceptBatcher&) = delete;
-  AcceptBatcher& operator=(const AcceptBatcher&) = delete;
+  ~RunWriter();
+  RunWriter(const RunWriter&) = delete;
+  RunWriter& operator=(const RunWriter&) = delete;
 
   /// RunStore::accept() of `run`, written with whatever else waits. Awaited on a strand (an
   /// HTTP connection's coroutine is): the result is posted to it. Rethrows the store's error.
   boost::asio::awaitable<std::optional<std::string>> accept(NewRun run);
   /// The same, blocking the calling thread.
   std::optional<std::string> accept_now(NewRun run);
+  /// RunStore::finish() of run `id`, soon; then `written` is called on the writer's thread
+  /// (whether the store took it or failed: the run then stays running, and a restart marks it
+  /// interrupted, which is what it is to anyone reading).
+  void finish_later(std::string id, RunEnding ending, std::function<void()> written);
 
 private:
   struct Request;
