@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <set>
 
 using namespace serve_test;
 using sluice::zoom_emulator::test::TestCertificates;
@@ -434,4 +435,60 @@ TEST_CASE("--log-format json: one JSON object per line") {
     CHECK(!entry["message"].to_text().empty());
   }
   CHECK(count >= 3); // serving, stopping, stopped
+}
+
+TEST_CASE("the HTTP layer's refusals: headers too large, a full pipeline, a webhook's method") {
+  Site site;
+  site.add("one", slow("one", "concurrency: { limit: 1, when_full: fail }\n"
+                              "triggers:\n  - webhook: { path: /hooks/one, auth: none }\n"));
+  Server server(site);
+  const std::string token = site.token();
+  HttpClient client(server.port());
+
+  HttpClient big(server.port());
+  const HttpResult too_large =
+      big.request("GET", "/healthz", {}, {{"X-Padding", std::string(20 * 1024, 'x')}});
+  CHECK(too_large.status == 431);
+  CHECK(too_large.json()["error"].to_text().find("16384 bytes") != std::string::npos);
+
+  const std::string going = accepted_id(
+      client.api("POST", "/v1/pipelines/one/runs", token, R"({"inputs":{"ms":30000}})"));
+  const HttpResult full = client.api("POST", "/v1/pipelines/one/runs", token);
+  CHECK(full.status == 429);
+  CHECK(full.header("retry-after") == "5");
+  CHECK(full.json()["error"].to_text().find("when_full: fail") != std::string::npos);
+  const HttpResult hook_full = client.request("POST", "/hooks/one", "{}");
+  CHECK(hook_full.status == 429);
+
+  const HttpResult get_hook = client.request("GET", "/hooks/one");
+  CHECK(get_hook.status == 405);
+  CHECK(client.api("POST", "/v1/runs/" + going + "/cancel", token).status == 200);
+}
+
+TEST_CASE("a schedule fires in the real server at the next minute, once") {
+  Site site;
+  site.add("tick", "version: 1\nname: tick\n"
+                   "nodes:\n  say: { type: core.template, with: { template: tock } }\n"
+                   "outputs: { said: \"{{ say.text }}\" }\n"
+                   "triggers:\n  - schedule: { cron: \"* * * * *\", missed: none }\n");
+  Server server(site);
+  const std::string token = site.token();
+  HttpClient client(server.port());
+  // At most a minute of waiting: the next whole minute, plus the run.
+  Value runs;
+  for (int i = 0; i < 700; ++i) {
+    runs = client.api("GET", "/v1/runs?pipeline=tick&status=succeeded", token).json()["runs"];
+    if (!runs.as_array().empty())
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE_MESSAGE(runs.as_array().size() >= 1, server.log());
+  const Value& run = runs[runs.as_array().size() - 1]; // the first one
+  CHECK(run["trigger"].to_text().starts_with("schedule * * * * * (UTC) at "));
+  CHECK(run["fire_time"].to_text().ends_with(":00Z"));
+  CHECK(run["outputs"]["said"].to_text() == "tock");
+  // Each fire time once.
+  std::set<std::string> times;
+  for (const Value& each : runs.as_array())
+    CHECK(times.insert(each["fire_time"].to_text()).second);
 }
