@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <sys/wait.h>
 #include <thread>
@@ -117,6 +118,9 @@ struct Server {
     REQUIRE_MESSAGE(port_ != 0, read_all(err_));
   }
   ~Server() {
+    // A sanitizer's report from the server would otherwise go with the temporary folder.
+    if (const std::string text = log(); text.find("Sanitizer") != std::string::npos)
+      std::cerr << "--- the server's log:\n" << text << "---\n";
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);

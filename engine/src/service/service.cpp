@@ -401,16 +401,18 @@ void Service::run() {
           }
         },
         asio::detached);
+  std::size_t served = 0;
   {
-    std::lock_guard lock(s.reload_mutex);
+    std::lock_guard lock(s.reload_mutex); // a reload (SIGHUP) may come at any time from here
     for (const auto& [name, listing] : s.catalog->pipelines)
       s.scheduler->start(listing.served->pipeline);
+    served = s.catalog->pipelines.size();
   }
   s.server->start();
   s.ready = true;
   const bool tls = !s.options.tls_certificate.empty();
-  s.say("serving " + std::to_string(s.catalog->pipelines.size()) + " pipelines on " +
-        (tls ? "https://" : "http://") + s.options.host + ":" + std::to_string(s.server->port()));
+  s.say("serving " + std::to_string(served) + " pipelines on " + (tls ? "https://" : "http://") +
+        s.options.host + ":" + std::to_string(s.server->port()));
   {
     std::unique_lock lock(s.mutex);
     s.stop_wanted.wait(lock, [&s] { return s.stopping; });
