@@ -3,6 +3,7 @@
 // written.
 
 #include "../file_text.hpp"
+#include "../hex_text.hpp"
 
 #include <sluice/cassette.hpp>
 #include <sluice/encoding.hpp>
@@ -311,14 +312,7 @@ std::string sha256_hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
+  return detail::lower_hex(digest, length);
 }
 
 } // namespace sluice

@@ -1,6 +1,7 @@
 // Key material: parsing, random generation, and key files with strict permissions.
 
 #include "store_key.hpp"
+#include "../hex_text.hpp"
 
 #include <sluice/encoding.hpp>
 
@@ -107,13 +108,7 @@ StoreKey::~StoreKey() {
 }
 
 Secret StoreKey::hex() const {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string text(2 * size, '0');
-  for (std::size_t i = 0; i < size; ++i) {
-    text[2 * i] = digits[bytes_[i] >> 4];
-    text[2 * i + 1] = digits[bytes_[i] & 0xf];
-  }
-  return Secret(std::move(text));
+  return Secret(detail::lower_hex(bytes_.data(), size));
 }
 
 Secret StoreKey::pragma(const char* pragma) const {

@@ -14,6 +14,7 @@
 #include "webhooks.hpp"
 
 #include "../file_text.hpp"
+#include "../hex_text.hpp"
 #include "../message_text.hpp"
 
 #include <sluice/cassette.hpp>
@@ -86,13 +87,7 @@ std::string random_hex() {
   unsigned char bytes[32];
   if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes)
     throw std::runtime_error("getrandom failed: cannot make a secret");
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string text;
-  for (unsigned char b : bytes) {
-    text += digits[b >> 4];
-    text += digits[b & 15];
-  }
-  return text;
+  return detail::lower_hex(bytes, sizeof bytes);
 }
 
 constexpr std::string_view webhook_secret_provider = "webhook-secret";

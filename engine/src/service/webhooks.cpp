@@ -3,6 +3,7 @@
 // or what the signature should have been.
 
 #include "webhooks.hpp"
+#include "../hex_text.hpp"
 
 #include "api_routes.hpp"
 
@@ -17,17 +18,6 @@ namespace sluice::service {
 namespace asio = boost::asio;
 
 namespace {
-
-std::string hex(const unsigned char* bytes, std::size_t size) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string text;
-  text.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    text += digits[bytes[i] >> 4];
-    text += digits[bytes[i] & 15];
-  }
-  return text;
-}
 
 // Compares in time that does not depend on where they differ.
 bool same_secret(std::string_view a, std::string_view b) {
@@ -76,7 +66,7 @@ std::string webhook_signature(std::string_view secret, std::int64_t unix_seconds
   unsigned int size = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &size);
-  return "t=" + std::to_string(unix_seconds) + ",v1=" + hex(digest, size);
+  return "t=" + std::to_string(unix_seconds) + ",v1=" + detail::lower_hex(digest, size);
 }
 
 Webhooks::Webhooks(Dispatcher& dispatcher, RunStore& store,
