@@ -44,10 +44,10 @@ RunWriter::~RunWriter() {
 }
 
 void RunWriter::enqueue(std::shared_ptr<Request> request) {
-  {
-    std::lock_guard lock(mutex_);
-    waiting_.push_back(std::move(request));
-  }
+  // Notified with the lock held: once the lock is released the writer may finish this
+  // request, and its owner destroy the writer, before a notify after the unlock would run.
+  std::lock_guard lock(mutex_);
+  waiting_.push_back(std::move(request));
   wake_.notify_one();
 }
 
