@@ -24,12 +24,12 @@ bool same_secret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-struct SignatureHeader {
-  std::int64_t timestamp = 0;
-  std::string signature; // hex
-};
+ServerResponse unauthorised(std::string reason) {
+  return error_answer(401, std::move(reason));
+}
 
-// "t=1733486400,v1=5257a8..." (order free, other fields ignored).
+} // namespace
+
 std::optional<SignatureHeader> parse_signature(std::string_view value) {
   SignatureHeader parsed;
   bool has_time = false;
@@ -52,12 +52,6 @@ std::optional<SignatureHeader> parse_signature(std::string_view value) {
     return std::nullopt;
   return parsed;
 }
-
-ServerResponse unauthorised(std::string reason) {
-  return error_answer(401, std::move(reason));
-}
-
-} // namespace
 
 std::string webhook_signature(std::string_view secret, std::int64_t unix_seconds,
                               std::string_view body) {

@@ -13,6 +13,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -51,6 +52,14 @@ private:
   std::mutex mutex_;
   std::shared_ptr<const std::map<std::string, ServedWebhook, std::less<>>> hooks_;
 };
+
+/// A signature header's fields: `t=UNIX,v1=HEX`, in any order, other fields ignored.
+struct SignatureHeader {
+  std::int64_t timestamp = 0;
+  std::string signature; ///< as sent (hex, unchecked)
+};
+/// The header's fields, or nullopt when `t` (a whole number) or `v1` is missing.
+std::optional<SignatureHeader> parse_signature(std::string_view value);
 
 /// The signature header's value for `body` sent at `unix_seconds` with `secret`:
 /// `t=UNIX,v1=HEX(HMAC-SHA256(secret, "UNIX." + body))`. What senders compute (and tests).
