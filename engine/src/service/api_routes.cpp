@@ -112,10 +112,13 @@ ServerResponse refusal_answer(const Refusal& refusal) {
 }
 
 asio::awaitable<ServerResponse> accepted_run_answer(Dispatcher& dispatcher, RunStore& store,
-                                                    std::string id, std::chrono::seconds wait) {
-  if (wait.count() > 0)
+                                                    StoredRun accepted, std::chrono::seconds wait) {
+  const std::string id = accepted.id;
+  std::optional<StoredRun> stored = std::move(accepted);
+  if (wait.count() > 0) {
     co_await dispatcher.until_ended(id, wait);
-  const std::optional<StoredRun> stored = store.find(id);
+    stored = store.find(id);
+  }
   if (!stored)
     co_return error_answer(500, "the run was accepted but cannot be read back");
   // Without a wait the answer is "accepted" whatever the run did meanwhile: a client that did
@@ -291,7 +294,7 @@ asio::awaitable<ServerResponse> ApiRoutes::start_run(const ServerRequest& reques
   run.pipeline = pipeline;
   run.trigger = "api";
   run.inputs = std::move(inputs);
-  std::variant<std::string, Refusal> outcome;
+  std::variant<StoredRun, Refusal> outcome;
   std::optional<ServerResponse> bad_inputs;
   try {
     outcome = co_await dispatcher_.async_submit(std::move(run));
@@ -302,7 +305,8 @@ asio::awaitable<ServerResponse> ApiRoutes::start_run(const ServerRequest& reques
     co_return *bad_inputs;
   if (const auto* refusal = std::get_if<Refusal>(&outcome))
     co_return refusal_answer(*refusal);
-  co_return co_await accepted_run_answer(dispatcher_, store_, std::get<std::string>(outcome),
+  co_return co_await accepted_run_answer(dispatcher_, store_,
+                                         std::get<StoredRun>(std::move(outcome)),
                                          std::get<std::chrono::seconds>(wait));
 }
 

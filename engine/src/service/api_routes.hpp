@@ -72,7 +72,7 @@ Value run_json(const StoredRun& run);
 /// The answer for a run just accepted: with a `wait`, 200 and the run once it has ended
 /// within it, else (and always without a wait) 202; with its Location either way.
 boost::asio::awaitable<ServerResponse> accepted_run_answer(Dispatcher& dispatcher, RunStore& store,
-                                                           std::string id,
+                                                           StoredRun accepted,
                                                            std::chrono::seconds wait);
 /// Why a run was not accepted, as an answer: 404 unknown pipeline, 429 the pipeline's
 /// concurrency, 503 the server's queue or a shutdown; with Retry-After when later may work.

@@ -86,6 +86,30 @@ void Dispatcher::close_feed_locked(std::string_view id) {
   }
 }
 
+namespace {
+
+// The record of `run` as the store has it once accepted as `id` (its sequence aside).
+StoredRun as_accepted(const NewRun& run, const std::string& id) {
+  StoredRun stored;
+  stored.id = id;
+  stored.pipeline = run.pipeline;
+  stored.pipeline_hash = run.pipeline_hash;
+  stored.trigger = run.trigger;
+  stored.fire = run.fire;
+  stored.inputs = run.inputs;
+  stored.status = run.status;
+  stored.error = run.message;
+  stored.rerun_of = run.rerun_of;
+  stored.accepted_at = run.accepted_at.value_or(SysMillis{});
+  if (run.status == StoredRunStatus::running)
+    stored.started_at = stored.accepted_at;
+  if (run.status == StoredRunStatus::skipped)
+    stored.finished_at = stored.accepted_at;
+  return stored;
+}
+
+} // namespace
+
 std::variant<Dispatcher::Admission, Refusal> Dispatcher::admit(NewRun run, std::string_view after) {
   std::lock_guard lock(mutex_);
   if (stopping_)
@@ -98,6 +122,7 @@ std::variant<Dispatcher::Admission, Refusal> Dispatcher::admit(NewRun run, std::
   const ServedPipeline& served = *state.served;
   served.pipeline.check_inputs(run.inputs);
   run.pipeline_hash = served.hash;
+  run.accepted_at = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
   const RunPolicy& policy = served.pipeline.run_policy();
   const bool full =
       policy.concurrency_limit > 0 &&
@@ -194,7 +219,7 @@ std::variant<std::string, Refusal> Dispatcher::submit(NewRun run, std::string_vi
   return settle(admission, id);
 }
 
-asio::awaitable<std::variant<std::string, Refusal>> Dispatcher::async_submit(NewRun run) {
+asio::awaitable<std::variant<StoredRun, Refusal>> Dispatcher::async_submit(NewRun run) {
   auto admitted = admit(std::move(run), {});
   if (auto* refusal = std::get_if<Refusal>(&admitted))
     co_return std::move(*refusal);
@@ -210,7 +235,11 @@ asio::awaitable<std::variant<std::string, Refusal>> Dispatcher::async_submit(New
     abandon(admission);
     std::rethrow_exception(failure);
   }
-  co_return settle(admission, id);
+  StoredRun accepted = as_accepted(admission.run, id.value_or(std::string()));
+  auto settled = settle(admission, id);
+  if (auto* refusal = std::get_if<Refusal>(&settled))
+    co_return std::move(*refusal);
+  co_return accepted;
 }
 
 bool Dispatcher::pending_locked(std::string_view id) const {

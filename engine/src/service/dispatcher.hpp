@@ -73,7 +73,8 @@ public:
   std::variant<std::string, Refusal> submit(NewRun run, std::string_view after = {});
   /// The same without blocking a thread, on a strand (an HTTP connection's coroutine): runs
   /// submitted together are written down together (RunWriter).
-  boost::asio::awaitable<std::variant<std::string, Refusal>> async_submit(NewRun run);
+  /// Returns the run as it was accepted (what GET /v1/runs/ID shows at that moment).
+  boost::asio::awaitable<std::variant<StoredRun, Refusal>> async_submit(NewRun run);
 
   /// `text` as a value of input `input` of the served pipeline `pipeline`, by the input's
   /// declared type (Pipeline::parse_input). Throws InputError.

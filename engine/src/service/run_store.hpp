@@ -53,6 +53,8 @@ struct NewRun {
   std::string message;
   /// The interrupted run this one runs again (`on_restart: rerun`), or empty.
   std::string rerun_of;
+  /// When it was accepted (also its start when it starts at once); unset: when written.
+  std::optional<SysMillis> accepted_at;
 };
 
 struct StoredRun {

@@ -193,7 +193,8 @@ public:
                      "INSERT INTO runs (id, pipeline, pipeline_hash, trigger, schedule, fire_time, "
                      "inputs, status, error, rerun_of, accepted_at, finished_at, started_at) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
-    const std::int64_t now = now_ms();
+    const std::int64_t now =
+        run.accepted_at ? run.accepted_at->time_since_epoch().count() : now_ms();
     insert.bind(1, id).bind(2, run.pipeline).bind(3, run.pipeline_hash).bind(4, run.trigger);
     if (run.fire)
       insert.bind(5, run.fire->schedule).bind(6, fire_ms(*run.fire));

@@ -183,7 +183,7 @@ asio::awaitable<ServerResponse> Webhooks::deliver(ServerRequest request, ServedW
   NewRun run;
   run.pipeline = hook.pipeline;
   run.trigger = "webhook " + hook.trigger.path;
-  std::variant<std::string, Refusal> outcome;
+  std::variant<StoredRun, Refusal> outcome;
   try {
     // A named pair, not a structured binding: clang 14 cannot capture those in a lambda.
     for (const auto& given : texts) {
@@ -205,7 +205,8 @@ asio::awaitable<ServerResponse> Webhooks::deliver(ServerRequest request, ServedW
     co_return *bad_inputs;
   if (const auto* refusal = std::get_if<Refusal>(&outcome))
     co_return refusal_answer(*refusal);
-  co_return co_await accepted_run_answer(dispatcher_, store_, std::get<std::string>(outcome), wait);
+  co_return co_await accepted_run_answer(dispatcher_, store_,
+                                         std::get<StoredRun>(std::move(outcome)), wait);
 }
 
 } // namespace sluice::service
