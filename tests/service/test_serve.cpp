@@ -147,13 +147,22 @@ TEST_CASE("the API: health, tokens, pipelines, starting, reading, listing and ca
     CHECK(done.json()["outputs"]["message"] == Value("Hello Ada"));
     CHECK(done.json()["trigger"] == Value("api"));
     CHECK(done.json()["pipeline_hash"].to_text().size() == 64);
+    // Answered from memory, the same as the store has it.
+    CHECK(client.api("GET", "/v1/runs/" + done.json()["id"].to_text(), token).json() ==
+          done.json());
 
     const HttpResult accepted =
         client.api("POST", "/v1/pipelines/slow/runs", token, R"({"inputs":{"ms":300}})");
     CHECK(accepted.status == 202);
     const std::string id = accepted.json()["id"].to_text();
     CHECK(accepted.header("location") == "/v1/runs/" + id);
+    // The run as it was accepted: what the store had at that moment.
+    const Value as_accepted = accepted.json();
+    CHECK(as_accepted["status"] == Value("running"));
+    CHECK(as_accepted["started_at"] == as_accepted["accepted_at"]);
     const HttpResult finished = wait_until_final(client, token, id);
+    CHECK(finished.json()["accepted_at"] == as_accepted["accepted_at"]);
+    CHECK(finished.json()["started_at"] == as_accepted["started_at"]);
     CHECK(finished.json()["status"] == Value("succeeded"));
     CHECK(finished.json()["nodes"][0]["id"] == Value("wait"));
     CHECK(client.api("GET", "/v1/runs/nope", token).status == 404);

@@ -116,8 +116,12 @@ asio::awaitable<ServerResponse> accepted_run_answer(Dispatcher& dispatcher, RunS
   const std::string id = accepted.id;
   std::optional<StoredRun> stored = std::move(accepted);
   if (wait.count() > 0) {
-    co_await dispatcher.until_ended(id, wait);
-    stored = store.find(id);
+    // The feed knows how the run ended once the store has it: no need to read it back.
+    std::optional<StoredRun> ended;
+    if (std::shared_ptr<RunFeed> feed = dispatcher.feed(id))
+      if (co_await feed->closed_within(wait))
+        ended = feed->ended(*stored);
+    stored = ended ? std::move(ended) : store.find(id);
   }
   if (!stored)
     co_return error_answer(500, "the run was accepted but cannot be read back");

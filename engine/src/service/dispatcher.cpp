@@ -192,7 +192,8 @@ std::variant<std::string, Refusal> Dispatcher::settle(Admission& admission,
   }
   feeds_[*id] = std::make_shared<RunFeed>();
   if (run.status == StoredRunStatus::running) {
-    run_locked(*id, state, std::move(run.inputs)); // its place was taken by admit()
+    // Its place was taken by admit(); it started when it was accepted.
+    run_locked(*id, state, std::move(run.inputs), run.accepted_at);
     return *id;
   }
   --state.reserved_waiting;
@@ -257,12 +258,14 @@ void Dispatcher::start_locked(const std::string& id, PipelineState& state, Value
     return;
   }
   ++state.running;
-  run_locked(id, state, std::move(inputs));
+  run_locked(id, state, std::move(inputs), std::nullopt);
 }
 
-void Dispatcher::run_locked(const std::string& id, PipelineState& state, Value inputs) {
+void Dispatcher::run_locked(const std::string& id, PipelineState& state, Value inputs,
+                            std::optional<SysMillis> started_at) {
   Active& active = active_[id];
   active.pipeline = std::string(state.served->pipeline.name());
+  active.started_at = started_at;
   RunOptions options;
   options.inputs = std::move(inputs);
   options.stop = active.stop.get_token();
@@ -317,8 +320,22 @@ void Dispatcher::finished(const std::string& id, const std::string& pipeline,
       std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
   {
     std::lock_guard lock(mutex_);
-    if (auto feed = feeds_.find(id); feed != feeds_.end())
+    if (auto feed = feeds_.find(id); feed != feeds_.end()) {
       recorded.events = feed->second->events();
+      StoredRun ending;
+      ending.status = recorded.status;
+      ending.outputs = recorded.outputs;
+      ending.nodes = recorded.nodes;
+      ending.error = recorded.error;
+      ending.finished_at = recorded.ended_at;
+      // Known exactly only for runs that started as they were accepted; for the others
+      // the waiter reads the store.
+      if (auto active = active_.find(id); active != active_.end() && active->second.started_at) {
+        ending.started_at = active->second.started_at;
+        ending.cancel_requested = active->second.cancel_requested;
+        feed->second->set_ending(ending);
+      }
+    }
     if (metrics_)
       metrics_->run_ended(pipeline, ending.status, ending.nodes);
     active_.erase(id);
@@ -354,9 +371,10 @@ Value Dispatcher::parse_input(std::string_view pipeline, std::string_view input,
 std::optional<StoredRunStatus> Dispatcher::cancel(std::string_view id) {
   std::lock_guard lock(mutex_);
   const std::optional<StoredRunStatus> status = store_.cancel(id);
-  if (auto active = active_.find(id); active != active_.end())
+  if (auto active = active_.find(id); active != active_.end()) {
+    active->second.cancel_requested = true;
     active->second.stop.request_stop();
-  else
+  } else
     close_feed_locked(id); // cancelled before it started: nothing more will happen to it
   for (auto& [name, state] : pipelines_)
     std::erase(state.waiting, id);

@@ -118,6 +118,8 @@ private:
   struct Active {
     std::string pipeline;
     std::stop_source stop;
+    std::optional<SysMillis> started_at; ///< as the store has it, when known here
+    bool cancel_requested = false;
   };
 
   /// A run admitted, being written down: what it holds of the pipeline's concurrency.
@@ -141,8 +143,9 @@ private:
   // With mutex_ held.
   /// Records that the waiting run `id` starts, then runs it.
   void start_locked(const std::string& id, PipelineState& state, Value inputs);
-  /// Runs `id`, recorded as running already.
-  void run_locked(const std::string& id, PipelineState& state, Value inputs);
+  /// Runs `id`, recorded as running already (since `started_at`, when known).
+  void run_locked(const std::string& id, PipelineState& state, Value inputs,
+                  std::optional<SysMillis> started_at);
   void start_next_locked(PipelineState& state);
   /// Whether run `id` is running or waiting here.
   bool pending_locked(std::string_view id) const;

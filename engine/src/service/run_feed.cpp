@@ -114,6 +114,25 @@ std::vector<std::string> RunFeed::events() const {
   return events_;
 }
 
+void RunFeed::set_ending(const StoredRun& ending) {
+  std::lock_guard lock(mutex_);
+  ending_ = ending;
+}
+
+std::optional<StoredRun> RunFeed::ended(StoredRun accepted) const {
+  std::lock_guard lock(mutex_);
+  if (!closed_ || !ending_)
+    return std::nullopt;
+  accepted.status = ending_->status;
+  accepted.outputs = ending_->outputs;
+  accepted.nodes = ending_->nodes;
+  accepted.error = ending_->error;
+  accepted.cancel_requested = ending_->cancel_requested;
+  accepted.started_at = ending_->started_at;
+  accepted.finished_at = ending_->finished_at;
+  return accepted;
+}
+
 FeedObserver::FeedObserver(std::shared_ptr<RunFeed> feed)
     : feed_(std::move(feed)),
       wall_offset_(std::chrono::system_clock::now().time_since_epoch() -

@@ -4,6 +4,8 @@
 // connections (Server-Sent Events, ?wait=), and when the run has ended the whole list goes
 // to the run store, from where finished runs are replayed.
 
+#include "run_store.hpp"
+
 #include <sluice/run.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -13,6 +15,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +46,13 @@ public:
   /// Thread-safe. Every event so far, for the store.
   std::vector<std::string> events() const;
 
+  /// How the run ended, as written to the store: set before close(), so that whoever waited
+  /// for the end can answer without reading the store.
+  void set_ending(const StoredRun& ending);
+  /// `accepted` (the run as it was accepted) as it ended, once the feed has closed with an
+  /// ending; nullopt otherwise (read the store).
+  std::optional<StoredRun> ended(StoredRun accepted) const;
+
 private:
   struct Waiter;
   std::shared_ptr<Waiter> waiter_locked(const boost::asio::any_io_executor& executor,
@@ -56,6 +66,7 @@ private:
   std::vector<std::string> events_;
   bool truncated_ = false;
   bool closed_ = false;
+  std::optional<StoredRun> ending_;
   std::vector<std::shared_ptr<Waiter>> waiters_;
 };
 
