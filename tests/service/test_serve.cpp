@@ -293,7 +293,25 @@ TEST_CASE("SIGTERM: new runs refused, running ones cancelled after the grace, ex
           .json()["id"]
           .to_text();
   const auto began = std::chrono::steady_clock::now();
-  CHECK(server.stop(SIGTERM) == 0); // --grace 1
+  server.signal(SIGTERM);
+  // Within the grace the run still goes, but the API takes nothing new: connections are
+  // refused (or closed before an answer).
+  const auto refused = [&] {
+    try {
+      HttpClient late(server.port());
+      return late.api("POST", "/v1/pipelines/slow/runs", token).status == 0;
+    } catch (const std::exception&) {
+      return true; // connection refused
+    }
+  };
+  bool closed = false;
+  for (int i = 0; i < 200 && !closed; ++i) {
+    closed = refused();
+    if (!closed)
+      std::this_thread::sleep_for(5ms);
+  }
+  CHECK(closed);
+  CHECK(server.stop(SIGTERM) == 0); // --grace 1; the second SIGTERM changes nothing
   CHECK(std::chrono::steady_clock::now() - began < 15s);
   CHECK(server.log().find("stopping: no new runs") != std::string::npos);
   Server again(site);
