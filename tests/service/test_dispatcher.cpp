@@ -88,7 +88,7 @@ TEST_CASE("a run is recorded as it is accepted, starts, and keeps its outputs an
   CHECK(run->nodes[0]["duration_ms"].as_double() >= 45);
   CHECK(run->started_at);
   CHECK(run->finished_at >= run->started_at);
-  CHECK(service.dispatcher->running() == 0);
+  CHECK(service.dispatcher->gauges().running == 0);
 }
 
 TEST_CASE("inputs that do not match, and unknown pipelines, are refused before anything is "
@@ -120,7 +120,7 @@ TEST_CASE("concurrency limit 1, queue: one run at a time, in order") {
   CHECK(service.status(first) == StoredRunStatus::running);
   CHECK(service.status(second) == StoredRunStatus::queued);
   CHECK(service.status(third) == StoredRunStatus::queued);
-  CHECK(service.dispatcher->running() == 1);
+  CHECK(service.dispatcher->gauges().running == 1);
   for (const std::string& id : {first, second, third})
     CHECK(service.dispatcher->wait(id, 10s)->status == StoredRunStatus::succeeded);
   // Each started only after the one before it had finished.

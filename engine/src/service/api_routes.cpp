@@ -93,6 +93,8 @@ std::variant<std::chrono::seconds, ServerResponse> wait_parameter(const ServerRe
   return std::chrono::seconds(*seconds);
 }
 
+namespace {
+
 ServerResponse refusal_answer(const Refusal& refusal) {
   switch (refusal.why) {
   case Refusal::Why::unknown_pipeline:
@@ -131,6 +133,25 @@ asio::awaitable<ServerResponse> accepted_run_answer(Dispatcher& dispatcher, RunS
   ServerResponse response = json_response(ended ? 200 : 202, run_json(*stored));
   response.headers.push_back({"Location", "/v1/runs/" + id});
   co_return response;
+}
+
+} // namespace
+
+asio::awaitable<ServerResponse> submit_and_answer(Dispatcher& dispatcher, RunStore& store,
+                                                  NewRun run, std::chrono::seconds wait) {
+  std::variant<StoredRun, Refusal> outcome;
+  std::optional<ServerResponse> bad_inputs;
+  try {
+    outcome = co_await dispatcher.async_submit(std::move(run));
+  } catch (const InputError& e) {
+    bad_inputs = error_answer(400, e.what()); // no co_return inside a handler
+  }
+  if (bad_inputs)
+    co_return *bad_inputs;
+  if (const auto* refusal = std::get_if<Refusal>(&outcome))
+    co_return refusal_answer(*refusal);
+  co_return co_await accepted_run_answer(dispatcher, store, std::get<StoredRun>(std::move(outcome)),
+                                         wait);
 }
 
 Value run_json(const StoredRun& run) {
@@ -298,20 +319,8 @@ asio::awaitable<ServerResponse> ApiRoutes::start_run(const ServerRequest& reques
   run.pipeline = pipeline;
   run.trigger = "api";
   run.inputs = std::move(inputs);
-  std::variant<StoredRun, Refusal> outcome;
-  std::optional<ServerResponse> bad_inputs;
-  try {
-    outcome = co_await dispatcher_.async_submit(std::move(run));
-  } catch (const InputError& e) {
-    bad_inputs = error_response(400, e.what());
-  }
-  if (bad_inputs)
-    co_return *bad_inputs;
-  if (const auto* refusal = std::get_if<Refusal>(&outcome))
-    co_return refusal_answer(*refusal);
-  co_return co_await accepted_run_answer(dispatcher_, store_,
-                                         std::get<StoredRun>(std::move(outcome)),
-                                         std::get<std::chrono::seconds>(wait));
+  co_return co_await submit_and_answer(dispatcher_, store_, std::move(run),
+                                       std::get<std::chrono::seconds>(wait));
 }
 
 ServerResponse ApiRoutes::list_runs(const ServerRequest& request) {

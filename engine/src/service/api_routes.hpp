@@ -69,14 +69,13 @@ private:
 /// A run as the API shows it.
 Value run_json(const StoredRun& run);
 
-/// The answer for a run just accepted: with a `wait`, 200 and the run once it has ended
-/// within it, else (and always without a wait) 202; with its Location either way.
-boost::asio::awaitable<ServerResponse> accepted_run_answer(Dispatcher& dispatcher, RunStore& store,
-                                                           StoredRun accepted,
-                                                           std::chrono::seconds wait);
-/// Why a run was not accepted, as an answer: 404 unknown pipeline, 429 the pipeline's
-/// concurrency, 503 the server's queue or a shutdown; with Retry-After when later may work.
-ServerResponse refusal_answer(const Refusal& refusal);
+/// Submits `run` (the API's and the webhooks' way in) and answers: 400 when its inputs do not
+/// match the pipeline's; when it is refused, 404 (unknown pipeline), 429 (the pipeline's
+/// concurrency) or 503 (the server's queue, a shutdown), with Retry-After where later may
+/// work; else with a `wait`, 200 and the run once it has ended within it, otherwise (and
+/// always without a wait) 202; with its Location either way.
+boost::asio::awaitable<ServerResponse> submit_and_answer(Dispatcher& dispatcher, RunStore& store,
+                                                         NewRun run, std::chrono::seconds wait);
 /// `error` as an API error answer: {"error": "..."}.
 ServerResponse error_answer(int status, std::string error);
 /// `?wait=` of a request: seconds from 0 to 300, or the 400 answer.

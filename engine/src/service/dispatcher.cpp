@@ -452,21 +452,10 @@ std::optional<StoredRun> Dispatcher::wait(std::string_view id, std::chrono::mill
   return run;
 }
 
-asio::awaitable<void> Dispatcher::until_ended(std::string_view id,
-                                              std::chrono::milliseconds timeout) {
-  if (std::shared_ptr<RunFeed> run = feed(id))
-    co_await run->closed_within(timeout);
-}
-
 std::shared_ptr<RunFeed> Dispatcher::feed(std::string_view id) const {
   std::lock_guard lock(mutex_);
   const auto found = feeds_.find(id);
   return found == feeds_.end() ? nullptr : found->second;
-}
-
-std::size_t Dispatcher::running() const {
-  std::lock_guard lock(mutex_);
-  return active_.size();
 }
 
 Metrics::Gauges Dispatcher::gauges() const {

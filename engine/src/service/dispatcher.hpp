@@ -95,15 +95,11 @@ public:
 
   /// Waits until run `id` has ended or `timeout` passed; the run's record either way.
   std::optional<StoredRun> wait(std::string_view id, std::chrono::milliseconds timeout);
-  /// The same without blocking a thread, on a strand (an HTTP connection's coroutine).
-  boost::asio::awaitable<void> until_ended(std::string_view id, std::chrono::milliseconds timeout);
 
   /// The live events of run `id` while it is queued or running here; null otherwise (its
   /// events are in the store once it has ended).
   std::shared_ptr<RunFeed> feed(std::string_view id) const;
 
-  /// Runs going now (all pipelines).
-  std::size_t running() const;
   /// Runs going and waiting, for /metrics.
   Metrics::Gauges gauges() const;
 

@@ -7,6 +7,7 @@
 #include "http_server.hpp"
 
 #include <sluice/ascii.hpp>
+#include <sluice/value.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -82,12 +83,9 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
 
 namespace {
 
+// {"error": "..."}, as the API's own errors (control characters escaped too).
 std::string error_body(std::string_view message) {
-  std::string body = R"({"error":")";
-  for (char c : message)
-    body += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-  body += "\"}";
-  return body;
+  return Value(Object{{"error", message}}).to_json();
 }
 
 http::response<http::string_body> to_beast(ServerResponse response, unsigned version,

@@ -84,7 +84,8 @@ private:
   std::chrono::system_clock::duration wall_offset_;
 };
 
-/// `event` (one line of the feed) as a Server-Sent Events message with id `index`.
+/// `event` (one line of the feed, which starts with its `kind`) as a Server-Sent Events
+/// message with id `index`, named by its kind.
 std::string sse_message(std::size_t index, const std::string& event);
 
 } // namespace sluice::service

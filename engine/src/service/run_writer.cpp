@@ -118,7 +118,7 @@ void RunWriter::write_batches() {
       if (request->ending)
         endings.emplace_back(*request->id, std::move(request->run_ending));
       else
-        runs.push_back(request->run);
+        runs.push_back(std::move(request->run)); // not read again: the id is the answer
     if (!endings.empty()) {
       try {
         store_.finish_all(endings);

@@ -13,6 +13,7 @@
 #include "sqlcipher_run_store.hpp"
 #include "webhooks.hpp"
 
+#include "../credentials/store_key.hpp"
 #include "../file_text.hpp"
 #include "../hex_text.hpp"
 #include "../message_text.hpp"
@@ -33,7 +34,6 @@
 #include <algorithm>
 #include <condition_variable>
 #include <stdexcept>
-#include <sys/random.h>
 #include <thread>
 
 namespace sluice {
@@ -47,8 +47,6 @@ namespace {
 // themselves go on the engine's threads.
 constexpr unsigned service_threads = 2;
 constexpr std::chrono::hours prune_every{1};
-// The file was just loaded within the engine's input limit; this only bounds the read.
-constexpr std::size_t hashed_bytes = std::size_t{1} << 30;
 
 bool is_pipeline_file(const std::filesystem::path& file) {
   const std::string name = file.filename().string();
@@ -83,11 +81,25 @@ CredentialStoreOptions run_store_options(const ServiceOptions& options) {
 }
 
 // 256 random bits as hex: API tokens and generated webhook secrets.
+// The listing `catalog` serves from `file`, or null.
+const PipelineListing* served_from(const Catalog& catalog, const std::string& file) {
+  for (const auto& [name, listing] : catalog.pipelines)
+    if (listing.file == file)
+      return &listing;
+  return nullptr;
+}
+
+// The first webhook path of `pipeline` served already (path, file), or nullopt.
+std::optional<std::pair<std::string, std::string>>
+clashes(const Pipeline& pipeline, const std::map<std::string, std::string, std::less<>>& served) {
+  for (const WebhookTrigger& webhook : pipeline.triggers().webhooks)
+    if (auto first = served.find(webhook.path); first != served.end())
+      return std::pair(webhook.path, first->second);
+  return std::nullopt;
+}
+
 std::string random_hex() {
-  unsigned char bytes[32];
-  if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes)
-    throw std::runtime_error("getrandom failed: cannot make a secret");
-  return detail::lower_hex(bytes, sizeof bytes);
+  return credentials::StoreKey::random().hex().reveal();
 }
 
 constexpr std::string_view webhook_secret_provider = "webhook-secret";
@@ -99,18 +111,14 @@ using FileStamps =
 FileStamps stamps_of(const std::vector<std::filesystem::path>& files) {
   FileStamps stamps;
   for (const std::filesystem::path& file : files) {
-    std::error_code error;
-    const auto modified = std::filesystem::last_write_time(file, error);
-    const auto size = std::filesystem::file_size(file, error);
-    stamps[file.string()] = {error ? std::filesystem::file_time_type{} : modified,
-                             error ? 0 : size};
+    std::error_code time_error;
+    std::error_code size_error;
+    const auto modified = std::filesystem::last_write_time(file, time_error);
+    const auto size = std::filesystem::file_size(file, size_error);
+    stamps[file.string()] = {time_error ? std::filesystem::file_time_type{} : modified,
+                             size_error ? 0 : size};
   }
   return stamps;
-}
-
-std::string message_of(const std::exception& e) {
-  // A LoadError's what() lists every diagnostic with file:line:column already.
-  return e.what();
 }
 
 } // namespace
@@ -145,26 +153,48 @@ struct Service::Impl {
     auto keep_previous = [&](const std::string& file, const std::string& error) {
       if (!previous)
         throw std::invalid_argument(error);
-      for (const auto& [name, listing] : previous->pipelines)
-        if (listing.file == file && !catalog->pipelines.contains(name)) {
-          PipelineListing kept = listing;
-          kept.reload_error = error;
-          for (const WebhookTrigger& webhook : kept.served->pipeline.triggers().webhooks)
-            webhook_files.try_emplace(webhook.path, file);
-          catalog->pipelines[name] = std::move(kept);
-          return;
-        }
-      catalog->broken_files[file] = error;
+      const PipelineListing* before = served_from(*previous, file);
+      if (!before || catalog->pipelines.contains(before->served->pipeline.name())) {
+        catalog->broken_files[file] = error;
+        return;
+      }
+      PipelineListing kept = *before;
+      kept.reload_error = error;
+      for (const WebhookTrigger& webhook : kept.served->pipeline.triggers().webhooks)
+        webhook_files.try_emplace(webhook.path, file);
+      catalog->pipelines[std::string(kept.served->pipeline.name())] = std::move(kept);
     };
     for (const std::filesystem::path& path : files) {
       const std::string file = path.string();
-      std::optional<Pipeline> pipeline;
-      std::string hash;
+      // Read once: the hash tells an unchanged file (served as it is, its schedules' timers
+      // kept, not parsed again), and the same text is loaded otherwise.
+      std::string text;
       try {
-        pipeline = engine.load_file(path);
-        hash = sha256_hex(detail::read_at_most(path, hashed_bytes));
+        text = detail::read_at_most(path, engine.limits().input_bytes);
+      } catch (const std::runtime_error&) {
+        keep_previous(file, file + ": cannot open the pipeline file");
+        continue;
+      }
+      const std::string hash = sha256_hex(text);
+      if (const PipelineListing* unchanged = previous ? served_from(*previous, file) : nullptr;
+          unchanged && unchanged->served->hash == hash &&
+          !catalog->pipelines.contains(unchanged->served->pipeline.name()) &&
+          !clashes(unchanged->served->pipeline, webhook_files)) {
+        for (const WebhookTrigger& webhook : unchanged->served->pipeline.triggers().webhooks)
+          webhook_files.try_emplace(webhook.path, file);
+        PipelineListing same = *unchanged;
+        same.reload_error.clear(); // what is served is what the file says (again)
+        catalog->pipelines[std::string(same.served->pipeline.name())] = std::move(same);
+        continue;
+      }
+      std::optional<Pipeline> pipeline;
+      try {
+        pipeline = engine.load_string(text, file);
       } catch (const std::exception& e) {
-        keep_previous(file, message_of(e));
+        if (!previous)
+          throw; // at the start a LoadError goes to the caller as it is, diagnostics and all
+        // A LoadError's what() lists every diagnostic with file:line:column already.
+        keep_previous(file, e.what());
         continue;
       }
       const std::string name(pipeline->name());
@@ -177,26 +207,15 @@ struct Service::Impl {
                                 other->second.file);
         continue;
       }
-      std::string clash;
-      for (const WebhookTrigger& webhook : pipeline->triggers().webhooks)
-        if (auto first = webhook_files.find(webhook.path); first != webhook_files.end())
-          clash = file + ": webhook path '" + webhook.path + "' is also served by " + first->second;
-      if (!clash.empty()) {
-        keep_previous(file, clash);
+      if (const auto clash = clashes(*pipeline, webhook_files)) {
+        keep_previous(file, file + ": webhook path '" + clash->first + "' is also served by " +
+                                clash->second);
         continue;
       }
       for (const WebhookTrigger& webhook : pipeline->triggers().webhooks)
         webhook_files.try_emplace(webhook.path, file);
-      // An unchanged file keeps its served version (and so its schedules' timers).
-      std::shared_ptr<const ServedPipeline> served;
-      if (previous)
-        if (auto before = previous->pipelines.find(name); before != previous->pipelines.end() &&
-                                                          before->second.file == file &&
-                                                          before->second.served->hash == hash)
-          served = before->second.served;
-      if (!served)
-        served = std::make_shared<const ServedPipeline>(ServedPipeline{*pipeline, hash});
-      catalog->pipelines[name] = PipelineListing{served, file, {}};
+      catalog->pipelines[name] = PipelineListing{
+          std::make_shared<const ServedPipeline>(ServedPipeline{*pipeline, hash}), file, {}};
     }
     return catalog;
   }

@@ -183,7 +183,6 @@ asio::awaitable<ServerResponse> Webhooks::deliver(ServerRequest request, ServedW
   NewRun run;
   run.pipeline = hook.pipeline;
   run.trigger = "webhook " + hook.trigger.path;
-  std::variant<StoredRun, Refusal> outcome;
   try {
     // A named pair, not a structured binding: clang 14 cannot capture those in a lambda.
     for (const auto& given : texts) {
@@ -195,18 +194,7 @@ asio::awaitable<ServerResponse> Webhooks::deliver(ServerRequest request, ServedW
   } catch (const InputError& e) {
     co_return error_answer(400, e.what());
   }
-  std::optional<ServerResponse> bad_inputs;
-  try {
-    outcome = co_await dispatcher_.async_submit(std::move(run));
-  } catch (const InputError& e) {
-    bad_inputs = error_answer(400, e.what());
-  }
-  if (bad_inputs)
-    co_return *bad_inputs;
-  if (const auto* refusal = std::get_if<Refusal>(&outcome))
-    co_return refusal_answer(*refusal);
-  co_return co_await accepted_run_answer(dispatcher_, store_,
-                                         std::get<StoredRun>(std::move(outcome)), wait);
+  co_return co_await submit_and_answer(dispatcher_, store_, std::move(run), wait);
 }
 
 } // namespace sluice::service
