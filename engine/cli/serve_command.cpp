@@ -22,11 +22,21 @@
 
 namespace sluice::cli {
 
+namespace {
+
+// Where runs, API tokens and connections are kept: --runs, --store, --credentials.
+struct StoreArguments {
+  std::string runs;
+  std::string store;
+  std::string credentials;
+};
+
+} // namespace
+
 struct ServeCommand::Arguments {
   std::vector<std::string> paths;
   std::string listen = "127.0.0.1:8080";
-  std::string runs;
-  std::string credentials;
+  StoreArguments stores;
   double grace_seconds = 30;
   std::size_t keep_runs = 0;
   unsigned keep_days = 0;
@@ -46,8 +56,7 @@ struct RunsCommand::Arguments {
   std::string status;
   std::size_t limit = 20;
   bool json = false;
-  std::string runs;
-  std::string credentials;
+  StoreArguments stores;
   std::string server;
   std::string ca_file;
 };
@@ -60,25 +69,50 @@ struct SecretsCommand::Arguments {
 
 struct TokensCommand::Arguments {
   std::string name;
-  std::string runs;
-  std::string credentials;
+  StoreArguments stores;
 };
 
 namespace {
 
-void add_store_options(CLI::App& command, std::string& runs, std::string& credentials) {
-  command.add_option("--runs", runs,
-                     "The run store (default: SLUICE_RUNS, else runs.db beside the credential "
-                     "store)");
-  command.add_option("--credentials", credentials,
+void add_store_options(CLI::App& command, StoreArguments& stores) {
+  command.add_option("--runs", stores.runs,
+                     "The run store file (default: SLUICE_RUNS, else runs.db beside the "
+                     "credential store)");
+  command.add_option("--store", stores.store,
+                     "A PostgreSQL database for runs and API tokens, shared by many Sluice "
+                     "processes: postgresql://USER@HOST:PORT/DATABASE (default: SLUICE_STORE; "
+                     "a password goes in ~/.pgpass or SLUICE_STORE, never on the command line)");
+  command.add_option("--credentials", stores.credentials,
                      "The connection store (default: SLUICE_CREDENTIALS, else "
                      "$XDG_DATA_HOME/sluice/credentials.db)");
 }
 
-ServiceOptions store_options(const std::string& runs, const std::string& credentials) {
+// Whether a database URL carries a password: postgresql://USER:PASSWORD@HOST/... or a
+// password=... parameter.
+bool holds_password(const std::string& url) {
+  if (url.find("password=") != std::string::npos)
+    return true;
+  const std::size_t scheme = url.find("://");
+  if (scheme == std::string::npos)
+    return false;
+  const std::size_t start = scheme + 3;
+  const std::string authority = url.substr(start, url.find_first_of("/?", start) - start);
+  const std::size_t at = authority.rfind('@');
+  return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
+}
+
+// A command line can be read by every user of the machine (ps, /proc): a URL with a password
+// in it is refused there.
+ServiceOptions store_options(const StoreArguments& stores) {
+  if (holds_password(stores.store))
+    throw std::invalid_argument(
+        "--store: a password on the command line can be read by every user of this machine; "
+        "put it in ~/.pgpass (or the file PGPASSFILE names), or pass the whole URL in "
+        "SLUICE_STORE");
   ServiceOptions options;
-  options.runs = runs;
-  options.credentials = credentials;
+  options.runs = stores.runs;
+  options.store = Secret(stores.store);
+  options.credentials = stores.credentials;
   return options;
 }
 
@@ -172,7 +206,7 @@ ServeCommand::ServeCommand(CLI::App& app) : args_(std::make_shared<Arguments>())
                        "Keep only the newest N finished runs (default: all)");
   command_->add_option("--keep-days", args_->keep_days,
                        "Remove finished runs older than D days (default: never)");
-  add_store_options(*command_, args_->runs, args_->credentials);
+  add_store_options(*command_, args_->stores);
   command_->footer("The API needs a token: create one with 'sluice tokens create NAME' and send "
                    "it as 'Authorization: Bearer TOKEN'. /healthz and /readyz are open.");
 }
@@ -182,7 +216,7 @@ bool ServeCommand::selected() const {
 }
 
 int ServeCommand::run(const PluginArgs& plugins) const {
-  ServiceOptions options = store_options(args_->runs, args_->credentials);
+  ServiceOptions options = store_options(args_->stores);
   if (!split_listen(args_->listen, options.host, options.port)) {
     std::cerr << "sluice serve: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n";
     return exit_usage;
@@ -214,7 +248,7 @@ int ServeCommand::run(const PluginArgs& plugins) const {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto engine = make_engine(0, plugins, args_->credentials);
+  auto engine = make_engine(0, plugins, args_->stores.credentials);
   std::unique_ptr<Service> service;
   try {
     service = std::make_unique<Service>(*engine, options);
@@ -252,7 +286,7 @@ TokensCommand::TokensCommand(CLI::App& app) : args_(std::make_shared<Arguments>(
   delete_ = command_->add_subcommand("delete", "Delete a token: it stops working at once.");
   delete_->add_option("name", args_->name, "The token's name")->required();
   for (CLI::App* sub : {create_, list_, delete_})
-    add_store_options(*sub, args_->runs, args_->credentials);
+    add_store_options(*sub, args_->stores);
 }
 
 bool TokensCommand::selected() const {
@@ -260,7 +294,7 @@ bool TokensCommand::selected() const {
 }
 
 int TokensCommand::run() const {
-  const ServiceOptions options = store_options(args_->runs, args_->credentials);
+  const ServiceOptions options = store_options(args_->stores);
   try {
     if (create_->parsed()) {
       const std::string token = create_api_token(options, args_->name);
@@ -357,7 +391,7 @@ RunsCommand::RunsCommand(CLI::App& app) : args_(std::make_shared<Arguments>()) {
     sub->add_flag("--json", args_->json, "Print as JSON");
   }
   for (CLI::App* sub : {list_, show_, cancel_}) {
-    add_store_options(*sub, args_->runs, args_->credentials);
+    add_store_options(*sub, args_->stores);
     sub->add_option("--server", args_->server,
                     "Ask a running server's API (http(s)://HOST:PORT) instead of reading the "
                     "store; the token comes from SLUICE_API_TOKEN");
@@ -372,7 +406,7 @@ bool RunsCommand::selected() const {
 }
 
 int RunsCommand::run() const {
-  const ServiceOptions options = store_options(args_->runs, args_->credentials);
+  const ServiceOptions options = store_options(args_->stores);
   ServiceEndpoint server;
   const bool remote = !args_->server.empty();
   if (remote) {

@@ -1,8 +1,12 @@
-// The run store on real SQLCipher files: a run is on disk when accept() returns (also when the
-// process is killed with SIGKILL right after), each schedule time is accepted once, runs left
-// running by a dead server come back as interrupted, and nothing of a run is readable without
-// the key. Written against the RunStore interface, so another store can run the same cases.
+// The run store suite, run on both stores: real SQLCipher files and a real PostgreSQL server.
+// A run is durable when accept() returns (also when the process is killed with SIGKILL right
+// after), each schedule time is accepted once, runs left running by a dead server come back as
+// interrupted. Then what is particular to each: nothing of an embedded store is readable
+// without its key; on PostgreSQL, a running run belongs to the live process that holds its
+// lease, schemas migrate once however many processes start at once, and a lost connection is
+// tried again.
 
+#include "postgres_run_store_database.hpp"
 #include "run_store_files.hpp"
 
 #include "service/run_writer.hpp"
@@ -12,8 +16,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -23,7 +29,10 @@
 
 using namespace sluice;
 using namespace sluice::service;
-using sluice::service::test::StoreFiles;
+using SqlCipherRuns = sluice::service::test::StoreFiles;
+using PostgresRuns = sluice::service::test::PostgresDatabase;
+TYPE_TO_STRING(SqlCipherRuns);
+TYPE_TO_STRING(PostgresRuns);
 namespace fs = std::filesystem;
 
 namespace {
@@ -49,6 +58,38 @@ SysSeconds at_hour(int hour) {
          std::chrono::hours(hour);
 }
 
+// A child process running `body`, which reports to the test through the pipe it is given
+// (write_line); it ends with _exit (2 when `body` threw), never returning into the test.
+struct Child {
+  pid_t pid;
+  int from_child; ///< the read end of the pipe
+};
+
+Child fork_child(const std::function<void(int to_parent)>& body) {
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    try {
+      body(pipe_fds[1]);
+      ::_exit(0);
+    } catch (...) {
+      ::_exit(2);
+    }
+  }
+  ::close(pipe_fds[1]);
+  return {child, pipe_fds[0]};
+}
+
+// In a child: one line to the test (the child ends if the test is gone).
+void write_line(int to_parent, const std::string& text) {
+  const std::string line = text + "\n";
+  if (::write(to_parent, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+    ::_exit(3);
+}
+
 std::string bytes_of(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   std::ostringstream out;
@@ -58,8 +99,9 @@ std::string bytes_of(const fs::path& file) {
 
 } // namespace
 
-TEST_CASE("an accepted run is on disk with what it was accepted with") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE("an accepted run is on disk with what it was accepted with", Store,
+                   SqlCipherRuns, PostgresRuns) {
+  Store files;
   std::string id;
   {
     auto store = files.open();
@@ -78,12 +120,15 @@ TEST_CASE("an accepted run is on disk with what it was accepted with") {
   CHECK_FALSE(run->finished_at);
   CHECK(store->queued().size() == 1);
   CHECK_FALSE(store->find("no-such-run"));
-  CHECK((fs::status(files.options().database).permissions() & fs::perms::others_all) ==
-        fs::perms::none);
+  if constexpr (std::is_same_v<Store, SqlCipherRuns>)
+    CHECK((fs::status(files.options().database).permissions() & fs::perms::others_all) ==
+          fs::perms::none);
 }
 
-TEST_CASE("accept_all writes runs in order in one go; a schedule time twice in it is one run") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE(
+    "accept_all writes runs in order in one go; a schedule time twice in it is one run", Store,
+    SqlCipherRuns, PostgresRuns) {
+  Store files;
   auto store = files.open();
   NewRun started = api_run("p");
   started.status = StoredRunStatus::running; // accepted and started in one write
@@ -107,8 +152,9 @@ TEST_CASE("accept_all writes runs in order in one go; a schedule time twice in i
   CHECK(store->find(*ids[2])->status == StoredRunStatus::succeeded);
 }
 
-TEST_CASE("the batcher: runs accepted from many threads at once all land, once each") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE("the batcher: runs accepted from many threads at once all land, once each",
+                   Store, SqlCipherRuns, PostgresRuns) {
+  Store files;
   auto store = files.open();
   RunWriter batcher(*store);
   std::vector<std::thread> threads;
@@ -137,8 +183,8 @@ TEST_CASE("the batcher: runs accepted from many threads at once all land, once e
   CHECK(first.has_value() != second.has_value());
 }
 
-TEST_CASE("ids are unique and sort like acceptance") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE("ids are unique and sort like acceptance", Store, SqlCipherRuns, PostgresRuns) {
+  Store files;
   auto store = files.open();
   std::vector<std::string> ids;
   for (int i = 0; i < 50; ++i)
@@ -150,8 +196,9 @@ TEST_CASE("ids are unique and sort like acceptance") {
     CHECK(ids[i].substr(0, 12) >= ids[i - 1].substr(0, 12));
 }
 
-TEST_CASE("a run starts once, finishes once, and keeps its ending") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE("a run starts once, finishes once, and keeps its ending", Store, SqlCipherRuns,
+                   PostgresRuns) {
+  Store files;
   auto store = files.open();
   const std::string id = store->accept(api_run("p")).value();
   CHECK(store->start(id));
@@ -176,8 +223,9 @@ TEST_CASE("a run starts once, finishes once, and keeps its ending") {
   CHECK(store->queued().empty());
 }
 
-TEST_CASE("a run's events are kept with its ending, one per line, and go with it") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE("a run's events are kept with its ending, one per line, and go with it", Store,
+                   SqlCipherRuns, PostgresRuns) {
+  Store files;
   auto store = files.open();
   const std::string id = store->accept(api_run("p")).value();
   REQUIRE(store->start(id));
@@ -198,8 +246,9 @@ TEST_CASE("a run's events are kept with its ending, one per line, and go with it
   CHECK(store->events(id).empty());
 }
 
-TEST_CASE("cancelling: a queued run at once, a running one by request") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE("cancelling: a queued run at once, a running one by request", Store,
+                   SqlCipherRuns, PostgresRuns) {
+  Store files;
   auto store = files.open();
   const std::string waiting = store->accept(api_run("p")).value();
   const std::string going = store->accept(api_run("p")).value();
@@ -217,8 +266,10 @@ TEST_CASE("cancelling: a queued run at once, a running one by request") {
   CHECK(store->cancel(going) == StoredRunStatus::cancelled); // finished: nothing changes
 }
 
-TEST_CASE("after a restart, runs left running are interrupted and queued ones still queued") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE(
+    "after a restart, runs left running are interrupted and queued ones still queued", Store,
+    SqlCipherRuns, PostgresRuns) {
+  Store files;
   std::string ran, waited, done;
   {
     auto store = files.open();
@@ -250,8 +301,9 @@ TEST_CASE("after a restart, runs left running are interrupted and queued ones st
   CHECK(store->find(rerun)->rerun_of == ran);
 }
 
-TEST_CASE("a schedule time is accepted once, and the latest one is remembered") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE("a schedule time is accepted once, and the latest one is remembered", Store,
+                   SqlCipherRuns, PostgresRuns) {
+  Store files;
   auto store = files.open();
   CHECK_FALSE(store->last_fire("daily#0"));
   CHECK(store->accept(fire_of("daily#0", at_hour(9))));
@@ -272,8 +324,9 @@ TEST_CASE("a schedule time is accepted once, and the latest one is remembered") 
   CHECK_FALSE(store->accept(fire_of("daily#0", at_hour(10))));
 }
 
-TEST_CASE("a skipped run is recorded, finished, and never queued") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE("a skipped run is recorded, finished, and never queued", Store, SqlCipherRuns,
+                   PostgresRuns) {
+  Store files;
   auto store = files.open();
   NewRun skipped = fire_of("daily#0", at_hour(9));
   skipped.status = StoredRunStatus::skipped;
@@ -287,8 +340,9 @@ TEST_CASE("a skipped run is recorded, finished, and never queued") {
   CHECK_FALSE(store->start(id));
 }
 
-TEST_CASE("listing: newest first, by pipeline and status, a page at a time") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE("listing: newest first, by pipeline and status, a page at a time", Store,
+                   SqlCipherRuns, PostgresRuns) {
+  Store files;
   auto store = files.open();
   std::vector<std::string> a_runs;
   for (int i = 0; i < 5; ++i) {
@@ -322,8 +376,9 @@ TEST_CASE("listing: newest first, by pipeline and status, a page at a time") {
   CHECK(store->list(RunQuery{}).runs.size() == 10);
 }
 
-TEST_CASE("retention removes old finished runs, never queued or running ones") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE("retention removes old finished runs, never queued or running ones", Store,
+                   SqlCipherRuns, PostgresRuns) {
+  Store files;
   auto store = files.open();
   std::vector<std::string> ids;
   for (int i = 0; i < 6; ++i) {
@@ -348,7 +403,7 @@ TEST_CASE("retention removes old finished runs, never queued or running ones") {
 }
 
 TEST_CASE("nothing of a run is readable without the key, and a wrong key is named") {
-  StoreFiles files;
+  SqlCipherRuns files;
   const std::string marker = "personal-data-7f3a91";
   {
     auto store = files.open();
@@ -374,33 +429,20 @@ TEST_CASE("nothing of a run is readable without the key, and a wrong key is name
   }
 }
 
-TEST_CASE("every run accept() returned survives SIGKILL of the process that accepted it") {
-  StoreFiles files;
+TEST_CASE_TEMPLATE("every run accept() returned survives SIGKILL of the process that accepted it",
+                   Store, SqlCipherRuns, PostgresRuns) {
+  Store files;
   (void)files.open(); // created (and keyed) before the child starts
-  int pipe_fds[2];
-  REQUIRE(::pipe(pipe_fds) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::close(pipe_fds[0]);
-    try {
-      auto store = files.open();
-      for (;;) {
-        const std::string id = store->accept(api_run("p")).value() + "\n";
-        // Reported only once accept() returned: from here on the run must exist.
-        if (::write(pipe_fds[1], id.data(), id.size()) != static_cast<ssize_t>(id.size()))
-          ::_exit(3);
-      }
-    } catch (...) {
-      ::_exit(2);
-    }
-  }
-  ::close(pipe_fds[1]);
+  const auto [child, from_child] = fork_child([&](int to_parent) {
+    auto store = files.open();
+    for (;;) // reported only once accept() returned: from here on the run must exist
+      write_line(to_parent, store->accept(api_run("p")).value());
+  });
   std::vector<std::string> reported;
   std::string buffer;
   char chunk[4096];
   while (reported.size() < 200) {
-    const ssize_t n = ::read(pipe_fds[0], chunk, sizeof chunk);
+    const ssize_t n = ::read(from_child, chunk, sizeof chunk);
     REQUIRE(n > 0);
     buffer.append(chunk, static_cast<std::size_t>(n));
     for (std::size_t end; (end = buffer.find('\n')) != std::string::npos;) {
@@ -413,16 +455,133 @@ TEST_CASE("every run accept() returned survives SIGKILL of the process that acce
   ::waitpid(child, &status, 0);
   CHECK(WIFSIGNALED(status));
   // Whatever was in the pipe after the 200th line was reported too.
-  for (ssize_t n; (n = ::read(pipe_fds[0], chunk, sizeof chunk)) > 0;)
+  for (ssize_t n; (n = ::read(from_child, chunk, sizeof chunk)) > 0;)
     buffer.append(chunk, static_cast<std::size_t>(n));
   for (std::size_t end; (end = buffer.find('\n')) != std::string::npos;) {
     reported.push_back(buffer.substr(0, end));
     buffer.erase(0, end + 1);
   }
-  ::close(pipe_fds[0]);
+  ::close(from_child);
 
   auto store = files.open();
   for (const std::string& id : reported)
     CHECK_MESSAGE(store->find(id), id);
   CHECK(store->queued().size() >= reported.size());
+}
+
+namespace {
+
+// A child process that opens the store, accepts and starts a run, reports its id and then
+// holds it (renewing its lease) until it is killed.
+pid_t holder_of_a_run(const PostgresRuns& database, std::string& id) {
+  const auto [child, from_child] = fork_child([&](int to_parent) {
+    auto store = database.open();
+    const std::string held = store->accept(api_run("p")).value();
+    if (!store->start(held))
+      ::_exit(4);
+    write_line(to_parent, held);
+    for (;;)
+      ::pause();
+  });
+  char c = 0;
+  while (::read(from_child, &c, 1) == 1 && c != '\n')
+    id.push_back(c);
+  ::close(from_child);
+  return child;
+}
+
+} // namespace
+
+TEST_CASE("PostgreSQL: a running run belongs to the live process that holds its lease") {
+  PostgresRuns database;
+  database.lease = std::chrono::milliseconds(1500);
+  std::string id;
+  const pid_t holder = holder_of_a_run(database, id);
+  REQUIRE(id.size() > 10);
+  auto store = database.open(); // another machine, restarting
+  // Twice the lease: the holder renews it, so its run is not taken away.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  CHECK(store->recover().empty());
+  CHECK(store->find(id)->status == StoredRunStatus::running);
+
+  ::kill(holder, SIGKILL);
+  ::waitpid(holder, nullptr, 0);
+  CHECK(store->recover().empty()); // its lease has not run out yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(1700));
+  const std::vector<StoredRun> interrupted = store->recover();
+  REQUIRE(interrupted.size() == 1);
+  CHECK(interrupted[0].id == id);
+  CHECK(store->find(id)->status == StoredRunStatus::interrupted);
+  // A process that lost its run cannot finish it any more.
+  CHECK_THROWS_AS(store->finish(id, RunEnding{}), std::logic_error);
+}
+
+TEST_CASE("PostgreSQL: processes starting at once on a fresh database migrate it once") {
+  PostgresRuns database;
+  std::vector<std::thread> starting;
+  std::atomic<int> opened{0};
+  std::mutex mutex;
+  std::vector<std::string> failures;
+  for (int i = 0; i < 6; ++i)
+    starting.emplace_back([&] {
+      try {
+        auto store = database.open();
+        store->accept(api_run("p")).value();
+        ++opened;
+      } catch (const std::exception& e) {
+        std::lock_guard lock(mutex);
+        failures.emplace_back(e.what());
+      }
+    });
+  for (std::thread& thread : starting)
+    thread.join();
+  CHECK(failures.empty());
+  CHECK(opened == 6);
+  RunQuery all;
+  all.limit = 100;
+  CHECK(database.open()->list(all).runs.size() == 6);
+}
+
+TEST_CASE("PostgreSQL: a store keeps working across a crash of the database server") {
+  PostgresRuns database;
+  auto store = database.open();
+  const std::string before = store->accept(api_run("p")).value();
+  auto& server = sluice::service::test::postgres_server();
+  server.crash();
+  // The server comes back a second later; the store's next calls wait for it (with backoff)
+  // instead of failing.
+  std::thread restart([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    server.start();
+  });
+  const std::string after = store->accept(api_run("p")).value();
+  restart.join();
+  CHECK(store->find(before)); // committed before the crash: still there
+  CHECK(store->find(after)->status == StoredRunStatus::queued);
+  RunQuery all;
+  all.limit = 100;
+  CHECK(store->list(all).runs.size() == 2); // the accept that waited was written once
+}
+
+TEST_CASE("PostgreSQL: a password never shows in a message") {
+  CHECK(postgres::redact_url("postgresql://app:s3cr3t-pw@db.internal:5432/sluice") ==
+        "postgresql://app:***@db.internal:5432/sluice");
+  CHECK(postgres::redact_url("postgres://db/sluice?user=app&password=s3cr3t-pw&sslmode=require") ==
+        "postgres://db/sluice?user=app&password=***&sslmode=require");
+  CHECK(postgres::redact_url("host=db password='s3 cr3t' user=app") ==
+        "host=db password=*** user=app");
+  CHECK(postgres::redact_url("postgres://app@db/sluice") == "postgres://app@db/sluice");
+
+  PostgresStoreOptions options;
+  // Nothing listens on port 1; the password must not come back in the error.
+  options.pool.conninfo = Secret(std::string("postgresql://app:s3cr3t-pw@127.0.0.1:1/sluice"));
+  options.pool.retry_for = std::chrono::milliseconds(0);
+  try {
+    (void)open_postgres_run_store(options);
+    FAIL("connected to port 1");
+  } catch (const postgres::Error& e) {
+    CHECK(e.kind() == postgres::Error::Kind::connection);
+    CHECK(std::string(e.what()).find("s3cr3t") == std::string::npos);
+    CHECK(std::string(e.what()).find("127.0.0.1") != std::string::npos);
+  }
 }

@@ -2,7 +2,8 @@
 /// @file
 /// `Service`: pipelines that run by themselves (`sluice serve`): their schedules fire, an
 /// HTTP API starts, lists and cancels runs, and every run is written down before it starts,
-/// in a run store that survives restarts (SQLCipher, beside the credential store).
+/// in a run store that survives restarts (SQLCipher, beside the credential store; or
+/// PostgreSQL, shared by many processes).
 ///
 /// ```
 /// sluice::Engine engine;
@@ -46,6 +47,10 @@ struct ServiceOptions {
   bool insecure_listen = false;
   /// The run store; empty: SLUICE_RUNS, else `runs.db` beside the credential store.
   std::filesystem::path runs;
+  /// A PostgreSQL database (postgresql://USER@HOST/DB) for runs and API tokens instead of
+  /// the file, shared by every Sluice process pointed at it; empty: SLUICE_STORE, else the
+  /// file. A secret, as it may hold a password (better kept in ~/.pgpass or PGPASSFILE).
+  Secret store;
   /// The credential store, to place the run store beside it; empty: from the environment.
   std::filesystem::path credentials;
   /// How long running runs get to finish after stop() before they are cancelled.
@@ -73,10 +78,10 @@ class SLUICE_API Service {
 public:
   /// Loads every pipeline (throws `LoadError` for the first that does not validate, and
   /// `std::invalid_argument` for two pipelines with one name), opens the run store (throws
-  /// `CredentialError`), marks runs a previous server left running as interrupted, and
-  /// binds the address (throws `std::system_error`). A non-loopback address without TLS or
-  /// `insecure_listen` is refused (`std::invalid_argument`), as are TLS files that cannot be
-  /// read.
+  /// `CredentialError`, or `std::runtime_error` for a database it cannot use), marks runs a
+  /// previous server left running as interrupted, and binds the address (throws
+  /// `std::system_error`). A non-loopback address without TLS or `insecure_listen` is refused
+  /// (`std::invalid_argument`), as are TLS files that cannot be read.
   Service(Engine& engine, ServiceOptions options);
   ~Service();
   Service(const Service&) = delete;

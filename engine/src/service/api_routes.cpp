@@ -213,9 +213,13 @@ asio::awaitable<ServerResponse> ApiRoutes::handle(ServerRequest request) {
   const std::string_view method = request.method;
   if (path.size() == 1 && path[0] == "healthz")
     co_return json_response(200, Object{{"status", "ok"}});
-  if (path.size() == 1 && path[0] == "readyz")
-    co_return ready_ ? json_response(200, Object{{"status", "ready"}})
-                     : error_response(503, "not ready: starting or shutting down");
+  if (path.size() == 1 && path[0] == "readyz") {
+    if (!ready_)
+      co_return error_response(503, "not ready: starting or shutting down");
+    if (!store_.reachable())
+      co_return error_response(503, "not ready: the run store cannot be reached (trying again)");
+    co_return json_response(200, Object{{"status", "ready"}});
+  }
   if (auto delivery = webhooks_.handle(request))
     co_return co_await std::move(*delivery);
   const bool metrics = path.size() == 1 && path[0] == "metrics";

@@ -91,4 +91,48 @@ std::string new_run_id() {
   return text;
 }
 
+namespace store_detail {
+
+std::int64_t unix_ms(SysMillis at) noexcept {
+  return at.time_since_epoch().count();
+}
+
+std::int64_t now_unix_ms() noexcept {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+SysMillis from_unix_ms(std::int64_t ms) noexcept {
+  return SysMillis(std::chrono::milliseconds(ms));
+}
+
+void check_ending(const RunEnding& ending) {
+  if (!is_final(ending.status) || ending.status == StoredRunStatus::skipped)
+    throw std::logic_error("a run finishes as succeeded, failed, cancelled or interrupted");
+}
+
+std::string join_events(const std::vector<std::string>& events) {
+  std::string lines;
+  for (const std::string& event : events)
+    lines.append(event).push_back('\n');
+  return lines;
+}
+
+std::vector<std::string> split_events(std::string_view lines) {
+  std::vector<std::string> events;
+  for (std::size_t at = 0; at < lines.size();) {
+    const std::size_t end = lines.find('\n', at);
+    events.emplace_back(lines.substr(at, end - at));
+    at = end == std::string_view::npos ? lines.size() : end + 1;
+  }
+  return events;
+}
+
+const std::string_view interrupted_error =
+    "interrupted: the server stopped while it ran (crash, kill or power loss); nodes that had "
+    "started may or may not have finished";
+
+} // namespace store_detail
+
 } // namespace sluice::service

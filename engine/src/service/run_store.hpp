@@ -155,6 +155,12 @@ public:
   /// `finished_before`. Returns how many went.
   virtual std::size_t prune(std::optional<std::size_t> keep_runs,
                             std::optional<SysMillis> finished_before) = 0;
+
+  /// Whether the store could be reached the last time it was used (a store on another
+  /// machine may not be, for a while; its calls wait and try again meanwhile).
+  virtual bool reachable() const noexcept { return true; }
+  /// Where the runs are, for the server's log (never a password); empty: the default file.
+  virtual std::string location() const { return {}; }
 };
 
 /// `at` as UTC ISO 8601 with milliseconds: 2026-12-06T09:00:00.250Z.
@@ -163,5 +169,21 @@ std::string iso_ms(SysMillis at);
 /// A new run id: time-ordered to the millisecond (`sequence` orders runs exactly) and
 /// unguessable.
 std::string new_run_id();
+
+/// What every store implementation shares.
+namespace store_detail {
+/// Milliseconds since the Unix epoch, as stores write times.
+std::int64_t unix_ms(SysMillis at) noexcept;
+std::int64_t now_unix_ms() noexcept;
+SysMillis from_unix_ms(std::int64_t ms) noexcept;
+/// Throws std::logic_error unless `ending` is one a run can finish with.
+void check_ending(const RunEnding& ending);
+/// A run's events stored as one text, one event per line (Value::to_json escapes every
+/// newline inside strings, so a raw one ends an event), and back.
+std::string join_events(const std::vector<std::string>& events);
+std::vector<std::string> split_events(std::string_view lines);
+/// The error of a run recover() interrupted.
+extern const std::string_view interrupted_error;
+} // namespace store_detail
 
 } // namespace sluice::service

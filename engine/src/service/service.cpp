@@ -10,7 +10,7 @@
 #include "http_server.hpp"
 #include "metrics.hpp"
 #include "scheduler.hpp"
-#include "sqlcipher_run_store.hpp"
+#include "service_store.hpp"
 #include "webhooks.hpp"
 
 #include "../credentials/store_key.hpp"
@@ -70,14 +70,6 @@ std::vector<std::filesystem::path> pipeline_files(const std::vector<std::filesys
     files.insert(files.end(), found.begin(), found.end());
   }
   return files;
-}
-
-CredentialStoreOptions run_store_options(const ServiceOptions& options) {
-  const std::filesystem::path credentials =
-      options.credentials.empty() ? credential_store_options_from_environment().database
-                                  : options.credentials;
-  return run_store_options_from_environment(
-      credentials, options.runs.empty() ? std::nullopt : std::optional(options.runs));
 }
 
 // 256 random bits as hex: API tokens and generated webhook secrets.
@@ -343,7 +335,7 @@ Service::Service(Engine& engine, ServiceOptions options)
                                 "hold *.yaml files");
   s.stamps = stamps_of(files);
 
-  s.store = open_run_store(run_store_options(s.options));
+  s.store = open_service_store(s.options);
   s.dispatcher = std::make_unique<Dispatcher>(engine, *s.store, s.io.get_executor(), &s.metrics);
   s.dispatcher->limit_queue(s.options.max_queued_runs);
   s.scheduler = std::make_unique<Scheduler>(*s.dispatcher, *s.store, s.io.get_executor());
@@ -424,6 +416,8 @@ void Service::run() {
   }
   s.server->start();
   s.ready = true;
+  if (const std::string where = s.store->location(); !where.empty())
+    s.say("runs and API tokens are kept in " + where);
   const bool tls = !s.options.tls_certificate.empty();
   s.say("serving " + std::to_string(served) + " pipelines on " + (tls ? "https://" : "http://") +
         s.options.host + ":" + std::to_string(s.server->port()));
@@ -457,7 +451,7 @@ void Service::reload() {
 std::string create_api_token(const ServiceOptions& options, std::string_view name) {
   if (name.empty())
     throw std::invalid_argument("a token needs a name");
-  auto store = open_run_store(run_store_options(options));
+  auto store = open_service_store(options);
   std::string token = "sluice_" + random_hex();
   if (!store->add_token(name, sha256_hex(token)))
     throw std::invalid_argument("a token named '" + std::string(name) +
@@ -467,11 +461,11 @@ std::string create_api_token(const ServiceOptions& options, std::string_view nam
 }
 
 std::vector<std::string> api_token_names(const ServiceOptions& options) {
-  return open_run_store(run_store_options(options))->token_names();
+  return open_service_store(options)->token_names();
 }
 
 void delete_api_token(const ServiceOptions& options, std::string_view name) {
-  if (!open_run_store(run_store_options(options))->remove_token(name))
+  if (!open_service_store(options)->remove_token(name))
     throw std::invalid_argument("no token named '" + std::string(name) + "'");
 }
 
@@ -488,18 +482,18 @@ std::vector<Value> stored_runs(const ServiceOptions& options, std::string_view p
                                   "interrupted, skipped)");
   }
   std::vector<Value> runs;
-  for (const StoredRun& run : open_run_store(run_store_options(options))->list(query).runs)
+  for (const StoredRun& run : open_service_store(options)->list(query).runs)
     runs.push_back(run_json(run));
   return runs;
 }
 
 std::optional<Value> stored_run(const ServiceOptions& options, std::string_view id) {
-  const auto run = open_run_store(run_store_options(options))->find(id);
+  const auto run = open_service_store(options)->find(id);
   return run ? std::optional(run_json(*run)) : std::nullopt;
 }
 
 std::string cancel_stored_run(const ServiceOptions& options, std::string_view id) {
-  auto store = open_run_store(run_store_options(options));
+  auto store = open_service_store(options);
   const auto run = store->find(id);
   if (!run)
     throw std::invalid_argument("no run with id '" + std::string(id) + "'");

@@ -92,9 +92,7 @@ constexpr const char* columns =
     "outputs, nodes, error, cancel_requested, rerun_of, accepted_at, started_at, finished_at";
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return store_detail::now_unix_ms();
 }
 
 std::optional<SysMillis> optional_time(const Statement& row, int column) {
@@ -240,7 +238,7 @@ public:
   }
 
   void finish(std::string_view id, const RunEnding& ending) override {
-    check_ending(ending);
+    store_detail::check_ending(ending);
     std::lock_guard lock(mutex_);
     const UnsyncedCommits unsynced(*database_);
     WriteTransaction transaction(*database_);
@@ -251,7 +249,7 @@ public:
 
   std::size_t finish_all(const std::vector<std::pair<std::string, RunEnding>>& endings) override {
     for (const auto& [id, ending] : endings)
-      check_ending(ending);
+      store_detail::check_ending(ending);
     std::lock_guard lock(mutex_);
     const UnsyncedCommits unsynced(*database_);
     WriteTransaction transaction(*database_);
@@ -260,11 +258,6 @@ public:
       finished += update_locked(id, ending) ? 1 : 0;
     transaction.commit();
     return finished;
-  }
-
-  static void check_ending(const RunEnding& ending) {
-    if (!is_final(ending.status) || ending.status == StoredRunStatus::skipped)
-      throw std::logic_error("a run finishes as succeeded, failed, cancelled or interrupted");
   }
 
   // In a write transaction: the run's ending and events, if it is running.
@@ -282,12 +275,9 @@ public:
     if (database_->changes() != 1)
       return false;
     if (!ending.events.empty()) {
-      std::string lines;
-      for (const std::string& event : ending.events)
-        lines.append(event).push_back('\n');
       Statement events(*database_,
                        "INSERT OR REPLACE INTO run_events (run_id, events) VALUES (?1, ?2)");
-      events.bind(1, id).bind(2, lines).run();
+      events.bind(1, id).bind(2, store_detail::join_events(ending.events)).run();
     }
     return true;
   }
@@ -324,17 +314,9 @@ public:
     std::lock_guard lock(mutex_);
     Statement select(*database_, "SELECT events FROM run_events WHERE run_id = ?1");
     select.bind(1, id);
-    std::vector<std::string> events;
     if (!select.step())
-      return events;
-    // Value::to_json escapes every newline inside strings: a raw one ends an event.
-    const std::string lines = select.text(0);
-    for (std::size_t at = 0; at < lines.size();) {
-      const std::size_t end = lines.find('\n', at);
-      events.push_back(lines.substr(at, end - at));
-      at = end == std::string::npos ? lines.size() : end + 1;
-    }
-    return events;
+      return {};
+    return store_detail::split_events(select.text(0));
   }
 
   RunPage list(const RunQuery& query) override {
@@ -381,8 +363,7 @@ public:
     const std::int64_t now = now_ms();
     for (StoredRun& run : runs) {
       run.status = StoredRunStatus::interrupted;
-      run.error = "interrupted: the server stopped while it ran (crash, kill or power loss); "
-                  "nodes that had started may or may not have finished";
+      run.error = std::string(store_detail::interrupted_error);
       Statement update(*database_, "UPDATE runs SET status = 'interrupted', error = ?1, "
                                    "finished_at = ?2 WHERE id = ?3");
       update.bind(1, run.error).bind(2, now).bind(3, run.id).run();

@@ -1,0 +1,113 @@
+// The real `sluice serve` binary on a real PostgreSQL server: runs and API tokens live in the
+// database (no run store file is made), two servers on one database see each other's runs,
+// `sluice runs` and `sluice tokens` read the same database, /readyz tells when the database is
+// gone and the server carries on when it is back, and a password is never taken from the
+// command line.
+
+#include "serve_fixture.hpp"
+#include "support/postgres_server.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace serve_test;
+
+namespace {
+
+test_support::PostgresServer& postgres() {
+  static test_support::PostgresServer server;
+  return server;
+}
+
+// A site whose servers and CLI keep runs in a fresh database of the shared server.
+struct PostgresSite : Site {
+  PostgresSite() {
+    static int databases = 0;
+    url = postgres().create_database("serve_" + std::to_string(++databases));
+    extra_environment.push_back("SLUICE_STORE=" + url);
+    add("hello", hello);
+  }
+  std::string url;
+};
+
+std::string run_hello(HttpClient& client, const std::string& token, const std::string& who) {
+  const HttpResult accepted = client.api("POST", "/v1/pipelines/hello/runs?wait=10", token,
+                                         Value(Object{{"inputs", Object{{"who", who}}}}).to_json());
+  REQUIRE_MESSAGE(accepted.status == 200, accepted.body);
+  CHECK(accepted.json()["outputs"]["message"].to_text() == "Hello " + who);
+  return accepted.json()["id"].to_text();
+}
+
+} // namespace
+
+TEST_CASE("serve on PostgreSQL: runs and tokens are in the database, shared by two servers") {
+  PostgresSite site;
+  const std::string token = site.token(); // written to the database by `sluice tokens`
+  Server first(site);
+  Server second(site);
+  CHECK(first.log().find("runs and API tokens are kept in PostgreSQL at " + site.url) !=
+        std::string::npos);
+  HttpClient to_first(first.port());
+  HttpClient to_second(second.port());
+  const std::string id = run_hello(to_first, token, "Ada");
+  // The other server knows the token and the run.
+  const HttpResult seen = to_second.api("GET", "/v1/runs/" + id, token);
+  REQUIRE_MESSAGE(seen.status == 200, seen.body);
+  CHECK(seen.json()["status"].to_text() == "succeeded");
+  CHECK(seen.json()["outputs"]["message"].to_text() == "Hello Ada");
+  run_hello(to_second, token, "Grace");
+  // So does the CLI, and nothing went to a run store file.
+  const std::string listed = site.sluice({"runs", "list", "--json"});
+  CHECK(listed.find(id) != std::string::npos);
+  CHECK(listed.find("Hello Grace") != std::string::npos);
+  CHECK_FALSE(fs::exists(site.dir / "data" / "runs.db"));
+  CHECK(site.sluice({"tokens", "list"}).find("tests-0") != std::string::npos);
+}
+
+TEST_CASE("serve on PostgreSQL: /readyz says when the database is gone; runs go on after") {
+  PostgresSite site;
+  const std::string token = site.token();
+  Server server(site);
+  HttpClient client(server.port());
+  CHECK(client.request("GET", "/readyz").status == 200);
+  run_hello(client, token, "before");
+
+  postgres().crash();
+  HttpResult ready;
+  for (int i = 0; i < 100; ++i) { // the store looks at least every 2 s
+    ready = client.request("GET", "/readyz");
+    if (ready.status == 503)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(ready.status == 503);
+  CHECK(ready.body.find("the run store cannot be reached") != std::string::npos);
+  CHECK(client.request("GET", "/healthz").status == 200); // alive, only not ready
+
+  postgres().start();
+  for (int i = 0; i < 100; ++i) {
+    ready = client.request("GET", "/readyz");
+    if (ready.status == 200)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(ready.status == 200);
+  const std::string after = run_hello(client, token, "after");
+  CHECK(client.api("GET", "/v1/runs/" + after, token).status == 200);
+}
+
+TEST_CASE("serve on PostgreSQL: a password on the command line is refused, and never shown") {
+  Site site;
+  const int status = site.sluice_status(
+      {"runs", "list", "--store", "postgresql://app:hunter2-secret@127.0.0.1:1/sluice"});
+  CHECK(status != 0);
+  const std::string err = read_all(site.dir / "cli.err");
+  CHECK(err.find("~/.pgpass") != std::string::npos);
+  CHECK(err.find("hunter2") == std::string::npos);
+
+  // In SLUICE_STORE it is taken; a database that cannot be reached is named without it.
+  site.extra_environment.push_back("SLUICE_STORE=postgresql://app:hunter2-secret@127.0.0.1:1/x");
+  CHECK(site.sluice_status({"runs", "list"}) != 0);
+  const std::string unreachable = read_all(site.dir / "cli.err");
+  CHECK(unreachable.find("postgresql://app:***@127.0.0.1:1/x") != std::string::npos);
+  CHECK(unreachable.find("hunter2") == std::string::npos);
+}
