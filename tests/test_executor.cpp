@@ -15,7 +15,9 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -50,7 +52,8 @@ double seconds(Clock::duration d) {
 struct Recorder final : RunObserver {
   void on_event(const Event& e) override {
     std::lock_guard lock(mutex);
-    events.push_back({e.kind, std::string(e.node_id), e.item_index, e.attempt});
+    events.push_back({e.kind, std::string(e.node_id), e.item_index, e.attempt,
+                      e.output ? std::optional<Value>(*e.output) : std::nullopt});
   }
   std::size_t count(EventKind kind, std::string_view node = {}) {
     std::lock_guard lock(mutex);
@@ -63,6 +66,7 @@ struct Recorder final : RunObserver {
     std::string node;
     std::int64_t item;
     std::uint32_t attempt;
+    std::optional<Value> output;
   };
   std::mutex mutex;
   std::vector<Seen> events;
@@ -619,6 +623,31 @@ nodes:
   CHECK(recorder->count(EventKind::node_started) == 2);
   CHECK(recorder->count(EventKind::node_succeeded) == 2);
   CHECK(recorder->count(EventKind::log, "a") == 1);
+}
+
+TEST_CASE("a node's success event carries its output; other events none") {
+  Engine engine;
+  auto recorder = std::make_shared<Recorder>();
+  RunOptions options;
+  options.observers.push_back(recorder);
+  const Pipeline p = engine.load_string(R"(
+version: 1
+inputs: { items: { type: array } }
+nodes:
+  greet: { type: core.template, with: { template: "hi" } }
+  each: { type: core.template, for_each: "{{ inputs.items }}", with: { template: "n{{ item }}" } }
+)");
+  options.inputs = Object{{"items", Array{1, 2}}};
+  REQUIRE(engine.run(p, options).ok());
+  std::map<std::pair<std::string, std::int64_t>, Value> outputs;
+  for (const auto& e : recorder->events) {
+    CHECK(e.output.has_value() == (e.kind == EventKind::node_succeeded));
+    if (e.output)
+      outputs[{e.node, e.item}] = *e.output;
+  }
+  CHECK(outputs.at({"greet", -1})["text"] == Value("hi"));
+  CHECK(outputs.at({"each", 0})["text"] == Value("n1"));
+  CHECK(outputs.at({"each", -1}).as_array().size() == 2); // the node's own: every element's
 }
 
 TEST_CASE("async_run from an application's own executor, and cancelling it") {

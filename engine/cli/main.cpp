@@ -138,6 +138,8 @@ int main(int argc, char** argv) {
   add_plugin_dir(connect.command());
   ServeCommand serve(app);
   add_plugin_dir(serve.command());
+  WorkerCommand worker(app);
+  add_plugin_dir(worker.command());
   TokensCommand tokens(app);
   SecretsCommand secrets(app);
   RunsCommand runs(app);
@@ -173,6 +175,8 @@ int main(int argc, char** argv) {
       return connect.run(plugin_args);
     if (serve.selected())
       return serve.run(plugin_args);
+    if (worker.selected())
+      return worker.run(plugin_args);
     if (tokens.selected())
       return tokens.run();
     if (secrets.selected())

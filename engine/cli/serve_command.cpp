@@ -31,23 +31,35 @@ struct StoreArguments {
   std::string credentials;
 };
 
+// What `serve` and `worker` share: the pipelines, stopping, reloading, logs, the store.
+struct ProcessArguments {
+  std::vector<std::string> paths;
+  double grace_seconds = 30;
+  double watch_seconds = 2;
+  std::string log_format = "text";
+  double lease_seconds = 30;
+  StoreArguments stores;
+};
+
 } // namespace
 
 struct ServeCommand::Arguments {
-  std::vector<std::string> paths;
+  ProcessArguments process;
   std::string listen = "127.0.0.1:8080";
-  StoreArguments stores;
-  double grace_seconds = 30;
   std::size_t keep_runs = 0;
   unsigned keep_days = 0;
   std::string tls_cert;
   std::string tls_key;
   bool insecure_listen = false;
-  std::string log_format = "text";
   std::size_t max_queued_runs = 10000;
   std::size_t max_requests_per_client = 64;
   std::size_t max_body_bytes = 1024 * 1024;
-  double watch_seconds = 2;
+  std::size_t worker_runs = 4;
+};
+
+struct WorkerCommand::Arguments {
+  ProcessArguments process;
+  std::size_t concurrency = 4;
 };
 
 struct RunsCommand::Arguments {
@@ -73,6 +85,19 @@ struct TokensCommand::Arguments {
 };
 
 namespace {
+
+void add_lease_option(CLI::App& command, double& seconds) {
+  command
+      .add_option("--lease", seconds,
+                  "With a shared store: seconds a run stays this process's without renewal; "
+                  "if the process dies, its runs are resumed elsewhere after this")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 3600.0));
+}
+
+std::chrono::milliseconds milliseconds_of(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
 
 void add_store_options(CLI::App& command, StoreArguments& stores) {
   command.add_option("--runs", stores.runs,
@@ -116,6 +141,29 @@ ServiceOptions store_options(const StoreArguments& stores) {
   return options;
 }
 
+void add_process_options(CLI::App& command, ProcessArguments& process) {
+  command.add_option("paths", process.paths,
+                     "Pipeline files, or folders searched for *.yaml (default: the current "
+                     "folder)");
+  command
+      .add_option("--grace", process.grace_seconds,
+                  "Seconds running runs get to finish on SIGTERM/SIGINT before they are "
+                  "cancelled")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
+  command
+      .add_option("--watch", process.watch_seconds,
+                  "Seconds between looks at the pipeline files for changes (0: only reload "
+                  "on SIGHUP)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  command.add_option("--log-format", process.log_format, "Log lines as text or JSON")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  add_lease_option(command, process.lease_seconds);
+  add_store_options(command, process.stores);
+}
+
 // "127.0.0.1:8080" -> host, port.
 bool split_listen(const std::string& listen, std::string& host, unsigned short& port) {
   const std::size_t colon = listen.rfind(':');
@@ -137,9 +185,11 @@ bool split_listen(const std::string& listen, std::string& host, unsigned short& 
 
 // One line of the server's log: for people, or as a JSON object per line for log collectors.
 // The service never puts a secret in a line; this only formats it.
-std::function<void(std::string_view)> log_lines(bool json) {
+std::function<void(std::string_view)> log_lines(bool json, std::string command = "serve") {
   if (!json)
-    return [](std::string_view line) { std::cerr << "sluice serve: " << line << std::endl; };
+    return [command](std::string_view line) {
+      std::cerr << "sluice " << command << ": " << line << std::endl;
+    };
   return [](std::string_view line) {
     const auto now =
         std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
@@ -150,15 +200,29 @@ std::function<void(std::string_view)> log_lines(bool json) {
   };
 }
 
+ServiceOptions process_options(const ProcessArguments& process, const std::string& command) {
+  ServiceOptions options = store_options(process.stores);
+  for (const std::string& path : process.paths)
+    options.paths.emplace_back(path);
+  if (options.paths.empty())
+    options.paths.emplace_back(".");
+  options.grace = milliseconds_of(process.grace_seconds);
+  options.watch_interval = milliseconds_of(process.watch_seconds);
+  options.lease = milliseconds_of(process.lease_seconds);
+  options.log = log_lines(process.log_format == "json", command);
+  return options;
+}
+
 } // namespace
+
+int run_service(ServiceOptions options, const PluginArgs& plugins, const std::string& credentials,
+                const std::string& command);
 
 ServeCommand::ServeCommand(CLI::App& app) : args_(std::make_shared<Arguments>()) {
   command_ = app.add_subcommand(
       "serve", "Serve pipelines: their schedules fire, and an HTTP API starts, lists and cancels "
                "runs, each recorded in a run store that survives restarts.");
-  command_->add_option("paths", args_->paths,
-                       "Pipeline files, or folders searched for *.yaml (default: the current "
-                       "folder)");
+  add_process_options(*command_, args_->process);
   command_
       ->add_option("--listen", args_->listen,
                    "HOST:PORT to listen on; an address other than loopback needs --tls-cert "
@@ -172,9 +236,6 @@ ServeCommand::ServeCommand(CLI::App& app) : args_(std::make_shared<Arguments>())
   command_->add_flag("--insecure-listen", args_->insecure_listen,
                      "Serve plain HTTP on an address other than loopback (only behind a TLS "
                      "proxy on this machine)");
-  command_->add_option("--log-format", args_->log_format, "Log lines as text or JSON")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"text", "json"}));
   command_
       ->add_option("--max-queued-runs", args_->max_queued_runs,
                    "Runs waiting to start, over all pipelines; past it new runs get 503")
@@ -190,23 +251,16 @@ ServeCommand::ServeCommand(CLI::App& app) : args_(std::make_shared<Arguments>())
                    "Largest request body accepted; larger ones get 413")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
-  command_
-      ->add_option("--watch", args_->watch_seconds,
-                   "Seconds between looks at the pipeline files for changes (0: only reload "
-                   "on SIGHUP)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 3600.0));
-  command_
-      ->add_option("--grace", args_->grace_seconds,
-                   "Seconds running runs get to finish on SIGTERM/SIGINT before they are "
-                   "cancelled")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 86400.0));
   command_->add_option("--keep-runs", args_->keep_runs,
                        "Keep only the newest N finished runs (default: all)");
   command_->add_option("--keep-days", args_->keep_days,
                        "Remove finished runs older than D days (default: never)");
-  add_store_options(*command_, args_->stores);
+  command_
+      ->add_option("--worker-runs", args_->worker_runs,
+                   "With a shared store (--store): queued runs this server runs at once, "
+                   "besides any 'sluice worker' (0: none here)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10000}));
   command_->footer("The API needs a token: create one with 'sluice tokens create NAME' and send "
                    "it as 'Authorization: Bearer TOKEN'. /healthz and /readyz are open.");
 }
@@ -216,16 +270,11 @@ bool ServeCommand::selected() const {
 }
 
 int ServeCommand::run(const PluginArgs& plugins) const {
-  ServiceOptions options = store_options(args_->stores);
+  ServiceOptions options = process_options(args_->process, "serve");
   if (!split_listen(args_->listen, options.host, options.port)) {
     std::cerr << "sluice serve: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n";
     return exit_usage;
   }
-  for (const std::string& path : args_->paths)
-    options.paths.emplace_back(path);
-  if (options.paths.empty())
-    options.paths.emplace_back(".");
-  options.grace = std::chrono::milliseconds(static_cast<std::int64_t>(args_->grace_seconds * 1000));
   if (args_->keep_runs > 0)
     options.keep_runs = args_->keep_runs;
   if (args_->keep_days > 0)
@@ -236,10 +285,13 @@ int ServeCommand::run(const PluginArgs& plugins) const {
   options.max_queued_runs = args_->max_queued_runs;
   options.max_requests_per_client = args_->max_requests_per_client;
   options.max_body_bytes = args_->max_body_bytes;
-  options.watch_interval =
-      std::chrono::milliseconds(static_cast<std::int64_t>(args_->watch_seconds * 1000));
-  options.log = log_lines(args_->log_format == "json");
+  options.worker_runs = args_->worker_runs;
+  return run_service(std::move(options), plugins, args_->process.stores.credentials, "serve");
+}
 
+// Runs a service until SIGINT or SIGTERM (SIGHUP reloads its pipelines).
+int run_service(ServiceOptions options, const PluginArgs& plugins, const std::string& credentials,
+                const std::string& command) {
   // Blocked in every thread (they inherit the mask), taken by the waiter below only.
   sigset_t signals;
   sigemptyset(&signals);
@@ -248,17 +300,17 @@ int ServeCommand::run(const PluginArgs& plugins) const {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto engine = make_engine(0, plugins, args_->stores.credentials);
+  auto engine = make_engine(0, plugins, credentials);
   std::unique_ptr<Service> service;
   try {
     service = std::make_unique<Service>(*engine, options);
   } catch (const LoadError& e) {
     for (const Diagnostic& d : e.diagnostics())
       std::cerr << d.to_string() << '\n';
-    std::cerr << "sluice serve: a pipeline does not validate; nothing was served\n";
+    std::cerr << "sluice " << command << ": a pipeline does not validate; nothing was served\n";
     return exit_usage;
   } catch (const std::invalid_argument& e) {
-    std::cerr << "sluice serve: " << e.what() << '\n';
+    std::cerr << "sluice " << command << ": " << e.what() << '\n';
     return exit_usage;
   }
   std::thread waiter([&service, signals] {
@@ -274,6 +326,30 @@ int ServeCommand::run(const PluginArgs& plugins) const {
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   return exit_ok;
+}
+
+WorkerCommand::WorkerCommand(CLI::App& app) : args_(std::make_shared<Arguments>()) {
+  command_ = app.add_subcommand(
+      "worker", "Run the queued runs of a store many processes share (PostgreSQL), for the "
+                "pipelines found in PATH; no API, no schedules (sluice serve does those).");
+  add_process_options(*command_, args_->process);
+  command_->add_option("--concurrency", args_->concurrency, "Runs at once in this process")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000}));
+  command_->footer("A run whose worker dies (kill -9, a lost network) goes back to the queue "
+                   "when its lease runs out, and another worker resumes it after the nodes "
+                   "it had finished.");
+}
+
+bool WorkerCommand::selected() const {
+  return command_->parsed();
+}
+
+int WorkerCommand::run(const PluginArgs& plugins) const {
+  ServiceOptions options = process_options(args_->process, "worker");
+  options.role = ServiceRole::worker;
+  options.worker_runs = args_->concurrency;
+  return run_service(std::move(options), plugins, args_->process.stores.credentials, "worker");
 }
 
 TokensCommand::TokensCommand(CLI::App& app) : args_(std::make_shared<Arguments>()) {

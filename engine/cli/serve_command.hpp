@@ -1,6 +1,7 @@
 #pragma once
-// `sluice serve` (pipelines as a service) and `sluice tokens create|list|delete` (the API's
-// bearer tokens), which work on the same run store.
+// `sluice serve` (pipelines as a service), `sluice worker` (runs from a shared queue) and
+// `sluice tokens create|list|delete` (the API's bearer tokens), which work on the same run
+// store.
 
 #include "commands.hpp"
 
@@ -13,6 +14,20 @@ namespace sluice::cli {
 class ServeCommand {
 public:
   explicit ServeCommand(CLI::App& app);
+  bool selected() const;
+  int run(const PluginArgs& plugins) const;
+  CLI::App* command() const { return command_; }
+
+private:
+  CLI::App* command_ = nullptr;
+  struct Arguments;
+  std::shared_ptr<Arguments> args_;
+};
+
+/// `sluice worker`: runs what a shared store's queue holds, for the pipelines it is given.
+class WorkerCommand {
+public:
+  explicit WorkerCommand(CLI::App& app);
   bool selected() const;
   int run(const PluginArgs& plugins) const;
   CLI::App* command() const { return command_; }

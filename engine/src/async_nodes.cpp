@@ -45,6 +45,8 @@ void RunState::emit_element(std::uint32_t n, std::size_t index, const Outcome& o
           outcome.attempts,
           outcome.message};
   e.category = outcome.category;
+  if (outcome.ok)
+    e.output = &outcome.value;
   emit(e);
 }
 

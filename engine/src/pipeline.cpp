@@ -90,6 +90,19 @@ bool Pipeline::has_side_effects(std::string_view node_id) const {
   return node_of(plan_.get(), node_id).side_effects;
 }
 
+bool Pipeline::is_idempotent(std::string_view node_id) const {
+  return node_of(plan_.get(), node_id).type->spec.idempotent;
+}
+
+std::vector<std::string_view> Pipeline::dependencies(std::string_view node_id) const {
+  const detail::PlanNode& node = node_of(plan_.get(), node_id);
+  const auto n = static_cast<std::uint32_t>(&node - plan_->nodes.data());
+  std::vector<std::string_view> ids;
+  for (const std::uint32_t dependency : plan_->dependencies(n))
+    ids.push_back(plan_->nodes[dependency].id);
+  return ids;
+}
+
 namespace {
 
 [[noreturn]] void bad_input(std::string_view name, SettingType type, std::string_view text,

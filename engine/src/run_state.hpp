@@ -167,6 +167,8 @@ private:
       return;
     Event e{kind, Clock::now(), plan_.nodes[n].id, index, attempt, message};
     e.category = nodes_[n].category;
+    if (kind == EventKind::node_succeeded)
+      e.output = &nodes_[n].output;
     emit(e);
   }
 

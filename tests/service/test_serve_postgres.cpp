@@ -4,30 +4,13 @@
 // gone and the server carries on when it is back, and a password is never taken from the
 // command line.
 
-#include "serve_fixture.hpp"
-#include "support/postgres_server.hpp"
+#include "postgres_site.hpp"
 
 #include <doctest/doctest.h>
 
 using namespace serve_test;
 
 namespace {
-
-test_support::PostgresServer& postgres() {
-  static test_support::PostgresServer server;
-  return server;
-}
-
-// A site whose servers and CLI keep runs in a fresh database of the shared server.
-struct PostgresSite : Site {
-  PostgresSite() {
-    static int databases = 0;
-    url = postgres().create_database("serve_" + std::to_string(++databases));
-    extra_environment.push_back("SLUICE_STORE=" + url);
-    add("hello", hello);
-  }
-  std::string url;
-};
 
 std::string run_hello(HttpClient& client, const std::string& token, const std::string& who) {
   const HttpResult accepted = client.api("POST", "/v1/pipelines/hello/runs?wait=10", token,
@@ -41,6 +24,7 @@ std::string run_hello(HttpClient& client, const std::string& token, const std::s
 
 TEST_CASE("serve on PostgreSQL: runs and tokens are in the database, shared by two servers") {
   PostgresSite site;
+  site.add("hello", hello);
   const std::string token = site.token(); // written to the database by `sluice tokens`
   Server first(site);
   Server second(site);
@@ -65,6 +49,7 @@ TEST_CASE("serve on PostgreSQL: runs and tokens are in the database, shared by t
 
 TEST_CASE("serve on PostgreSQL: /readyz says when the database is gone; runs go on after") {
   PostgresSite site;
+  site.add("hello", hello);
   const std::string token = site.token();
   Server server(site);
   HttpClient client(server.port());

@@ -82,6 +82,12 @@ public:
   /// settings (an `http.request` whose method is GET). Throws `std::out_of_range` for an id
   /// the pipeline does not have.
   bool has_side_effects(std::string_view node_id) const;
+  /// Whether running node `node_id` twice has the effect of running it once (its type's
+  /// declaration). Throws `std::out_of_range` for an id the pipeline does not have.
+  bool is_idempotent(std::string_view node_id) const;
+  /// The nodes `node_id` waits for (its data references and `needs:`), in no set order.
+  /// Throws `std::out_of_range` for an id the pipeline does not have.
+  std::vector<std::string_view> dependencies(std::string_view node_id) const;
 
   /// Checks `inputs` (an object keyed by input name) as a run would: throws `InputError`
   /// naming the first input that is unknown, of the wrong type, or required and missing.

@@ -140,6 +140,10 @@ struct Event {
   std::chrono::milliseconds delay{0};
   /// For run_finished.
   RunStatus run_status = RunStatus::succeeded;
+  /// For node_succeeded: the node's output (of the element, for a `for_each` element's
+  /// event; the list of them for the node's own); null for other events. Valid during the
+  /// callback.
+  const Value* output = nullptr;
 };
 
 /// Receives a run's events. Called from the engine's worker threads, possibly concurrently:

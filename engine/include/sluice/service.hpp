@@ -32,7 +32,21 @@ namespace sluice {
 class Engine;
 class CredentialStore;
 
+/// What a Service does: serve (the API, webhooks and schedules; on a shared store it also
+/// runs queued runs, see `worker_runs`), or only run what a shared store's queue holds
+/// (`sluice worker`).
+enum class ServiceRole { server, worker };
+
 struct ServiceOptions {
+  ServiceRole role = ServiceRole::server;
+  /// On a shared store (`store`): how many queued runs this process runs at once. A server
+  /// with 0 runs none itself (workers elsewhere do). Unused with the embedded store, where
+  /// the server runs every run it accepts.
+  std::size_t worker_runs = 4;
+  /// On a shared store: how long a run this process runs stays its own without a renewal
+  /// (renewed every third of it, at most every 2 s). When the process dies, its runs go back
+  /// to the queue this long after its last renewal, and a worker resumes them.
+  std::chrono::milliseconds lease{30000};
   /// Pipeline files, or folders searched for `*.yaml` / `*.yml` (test files `*.test.yaml`
   /// left out). Each pipeline is served under its `name:`.
   std::vector<std::filesystem::path> paths;

@@ -7,6 +7,8 @@
 #include <sluice/encoding.hpp>
 #include <sluice/triggers.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <charconv>
@@ -113,6 +115,30 @@ ServerResponse refusal_answer(const Refusal& refusal) {
   return answer;
 }
 
+asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+// A run without a feed here (a shared queue's worker runs it, maybe in another process): its
+// record, looked at with growing pauses (10 ms to 200 ms), once it has ended or `wait` passed.
+asio::awaitable<std::optional<StoredRun>> ended_within(RunStore& store, const std::string& id,
+                                                       std::chrono::seconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  std::chrono::milliseconds pause(10);
+  for (;;) {
+    std::optional<StoredRun> run = store.find(id);
+    if (!run || is_final(run->status))
+      co_return run;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      co_return std::nullopt;
+    co_await sleep_for(std::min(pause, left));
+    pause = std::min(pause * 2, std::chrono::milliseconds(200));
+  }
+}
+
 asio::awaitable<ServerResponse> accepted_run_answer(Dispatcher& dispatcher, RunStore& store,
                                                     StoredRun accepted, std::chrono::seconds wait) {
   const std::string id = accepted.id;
@@ -120,9 +146,11 @@ asio::awaitable<ServerResponse> accepted_run_answer(Dispatcher& dispatcher, RunS
   if (wait.count() > 0) {
     // The feed knows how the run ended once the store has it: no need to read it back.
     std::optional<StoredRun> ended;
-    if (std::shared_ptr<RunFeed> feed = dispatcher.feed(id))
+    if (std::shared_ptr<RunFeed> feed = dispatcher.feed(id)) {
       if (co_await feed->closed_within(wait))
         ended = feed->ended(*stored);
+    } else
+      ended = co_await ended_within(store, id, wait);
     stored = ended ? std::move(ended) : store.find(id);
   }
   if (!stored)
@@ -265,19 +293,32 @@ ServerResponse ApiRoutes::run_events(const ServerRequest& request, const std::st
     from = static_cast<std::size_t>(*last) + 1;
   std::shared_ptr<RunFeed> feed = dispatcher_.feed(id);
   auto stored = std::make_shared<std::vector<std::string>>();
+  // Going on elsewhere (a shared queue's worker): its events are sent once it has ended.
+  bool elsewhere = false;
   if (!feed) {
     // Ended (the feed closes only after the store has its events), or not run here.
-    if (!store_.find(id))
+    const std::optional<StoredRun> run = store_.find(id);
+    if (!run)
       return error_response(404, "no run with id '" + id + "'");
-    *stored = store_.events(id);
+    if (is_final(run->status))
+      *stored = store_.events(id);
+    else
+      elsewhere = true;
   }
   ServerResponse response;
   response.content_type = "text/event-stream";
-  response.stream = [feed, stored, next = from,
-                     done = false]() mutable -> asio::awaitable<std::optional<std::string>> {
+  response.stream = [feed, stored, next = from, done = false, elsewhere, id,
+                     store = &store_]() mutable -> asio::awaitable<std::optional<std::string>> {
     if (done)
       co_return std::nullopt;
     std::string out;
+    if (elsewhere) {
+      const auto ended = co_await ended_within(*store, id, keep_alive_every);
+      if (!ended)
+        co_return std::string(": still running\n\n");
+      *stored = store->events(id);
+      elsewhere = false;
+    }
     if (!feed) {
       for (; next < stored->size(); ++next)
         out += sse_message(next, (*stored)[next]);

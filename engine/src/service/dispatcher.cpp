@@ -14,8 +14,6 @@ namespace sluice::service {
 
 namespace asio = boost::asio;
 
-namespace {
-
 RunEnding ending_of(const RunResult& result) {
   RunEnding ending;
   switch (result.status) {
@@ -35,6 +33,8 @@ RunEnding ending_of(const RunResult& result) {
   return ending;
 }
 
+namespace {
+
 std::string full_message(const std::string& pipeline, std::size_t limit) {
   return "pipeline '" + pipeline + "' already has " + std::to_string(limit) +
          (limit == 1 ? " run" : " runs") + " going (concurrency: limit " + std::to_string(limit) +
@@ -46,7 +46,7 @@ std::string full_message(const std::string& pipeline, std::size_t limit) {
 Dispatcher::Dispatcher(Engine& engine, RunStore& store, asio::any_io_executor executor,
                        Metrics* metrics)
     : engine_(engine), store_(store), executor_(std::move(executor)), metrics_(metrics),
-      writer_(store) {
+      shared_(store.queue() != nullptr), writer_(store) {
 }
 
 Dispatcher::~Dispatcher() {
@@ -124,6 +124,8 @@ std::variant<Dispatcher::Admission, Refusal> Dispatcher::admit(NewRun run, std::
   run.pipeline_hash = served.hash;
   run.accepted_at = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
   const RunPolicy& policy = served.pipeline.run_policy();
+  if (shared_)
+    return admit_shared_locked(std::move(run), state);
   const bool full =
       policy.concurrency_limit > 0 &&
       state.running + state.waiting.size() + state.reserved_waiting >= policy.concurrency_limit;
@@ -151,6 +153,28 @@ std::variant<Dispatcher::Admission, Refusal> Dispatcher::admit(NewRun run, std::
     ++state.reserved_waiting;
   ++accepting_;
   return Admission{std::move(run), std::string(after), behind};
+}
+
+std::variant<Dispatcher::Admission, Refusal> Dispatcher::admit_shared_locked(NewRun run,
+                                                                             PipelineState& state) {
+  // The queue's workers start it. Its pipeline's limit is theirs to keep (a claim counts the
+  // runs going over every process); `when_full: skip` and `fail` are decided here, from the
+  // runs the store holds, which other processes may change at the same moment: the limit
+  // itself is never passed, but a run may be queued that a moment later would be skipped.
+  const RunPolicy& policy = state.served->pipeline.run_policy();
+  if (policy.concurrency_limit > 0 && policy.when_full != WhenFull::queue &&
+      store_.queue()->active(run.pipeline) >= policy.concurrency_limit) {
+    if (policy.when_full == WhenFull::fail)
+      return Refusal{Refusal::Why::full, full_message(run.pipeline, policy.concurrency_limit) +
+                                             " and refuses more (when_full: fail)"};
+    run.status = StoredRunStatus::skipped;
+    run.message =
+        "skipped: " + full_message(run.pipeline, policy.concurrency_limit) + " (when_full: skip)";
+  }
+  if (run.status == StoredRunStatus::queued)
+    ++state.reserved_waiting;
+  ++accepting_;
+  return Admission{std::move(run), {}, false};
 }
 
 void Dispatcher::release_locked(const Admission& admission, PipelineState& state) {
@@ -188,6 +212,10 @@ std::variant<std::string, Refusal> Dispatcher::settle(Admission& admission,
   if (run.status == StoredRunStatus::skipped) {
     if (metrics_)
       metrics_->run_ended(run.pipeline, StoredRunStatus::skipped, Value());
+    return *id;
+  }
+  if (shared_) { // a worker, here or elsewhere, claims it
+    --state.reserved_waiting;
     return *id;
   }
   feeds_[*id] = std::make_shared<RunFeed>();
@@ -389,6 +417,9 @@ std::optional<StoredRunStatus> Dispatcher::cancel(std::string_view id) {
 
 std::vector<std::string> Dispatcher::recover() {
   std::vector<std::string> reruns;
+  // A shared queue's workers take back the runs of a process that died and resume them.
+  if (shared_)
+    return reruns;
   for (const StoredRun& interrupted : store_.recover()) {
     std::shared_ptr<const ServedPipeline> served;
     {
@@ -445,10 +476,13 @@ std::optional<StoredRun> Dispatcher::wait(std::string_view id, std::chrono::mill
   std::unique_lock lock(mutex_);
   std::optional<StoredRun> run;
   // Woken at each ending and cancellation: reading the record again is cheap next to a run.
-  changed_.wait_for(lock, timeout, [&] {
+  // Runs of a shared queue end elsewhere: their record is looked at every 50 ms.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    changed_.wait_until(
+        lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
     run = store_.find(id);
-    return !run || is_final(run->status);
-  });
+  } while ((run && !is_final(run->status)) && std::chrono::steady_clock::now() < deadline);
   return run;
 }
 

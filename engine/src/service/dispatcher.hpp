@@ -6,6 +6,7 @@
 
 #include "metrics.hpp"
 #include "run_feed.hpp"
+#include "run_queue.hpp"
 #include "run_store.hpp"
 #include "run_writer.hpp"
 
@@ -35,6 +36,9 @@ struct ServedPipeline {
   Pipeline pipeline;
   std::string hash; ///< SHA-256 of its file, recorded with each run
 };
+
+/// How `result` ended, as the store records it (its events left to the caller).
+RunEnding ending_of(const RunResult& result);
 
 /// Why submit() did not accept a run; nothing was recorded.
 struct Refusal {
@@ -127,6 +131,9 @@ private:
   /// Checks and reserves (with the lock); the run to write down, or why not. Throws
   /// InputError.
   std::variant<Admission, Refusal> admit(NewRun run, std::string_view after);
+  /// admit() on a shared queue (with the lock): the run is written down queued, never
+  /// started here.
+  std::variant<Admission, Refusal> admit_shared_locked(NewRun run, PipelineState& state);
   /// Once it is written down (`id`; nullopt: a schedule time accepted before): starts it or
   /// queues it. Releases the reservation either way.
   std::variant<std::string, Refusal> settle(Admission& admission,
@@ -154,6 +161,9 @@ private:
   RunStore& store_;
   boost::asio::any_io_executor executor_;
   Metrics* metrics_;
+  /// The store has a queue shared with other processes (RunStore::queue): runs are written
+  /// down queued and the queue's workers run them (worker.hpp); none runs here.
+  bool shared_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, PipelineState, std::less<>> pipelines_;

@@ -9,6 +9,9 @@
 
 #include "postgres_run_store.hpp"
 
+#include "postgres_run_queue.hpp"
+#include "postgres_run_rows.hpp"
+
 #include <sluice/credentials.hpp>
 
 #include <algorithm>
@@ -32,7 +35,7 @@ using postgres::Transaction;
 using namespace store_detail;
 
 // Index i takes the schema from version i to i + 1. Append only: databases in use exist.
-constexpr std::array<const char*, 1> migrations{{
+constexpr std::array<const char*, 2> migrations{{
     "CREATE TABLE sluice_runs ("
     "  sequence BIGSERIAL PRIMARY KEY,"
     "  id TEXT NOT NULL UNIQUE,"
@@ -75,56 +78,23 @@ constexpr std::array<const char*, 1> migrations{{
     "  id TEXT PRIMARY KEY,"
     "  forget_after BIGINT NOT NULL"
     ");",
+    // 1 -> 2: the shared queue (postgres_run_queue.hpp): how often a run was taken back from
+    // a holder that died, and how each of its nodes ended while it ran.
+    "ALTER TABLE sluice_runs ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX sluice_runs_by_owner ON sluice_runs (owner) WHERE owner IS NOT NULL;"
+    "CREATE TABLE sluice_run_checkpoints ("
+    "  run_id TEXT NOT NULL REFERENCES sluice_runs (id) ON DELETE CASCADE,"
+    "  node TEXT NOT NULL,"
+    "  ending TEXT NOT NULL,"
+    "  output JSON NOT NULL DEFAULT 'null',"
+    "  category TEXT NOT NULL DEFAULT '',"
+    "  message TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (run_id, node)"
+    ");",
 }};
 
 // Any fixed number: the lock every Sluice process takes to migrate the schema.
 constexpr std::int64_t migration_lock = 0x736c7569636531; // "sluice1"
-
-constexpr const char* columns =
-    "id, sequence, pipeline, pipeline_hash, trigger, schedule, fire_time, inputs, status, "
-    "outputs, nodes, error, cancel_requested, rerun_of, accepted_at, started_at, finished_at";
-
-std::optional<SysMillis> optional_time(const Result& rows, int row, int column) {
-  if (rows.is_null(row, column))
-    return std::nullopt;
-  return from_unix_ms(rows.integer(row, column));
-}
-
-std::string text_of(const Result& rows, int row, int column) {
-  return std::string(rows.text(row, column));
-}
-
-StoredRun read_run(const Result& rows, int row) {
-  StoredRun run;
-  run.id = text_of(rows, row, 0);
-  run.sequence = rows.integer(row, 1);
-  run.pipeline = text_of(rows, row, 2);
-  run.pipeline_hash = text_of(rows, row, 3);
-  run.trigger = text_of(rows, row, 4);
-  if (!rows.is_null(row, 5))
-    run.fire =
-        ScheduleFire{text_of(rows, row, 5),
-                     std::chrono::floor<std::chrono::seconds>(from_unix_ms(rows.integer(row, 6)))};
-  run.inputs = Value::parse_json(rows.text(row, 7));
-  run.status = stored_run_status_from(rows.text(row, 8)).value_or(StoredRunStatus::interrupted);
-  run.outputs = Value::parse_json(rows.text(row, 9));
-  run.nodes = Value::parse_json(rows.text(row, 10));
-  run.error = text_of(rows, row, 11);
-  run.cancel_requested = rows.flag(row, 12);
-  run.rerun_of = text_of(rows, row, 13);
-  run.accepted_at = from_unix_ms(rows.integer(row, 14));
-  run.started_at = optional_time(rows, row, 15);
-  run.finished_at = optional_time(rows, row, 16);
-  return run;
-}
-
-std::vector<StoredRun> read_runs(const Result& rows) {
-  std::vector<StoredRun> runs;
-  runs.reserve(static_cast<std::size_t>(rows.rows()));
-  for (int row = 0; row < rows.rows(); ++row)
-    runs.push_back(read_run(rows, row));
-  return runs;
-}
 
 std::int64_t fire_ms(const ScheduleFire& fire) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(fire.at.time_since_epoch()).count();
@@ -140,7 +110,8 @@ std::string new_owner() {
 class PostgresRunStore final : public RunStore {
 public:
   explicit PostgresRunStore(PostgresStoreOptions options)
-      : options_(std::move(options)), pool_(options_.pool), owner_(new_owner()) {
+      : options_(std::move(options)), pool_(options_.pool), owner_(new_owner()),
+        queue_(pool_, owner_, options_.lease) {
     migrate();
     heartbeat_ = std::thread([this] { renew_leases(); });
   }
@@ -166,6 +137,8 @@ public:
     }
   }
 
+  RunQueue* queue() noexcept override { return &queue_; }
+
   std::optional<std::string> accept(const NewRun& run) override { return accept_all({run})[0]; }
 
   std::vector<std::optional<std::string>> accept_all(const std::vector<NewRun>& runs) override {
@@ -178,8 +151,14 @@ public:
     pool_.with_retry([&](Connection& connection) {
       accepted.clear();
       Transaction transaction(connection, timeout());
-      for (std::size_t i = 0; i < runs.size(); ++i)
+      bool queued = false;
+      for (std::size_t i = 0; i < runs.size(); ++i) {
         accepted.push_back(insert(connection, runs[i], ids[i], again));
+        queued = queued || (accepted.back() && runs[i].status == StoredRunStatus::queued);
+      }
+      // Idle workers wake up when this commits (NOTIFY is sent with the COMMIT).
+      if (queued)
+        connection.exec("SELECT pg_notify($1, '')", Params().add(queued_channel), timeout());
       again = true;
       transaction.commit();
     });
@@ -253,7 +232,7 @@ public:
     std::optional<StoredRun> run;
     read([&](Connection& connection) {
       const Result rows =
-          connection.exec(std::string("SELECT ") + columns + " FROM sluice_runs WHERE id = $1",
+          connection.exec(std::string("SELECT ") + run_columns + " FROM sluice_runs WHERE id = $1",
                           Params().add(id), timeout());
       run = rows.rows() == 1 ? std::optional(read_run(rows, 0)) : std::nullopt;
     });
@@ -275,7 +254,7 @@ public:
     RunPage page;
     read([&](Connection& connection) {
       const Result rows = connection.exec(
-          std::string("SELECT ") + columns +
+          std::string("SELECT ") + run_columns +
               " FROM sluice_runs WHERE ($1 = '' OR pipeline = $1) AND ($2 = '' OR status = $2) "
               "AND sequence < $3 ORDER BY sequence DESC LIMIT $4",
           Params()
@@ -296,7 +275,7 @@ public:
   std::vector<StoredRun> queued() override {
     std::vector<StoredRun> runs;
     read([&](Connection& connection) {
-      runs = read_runs(connection.exec(std::string("SELECT ") + columns +
+      runs = read_runs(connection.exec(std::string("SELECT ") + run_columns +
                                            " FROM sluice_runs WHERE status = 'queued' "
                                            "ORDER BY sequence",
                                        timeout()));
@@ -313,7 +292,7 @@ public:
                       "finished_at = $2, owner = NULL, lease_until = NULL "
                       "WHERE status = 'running' AND (lease_until IS NULL OR lease_until < now()) "
                       "RETURNING ") +
-              columns,
+              run_columns,
           Params().add(interrupted_error).add(now_unix_ms()), timeout()));
     });
     std::sort(runs.begin(), runs.end(),
@@ -586,6 +565,7 @@ private:
   PostgresStoreOptions options_;
   postgres::Pool pool_;
   std::string owner_;
+  PostgresRunQueue queue_;
   std::mutex heartbeat_mutex_;
   std::condition_variable heartbeat_wake_;
   bool stopping_ = false;

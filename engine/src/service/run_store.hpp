@@ -18,6 +18,8 @@
 
 namespace sluice::service {
 
+class RunQueue;
+
 using SysMillis = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
 
 enum class StoredRunStatus {
@@ -161,6 +163,9 @@ public:
   virtual bool reachable() const noexcept { return true; }
   /// Where the runs are, for the server's log (never a password); empty: the default file.
   virtual std::string location() const { return {}; }
+  /// The queue workers of many processes share (run_queue.hpp), for a store that can be
+  /// shared; null for the embedded store.
+  virtual RunQueue* queue() noexcept { return nullptr; }
 };
 
 /// `at` as UTC ISO 8601 with milliseconds: 2026-12-06T09:00:00.250Z.

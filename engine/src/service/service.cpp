@@ -12,6 +12,7 @@
 #include "scheduler.hpp"
 #include "service_store.hpp"
 #include "webhooks.hpp"
+#include "worker.hpp"
 
 #include "../credentials/store_key.hpp"
 #include "../file_text.hpp"
@@ -224,7 +225,9 @@ struct Service::Impl {
       if (old && old->served == listing.served)
         continue;
       dispatcher->serve(*listing.served);
-      if (schedules_running) {
+      if (worker)
+        worker->serve(listing.served);
+      if (scheduler && schedules_running) {
         scheduler->stop(name);
         scheduler->start(listing.served->pipeline);
       }
@@ -236,7 +239,10 @@ struct Service::Impl {
       for (const auto& [name, listing] : before->pipelines)
         if (!next->pipelines.contains(name)) {
           dispatcher->retire(name);
-          scheduler->stop(name);
+          if (worker)
+            worker->retire(name);
+          if (scheduler)
+            scheduler->stop(name);
           say("no longer serving pipeline '" + name + "' (" + listing.file +
               " is gone or names another pipeline)");
         }
@@ -301,6 +307,9 @@ struct Service::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
   std::vector<std::thread> threads;
   std::unique_ptr<Dispatcher> dispatcher;
+  /// On a shared store: claims and runs queued runs (worker.hpp). Null otherwise.
+  std::unique_ptr<Worker> worker;
+  /// Null for a worker (ServiceRole::worker): no schedules, no API.
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<Webhooks> webhooks;
   std::unique_ptr<ApiRoutes> routes;
@@ -317,12 +326,13 @@ struct Service::Impl {
 Service::Service(Engine& engine, ServiceOptions options)
     : impl_(std::make_unique<Impl>(engine, std::move(options))) {
   Impl& s = *impl_;
+  const bool server = s.options.role == ServiceRole::server;
   boost::system::error_code bad_address;
   const auto address = asio::ip::make_address(s.options.host, bad_address);
   if (bad_address)
     throw std::invalid_argument("cannot listen on '" + s.options.host + "': not an IP address");
   const bool tls = !s.options.tls_certificate.empty() || !s.options.tls_private_key.empty();
-  if (!address.is_loopback() && !tls && !s.options.insecure_listen)
+  if (server && !address.is_loopback() && !tls && !s.options.insecure_listen)
     throw std::invalid_argument(
         "refusing to serve plain HTTP on " + s.options.host +
         ": the API carries tokens and run data. Give a certificate and key (--tls-cert, "
@@ -336,10 +346,23 @@ Service::Service(Engine& engine, ServiceOptions options)
   s.stamps = stamps_of(files);
 
   s.store = open_service_store(s.options);
+  if (!server && !s.store->queue())
+    throw std::invalid_argument("a worker takes its runs from a store many processes share: "
+                                "give one (--store postgresql://USER@HOST/DATABASE, or "
+                                "SLUICE_STORE)");
   s.dispatcher = std::make_unique<Dispatcher>(engine, *s.store, s.io.get_executor(), &s.metrics);
   s.dispatcher->limit_queue(s.options.max_queued_runs);
-  s.scheduler = std::make_unique<Scheduler>(*s.dispatcher, *s.store, s.io.get_executor());
+  if (RunQueue* queue = s.store->queue(); queue && s.options.worker_runs > 0) {
+    WorkerOptions worker;
+    worker.concurrency = s.options.worker_runs;
+    worker.log = s.options.log;
+    s.worker = std::make_unique<Worker>(engine, *s.store, *queue, std::move(worker));
+  }
+  if (server)
+    s.scheduler = std::make_unique<Scheduler>(*s.dispatcher, *s.store, s.io.get_executor());
   s.serve(catalog, /*schedules_running=*/false);
+  if (!server)
+    return;
   s.routes = std::make_unique<ApiRoutes>(*s.dispatcher, *s.store, s.metrics, s.catalog, s.ready,
                                          *s.webhooks);
   ServerConfig config;
@@ -362,6 +385,7 @@ Service::~Service() {
   // Not run(), or run() returned: nothing is going, but the threads may never have started.
   s.server.reset();
   s.scheduler.reset();
+  s.worker.reset();
   if (s.threads.empty())
     s.threads.emplace_back([&s] { s.io.run(); });
   s.dispatcher.reset();
@@ -372,7 +396,7 @@ Service::~Service() {
 }
 
 unsigned short Service::port() const noexcept {
-  return impl_->server->port();
+  return impl_->server ? impl_->server->port() : 0;
 }
 
 void Service::run() {
@@ -410,17 +434,25 @@ void Service::run() {
   std::size_t served = 0;
   {
     std::lock_guard lock(s.reload_mutex); // a reload (SIGHUP) may come at any time from here
-    for (const auto& [name, listing] : s.catalog->pipelines)
-      s.scheduler->start(listing.served->pipeline);
+    if (s.scheduler)
+      for (const auto& [name, listing] : s.catalog->pipelines)
+        s.scheduler->start(listing.served->pipeline);
     served = s.catalog->pipelines.size();
   }
-  s.server->start();
+  if (s.worker)
+    s.worker->start();
+  if (s.server)
+    s.server->start();
   s.ready = true;
   if (const std::string where = s.store->location(); !where.empty())
     s.say("runs and API tokens are kept in " + where);
-  const bool tls = !s.options.tls_certificate.empty();
-  s.say("serving " + std::to_string(served) + " pipelines on " + (tls ? "https://" : "http://") +
-        s.options.host + ":" + std::to_string(s.server->port()));
+  if (s.server) {
+    const bool tls = !s.options.tls_certificate.empty();
+    s.say("serving " + std::to_string(served) + " pipelines on " + (tls ? "https://" : "http://") +
+          s.options.host + ":" + std::to_string(s.server->port()));
+  } else
+    s.say("working: running the queued runs of " + std::to_string(served) + " pipelines, " +
+          std::to_string(s.options.worker_runs) + " at a time");
   {
     std::unique_lock lock(s.mutex);
     s.stop_wanted.wait(lock, [&s] { return s.stopping; });
@@ -429,11 +461,15 @@ void Service::run() {
   s.say("stopping: no new runs; running ones get " +
         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(s.options.grace).count()) +
         " s to finish");
-  s.server->stop();
+  if (s.server)
+    s.server->stop();
   {
     std::lock_guard lock(s.reload_mutex); // no reload starts schedules from here on
-    s.scheduler->stop();
+    if (s.scheduler)
+      s.scheduler->stop();
   }
+  if (s.worker)
+    s.worker->stop(s.options.grace);
   s.dispatcher->drain(s.options.grace);
   s.say("stopped");
 }

@@ -43,6 +43,7 @@ std::unique_ptr<RunStore> open_service_store(const ServiceOptions& options) {
                                 "choose one");
   PostgresStoreOptions store;
   store.pool.conninfo = address;
+  store.lease = options.lease;
   try {
     return open_postgres_run_store(std::move(store));
   } catch (const postgres::Error& e) {

@@ -1,0 +1,350 @@
+// See worker.hpp. One thread claims (and looks after what is held); each run has a thread
+// that blocks in Engine::run; checkpoints are written by a thread of their own, because an
+// engine observer must not wait for the database.
+
+#include "worker.hpp"
+
+#include "run_feed.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <set>
+
+namespace sluice::service {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The nodes a resumed run need not run again become mocks of how they ended. Returns the
+// first node that may have been running when the holder died and must not run twice (side
+// effects, not idempotent); empty when the run can go on.
+std::string plan_resume(const Pipeline& pipeline, const std::vector<Checkpoint>& checkpoints,
+                        std::vector<NodeMock>& mocks) {
+  std::map<std::string, Checkpoint::Ending, std::less<>> ended;
+  for (const Checkpoint& checkpoint : checkpoints) {
+    ended[checkpoint.node] = checkpoint.ending;
+    if (checkpoint.ending == Checkpoint::Ending::succeeded)
+      mocks.push_back(NodeMock{checkpoint.node, checkpoint.output, std::nullopt});
+    else if (checkpoint.ending == Checkpoint::Ending::failed)
+      mocks.push_back(NodeMock{checkpoint.node, Value(),
+                               NodeMock::Failure{checkpoint.category, checkpoint.message}});
+    // A skipped node is decided again (its `if:` sees the same outputs).
+  }
+  for (const std::string_view node : pipeline.node_ids()) {
+    if (ended.contains(node))
+      continue;
+    // It may have started if everything it waits for had ended, none of it skipped (a node
+    // after a skipped one is skipped too).
+    bool reachable = true;
+    for (const std::string_view dependency : pipeline.dependencies(node)) {
+      const auto found = ended.find(dependency);
+      reachable = reachable && found != ended.end() && found->second != Checkpoint::Ending::skipped;
+    }
+    if (reachable && pipeline.has_side_effects(node) && !pipeline.is_idempotent(node))
+      return std::string(node);
+  }
+  return {};
+}
+
+class CheckpointObserver final : public RunObserver {
+public:
+  CheckpointObserver(std::string run_id, std::function<void(const std::string&, Checkpoint)> record)
+      : run_id_(std::move(run_id)), record_(std::move(record)) {}
+
+  void on_event(const Event& event) override {
+    if (event.item_index >= 0) // a for_each element: the node ends with its own event
+      return;
+    Checkpoint checkpoint;
+    checkpoint.node = std::string(event.node_id);
+    switch (event.kind) {
+    case EventKind::node_succeeded:
+      checkpoint.ending = Checkpoint::Ending::succeeded;
+      if (event.output)
+        checkpoint.output = *event.output;
+      break;
+    case EventKind::node_failed:
+      checkpoint.ending = Checkpoint::Ending::failed;
+      checkpoint.category = event.category;
+      checkpoint.message = std::string(event.message);
+      break;
+    case EventKind::node_skipped:
+      checkpoint.ending = Checkpoint::Ending::skipped;
+      break;
+    default:
+      return;
+    }
+    record_(run_id_, std::move(checkpoint));
+  }
+
+private:
+  std::string run_id_;
+  std::function<void(const std::string&, Checkpoint)> record_;
+};
+
+} // namespace
+
+// Writes checkpoints in the order they came, on a thread of its own; what is pending when it
+// is destroyed is written first.
+class Worker::Checkpoints {
+public:
+  explicit Checkpoints(RunQueue& queue) : queue_(queue) {
+    thread_ = std::jthread([this](std::stop_token stop) { drain(stop); });
+  }
+  ~Checkpoints() {
+    thread_.request_stop();
+    thread_.join();
+  }
+
+  void push(const std::string& run_id, Checkpoint checkpoint) {
+    {
+      std::lock_guard lock(mutex_);
+      pending_.emplace_back(run_id, std::move(checkpoint));
+    }
+    changed_.notify_one();
+  }
+
+private:
+  void drain(std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, stop, [&] { return !pending_.empty(); });
+      if (pending_.empty())
+        return; // stopped with nothing left
+      std::deque<std::pair<std::string, Checkpoint>> batch;
+      batch.swap(pending_);
+      lock.unlock();
+      for (const auto& [run_id, checkpoint] : batch) {
+        try {
+          queue_.checkpoint(run_id, checkpoint);
+        } catch (const std::exception&) {
+          // Without it the node counts as possibly running if the run is taken back: safe.
+        }
+      }
+      lock.lock();
+    }
+  }
+
+  RunQueue& queue_;
+  std::mutex mutex_;
+  std::condition_variable_any changed_;
+  std::deque<std::pair<std::string, Checkpoint>> pending_;
+  std::jthread thread_;
+};
+
+struct Worker::Active {
+  std::stop_source stop;
+  std::thread thread;
+  bool done = false;
+};
+
+Worker::Worker(Engine& engine, RunStore& store, RunQueue& queue, WorkerOptions options)
+    : engine_(engine), store_(store), queue_(queue), options_(std::move(options)),
+      checkpoints_(std::make_unique<Checkpoints>(queue)) {
+  options_.concurrency = std::max<std::size_t>(1, options_.concurrency);
+}
+
+Worker::~Worker() {
+  stop(std::chrono::milliseconds(0));
+}
+
+void Worker::say(std::string_view line) const {
+  if (options_.log)
+    options_.log(line);
+}
+
+void Worker::serve(std::shared_ptr<const ServedPipeline> served) {
+  std::lock_guard lock(mutex_);
+  served_[std::string(served->pipeline.name())] = std::move(served);
+}
+
+void Worker::retire(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  if (auto found = served_.find(name); found != served_.end())
+    served_.erase(found);
+}
+
+void Worker::start() {
+  loop_ = std::jthread([this](std::stop_token stop) { loop(stop); });
+}
+
+std::size_t Worker::running() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(std::count_if(
+      active_.begin(), active_.end(), [](const auto& entry) { return !entry.second->done; }));
+}
+
+void Worker::stop(std::chrono::milliseconds grace) {
+  if (loop_.joinable()) {
+    loop_.request_stop();
+    changed_.notify_all();
+    loop_.join();
+  }
+  std::unique_lock lock(mutex_);
+  const auto all_done = [&] {
+    return std::all_of(active_.begin(), active_.end(),
+                       [](const auto& entry) { return entry.second->done; });
+  };
+  if (!changed_.wait_for(lock, grace, all_done)) {
+    for (auto& [id, active] : active_)
+      active->stop.request_stop(); // recorded as cancelled by the run's own thread
+  }
+  std::vector<std::shared_ptr<Active>> joining;
+  for (auto& [id, active] : active_)
+    joining.push_back(active);
+  active_.clear();
+  lock.unlock();
+  for (const auto& active : joining)
+    if (active->thread.joinable())
+      active->thread.join();
+}
+
+void Worker::loop(std::stop_token stop) {
+  Clock::time_point next_look = Clock::now();
+  while (!stop.stop_requested()) {
+    // Threads of runs that ended are joined here, never by themselves.
+    std::vector<std::shared_ptr<Active>> ended;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto it = active_.begin(); it != active_.end();)
+        if (it->second->done) {
+          ended.push_back(it->second);
+          it = active_.erase(it);
+        } else
+          ++it;
+    }
+    for (const auto& active : ended)
+      active->thread.join();
+
+    if (Clock::now() >= next_look) {
+      next_look = Clock::now() + options_.poll;
+      try {
+        if (const std::size_t reclaimed = queue_.reclaim(); reclaimed > 0)
+          say(std::to_string(reclaimed) +
+              " runs whose process stopped answering went back to the queue, to be resumed");
+        look_after_held();
+      } catch (const std::exception& e) {
+        say(std::string("the queue cannot be reached: ") + e.what());
+      }
+    }
+    if (running() < options_.concurrency) {
+      bool claimed = false;
+      try {
+        claimed = claim_one();
+      } catch (const std::exception& e) {
+        say(std::string("claiming a run failed: ") + e.what());
+      }
+      if (claimed)
+        continue;
+      queue_.wait_for_work(options_.poll);
+    } else {
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, options_.poll, [&] {
+        return stop.stop_requested() ||
+               std::count_if(active_.begin(), active_.end(), [](const auto& entry) {
+                 return !entry.second->done;
+               }) < static_cast<std::ptrdiff_t>(options_.concurrency);
+      });
+    }
+  }
+}
+
+void Worker::look_after_held() {
+  std::vector<std::string> running;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, active] : active_)
+      if (!active->done)
+        running.push_back(id);
+  }
+  const HeldRuns held = queue_.held(running);
+  std::lock_guard lock(mutex_);
+  for (const std::string& id : held.cancel_requested)
+    if (auto found = active_.find(id); found != active_.end())
+      found->second->stop.request_stop();
+  for (const std::string& id : held.lost)
+    if (auto found = active_.find(id); found != active_.end()) {
+      found->second->stop.request_stop();
+      say("run " + id + " was taken back (this process could not renew its lease): stopped here");
+    }
+}
+
+bool Worker::claim_one() {
+  RunQueue::Limits limits;
+  std::map<std::string, std::shared_ptr<const ServedPipeline>, std::less<>> served;
+  {
+    std::lock_guard lock(mutex_);
+    served = served_;
+  }
+  for (const auto& [name, pipeline] : served)
+    limits[name] = pipeline->pipeline.run_policy().concurrency_limit;
+  std::optional<ClaimedRun> claimed = queue_.claim(limits);
+  if (!claimed)
+    return false;
+  auto active = std::make_shared<Active>();
+  const std::string id = claimed->run.id;
+  std::shared_ptr<const ServedPipeline> pipeline = served.at(claimed->run.pipeline);
+  std::lock_guard lock(mutex_);
+  active_[id] = active;
+  active->thread = std::thread([this, active, pipeline, run = std::move(*claimed)]() mutable {
+    execute(std::move(run), pipeline, active->stop.get_token());
+    {
+      std::lock_guard done_lock(mutex_);
+      active->done = true;
+    }
+    changed_.notify_all();
+  });
+  return true;
+}
+
+void Worker::execute(ClaimedRun claimed, std::shared_ptr<const ServedPipeline> served,
+                     std::stop_token stop) {
+  const std::string id = claimed.run.id;
+  RunOptions options;
+  options.inputs = claimed.run.inputs;
+  options.stop = stop;
+  auto feed = std::make_shared<RunFeed>();
+  options.observers.push_back(std::make_shared<FeedObserver>(feed));
+  options.observers.push_back(std::make_shared<CheckpointObserver>(
+      id, [this](const std::string& run_id, Checkpoint checkpoint) {
+        checkpoints_->push(run_id, std::move(checkpoint));
+      }));
+  RunEnding ending;
+  bool decided = false;
+  if (claimed.resumes > 0) {
+    const std::string unsafe = plan_resume(served->pipeline, claimed.checkpoints, options.mocks);
+    if (!unsafe.empty()) {
+      ending.status = StoredRunStatus::interrupted;
+      ending.error = "interrupted: the process running it stopped, and node '" + unsafe +
+                     "' may or may not have run; it changes things outside the run and is not "
+                     "idempotent, so it is not run again. Check what it did, then run the "
+                     "pipeline again";
+      decided = true;
+    } else
+      say("resuming run " + id + " after the " + std::to_string(options.mocks.size()) +
+          " nodes it had finished");
+  }
+  if (!decided) {
+    try {
+      ending = ending_of(engine_.run(served->pipeline, std::move(options)));
+      ending.events = feed->events();
+    } catch (const std::exception& e) {
+      ending.status = StoredRunStatus::failed;
+      ending.error = std::string("the run could not start: ") + e.what();
+    }
+  }
+  ending.ended_at = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  try {
+    store_.finish(id, ending);
+  } catch (const std::logic_error&) {
+    say("run " + id +
+        " ended here after another process had taken it back; this ending is "
+        "dropped");
+  } catch (const std::exception& e) {
+    say("run " + id + ": its ending could not be written (" + e.what() +
+        "); it goes back to the queue and resumes after its checkpoints");
+  }
+}
+
+} // namespace sluice::service
