@@ -1,8 +1,8 @@
 // The real `sluice serve` binary on a real PostgreSQL server: runs and API tokens live in the
 // database (no run store file is made), two servers on one database see each other's runs,
 // `sluice runs` and `sluice tokens` read the same database, /readyz tells when the database is
-// gone and the server carries on when it is back, and a password is never taken from the
-// command line.
+// gone and the server carries on when it is back, a password is never taken from the command
+// line, and one server at a time fires the schedules.
 
 #include "postgres_site.hpp"
 
@@ -95,4 +95,34 @@ TEST_CASE("serve on PostgreSQL: a password on the command line is refused, and n
   const std::string unreachable = read_all(site.dir / "cli.err");
   CHECK(unreachable.find("postgresql://app:***@127.0.0.1:1/x") != std::string::npos);
   CHECK(unreachable.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("serve on PostgreSQL: one server fires the schedules; another takes over when it dies") {
+  PostgresSite site;
+  site.add("yearly", "version: 1\nname: yearly\n"
+                     "triggers:\n  - schedule: { cron: \"0 0 1 1 *\" }\n"
+                     "nodes:\n  say: { type: core.template, with: { template: hi } }\n");
+  const std::string leads = "this server fires the schedules now";
+  const auto wait_for_leader = [&](const std::vector<Server*>& servers) {
+    std::vector<Server*> leaders;
+    for (int i = 0; i < 100 && leaders.empty(); ++i) {
+      std::this_thread::sleep_for(100ms);
+      for (Server* server : servers)
+        if (server->log().find(leads) != std::string::npos)
+          leaders.push_back(server);
+    }
+    return leaders;
+  };
+  auto first = std::make_unique<Server>(site);
+  auto second = std::make_unique<Server>(site);
+  const std::vector<Server*> leaders = wait_for_leader({first.get(), second.get()});
+  REQUIRE(leaders.size() == 1);
+  std::this_thread::sleep_for(3s); // and stays the only one
+  const bool both = first->log().find(leads) != std::string::npos &&
+                    second->log().find(leads) != std::string::npos;
+  CHECK_FALSE(both);
+
+  Server* follower = leaders[0] == first.get() ? second.get() : first.get();
+  CHECK(leaders[0]->stop(SIGKILL) == 128 + SIGKILL);
+  CHECK(wait_for_leader({follower}).size() == 1); // its lock went with its connection
 }

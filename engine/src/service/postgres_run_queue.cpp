@@ -232,4 +232,26 @@ std::size_t PostgresRunQueue::active(std::string_view pipeline) {
   return count;
 }
 
+bool PostgresRunQueue::lead_schedules() {
+  std::lock_guard lock(leader_mutex_);
+  try {
+    if (!leader_ || leader_->broken()) {
+      leader_.reset();
+      leading_ = false;
+      leader_ = std::make_unique<Connection>(pool_.options().conninfo.reveal(),
+                                             pool_.options().connect_timeout);
+    }
+    if (leading_) // still ours while the connection answers
+      leader_->exec("SELECT 1", timeout());
+    else
+      leading_ =
+          leader_->exec("SELECT pg_try_advisory_lock(hashtext('sluice-schedules'))", timeout())
+              .flag(0, 0);
+  } catch (const postgres::Error&) {
+    leader_.reset(); // the lock, if it was held, goes with the connection
+    leading_ = false;
+  }
+  return leading_;
+}
+
 } // namespace sluice::service

@@ -30,6 +30,7 @@ public:
   std::size_t reclaim() override;
   HeldRuns held(const std::vector<std::string>& running) override;
   std::size_t active(std::string_view pipeline) override;
+  bool lead_schedules() override;
 
 private:
   std::chrono::milliseconds timeout() const noexcept;
@@ -40,6 +41,11 @@ private:
   std::mutex listener_mutex_;
   /// Its own connection: a pooled one would hand the LISTEN to whoever leases it next.
   std::unique_ptr<postgres::Connection> listener_;
+  /// Holds the schedule leader's advisory lock (a session lock: it is the connection's for as
+  /// long as the connection lives, and goes with it when this process dies).
+  std::mutex leader_mutex_;
+  std::unique_ptr<postgres::Connection> leader_;
+  bool leading_ = false;
 };
 
 /// `names` as a PostgreSQL text[] literal ({"a","b"}), for `= ANY($1)`.

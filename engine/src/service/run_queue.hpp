@@ -64,6 +64,10 @@ public:
   virtual HeldRuns held(const std::vector<std::string>& running) = 0;
   /// Runs of `pipeline` queued or running, over every process.
   virtual std::size_t active(std::string_view pipeline) = 0;
+  /// Whether this process fires the schedules: one process at a time does. Takes the
+  /// leader's place when it is free, keeps it while this process lives, and answers false
+  /// once it cannot tell (then another process may take it). Called again and again.
+  virtual bool lead_schedules() = 0;
 };
 
 } // namespace sluice::service

@@ -35,6 +35,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <stdexcept>
+#include <stop_token>
 #include <thread>
 
 namespace sluice {
@@ -276,10 +277,35 @@ struct Service::Impl {
     try {
       const std::vector<std::filesystem::path> files = pipeline_files(options.paths);
       stamps = stamps_of(files);
-      serve(load(files, catalog.get()), /*schedules_running=*/true);
+      serve(load(files, catalog.get()), /*schedules_running=*/leading);
     } catch (const std::exception& e) {
       say(std::string("reload failed, everything stays as it was: ") + e.what());
     }
+  }
+
+  /// On a shared store: every 2 s, whether this server fires the schedules; starts or stops
+  /// them when that changes. Until stop is requested.
+  void lead_schedules(std::stop_token stop) {
+    RunQueue& queue = *store->queue();
+    std::mutex sleeping;
+    std::condition_variable_any wake;
+    do {
+      const bool lead = queue.lead_schedules();
+      std::lock_guard lock(reload_mutex);
+      if (lead == leading)
+        continue;
+      leading = lead;
+      for (const auto& [name, listing] : catalog->pipelines)
+        if (lead)
+          scheduler->start(listing.served->pipeline);
+        else
+          scheduler->stop(name);
+      say(lead ? "this server fires the schedules now (one server on the store does)"
+               : "this server no longer fires the schedules (it lost its hold on the store)");
+    } while ([&] {
+      std::unique_lock lock(sleeping);
+      return !wake.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
+    }());
   }
 
   /// Reloads when a pipeline file was added, removed or changed since the last load.
@@ -318,6 +344,10 @@ struct Service::Impl {
   std::shared_ptr<const Catalog> catalog; ///< what is served; changed with reload_mutex held
   FileStamps stamps;                      ///< of the files last loaded
   std::atomic<bool> ready{false};
+  /// Whether this process fires the schedules (changed with reload_mutex held). On a shared
+  /// store one server does at a time (RunQueue::lead_schedules): `leadership` asks.
+  bool leading = true;
+  std::jthread leadership;
   std::mutex mutex;
   std::condition_variable stop_wanted;
   bool stopping = false;
@@ -360,6 +390,7 @@ Service::Service(Engine& engine, ServiceOptions options)
   }
   if (server)
     s.scheduler = std::make_unique<Scheduler>(*s.dispatcher, *s.store, s.io.get_executor());
+  s.leading = server && !s.store->queue();
   s.serve(catalog, /*schedules_running=*/false);
   if (!server)
     return;
@@ -434,13 +465,15 @@ void Service::run() {
   std::size_t served = 0;
   {
     std::lock_guard lock(s.reload_mutex); // a reload (SIGHUP) may come at any time from here
-    if (s.scheduler)
+    if (s.scheduler && s.leading)
       for (const auto& [name, listing] : s.catalog->pipelines)
         s.scheduler->start(listing.served->pipeline);
     served = s.catalog->pipelines.size();
   }
   if (s.worker)
     s.worker->start();
+  if (s.scheduler && s.store->queue())
+    s.leadership = std::jthread([&s](std::stop_token stop) { s.lead_schedules(stop); });
   if (s.server)
     s.server->start();
   s.ready = true;
@@ -463,6 +496,10 @@ void Service::run() {
         " s to finish");
   if (s.server)
     s.server->stop();
+  if (s.leadership.joinable()) {
+    s.leadership.request_stop();
+    s.leadership.join();
+  }
   {
     std::lock_guard lock(s.reload_mutex); // no reload starts schedules from here on
     if (s.scheduler)
