@@ -625,6 +625,29 @@ nodes:
   CHECK(recorder->count(EventKind::log, "a") == 1);
 }
 
+TEST_CASE("a repeated node starts at its second attempt; the others at their first") {
+  Engine engine;
+  NodeType attempt;
+  attempt.spec.type = "test.attempt";
+  attempt.spec.description = "Outputs the attempt it runs in.";
+  attempt.run_sync = [](Context& ctx) -> Value { return Value(ctx.attempt()); };
+  engine.registrar().add(attempt);
+  const Pipeline p = engine.load_string(R"(
+version: 1
+nodes:
+  again: { type: test.attempt }
+  fresh: { type: test.attempt }
+outputs: { again: "{{ again }}", fresh: "{{ fresh }}" }
+)");
+  RunOptions options;
+  options.repeated = {"again", "not-a-node"};
+  const RunResult r = engine.run(p, options);
+  REQUIRE(r.ok());
+  CHECK(r.outputs["again"] == Value(2));
+  CHECK(r.outputs["fresh"] == Value(1));
+  CHECK(r.node("again")->attempts == 2);
+}
+
 TEST_CASE("a node's success event carries its output; other events none") {
   Engine engine;
   auto recorder = std::make_shared<Recorder>();

@@ -191,7 +191,9 @@ asio::awaitable<Outcome> RunState::run_items(std::uint32_t n, Invocation& invoca
 asio::awaitable<Outcome> RunState::run_with_retries(std::uint32_t n, Invocation& invocation,
                                                     Value item, std::int64_t index) {
   const PlanNode& node = plan_.nodes[n];
-  for (std::uint32_t attempt = 1;; ++attempt) {
+  // A node that may have run before (RunOptions::repeated) starts as a repeat.
+  const std::uint32_t first = !repeated_.empty() && repeated_[n] ? 2 : 1;
+  for (std::uint32_t attempt = first;; ++attempt) {
     Outcome outcome = co_await run_attempt(n, invocation, item, index, attempt);
     outcome.attempts = attempt;
     {

@@ -60,6 +60,13 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
         if (plan_.nodes[i].id == mock.node)
           mocks_[i] = &mock;
   }
+  if (!setup_.options.repeated.empty()) {
+    repeated_.assign(plan_.nodes.size(), false);
+    for (const std::string& node : setup_.options.repeated)
+      for (std::size_t i = 0; i < plan_.nodes.size(); ++i)
+        if (plan_.nodes[i].id == node)
+          repeated_[i] = true;
+  }
 }
 
 void RunState::begin(bool drive_here) {
@@ -259,7 +266,8 @@ void RunState::start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark
       return;
     }
   }
-  if (node.inline_fast_path)
+  // A repeated node takes the general path, which counts its attempts from 2.
+  if (node.inline_fast_path && (repeated_.empty() || !repeated_[n]))
     run_inline(n, stack, mark);
   else
     spawn_async(n);

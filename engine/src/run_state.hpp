@@ -49,9 +49,11 @@ inline bool runs_serially(const Plan& plan, unsigned threads) noexcept {
   return plan.all_inline && (threads < 2 || plan.nodes.size() < split_threshold);
 }
 // The same for a run set up by `setup`. A dry run is never serial: a node that runs on a
-// planned node's stand-ins takes the general path (RunState::start_node).
+// planned node's stand-ins takes the general path (RunState::start_node), and so does a node
+// that may have run before (RunOptions::repeated).
 inline bool runs_serially(const RunSetup& setup) noexcept {
-  return !setup.dry_run && runs_serially(*setup.plan, setup.threads);
+  return !setup.dry_run && setup.options.repeated.empty() &&
+         runs_serially(*setup.plan, setup.threads);
 }
 
 // Sets what a RunResult keeps private: the plan its node ids point into.
@@ -280,6 +282,8 @@ private:
   std::vector<NodeResult> nodes_;
   // The mock standing in for each node, or null; empty when the run has no mocks.
   std::vector<const NodeMock*> mocks_;
+  // Whether each node may have run before (RunOptions::repeated); empty when none may.
+  std::vector<bool> repeated_;
   // Dependency counters: in the run state itself for small plans (no allocation per run).
   std::atomic<std::uint32_t> small_pending_[small_plan];
   std::unique_ptr<std::atomic<std::uint32_t>[]> large_pending_;

@@ -550,7 +550,7 @@ TEST_CASE("PostgreSQL: a store keeps working across a crash of the database serv
   server.crash();
   // The server comes back a second later; the store's next calls wait for it (with backoff)
   // instead of failing.
-  std::thread restart([&] {
+  std::jthread restart([&] {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     server.start();
   });

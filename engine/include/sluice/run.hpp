@@ -201,6 +201,11 @@ struct RunOptions {
   /// Nodes replaced for this run (at most one mock per node). A mock of a node the pipeline
   /// does not have is refused with std::invalid_argument before the run starts.
   std::vector<NodeMock> mocks;
+  /// Nodes that may have run before, in an earlier try of this same run (a run resumed after
+  /// the process running it died): their first attempt counts as a repeat
+  /// (`Context::attempt()` is 2), so a node can take what it finds (a meeting deleted
+  /// already) as its own earlier effect. Names the pipeline does not have are passed over.
+  std::vector<std::string> repeated;
   /// The connection store this run's nodes use (`Context::credentials()`) instead of the
   /// engine's: a recorder watching it (sluice/cassette.hpp), or connections simulated for a
   /// replay. Null: the engine's.

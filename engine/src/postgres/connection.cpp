@@ -233,7 +233,11 @@ Result Connection::collect(Clock::time_point deadline, std::string_view what) {
         status == PGRES_NONFATAL_ERROR) {
       if (!failure) {
         const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
-        const bool lost = PQstatus(connection_) == CONNECTION_BAD;
+        // The server ending the session (class 57: shutting down, starting up; class 08) may
+        // arrive as an error before libpq has seen the socket close.
+        const std::string_view code = state ? state : "";
+        const bool lost = PQstatus(connection_) == CONNECTION_BAD || code.starts_with("57") ||
+                          code.starts_with("08");
         failure.emplace(lost ? Error::Kind::connection : Error::Kind::query,
                         trimmed(PQresultErrorMessage(raw)), state ? state : "");
       }

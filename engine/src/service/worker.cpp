@@ -17,11 +17,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The nodes a resumed run need not run again become mocks of how they ended. Returns the
-// first node that may have been running when the holder died and must not run twice (side
-// effects, not idempotent); empty when the run can go on.
+// The nodes a resumed run need not run again become mocks of how they ended; those that may
+// have been running when the holder died are repeated (RunOptions::repeated). Returns the
+// first of those that must not run twice (side effects, not idempotent); empty when the run
+// can go on.
 std::string plan_resume(const Pipeline& pipeline, const std::vector<Checkpoint>& checkpoints,
-                        std::vector<NodeMock>& mocks) {
+                        std::vector<NodeMock>& mocks, std::vector<std::string>& repeated) {
   std::map<std::string, Checkpoint::Ending, std::less<>> ended;
   for (const Checkpoint& checkpoint : checkpoints) {
     ended[checkpoint.node] = checkpoint.ending;
@@ -42,8 +43,11 @@ std::string plan_resume(const Pipeline& pipeline, const std::vector<Checkpoint>&
       const auto found = ended.find(dependency);
       reachable = reachable && found != ended.end() && found->second != Checkpoint::Ending::skipped;
     }
-    if (reachable && pipeline.has_side_effects(node) && !pipeline.is_idempotent(node))
+    if (!reachable)
+      continue;
+    if (pipeline.has_side_effects(node) && !pipeline.is_idempotent(node))
       return std::string(node);
+    repeated.emplace_back(node);
   }
   return {};
 }
@@ -313,7 +317,8 @@ void Worker::execute(ClaimedRun claimed, std::shared_ptr<const ServedPipeline> s
   RunEnding ending;
   bool decided = false;
   if (claimed.resumes > 0) {
-    const std::string unsafe = plan_resume(served->pipeline, claimed.checkpoints, options.mocks);
+    const std::string unsafe =
+        plan_resume(served->pipeline, claimed.checkpoints, options.mocks, options.repeated);
     if (!unsafe.empty()) {
       ending.status = StoredRunStatus::interrupted;
       ending.error = "interrupted: the process running it stopped, and node '" + unsafe +

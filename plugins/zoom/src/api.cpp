@@ -244,7 +244,7 @@ asio::awaitable<ApiAnswer> ZoomApi::call(const ApiRequest& request_in) {
   int auth_refreshes = 0;
   int rate_waits = 0;
   int transport_retries = 0;
-  bool lost_attempt = false;
+  bool lost_attempt = policy_.repeat;
   const Clock::time_point deadline = Clock::now() + policy_.deadline;
   const auto past_deadline = [&](Clock::time_point when) { return when >= deadline; };
   const auto deadline_error = [&](const std::string& last) {

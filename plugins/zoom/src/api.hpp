@@ -57,6 +57,9 @@ struct ApiPolicy {
   /// answers fails the node after this long, not after every retry's full timeout.
   /// `SLUICE_ZOOM_CALL_DEADLINE` (seconds) overrides it (README.md, "Retries and deadlines").
   std::chrono::milliseconds deadline{60'000};
+  /// The node may have run before (a retry, or a run resumed after its worker died): an
+  /// answer that finds the change made already counts as done, as after a lost answer.
+  bool repeat = false;
 
   /// The defaults, with the deadline from the environment when it is set and valid.
   static ApiPolicy from_environment();

@@ -100,7 +100,9 @@ asio::awaitable<Value> run_zoom_node(Context& ctx, NodeBody body) {
   try {
     // On the node's own strand: the engine's HTTP client needs no thread of ours.
     auto run_body = [&]() -> asio::awaitable<Value> {
-      ZoomApi api(services, *store, connection, ApiPolicy::from_environment());
+      ApiPolicy policy = ApiPolicy::from_environment();
+      policy.repeat = ctx.attempt() > 1;
+      ZoomApi api(services, *store, connection, policy);
       try {
         Value result = co_await body(api, settings);
         notes = std::move(api.notes);
