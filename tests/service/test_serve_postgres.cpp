@@ -125,4 +125,8 @@ TEST_CASE("serve on PostgreSQL: one server fires the schedules; another takes ov
   Server* follower = leaders[0] == first.get() ? second.get() : first.get();
   CHECK(leaders[0]->stop(SIGKILL) == 128 + SIGKILL);
   CHECK(wait_for_leader({follower}).size() == 1); // its lock went with its connection
+  // The leader stops as gracefully as any server: SIGTERM, exit 0, at once.
+  const auto asked = std::chrono::steady_clock::now();
+  CHECK(follower->stop(SIGTERM) == 0);
+  CHECK(std::chrono::steady_clock::now() - asked < 10s);
 }

@@ -43,6 +43,14 @@ public:
     pid_ = -1;
   }
   std::string log() const { return read_all(log_); }
+  // SIGTERM, then waits: the exit status (128 + signal when a signal ended it).
+  int terminate() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
 
 private:
   fs::path log_;
@@ -130,6 +138,10 @@ TEST_CASE("workers run every run a server accepts, each once") {
       client.api("POST", "/v1/pipelines/hello/runs?wait=10", token, R"({"inputs":{}})");
   CHECK(waited.status == 200);
   CHECK(waited.json()["outputs"]["message"].to_text() == "Hello world");
+  // Workers stop gracefully: SIGTERM, exit 0.
+  CHECK(one.terminate() == 0);
+  CHECK(two.terminate() == 0);
+  CHECK(server.stop(SIGTERM) == 0);
 }
 
 TEST_CASE("a worker killed in the middle of a run: another resumes it after its lease") {

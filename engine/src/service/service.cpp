@@ -304,7 +304,8 @@ struct Service::Impl {
                : "this server no longer fires the schedules (it lost its hold on the store)");
     } while ([&] {
       std::unique_lock lock(sleeping);
-      return !wake.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
+      wake.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
+      return !stop.stop_requested();
     }());
   }
 
@@ -386,6 +387,7 @@ Service::Service(Engine& engine, ServiceOptions options)
     WorkerOptions worker;
     worker.concurrency = s.options.worker_runs;
     worker.log = s.options.log;
+    worker.metrics = &s.metrics;
     s.worker = std::make_unique<Worker>(engine, *s.store, *queue, std::move(worker));
   }
   if (server)

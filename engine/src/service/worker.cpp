@@ -342,6 +342,8 @@ void Worker::execute(ClaimedRun claimed, std::shared_ptr<const ServedPipeline> s
   ending.ended_at = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
   try {
     store_.finish(id, ending);
+    if (options_.metrics)
+      options_.metrics->run_ended(served->pipeline.name(), ending.status, ending.nodes);
   } catch (const std::logic_error&) {
     say("run " + id +
         " ended here after another process had taken it back; this ending is "

@@ -34,6 +34,8 @@ struct WorkerOptions {
   std::chrono::milliseconds poll{1000};
   /// Lines about what the worker does, never a secret. Null: none.
   std::function<void(std::string_view)> log;
+  /// Counts the runs it ends (a server's /metrics). Null: none.
+  Metrics* metrics = nullptr;
 };
 
 class Worker {
