@@ -198,3 +198,24 @@ TEST_CASE("a run whose worker died during a request that changes things ends int
   CHECK(run.json()["error"].to_text().find("node 'post' may or may not have run") !=
         std::string::npos);
 }
+
+TEST_CASE("a run on a worker is cancelled from the API or from sluice runs cancel") {
+  PostgresSite site;
+  site.add("slow", slow("slow", ""));
+  const std::string token = site.token();
+  Server server(site, {"--worker-runs", "0"});
+  WorkerProcess worker(site, "one");
+  HttpClient client(server.port());
+  const std::string by_api = submit(client, token, "slow", Object{{"ms", 60000}});
+  const std::string by_cli = submit(client, token, "slow", Object{{"ms", 60000}});
+  REQUIRE(wait_for_status(client, token, by_api, "running", 10).json()["status"].to_text() ==
+          "running");
+  REQUIRE(wait_for_status(client, token, by_cli, "running", 10).json()["status"].to_text() ==
+          "running");
+  CHECK(client.api("POST", "/v1/runs/" + by_api + "/cancel", token).status == 200);
+  CHECK(site.sluice({"runs", "cancel", by_cli}).find("cancel requested") != std::string::npos);
+  for (const std::string& id : {by_api, by_cli}) {
+    const HttpResult run = wait_for_status(client, token, id, "ended", 20);
+    CHECK_MESSAGE(run.json()["status"].to_text() == "cancelled", run.body);
+  }
+}

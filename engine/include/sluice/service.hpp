@@ -135,8 +135,9 @@ SLUICE_API std::vector<Value> stored_runs(const ServiceOptions& options, std::st
 /// One run as the API shows it, or nullopt.
 SLUICE_API std::optional<Value> stored_run(const ServiceOptions& options, std::string_view id);
 /// Cancels a queued run in the store (a server skips it); returns its status afterwards.
-/// A running run is refused (`std::invalid_argument`): only the server running it can stop it
-/// (`POST /v1/runs/ID/cancel`).
+/// A running run is asked to stop on a shared store (its worker sees it within seconds and
+/// records it as cancelled), and refused (`std::invalid_argument`) on the embedded one: only
+/// the server running it can stop it (`POST /v1/runs/ID/cancel`).
 SLUICE_API std::string cancel_stored_run(const ServiceOptions& options, std::string_view id);
 
 /// A running server's API, for reading its runs from elsewhere (`sluice runs --server`).
