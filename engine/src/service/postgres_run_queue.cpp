@@ -26,9 +26,11 @@ std::string_view ending_name(Checkpoint::Ending ending) noexcept {
   case Checkpoint::Ending::failed:
     return "failed";
   case Checkpoint::Ending::skipped:
+    return "skipped";
+  case Checkpoint::Ending::started:
     break;
   }
-  return "skipped";
+  return "started";
 }
 
 Checkpoint::Ending ending_from(std::string_view name) noexcept {
@@ -36,7 +38,9 @@ Checkpoint::Ending ending_from(std::string_view name) noexcept {
     return Checkpoint::Ending::succeeded;
   if (name == "failed")
     return Checkpoint::Ending::failed;
-  return Checkpoint::Ending::skipped;
+  if (name == "skipped")
+    return Checkpoint::Ending::skipped;
+  return Checkpoint::Ending::started;
 }
 
 std::vector<std::string> column_texts(const Result& rows) {
@@ -169,7 +173,8 @@ void PostgresRunQueue::checkpoint(std::string_view run_id, const Checkpoint& che
         "SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM sluice_runs WHERE id = $1 "
         "AND owner = $7 AND status = 'running') "
         "ON CONFLICT (run_id, node) DO UPDATE SET ending = EXCLUDED.ending, "
-        "output = EXCLUDED.output, category = EXCLUDED.category, message = EXCLUDED.message",
+        "output = EXCLUDED.output, category = EXCLUDED.category, message = EXCLUDED.message "
+        "WHERE EXCLUDED.ending <> 'started'",
         Params()
             .add(run_id)
             .add(checkpoint.node)

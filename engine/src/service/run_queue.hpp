@@ -20,9 +20,10 @@
 
 namespace sluice::service {
 
-/// How one node of a run ended, as recorded while the run went on.
+/// How one node of a run ended, as recorded while the run went on; or, for a node with side
+/// effects, that it started (written before it runs, so a resume knows it may have acted).
 struct Checkpoint {
-  enum class Ending { succeeded, failed, skipped };
+  enum class Ending { succeeded, failed, skipped, started };
   std::string node;
   Ending ending = Ending::succeeded;
   Value output;                                      ///< succeeded: the node's output
@@ -56,7 +57,8 @@ public:
   virtual std::optional<ClaimedRun> claim(const Limits& limits) = 0;
   /// Returns when runs may have been queued (another process says so) or after `timeout`.
   virtual void wait_for_work(std::chrono::milliseconds timeout) = 0;
-  /// Records how a node of a run this process holds ended.
+  /// Records how a node of a run this process holds ended (or that it started: that never
+  /// replaces an ending).
   virtual void checkpoint(std::string_view run_id, const Checkpoint& checkpoint) = 0;
   /// Runs whose holder's lease ran out go back to the queue, to be resumed. Returns how many.
   virtual std::size_t reclaim() = 0;

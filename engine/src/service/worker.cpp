@@ -17,47 +17,71 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The nodes a resumed run need not run again become mocks of how they ended; those that may
-// have been running when the holder died are repeated (RunOptions::repeated). Returns the
-// first of those that must not run twice (side effects, not idempotent); empty when the run
-// can go on.
+// The nodes a resumed run need not run again become mocks of how they ended; a node with side
+// effects that had started but not ended (its start is written before it runs) is repeated
+// (RunOptions::repeated) when its type is idempotent. Returns the first such node that must
+// not run twice (not idempotent); empty when the run can go on. Nodes without side effects
+// and without an ending simply run (again).
 std::string plan_resume(const Pipeline& pipeline, const std::vector<Checkpoint>& checkpoints,
                         std::vector<NodeMock>& mocks, std::vector<std::string>& repeated) {
-  std::map<std::string, Checkpoint::Ending, std::less<>> ended;
+  std::set<std::string, std::less<>> ended;
+  std::set<std::string, std::less<>> started;
   for (const Checkpoint& checkpoint : checkpoints) {
-    ended[checkpoint.node] = checkpoint.ending;
-    if (checkpoint.ending == Checkpoint::Ending::succeeded)
+    switch (checkpoint.ending) {
+    case Checkpoint::Ending::succeeded:
       mocks.push_back(NodeMock{checkpoint.node, checkpoint.output, std::nullopt});
-    else if (checkpoint.ending == Checkpoint::Ending::failed)
+      break;
+    case Checkpoint::Ending::failed:
       mocks.push_back(NodeMock{checkpoint.node, Value(),
                                NodeMock::Failure{checkpoint.category, checkpoint.message}});
-    // A skipped node is decided again (its `if:` sees the same outputs).
+      break;
+    case Checkpoint::Ending::skipped: // decided again: its `if:` sees the same outputs
+      break;
+    case Checkpoint::Ending::started:
+      started.insert(checkpoint.node);
+      continue;
+    }
+    ended.insert(checkpoint.node);
   }
   for (const std::string_view node : pipeline.node_ids()) {
-    if (ended.contains(node))
+    if (ended.contains(node) || !started.contains(node))
       continue;
-    // It may have started if everything it waits for had ended, none of it skipped (a node
-    // after a skipped one is skipped too).
-    bool reachable = true;
-    for (const std::string_view dependency : pipeline.dependencies(node)) {
-      const auto found = ended.find(dependency);
-      reachable = reachable && found != ended.end() && found->second != Checkpoint::Ending::skipped;
-    }
-    if (!reachable)
-      continue;
-    if (pipeline.has_side_effects(node) && !pipeline.is_idempotent(node))
+    if (!pipeline.is_idempotent(node))
       return std::string(node);
     repeated.emplace_back(node);
   }
   return {};
 }
 
+// Endings go to `record` (written soon, on the checkpoint thread); the start of a node with
+// side effects goes to `record_now` and is written before the node runs (the observer is
+// called before it starts), so a resume never takes a node that acted for one that did not.
 class CheckpointObserver final : public RunObserver {
 public:
-  CheckpointObserver(std::string run_id, std::function<void(const std::string&, Checkpoint)> record)
-      : run_id_(std::move(run_id)), record_(std::move(record)) {}
+  using Record = std::function<void(const std::string&, Checkpoint)>;
+  CheckpointObserver(std::string run_id, const Pipeline& pipeline, Record record, Record record_now)
+      : run_id_(std::move(run_id)), record_(std::move(record)), record_now_(std::move(record_now)) {
+    for (const std::string_view node : pipeline.node_ids())
+      if (pipeline.has_side_effects(node))
+        effectful_.emplace(node);
+  }
 
   void on_event(const Event& event) override {
+    if (event.kind == EventKind::node_started) {
+      const auto node = effectful_.find(event.node_id);
+      if (node == effectful_.end())
+        return;
+      {
+        std::lock_guard lock(mutex_);
+        if (!started_.insert(*node).second)
+          return; // once per node: later attempts and for_each elements add nothing
+      }
+      Checkpoint checkpoint;
+      checkpoint.node = *node;
+      checkpoint.ending = Checkpoint::Ending::started;
+      record_now_(run_id_, std::move(checkpoint));
+      return;
+    }
     if (event.item_index >= 0) // a for_each element: the node ends with its own event
       return;
     Checkpoint checkpoint;
@@ -84,7 +108,11 @@ public:
 
 private:
   std::string run_id_;
-  std::function<void(const std::string&, Checkpoint)> record_;
+  Record record_;
+  Record record_now_;
+  std::set<std::string, std::less<>> effectful_;
+  std::mutex mutex_;
+  std::set<std::string, std::less<>> started_;
 };
 
 } // namespace
@@ -311,8 +339,18 @@ void Worker::execute(ClaimedRun claimed, std::shared_ptr<const ServedPipeline> s
   auto feed = std::make_shared<RunFeed>();
   options.observers.push_back(std::make_shared<FeedObserver>(feed));
   options.observers.push_back(std::make_shared<CheckpointObserver>(
-      id, [this](const std::string& run_id, Checkpoint checkpoint) {
+      id, served->pipeline,
+      [this](const std::string& run_id, Checkpoint checkpoint) {
         checkpoints_->push(run_id, std::move(checkpoint));
+      },
+      [this](const std::string& run_id, const Checkpoint& checkpoint) {
+        try {
+          queue_.checkpoint(run_id, checkpoint);
+        } catch (const std::exception& e) {
+          say("run " + run_id + ": the start of node '" + checkpoint.node +
+              "' could not be recorded (" + e.what() +
+              "); if this process dies now, a resume cannot tell that it ran");
+        }
       }));
   RunEnding ending;
   bool decided = false;
