@@ -59,11 +59,6 @@ Params& Params::add(std::int64_t number) {
   return *this;
 }
 
-Params& Params::add(bool flag) {
-  values_.emplace_back(flag ? "true" : "false");
-  return *this;
-}
-
 Params& Params::add_null() {
   values_.emplace_back(std::nullopt);
   return *this;

@@ -45,7 +45,6 @@ class Params {
 public:
   Params& add(std::string_view text);
   Params& add(std::int64_t number);
-  Params& add(bool flag);
   Params& add_null();
 
   int size() const noexcept { return static_cast<int>(values_.size()); }

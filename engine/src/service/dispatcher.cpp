@@ -476,13 +476,15 @@ std::optional<StoredRun> Dispatcher::wait(std::string_view id, std::chrono::mill
   std::unique_lock lock(mutex_);
   std::optional<StoredRun> run;
   // Woken at each ending and cancellation: reading the record again is cheap next to a run.
-  // Runs of a shared queue end elsewhere: their record is looked at every 50 ms.
+  // Runs of a shared queue end in other processes, which wake nobody here: their record is
+  // looked at every 50 ms instead.
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  do {
-    changed_.wait_until(
-        lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
+  const auto step = shared_ ? std::chrono::milliseconds(50) : timeout;
+  run = store_.find(id);
+  while (run && !is_final(run->status) && std::chrono::steady_clock::now() < deadline) {
+    changed_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + step));
     run = store_.find(id);
-  } while ((run && !is_final(run->status)) && std::chrono::steady_clock::now() < deadline);
+  }
   return run;
 }
 

@@ -151,7 +151,8 @@ private:
         try {
           queue_.checkpoint(run_id, checkpoint);
         } catch (const std::exception&) {
-          // Without it the node counts as possibly running if the run is taken back: safe.
+          // Without it a resume runs the node again: safe, by its start record (a node
+          // with side effects) or because it changes nothing outside the run.
         }
       }
       lock.lock();
