@@ -57,9 +57,11 @@ int schema_command(const PluginArgs& plugins);
 /// An engine with the plugins on the search path loaded; files that fail to load are
 /// reported on stderr as one-line warnings.
 /// `credentials` (`--credentials PATH`) names the connection store; empty: the environment.
-/// `limits` are the engine's (`--max-nodes`...).
+/// `limits` are the engine's (`--max-nodes`...). `store` (`--store URL`) keeps connections in
+/// a PostgreSQL database instead; empty: SLUICE_STORE, else the file.
 std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins,
-                                    const std::string& credentials = {}, const Limits& limits = {});
+                                    const std::string& credentials = {}, const Limits& limits = {},
+                                    const Secret& store = {});
 
 /// Loads a pipeline, printing diagnostics to stderr; nullopt on failure.
 std::optional<Pipeline> load_or_report(Engine& engine, const std::string& file);

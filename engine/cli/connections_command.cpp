@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "provider_context.hpp"
+#include "store_address.hpp"
 
 #include <sluice/credentials_store.hpp>
 
@@ -17,6 +18,9 @@ namespace sluice::cli {
 
 struct ConnectionsCommand::Arguments {
   std::string credentials; // --credentials PATH
+  std::string store;       // --store URL
+  std::string to;          // migrate --to URL
+  bool replace = false;
   bool json = false;
   std::string name;
   bool revoke = false;
@@ -74,12 +78,17 @@ Value describe(const Connection& c) {
   return Value(std::move(fields));
 }
 
-std::shared_ptr<CredentialStore> open_store(const std::string& path) {
-  return open_credential_store(credential_store_options_from_environment(
-      path.empty() ? std::nullopt : std::optional<std::filesystem::path>(path)));
+// Where the connections are: --credentials PATH, --store URL, else the environment.
+struct Where {
+  std::string path;
+  std::string store;
+};
+
+std::shared_ptr<CredentialStore> open_store(const Where& where) {
+  return open_credential_store(connection_store_options(where.path, where.store));
 }
 
-int list(const std::string& path, bool json) {
+int list(const Where& path, bool json) {
   const auto connections = open_store(path)->list();
   if (json) {
     Array rows;
@@ -101,7 +110,7 @@ int list(const std::string& path, bool json) {
   return exit_ok;
 }
 
-int show(const std::string& path, const std::string& name) {
+int show(const Where& path, const std::string& name) {
   const auto connection = open_store(path)->find(name);
   if (!connection) {
     std::cerr << "sluice: no connection named '" << name << "' (see: sluice connections list)\n";
@@ -117,16 +126,15 @@ struct ProviderHandle {
   std::unique_ptr<Engine> engine;
   std::shared_ptr<const ConnectionProvider> provider;
 };
-ProviderHandle find_provider(const std::string& path, const PluginArgs& plugins,
+ProviderHandle find_provider(const Where& where, const PluginArgs& plugins,
                              const Connection& connection) {
   ProviderHandle handle;
-  handle.engine = make_engine(1, plugins, path);
+  handle.engine = make_engine(1, plugins, where.path, {}, store_address(where.store));
   handle.provider = handle.engine->find_provider(connection.provider);
   return handle;
 }
 
-int remove(const std::string& path, const PluginArgs& plugins, const std::string& name,
-           bool revoke) {
+int remove(const Where& path, const PluginArgs& plugins, const std::string& name, bool revoke) {
   const auto store = open_store(path);
   const auto connection = store->find(name);
   if (!connection) {
@@ -165,7 +173,7 @@ int remove(const std::string& path, const PluginArgs& plugins, const std::string
   return exit_ok;
 }
 
-int check(const std::string& path, const PluginArgs& plugins, const std::string& name) {
+int check(const Where& path, const PluginArgs& plugins, const std::string& name) {
   const auto connection = open_store(path)->find(name);
   if (!connection) {
     std::cerr << "sluice: no connection named '" << name << "' (see: sluice connections list)\n";
@@ -197,13 +205,36 @@ int check(const std::string& path, const PluginArgs& plugins, const std::string&
   }
 }
 
-int rekey(const std::string& path) {
-  const auto options = credential_store_options_from_environment(
-      path.empty() ? std::nullopt : std::optional<std::filesystem::path>(path));
+int rekey(const Where& where) {
+  const auto options = connection_store_options(where.path, where.store);
   Secret new_key;
   if (const char* env = std::getenv("SLUICE_CREDENTIALS_NEW_KEY"))
     new_key = Secret(env);
   std::cout << rekey_credential_store(options, new_key) << '\n';
+  return exit_ok;
+}
+
+void print_names(const char* what, const std::vector<std::string>& names) {
+  if (!names.empty())
+    std::cout << fmt::format("{} {}: {}\n", what, names.size(), join(names));
+}
+
+int migrate(const Where& where, const std::string& to, bool replace) {
+  CredentialStoreOptions from = connection_store_options(where.path, {});
+  from.database_url = Secret(); // the file, even when SLUICE_STORE names the target
+  const CredentialStoreOptions target = connection_store_options(where.path, to);
+  const CredentialStoreCopy copy = copy_credential_store(from, target, replace);
+  print_names("Copied", copy.copied);
+  print_names("Replaced", copy.replaced);
+  print_names("Kept (already there; --replace overwrites them)", copy.kept);
+  if (copy.copied.empty() && copy.replaced.empty() && copy.kept.empty())
+    std::cout << "No connections in " << from.database.string() << ": nothing to copy.\n";
+  else
+    std::cout << fmt::format(
+        "The file {} is unchanged. Point every Sluice process at the database (--store or "
+        "SLUICE_STORE) and give each the same key ({}).\n",
+        from.database.string(),
+        from.key_hex.empty() ? "copy " + from.key_file.string() : "SLUICE_CREDENTIALS_KEY");
   return exit_ok;
 }
 
@@ -216,6 +247,7 @@ ConnectionsCommand::ConnectionsCommand(CLI::App& app) : args_(std::make_shared<A
   command_->add_option("--credentials", args_->credentials,
                        "The credential store (default: SLUICE_CREDENTIALS, else "
                        "$XDG_DATA_HOME/sluice/credentials.db)");
+  add_store_address_option(*command_, args_->store, "connections, instead of the file");
   command_->footer("The key comes from SLUICE_CREDENTIALS_KEY (64 hex digits) or the key file "
                    "SLUICE_CREDENTIALS_KEY_FILE (default: credentials.key beside the store).");
   list_ = command_->add_subcommand("list", "Name, provider, account, status, expiry, scopes.");
@@ -231,8 +263,18 @@ ConnectionsCommand::ConnectionsCommand(CLI::App& app) : args_(std::make_shared<A
   rekey_ = command_->add_subcommand(
       "rekey", "Re-encrypt the store with a new key (SLUICE_CREDENTIALS_NEW_KEY when the key "
                "comes from SLUICE_CREDENTIALS_KEY; otherwise a new key file).");
-  // --credentials may also follow the subcommand.
-  for (CLI::App* sub : {list_, show_, delete_, check_, rekey_})
+  migrate_ = command_->add_subcommand(
+      "migrate", "Copy every connection of the file store into a PostgreSQL store (tokens, "
+                 "versions and all), encrypted there with the same key. The file is not changed.");
+  migrate_
+      ->add_option("--to", args_->to,
+                   "The PostgreSQL database: postgresql://USER@HOST:PORT/DATABASE (a password "
+                   "goes in ~/.pgpass, never on the command line)")
+      ->required();
+  migrate_->add_flag("--replace", args_->replace,
+                     "Overwrite connections of the same name already in the database");
+  // --credentials and --store may also follow the subcommand.
+  for (CLI::App* sub : {list_, show_, delete_, check_, rekey_, migrate_})
     sub->fallthrough();
 }
 
@@ -241,7 +283,7 @@ bool ConnectionsCommand::selected() const {
 }
 
 int ConnectionsCommand::run(const PluginArgs& plugins) const {
-  const std::string& path = args_->credentials;
+  const Where path{args_->credentials, args_->store};
   try {
     if (list_->parsed())
       return list(path, args_->json);
@@ -253,6 +295,8 @@ int ConnectionsCommand::run(const PluginArgs& plugins) const {
       return check(path, plugins, args_->name);
     if (rekey_->parsed())
       return rekey(path);
+    if (migrate_->parsed())
+      return migrate(path, args_->to, args_->replace);
   } catch (const CredentialError& e) {
     std::cerr << "sluice: " << e.what() << '\n';
     return exit_failed;

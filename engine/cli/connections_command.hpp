@@ -28,6 +28,7 @@ private:
   CLI::App* delete_ = nullptr;
   CLI::App* check_ = nullptr;
   CLI::App* rekey_ = nullptr;
+  CLI::App* migrate_ = nullptr;
   // Heap-allocated: CLI11 keeps pointers to these, and the command object may move.
   struct Arguments;
   std::shared_ptr<Arguments> args_;

@@ -27,8 +27,10 @@ PluginLoadOptions load_options(const PluginArgs& plugins) {
 } // namespace
 
 std::unique_ptr<Engine> make_engine(unsigned threads, const PluginArgs& plugins,
-                                    const std::string& credentials, const Limits& limits) {
+                                    const std::string& credentials, const Limits& limits,
+                                    const Secret& store) {
   EngineOptions options;
+  options.credentials_url = store;
   options.threads = threads;
   options.limits = limits;
   if (!credentials.empty())

@@ -3,6 +3,7 @@
 // sigwait(), so no work happens inside a signal handler.
 
 #include "serve_command.hpp"
+#include "store_address.hpp"
 
 #include <sluice/credentials.hpp>
 #include <sluice/credentials_store.hpp>
@@ -76,6 +77,7 @@ struct RunsCommand::Arguments {
 struct SecretsCommand::Arguments {
   std::string name;
   std::string credentials;
+  std::string store;
   bool generate = false;
 };
 
@@ -103,40 +105,16 @@ void add_store_options(CLI::App& command, StoreArguments& stores) {
   command.add_option("--runs", stores.runs,
                      "The run store file (default: SLUICE_RUNS, else runs.db beside the "
                      "credential store)");
-  command.add_option("--store", stores.store,
-                     "A PostgreSQL database for runs and API tokens, shared by many Sluice "
-                     "processes: postgresql://USER@HOST:PORT/DATABASE (default: SLUICE_STORE; "
-                     "a password goes in ~/.pgpass or SLUICE_STORE, never on the command line)");
+  add_store_address_option(command, stores.store, "runs, API tokens and connections");
   command.add_option("--credentials", stores.credentials,
                      "The connection store (default: SLUICE_CREDENTIALS, else "
                      "$XDG_DATA_HOME/sluice/credentials.db)");
 }
 
-// Whether a database URL carries a password: postgresql://USER:PASSWORD@HOST/... or a
-// password=... parameter.
-bool holds_password(const std::string& url) {
-  if (url.find("password=") != std::string::npos)
-    return true;
-  const std::size_t scheme = url.find("://");
-  if (scheme == std::string::npos)
-    return false;
-  const std::size_t start = scheme + 3;
-  const std::string authority = url.substr(start, url.find_first_of("/?", start) - start);
-  const std::size_t at = authority.rfind('@');
-  return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
-}
-
-// A command line can be read by every user of the machine (ps, /proc): a URL with a password
-// in it is refused there.
 ServiceOptions store_options(const StoreArguments& stores) {
-  if (holds_password(stores.store))
-    throw std::invalid_argument(
-        "--store: a password on the command line can be read by every user of this machine; "
-        "put it in ~/.pgpass (or the file PGPASSFILE names), or pass the whole URL in "
-        "SLUICE_STORE");
   ServiceOptions options;
   options.runs = stores.runs;
-  options.store = Secret(stores.store);
+  options.store = store_address(stores.store);
   options.credentials = stores.credentials;
   return options;
 }
@@ -300,7 +278,7 @@ int run_service(ServiceOptions options, const PluginArgs& plugins, const std::st
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto engine = make_engine(0, plugins, credentials);
+  auto engine = make_engine(0, plugins, credentials, {}, options.store);
   std::unique_ptr<Service> service;
   try {
     service = std::make_unique<Service>(*engine, options);
@@ -405,10 +383,12 @@ SecretsCommand::SecretsCommand(CLI::App& app) : args_(std::make_shared<Arguments
   set_->add_flag("--generate", args_->generate, "Make a random 256-bit secret and print it");
   delete_ = command_->add_subcommand("delete", "Delete a secret: its webhooks stop accepting.");
   delete_->add_option("name", args_->name, "The secret's name")->required();
-  for (CLI::App* sub : {set_, delete_})
+  for (CLI::App* sub : {set_, delete_}) {
     sub->add_option("--credentials", args_->credentials,
                     "The connection store (default: SLUICE_CREDENTIALS, else "
                     "$XDG_DATA_HOME/sluice/credentials.db)");
+    add_store_address_option(*sub, args_->store, "connections and secrets");
+  }
 }
 
 bool SecretsCommand::selected() const {
@@ -416,10 +396,8 @@ bool SecretsCommand::selected() const {
 }
 
 int SecretsCommand::run() const {
-  auto store = open_credential_store(credential_store_options_from_environment(
-      args_->credentials.empty() ? std::nullopt
-                                 : std::optional<std::filesystem::path>(args_->credentials)));
   try {
+    auto store = open_credential_store(connection_store_options(args_->credentials, args_->store));
     if (delete_->parsed()) {
       delete_webhook_secret(*store, args_->name);
       std::cout << fmt::format("Deleted secret '{}'.\n", args_->name);

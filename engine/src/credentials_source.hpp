@@ -15,7 +15,7 @@ namespace sluice::detail {
 class CredentialsSource {
 public:
   CredentialsSource(std::shared_ptr<CredentialStore> given,
-                    std::optional<std::filesystem::path> path);
+                    std::optional<std::filesystem::path> path, Secret url);
   /// The store; throws CredentialError{unavailable} when it cannot be opened. A failed
   /// open is retried by the next call (the user may have fixed the key file meanwhile).
   CredentialStore& get();
@@ -24,6 +24,7 @@ private:
   std::mutex mutex_;
   std::shared_ptr<CredentialStore> store_;
   std::optional<std::filesystem::path> path_;
+  Secret url_;
 };
 
 } // namespace sluice::detail

@@ -35,9 +35,9 @@ unsigned thread_count(unsigned requested) {
 } // namespace
 
 EngineCore::EngineCore(const EngineOptions& options)
-    : credentials(options.credentials, options.credentials_path), limits(options.limits),
-      threads(thread_count(options.threads)), pool(threads), http(pool.get_executor(), {}),
-      blocking(4) {
+    : credentials(options.credentials, options.credentials_path, options.credentials_url),
+      limits(options.limits), threads(thread_count(options.threads)), pool(threads),
+      http(pool.get_executor(), {}), blocking(4) {
   if (options.core_nodes)
     register_core_nodes(registry);
 }

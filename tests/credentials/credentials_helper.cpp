@@ -6,6 +6,7 @@
 //   credentials_helper forever STORE KEY_FILE AUTH_DIR NAME LATENCY_MS WORK_MS
 //     force a refresh, then work (sleep) WORK_MS with the token, until killed; SIGTERM ends
 //     the loop cleanly between refreshes
+// With SLUICE_STORE set, the store is that PostgreSQL database (STORE is then unused).
 // Exit status: 0 done, 3 the connection needs re-authorisation, 1 other errors.
 
 #include "fake_token_authority.hpp"
@@ -13,6 +14,7 @@
 #include <sluice/credentials_store.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -35,6 +37,8 @@ int main(int argc, char** argv) {
   sluice::CredentialStoreOptions options;
   options.database = argv[2];
   options.key_file = argv[3];
+  if (const char* url = std::getenv("SLUICE_STORE"))
+    options.database_url = sluice::Secret(url);
   const std::string name = argv[5];
   try {
     const auto store = sluice::open_credential_store(options);

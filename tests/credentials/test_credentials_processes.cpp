@@ -2,6 +2,7 @@
 // SIGKILL at random moments in the middle of refreshing.
 
 #include "credentials_test_support.hpp"
+#include "support/postgres_server.hpp"
 
 #include <doctest/doctest.h>
 
@@ -47,9 +48,16 @@ int wait_for(pid_t pid) {
 
 } // namespace
 
-TEST_CASE("processes refreshing one connection at once: exactly one refresh per expiry") {
-  TempDir dir;
-  const auto options = options_in(dir);
+namespace {
+
+test_support::PostgresServer& postgres_server() {
+  static test_support::PostgresServer server;
+  return server;
+}
+
+// Four processes refresh one connection whose tokens live 60 ms, for 1.2 s: every expiry is
+// refreshed by exactly one of them, and none ever sends a refresh token already rotated away.
+void refresh_race(const CredentialStoreOptions& options, const TempDir& dir) {
   const auto auth_dir = dir.path / "auth";
   FakeTokenAuthority authority(auth_dir, 60ms);
   open_credential_store(options)->save_new(zoom_connection("zoom-work", authority.authorise()));
@@ -75,6 +83,23 @@ TEST_CASE("processes refreshing one connection at once: exactly one refresh per 
   const Connection c = *open_credential_store(options)->find("zoom-work");
   CHECK(c.status == ConnectionStatus::healthy);
   CHECK(c.refresh_token.reveal() == authority.live_refresh_token());
+}
+
+} // namespace
+
+TEST_CASE("processes refreshing one connection at once: exactly one refresh per expiry") {
+  TempDir dir;
+  refresh_race(options_in(dir), dir);
+}
+
+TEST_CASE("processes on a PostgreSQL store: exactly one refresh per expiry") {
+  TempDir dir;
+  CredentialStoreOptions options = options_in(dir);
+  const std::string url = postgres_server().create_database("refresh_race");
+  options.database_url = Secret(url);
+  ::setenv("SLUICE_STORE", url.c_str(), 1); // the helpers' store
+  refresh_race(options, dir);
+  ::unsetenv("SLUICE_STORE");
 }
 
 TEST_CASE("kill -9 at random moments during refreshes never damages the store") {

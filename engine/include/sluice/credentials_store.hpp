@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sluice {
 
@@ -31,20 +32,35 @@ struct CredentialStoreOptions {
   std::filesystem::path key_file;
   /// How long a writer waits for another process's transaction (refreshes included).
   std::chrono::milliseconds busy_timeout{30000};
+  /// A PostgreSQL database (`postgresql://USER@HOST:PORT/DATABASE`) to keep the connections
+  /// in instead of `database`, shared by every machine pointed at it. Secrets are encrypted
+  /// before they leave this process (AES-256-GCM under the same key as above, which never
+  /// reaches the database). A secret itself: the address may hold a password.
+  Secret database_url;
+};
+
+/// What `copy_credential_store` did, by connection name.
+struct CredentialStoreCopy {
+  std::vector<std::string> copied;   ///< new in the target
+  std::vector<std::string> replaced; ///< overwritten (with `replace`)
+  std::vector<std::string> kept;     ///< already in the target, left as they were
 };
 
 /// The options from the environment: `database` is `database_override` (`--credentials`),
 /// else `SLUICE_CREDENTIALS`, else `$XDG_DATA_HOME/sluice/credentials.db` (fallback
 /// `~/.local/share`); the key is `SLUICE_CREDENTIALS_KEY`, else the key file
-/// `SLUICE_CREDENTIALS_KEY_FILE`, else `credentials.key` beside the database.
+/// `SLUICE_CREDENTIALS_KEY_FILE`, else `credentials.key` beside the database;
+/// `database_url` is `SLUICE_STORE` (the shared store of `sluice serve` and `sluice worker`).
 SLUICE_API CredentialStoreOptions credential_store_options_from_environment(
     const std::optional<std::filesystem::path>& database_override = std::nullopt);
 
 /// Opens the store, creating it (directory 0700, file 0600, key file 0600) if the database
-/// does not exist. Verifies that SQLCipher is bound and the key is right, checks integrity
-/// and migrates the schema. Throws `CredentialError{unavailable}` with one message saying
-/// what is wrong and what to do (wrong key, plain SQLite file, damaged file, key file
-/// permissions); never creates an empty store over an existing file.
+/// does not exist. With `database_url`, opens the PostgreSQL store instead (creating its
+/// tables, and a key file when neither the database nor this machine has a key yet). Verifies that
+/// SQLCipher is bound and the key is right, checks integrity and migrates the schema. Throws
+/// `CredentialError{unavailable}` with one message saying what is wrong and what to do (wrong key,
+/// plain SQLite file, damaged file, key file permissions); never creates an empty store over an
+/// existing file.
 SLUICE_API std::shared_ptr<CredentialStore>
 open_credential_store(const CredentialStoreOptions& options);
 
@@ -55,6 +71,14 @@ open_credential_store(const CredentialStoreOptions& options);
 /// Returns a sentence for the user saying where the new key is (never the key).
 SLUICE_API std::string rekey_credential_store(const CredentialStoreOptions& options,
                                               const Secret& new_key_hex = {});
+
+/// Copies every connection of the store `from` into `to` as it is (tokens, versions, times),
+/// for `sluice connections migrate`; `to` must name a PostgreSQL database (`database_url`)
+/// and is keyed by its own options. A name already in `to` is kept unless `replace`. `from`
+/// is only read.
+SLUICE_API CredentialStoreCopy copy_credential_store(const CredentialStoreOptions& from,
+                                                     const CredentialStoreOptions& to,
+                                                     bool replace = false);
 
 /// The SQLite version string of the SQLCipher library the store uses (e.g. "3.15.2"), for
 /// diagnostics; loads the library.

@@ -126,6 +126,10 @@ struct EngineOptions {
   /// so pipelines that use no connections never touch it.
   std::shared_ptr<CredentialStore> credentials;
   std::optional<std::filesystem::path> credentials_path;
+  /// A PostgreSQL database to keep connections in instead (the shared store of many
+  /// machines: see `CredentialStoreOptions::database_url`); empty: `SLUICE_STORE`, else the
+  /// file above. Opened on first use, like the file.
+  Secret credentials_url;
   /// Sizes past which loading (`load_file`, `load_string`, `compile`) and running refuse a
   /// pipeline (see `Limits` for each one and its default).
   Limits limits;

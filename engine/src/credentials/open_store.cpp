@@ -3,6 +3,8 @@
 
 #include <sluice/credentials_store.hpp>
 
+#include "../postgres/connection.hpp"
+#include "postgres_store.hpp"
 #include "schema_migrations.hpp"
 #include "sqlcipher_store.hpp"
 #include "store_file.hpp"
@@ -130,6 +132,8 @@ credential_store_options_from_environment(const std::optional<std::filesystem::p
     options.key_file = *key_file;
   else
     options.key_file = options.database.parent_path() / "credentials.key";
+  if (auto url = environment("SLUICE_STORE"))
+    options.database_url = Secret(std::move(*url));
   return options;
 }
 
@@ -156,9 +160,80 @@ std::unique_ptr<Database> open_or_create_store(const CredentialStoreOptions& opt
 
 } // namespace credentials
 
+namespace {
+
+// The key of a PostgreSQL store: the configured one; else, for a database that has no key
+// yet, a new key file (as a new SQLCipher store gets one). A database keyed elsewhere needs
+// that key brought here: a new one would not open its connections.
+KeySource key_for_postgres_store(const CredentialStoreOptions& options,
+                                 const credentials::PostgresCredentialStore& store,
+                                 const std::string& shown) {
+  if (!options.key_hex.empty())
+    return {StoreKey::from_hex(options.key_hex.reveal(), "SLUICE_CREDENTIALS_KEY"),
+            "SLUICE_CREDENTIALS_KEY"};
+  if (!std::filesystem::exists(options.key_file)) {
+    if (store.has_key())
+      throw CredentialError(Kind::unavailable,
+                            "the connections in " + shown +
+                                " are encrypted with a key this machine does not have: copy "
+                                "the key file of a machine that uses this store to " +
+                                options.key_file.string() +
+                                " (mode 0600), or set SLUICE_CREDENTIALS_KEY to the key");
+    create_private_directory(options.key_file.parent_path());
+    credentials::create_key_file(options.key_file, StoreKey::random()); // or another's, if first
+  }
+  return {credentials::read_key_file(options.key_file), "key file " + options.key_file.string()};
+}
+
+std::shared_ptr<credentials::PostgresCredentialStore>
+open_postgres_credential_store(const CredentialStoreOptions& options) {
+  const std::string shown = postgres::redact_url(options.database_url.reveal());
+  if (!postgres::is_postgres_url(options.database_url.reveal()))
+    throw CredentialError(Kind::unavailable,
+                          "the store '" + shown +
+                              "' is not a PostgreSQL URL (postgresql://USER@HOST:PORT/DATABASE)");
+  credentials::PostgresCredentialOptions store_options;
+  store_options.pool.conninfo = options.database_url;
+  store_options.lock_timeout = options.busy_timeout;
+  auto store = std::make_shared<credentials::PostgresCredentialStore>(std::move(store_options));
+  const KeySource source = key_for_postgres_store(options, *store, shown);
+  store->use_key(source.key, source.origin);
+  return store;
+}
+
+} // namespace
+
 std::shared_ptr<CredentialStore> open_credential_store(const CredentialStoreOptions& options) {
+  if (!options.database_url.empty())
+    return open_postgres_credential_store(options);
   return std::make_shared<credentials::SqlCipherCredentialStore>(
       credentials::open_or_create_store(options, credentials::credential_store_file));
+}
+
+CredentialStoreCopy copy_credential_store(const CredentialStoreOptions& from,
+                                          const CredentialStoreOptions& to, bool replace) {
+  if (to.database_url.empty())
+    throw CredentialError(Kind::unavailable,
+                          "connections can be copied into a PostgreSQL store only: give its "
+                          "address (postgresql://USER@HOST:PORT/DATABASE)");
+  const auto source = open_credential_store(from);
+  const auto target = open_postgres_credential_store(to);
+  CredentialStoreCopy copy;
+  using Imported = credentials::PostgresCredentialStore::Imported;
+  for (const Connection& connection : source->list()) {
+    switch (target->import(connection, replace)) {
+    case Imported::copied:
+      copy.copied.push_back(connection.name);
+      break;
+    case Imported::replaced:
+      copy.replaced.push_back(connection.name);
+      break;
+    case Imported::kept:
+      copy.kept.push_back(connection.name);
+      break;
+    }
+  }
+  return copy;
 }
 
 namespace {
@@ -175,6 +250,10 @@ void rekey_outside_wal(credentials::Database& database, const StoreKey& next) {
 
 std::string rekey_credential_store(const CredentialStoreOptions& options,
                                    const Secret& new_key_hex) {
+  if (!options.database_url.empty())
+    throw CredentialError(Kind::unavailable,
+                          "re-encrypting a PostgreSQL credential store is not supported yet: "
+                          "unset SLUICE_STORE to re-encrypt the local file");
   try {
     auto database = open_existing(options);
     if (!options.key_hex.empty()) {

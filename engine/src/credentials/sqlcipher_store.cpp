@@ -1,11 +1,10 @@
 // Connections as rows; every write is one BEGIN IMMEDIATE transaction with a version check.
 
 #include "sqlcipher_store.hpp"
-#include "../message_text.hpp"
+#include "connection_fields.hpp"
 
 #include <sluice/value.hpp>
 
-#include <sstream>
 #include <stdexcept>
 
 namespace sluice::credentials {
@@ -22,41 +21,6 @@ constexpr std::string_view token_update_sql =
     " expires_at = ?3, scopes = CASE WHEN ?4 IS NULL THEN scopes ELSE ?4 END,"
     " status = 'healthy', status_reason = '', updated_at = ?5,"
     " version = version + 1 WHERE name = ?6 AND version = ?7";
-
-std::int64_t to_millis(Timestamp t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-Timestamp from_millis(std::int64_t ms) {
-  return Timestamp(std::chrono::duration_cast<Timestamp::duration>(std::chrono::milliseconds(ms)));
-}
-
-std::string join_scopes(const std::vector<std::string>& scopes) {
-  std::string text;
-  for (const std::string& scope : scopes) {
-    if (!text.empty())
-      text += ' ';
-    text += scope;
-  }
-  return text;
-}
-
-std::vector<std::string> split_scopes(const std::string& text) {
-  std::vector<std::string> scopes;
-  std::istringstream words(text);
-  for (std::string scope; words >> scope;)
-    scopes.push_back(scope);
-  return scopes;
-}
-
-std::string in_quotes(std::string_view name) {
-  return detail::single_quoted(name);
-}
-
-CredentialError not_found(std::string_view name) {
-  return CredentialError(Kind::not_found, "no connection named " + in_quotes(name) +
-                                              " (see: sluice connections list)");
-}
 
 constexpr const char* select_columns =
     "SELECT name, provider, account, scopes, grant_type, client_id, client_secret,"
@@ -76,8 +40,7 @@ Connection read_row(const Statement& row) {
   c.access_token = Secret(row.text(8));
   c.refresh_token = Secret(row.text(9));
   c.expires_at = from_millis(row.integer(10));
-  c.status = row.text(11) == "healthy" ? ConnectionStatus::healthy
-                                       : ConnectionStatus::needs_reauthorisation;
+  c.status = status_of(row.text(11));
   c.status_reason = row.text(12);
   c.extra = Value::parse_json(row.text(13));
   c.created_at = from_millis(row.integer(14));
@@ -86,17 +49,6 @@ Connection read_row(const Statement& row) {
     c.last_used_at = from_millis(row.integer(16));
   c.version = row.integer(17);
   return c;
-}
-
-bool is_stale(const Connection& c, const RefreshPolicy& policy) {
-  if (policy.rejected_version && *policy.rejected_version == c.version)
-    return true;
-  return c.access_token.empty() ||
-         c.expires_at <= std::chrono::system_clock::now() + policy.min_validity;
-}
-
-std::int64_t now_millis() {
-  return to_millis(std::chrono::system_clock::now());
 }
 
 } // namespace
@@ -162,9 +114,7 @@ Connection SqlCipherCredentialStore::save_new(const NewConnection& c, bool repla
     WriteTransaction transaction(*database_);
     const auto existing = read(c.name);
     if (existing && !replace)
-      throw CredentialError(Kind::already_exists,
-                            "a connection named " + in_quotes(c.name) +
-                                " already exists; choose another name or delete it first");
+      throw already_exists(c.name);
     const std::int64_t now = now_millis();
     Statement upsert(*database_,
                      "INSERT OR REPLACE INTO connections (name, provider, account, scopes,"
@@ -210,8 +160,7 @@ void SqlCipherCredentialStore::write_tokens(Statement& update, std::string_view 
   update.bind(5, now_millis()).bind(6, name).bind(7, version);
   update.run();
   if (database_->changes() != 1)
-    throw CredentialError(Kind::conflict, "connection " + in_quotes(name) +
-                                              " was changed by someone else meanwhile; re-read it");
+    throw changed_meanwhile(name);
 }
 
 Connection SqlCipherCredentialStore::update_tokens(std::string_view name,
@@ -221,10 +170,7 @@ Connection SqlCipherCredentialStore::update_tokens(std::string_view name,
     WriteTransaction transaction(*database_);
     const Connection current = read_existing(name);
     if (current.version != expected_version)
-      throw CredentialError(Kind::conflict, "connection " + in_quotes(name) + " is at version " +
-                                                std::to_string(current.version) + ", not " +
-                                                std::to_string(expected_version) +
-                                                "; re-read it and retry");
+      throw version_conflict(name, current.version, expected_version);
     Statement update(*database_, token_update_sql);
     write_tokens(update, name, expected_version, tokens);
     Connection updated = read_existing(name);
@@ -263,9 +209,7 @@ Connection SqlCipherCredentialStore::refresh_under_lock_committing(
     // Re-read under the lock: whoever held it before us may have refreshed already.
     const Connection current = read_existing(name);
     if (current.status != ConnectionStatus::healthy)
-      throw CredentialError(Kind::needs_reauthorisation, "connection " + in_quotes(name) +
-                                                             " needs to be authorised again (" +
-                                                             current.status_reason + ")");
+      throw needs_authorising_again(name, current.status_reason);
     if (!is_stale(current, policy))
       return current; // the transaction rolls back: nothing was written
     // The only window in which a rotated refresh token can be lost is from the provider's
@@ -289,16 +233,13 @@ Connection SqlCipherCredentialStore::refresh_under_lock_committing(
     } catch (const RefreshTokenRejected& e) {
       if (committed)
         throw; // tokens stored, then a contradiction: nothing more to record
-      const std::string reason = std::string("the provider rejected the refresh token: ") +
-                                 e.what() + "; authorise the connection again";
+      const std::string reason = rejected_refresh_reason(e);
       Statement mark(*database_,
                      "UPDATE connections SET status = 'needs_reauthorisation', status_reason = ?,"
                      " updated_at = ?, version = version + 1 WHERE name = ?");
       mark.bind(1, reason).bind(2, now_millis()).bind(3, name).run();
       transaction.commit();
-      throw CredentialError(Kind::needs_reauthorisation, "connection " + in_quotes(name) +
-                                                             " needs to be authorised again (" +
-                                                             reason + ")");
+      throw needs_authorising_again(name, reason);
     }
     if (!committed)
       commit(tokens);

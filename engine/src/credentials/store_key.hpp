@@ -28,6 +28,8 @@ public:
 
   /// 64 lowercase hex digits.
   Secret hex() const;
+  /// The raw key, for a cipher (sealed_secret.hpp).
+  const std::array<std::uint8_t, size>& bytes() const noexcept { return bytes_; }
   /// The SQL that keys a SQLCipher connection with this raw key (no passphrase derivation):
   /// `PRAGMA <pragma> = "x'<hex>'"`.
   Secret pragma(const char* pragma) const;

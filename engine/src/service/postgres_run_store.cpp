@@ -12,6 +12,8 @@
 #include "postgres_run_queue.hpp"
 #include "postgres_run_rows.hpp"
 
+#include "../postgres/migrations.hpp"
+
 #include <sluice/credentials.hpp>
 
 #include <algorithm>
@@ -92,9 +94,6 @@ constexpr std::array<const char*, 2> migrations{{
     "  PRIMARY KEY (run_id, node)"
     ");",
 }};
-
-// Any fixed number: the lock every Sluice process takes to migrate the schema.
-constexpr std::int64_t migration_lock = 0x736c7569636531; // "sluice1"
 
 std::int64_t fire_ms(const ScheduleFire& fire) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(fire.at.time_since_epoch()).count();
@@ -423,31 +422,7 @@ private:
   // store at the start says so at once.
   void migrate() {
     auto lease = pool_.lease();
-    Connection& connection = *lease;
-    {
-      Transaction transaction(connection, timeout());
-      connection.exec("SELECT pg_advisory_xact_lock($1)", Params().add(migration_lock), timeout());
-      connection.exec_script("CREATE TABLE IF NOT EXISTS sluice_schema ("
-                             "  component TEXT PRIMARY KEY,"
-                             "  version INTEGER NOT NULL"
-                             ")",
-                             timeout());
-      const Result row =
-          connection.exec("SELECT version FROM sluice_schema WHERE component = 'runs'", timeout());
-      const std::int64_t version = row.rows() == 1 ? row.integer(0, 0) : 0;
-      if (version > static_cast<std::int64_t>(migrations.size()))
-        throw postgres::Error(postgres::Error::Kind::query,
-                              "the run store in this database has schema version " +
-                                  std::to_string(version) + ", newer than this Sluice knows (" +
-                                  std::to_string(migrations.size()) +
-                                  "): upgrade Sluice on this machine");
-      for (auto step = static_cast<std::size_t>(version); step < migrations.size(); ++step)
-        connection.exec_script(migrations[step], timeout());
-      connection.exec("INSERT INTO sluice_schema (component, version) VALUES ('runs', $1) "
-                      "ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version",
-                      Params().add(static_cast<std::int64_t>(migrations.size())), timeout());
-      transaction.commit();
-    }
+    postgres::migrate(*lease, "runs", migrations, "the run store", timeout());
   }
 
   // In a transaction: the run's row under `id`, or nullopt for a schedule time accepted

@@ -146,6 +146,12 @@ std::vector<std::string> Workspace::environment(const std::vector<std::string>& 
   variables.push_back("SLUICE_CREDENTIALS_KEY=" + key_hex_);
   variables.push_back(std::string("SLUICE_ZOOM_CLIENT_SECRET=") + client_secret);
   variables.push_back("XDG_DATA_HOME=" + (directory_ / "xdg").string());
+  if (!store_url_.empty())
+    variables.push_back("SLUICE_STORE=" + store_url_);
+  // A variable in `extra` replaces the one of the same name (getenv takes the first).
+  const auto name_of = [](const std::string& v) { return v.substr(0, v.find('=') + 1); };
+  for (const std::string& variable : extra)
+    std::erase_if(variables, [&](const std::string& v) { return name_of(v) == name_of(variable); });
   variables.insert(variables.end(), extra.begin(), extra.end());
   return variables;
 }
@@ -211,13 +217,22 @@ CliResult Workspace::run(const std::string& yaml, const std::vector<std::string>
   return sluice(arguments);
 }
 
-std::optional<Connection> Workspace::stored(const std::string& name) {
-  if (!std::filesystem::exists(credentials()))
-    return std::nullopt;
+bool Workspace::store_exists() const {
+  return !store_url_.empty() || std::filesystem::exists(credentials());
+}
+
+CredentialStoreOptions Workspace::store_options() const {
   CredentialStoreOptions options;
   options.database = credentials();
   options.key_hex = Secret(key_hex_);
-  std::optional<Connection> connection = open_credential_store(options)->find(name);
+  options.database_url = Secret(store_url_);
+  return options;
+}
+
+std::optional<Connection> Workspace::stored(const std::string& name) {
+  if (!store_exists())
+    return std::nullopt;
+  std::optional<Connection> connection = open_credential_store(store_options())->find(name);
   if (connection) {
     for (const Secret* secret : {&connection->access_token, &connection->refresh_token})
       if (!secret->empty())
@@ -227,19 +242,13 @@ std::optional<Connection> Workspace::stored(const std::string& name) {
 }
 
 std::shared_ptr<CredentialStore> Workspace::open_store() const {
-  CredentialStoreOptions options;
-  options.database = credentials();
-  options.key_hex = Secret(key_hex_);
-  return open_credential_store(options);
+  return open_credential_store(store_options());
 }
 
 void Workspace::collect_secrets() {
-  if (!std::filesystem::exists(credentials()))
+  if (!store_exists())
     return;
-  CredentialStoreOptions options;
-  options.database = credentials();
-  options.key_hex = Secret(key_hex_);
-  for (const Connection& connection : open_credential_store(options)->list())
+  for (const Connection& connection : open_credential_store(store_options())->list())
     for (const Secret* secret : {&connection.access_token, &connection.refresh_token})
       if (!secret->empty())
         secrets_.insert(secret->reveal());

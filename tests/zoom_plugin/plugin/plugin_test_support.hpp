@@ -8,6 +8,7 @@
 #include "test_certificates.hpp"
 
 #include <sluice/credentials.hpp>
+#include <sluice/credentials_store.hpp>
 #include <sluice/value.hpp>
 
 #include <doctest/doctest.h>
@@ -110,6 +111,8 @@ public:
   std::optional<Connection> stored(const std::string& name);
   // The store opened in this process with the test's key (for an embedded engine).
   std::shared_ptr<CredentialStore> open_store() const;
+  // Keeps connections in this PostgreSQL database from now on (SLUICE_STORE for the CLI).
+  void use_store(const std::string& url) { store_url_ = url; }
 
   // Fails the test if any CLI output so far contains a secret (called after every run).
   void check_no_secrets();
@@ -123,7 +126,12 @@ private:
   std::vector<std::string> environment(const std::vector<std::string>& extra) const;
 
   std::filesystem::path directory_;
+  // Whether the store exists yet, and its options with the test's key.
+  bool store_exists() const;
+  CredentialStoreOptions store_options() const;
+
   std::string key_hex_;
+  std::string store_url_;
   int next_file_ = 0;
   std::set<std::string> secrets_;
   std::vector<CliResult> history_;

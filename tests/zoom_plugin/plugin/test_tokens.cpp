@@ -3,6 +3,7 @@
 // `connections delete --revoke`.
 
 #include "plugin_test_support.hpp"
+#include "support/postgres_server.hpp"
 
 #include <doctest/doctest.h>
 
@@ -157,6 +158,47 @@ nodes:
     // A final run with the stored (rotated) refresh token still works.
     check_ok(workspace.run(get_user_pipeline));
   }
+}
+
+TEST_CASE("processes of two machines on one PostgreSQL store share one refresh") {
+  // Zoom rotates the refresh token with every refresh: a second refresh with the old one
+  // would be invalid_grant and the connection would need a human. Four `sluice run`s, two
+  // per "machine" (each its own local files, the same key), all start with expired tokens.
+  static test_support::PostgresServer postgres;
+  Emulator emulator({"--auto-approve"});
+  Workspace workspace;
+  workspace.use_store(postgres.create_database("rotation_race"));
+  REQUIRE(workspace.connect(emulator, "demo").exit_code == 0);
+  emulator.expire_tokens();
+  const std::filesystem::path file = workspace.write("concurrent.yaml", R"(version: 1
+name: concurrent
+nodes:
+  me: { type: zoom.get_user }
+  list: { type: zoom.list_meetings, needs: [me] }
+)");
+  const std::filesystem::path machine_b = workspace.directory() / "machine-b";
+  const std::vector<std::string> on_machine_b = {"SLUICE_CREDENTIALS=" +
+                                                     (machine_b / "credentials.db").string(),
+                                                 "XDG_DATA_HOME=" + (machine_b / "xdg").string()};
+  std::vector<CliProcess> started;
+  for (int i = 0; i < 4; ++i)
+    started.push_back(workspace.start({"run", file.string(), "--json"},
+                                      i % 2 ? on_machine_b : std::vector<std::string>{}));
+  for (const CliProcess& process : started)
+    check_ok(workspace.wait(process));
+  CHECK(emulator.tokens_issued() == 2); // the connect, and one refresh
+  CHECK(emulator.requests("POST /oauth/token") == 2);
+  const std::optional<sluice::Connection> stored = workspace.stored("demo");
+  REQUIRE(stored);
+  CHECK(stored->version == 2);
+  CHECK(stored->status == sluice::ConnectionStatus::healthy);
+  CHECK_FALSE(std::filesystem::exists(workspace.credentials())); // nothing kept in a file
+  CHECK_FALSE(std::filesystem::exists(machine_b));
+  // The stored refresh token is the live one: the next expiry refreshes with it.
+  emulator.expire_tokens();
+  check_ok(workspace.run(get_user_pipeline));
+  CHECK(emulator.tokens_issued() == 3);
+  CHECK(workspace.stored("demo")->version == 3);
 }
 
 TEST_CASE("a revoked grant fails with permission and asks to reconnect") {
