@@ -300,6 +300,9 @@ int ConnectionsCommand::run(const PluginArgs& plugins) const {
   } catch (const CredentialError& e) {
     std::cerr << "sluice: " << e.what() << '\n';
     return exit_failed;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "sluice connections: " << e.what() << '\n';
+    return exit_usage;
   }
   return exit_usage;
 }

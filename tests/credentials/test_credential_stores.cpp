@@ -12,7 +12,9 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <set>
+#include <sys/wait.h>
 #include <thread>
 
 using namespace sluice;
@@ -386,4 +388,56 @@ TEST_CASE("connections migrate: a SQLCipher file copied into PostgreSQL, as it w
   const CredentialStoreCopy replaced = copy_credential_store(file, dir.options(), true);
   CHECK(replaced.replaced.size() == 2);
   CHECK(target->find("zoom-work")->version == 2);
+}
+
+namespace {
+
+struct Cli {
+  int status = 0;
+  std::string output; // stdout and stderr
+};
+
+// `sluice ARGS` with `environment` prefixed (NAME=value ...), through the shell.
+Cli sluice_cli(const TempDir& dir, const std::string& environment, const std::string& args) {
+  const fs::path out = dir.path / "cli.txt";
+  const int status = std::system(("env -u SLUICE_STORE -u SLUICE_CREDENTIALS_KEY " + environment +
+                                  " " + SLUICE_CLI + " " + args + " >" + out.string() + " 2>&1")
+                                     .c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out)};
+}
+
+} // namespace
+
+TEST_CASE("sluice connections migrate, then --store and SLUICE_STORE read the copy") {
+  PostgresStore dir;
+  FakeTokenAuthority authority(dir.path / "auth", 1h);
+  CredentialStoreOptions file = dir.options();
+  file.database_url = Secret();
+  seeded(file, authority);
+  const std::string files = "SLUICE_CREDENTIALS=" + file.database.string();
+
+  Cli migrated = sluice_cli(dir, files, "connections migrate --to " + dir.url);
+  CHECK(migrated.status == 0);
+  CHECK(migrated.output.find("Copied 1: zoom-work") != std::string::npos);
+  CHECK(migrated.output.find("is unchanged") != std::string::npos);
+  migrated = sluice_cli(dir, files, "connections migrate --to " + dir.url);
+  CHECK(migrated.output.find("Kept (already there; --replace overwrites them) 1: zoom-work") !=
+        std::string::npos);
+
+  // The file is emptied here, so what is listed below comes from the database.
+  open_credential_store(file)->remove("zoom-work");
+  const Cli flag = sluice_cli(dir, files, "connections --store " + dir.url + " list");
+  CHECK(flag.status == 0);
+  CHECK(flag.output.find("zoom-work") != std::string::npos);
+  const Cli variable = sluice_cli(dir, files + " SLUICE_STORE=" + dir.url, "connections list");
+  CHECK(variable.output.find("zoom-work") != std::string::npos);
+  const Cli file_only = sluice_cli(dir, files, "connections list");
+  CHECK(file_only.output.find("No connections") != std::string::npos);
+
+  // A password on the command line is refused before anything is opened.
+  const Cli password =
+      sluice_cli(dir, files, "connections --store postgresql://u:hunter2@127.0.0.1:1/x list");
+  CHECK(password.status != 0);
+  CHECK(password.output.find("~/.pgpass") != std::string::npos);
+  CHECK(password.output.find("hunter2") == std::string::npos);
 }
