@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs per second through a store many processes share, next to the embedded store, in one
-# run: N runs of a trivial pipeline are submitted to `sluice serve` (16 at a time) and the
-# clock stops when the last one has ended. Rows: the embedded store (the server runs them);
-# PostgreSQL with 1, 2 and 4 `sluice worker` processes (the server runs none). Then the claim
-# latency: with idle workers, runs submitted one at a time, from accepted to started (the
-# run's own timestamps). PostgreSQL 15 is started for the run in a temporary folder (as the
+# run. First the submission rate alone (N POSTs to `sluice serve`, 16 at a time, with nothing
+# running them): the ceiling of this load generator. Then the embedded store: the same N
+# submitted, the clock stopping when the last run has ended (the server runs them). Then
+# PostgreSQL with 1, 2 and 4 `sluice worker` processes (x 4 runs each): N runs queued first
+# with no worker, then the workers start and the clock runs until the queue is drained, which
+# times claims, runs and endings without the load generator. Last the claim latency: with an
+# idle worker, runs submitted one at a time, from accepted to started (the run's own
+# timestamps). PostgreSQL 15 is started for the run in a temporary folder (as the
 # postgres user when run as root: initdb refuses root).
 # Reports; does not pass or fail on the figures.
 #   tests/bench/queue_load.sh [BUILD_DIR] [RUNS]   (default build/release, 2000)
@@ -24,9 +27,12 @@ pids=()
 pg_pid=
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ -n "$pg_pid" ]; then kill -INT "$pg_pid" 2>/dev/null || true; fi
-  sleep 1
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  # The server runs under runuser as root: signal the postgres process itself.
+  if [ -n "$pg_pid" ]; then
+    pkill -INT -f "postgres -D $work/pg/data" 2>/dev/null || kill -INT "$pg_pid" 2>/dev/null || true
+    wait "$pg_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -76,17 +82,42 @@ open_runs() {
   done
   echo "$n"
 }
-# throughput NAME: submits $runs runs, 16 at a time; prints runs/s until the last has ended.
-throughput() {
-  local start end
-  start=$(date +%s.%N)
-  seq "$runs" | xargs -P 16 -I{} curl -s -o /dev/null -X POST \
+# The body holds "{}", so xargs's placeholder is something else.
+submit() {
+  seq "$runs" | xargs -P 16 -I%% curl -s -o /dev/null -X POST \
     -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
     -d '{"inputs":{}}' "$url/v1/pipelines/bench/runs"
+}
+report() { # NAME START END
+  printf '%-44s %8.0f runs/s  (%d runs, %.1f s)\n' "$1" \
+    "$(echo "$runs / ($3 - $2)" | bc -l)" "$runs" "$(echo "$3 - $2" | bc -l)"
+}
+drained() {
   while [ "$(open_runs)" -gt 0 ]; do sleep 0.05; done
-  end=$(date +%s.%N)
-  printf '%-34s %8.0f runs/s  (%d runs, %.1f s)\n' "$1" \
-    "$(echo "$runs / ($end - $start)" | bc -l)" "$runs" "$(echo "$end - $start" | bc -l)"
+}
+# succeeded_runs: how many runs succeeded (a row whose runs were refused would be meaningless).
+succeeded_runs() {
+  local n=0 page cursor=""
+  while :; do
+    page=$(curl -s -H "Authorization: Bearer $token" \
+      "$url/v1/runs?status=succeeded&limit=500${cursor:+&cursor=$cursor}")
+    n=$((n + $(echo "$page" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["runs"]))')))
+    cursor=$(echo "$page" | python3 -c 'import json,sys; c=json.load(sys.stdin)["next_cursor"]; print(c or "")')
+    [ -n "$cursor" ] || break
+  done
+  echo "$n"
+}
+check_all_succeeded() {
+  local n
+  n=$(succeeded_runs)
+  [ "$n" -eq "$runs" ] || { echo "queue_load: only $n of $runs runs succeeded" >&2; exit 1; }
+}
+# commits: transactions committed in the current database so far (the statistics collector's
+# count; reading it is one more).
+commits() {
+  "$pg_bin/psql" -X -A -t -h 127.0.0.1 -p "$port" -U sluice -d "bench$db" \
+    -c "SELECT pg_stat_force_next_flush()" \
+    -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()" | tail -n 1
 }
 # fresh_database: a new database, exported as SLUICE_STORE.
 fresh_database() {
@@ -97,21 +128,40 @@ fresh_database() {
 
 echo "runs through the store, $runs runs per row, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 export SLUICE_RUNS="$work/runs.db" SLUICE_CREDENTIALS="$work/credentials.db"
+fresh_database
+token=$("$sluice" tokens create bench 2>/dev/null | tail -n 1)
+start_serve --worker-runs 0
+start=$(date +%s.%N)
+submit
+report "submission alone (the load generator)" "$start" "$(date +%s.%N)"
+stop_all
+unset SLUICE_STORE
+
 token=$("$sluice" tokens create bench 2>/dev/null | tail -n 1)
 start_serve
-throughput "embedded (SQLCipher), the server"
+start=$(date +%s.%N)
+submit
+drained
+report "embedded (SQLCipher), submitted and run" "$start" "$(date +%s.%N)"
+check_all_succeeded
 stop_all
 
 for workers in 1 2 4; do
   fresh_database
   token=$("$sluice" tokens create bench 2>/dev/null | tail -n 1)
   start_serve --worker-runs 0
+  submit
+  commits_before=$(commits)
+  start=$(date +%s.%N)
   for i in $(seq "$workers"); do
     "$sluice" worker "$work/pipelines" --concurrency 4 2>"$work/worker$i.log" &
     pids+=($!)
   done
-  sleep 1
-  throughput "PostgreSQL, $workers worker(s) x 4"
+  drained
+  report "PostgreSQL, queue drained by $workers worker(s) x 4" "$start" "$(date +%s.%N)"
+  check_all_succeeded
+  commits_after=$(commits)
+  echo "  database transactions per run: $(echo "($commits_after - $commits_before) / $runs" | bc -l | xargs printf '%.1f')"
   if [ "$workers" -eq 1 ]; then
     # Claim latency: one run at a time to an idle worker.
     ids=()
