@@ -630,7 +630,11 @@ TEST_CASE("a repeated node starts at its second attempt; the others at their fir
   NodeType attempt;
   attempt.spec.type = "test.attempt";
   attempt.spec.description = "Outputs the attempt it runs in.";
-  attempt.run_sync = [](Context& ctx) -> Value { return Value(ctx.attempt()); };
+  attempt.run_sync = [](Context& ctx) -> Value {
+    const auto since = ctx.earlier_attempt_started();
+    return Value(Object{{"attempt", ctx.attempt()},
+                        {"since", since ? Value(since->time_since_epoch().count()) : Value()}});
+  };
   engine.registrar().add(attempt);
   const Pipeline p = engine.load_string(R"(
 version: 1
@@ -640,12 +644,33 @@ nodes:
 outputs: { again: "{{ again }}", fresh: "{{ fresh }}" }
 )");
   RunOptions options;
-  options.repeated = {"again", "not-a-node"};
+  const auto before = std::chrono::system_clock::now() - std::chrono::seconds(30);
+  options.repeated = {{"again", before}, {"not-a-node", std::nullopt}};
   const RunResult r = engine.run(p, options);
   REQUIRE(r.ok());
-  CHECK(r.outputs["again"] == Value(2));
-  CHECK(r.outputs["fresh"] == Value(1));
+  CHECK(r.outputs["again"]["attempt"] == Value(2));
+  CHECK(r.outputs["again"]["since"] == Value(before.time_since_epoch().count()));
+  CHECK(r.outputs["fresh"]["attempt"] == Value(1));
+  CHECK(r.outputs["fresh"]["since"].is_null());
   CHECK(r.node("again")->attempts == 2);
+}
+
+TEST_CASE("declare_reconciles: only for a registered type that is not idempotent, once") {
+  Engine engine;
+  NodeType effect;
+  effect.spec.type = "test.effect";
+  effect.spec.description = "Changes something, once.";
+  effect.spec.side_effects = true;
+  effect.spec.idempotent = false;
+  effect.run_sync = [](Context&) -> Value { return Value(); };
+  engine.registrar().add(effect);
+  CHECK_FALSE(engine.reconciles("test.effect"));
+  engine.registrar().declare_reconciles("test.effect");
+  CHECK(engine.reconciles("test.effect"));
+  CHECK_THROWS_AS(engine.registrar().declare_reconciles("test.effect"), std::invalid_argument);
+  CHECK_THROWS_AS(engine.registrar().declare_reconciles("core.template"), std::invalid_argument);
+  CHECK_THROWS_AS(engine.registrar().declare_reconciles("test.nothing"), std::invalid_argument);
+  CHECK_FALSE(engine.reconciles("core.template"));
 }
 
 TEST_CASE("a node's success event carries its output; other events none") {

@@ -152,6 +152,10 @@ Reach Engine::find_reach(std::string_view type) const {
   return core_->registry.find_reach(type);
 }
 
+bool Engine::reconciles(std::string_view type) const {
+  return core_->registry.reconciles(type);
+}
+
 std::optional<SideEffectsRule> Engine::find_side_effects_rule(std::string_view type) const {
   const auto rule = core_->registry.find_side_effects_rule(type);
   return rule ? std::optional(*rule) : std::nullopt;

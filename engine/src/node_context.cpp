@@ -73,6 +73,17 @@ boost::asio::awaitable<HttpResponse> NodeContext::send(HttpRequest request) {
                                 std::move(request));
 }
 
+std::optional<std::chrono::system_clock::time_point> NodeContext::earlier_attempt_started() const {
+  if (attempt_ < 2)
+    return std::nullopt; // a first attempt is never a repeat
+  // A short list, read once per repeated node of a resumed run: no index needed.
+  const std::string_view id = node_id();
+  for (const RepeatedNode& repeated : run_.options().repeated)
+    if (repeated.node == id)
+      return repeated.started_at;
+  return std::nullopt;
+}
+
 boost::asio::any_io_executor NodeContext::blocking_executor() {
   if (BlockingPool* pool = run_.blocking())
     return pool->executor();

@@ -99,6 +99,7 @@ public:
   CredentialStore& credentials() override;
   HttpClient& http() override;
   boost::asio::any_io_executor blocking_executor() override;
+  std::optional<std::chrono::system_clock::time_point> earlier_attempt_started() const override;
 
 private:
   boost::asio::awaitable<HttpResponse> send(HttpRequest request) override;

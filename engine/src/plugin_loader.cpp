@@ -105,6 +105,9 @@ public:
   void declare_reach(std::string_view type, Reach reach) override {
     reaches.emplace_back(std::string(type), reach);
   }
+  void declare_reconciles(std::string_view type) override {
+    reconciling.emplace_back(std::string(type), true);
+  }
   /// The node type `name` this plugin registers, or nullptr: it may add checks and rules to
   /// its own types only.
   const NodeType* staged_type(std::string_view name) const {
@@ -117,6 +120,7 @@ public:
   std::vector<ConnectionProvider> providers;
   std::vector<std::pair<std::string, SettingsCheck>> settings_checks;
   std::vector<std::pair<std::string, Reach>> reaches;
+  std::vector<std::pair<std::string, bool>> reconciling;
   std::vector<std::pair<std::string, SideEffectsRule>> side_effects_rules;
 };
 
@@ -342,6 +346,8 @@ PluginFileReport load_plugin(Registry& registry, const fs::path& file, LoadedPlu
                     });
   check_attachments(staging.reaches, "reach declaration",
                     [&](const NodeType& type, Reach) { registry.check_reach(type.spec.type); });
+  check_attachments(staging.reconciling, "reconciliation declaration",
+                    [&](const NodeType& type, bool) { registry.check_reconciles(type.spec); });
   if (!problem.empty()) {
     report.status = PluginFileStatus::failed;
     report.message = who + ": " + problem;
@@ -361,6 +367,8 @@ PluginFileReport load_plugin(Registry& registry, const fs::path& file, LoadedPlu
     registry.add_side_effects_rule(type, std::move(rule), who);
   for (const auto& [type, reach] : staging.reaches)
     registry.declare_reach(type, reach, who);
+  for (const auto& [type, declared] : staging.reconciling)
+    registry.declare_reconciles(type, who);
   report.status = PluginFileStatus::loaded;
   loaded.emplace_back(report.name, file);
   return report;

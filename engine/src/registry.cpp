@@ -34,6 +34,7 @@ constexpr std::string_view provider_kind = "connection provider";
 constexpr std::string_view settings_check_kind = "settings check for node type";
 constexpr std::string_view side_effects_rule_kind = "side-effects rule for node type";
 constexpr std::string_view reach_kind = "reach declaration for node type";
+constexpr std::string_view reconciles_kind = "reconciliation declaration for node type";
 
 std::size_t setting_index(const NodeSpec& spec, std::string_view name) {
   for (std::size_t i = 0; i < spec.settings.size(); ++i)
@@ -218,6 +219,35 @@ Reach Registry::find_reach(std::string_view type) const {
   std::lock_guard lock(mutex_);
   const std::shared_ptr<const Reach> reach = reaches_.find(type);
   return reach ? *reach : Reach::unknown;
+}
+
+void Registry::declare_reconciles(std::string_view type) {
+  declare_reconciles(type, "built in");
+}
+
+void Registry::check_reconciles(const NodeSpec& spec) const {
+  if (spec.idempotent)
+    throw std::invalid_argument("node type '" + spec.type +
+                                "' is idempotent: it runs again anyway, there is nothing to "
+                                "reconcile (declare_reconciles is for types that are not)");
+  std::lock_guard lock(mutex_);
+  reconciling_.require_free(reconciles_kind, spec.type);
+}
+
+void Registry::declare_reconciles(std::string_view type, std::string origin) {
+  const auto declared = find(type);
+  if (!declared)
+    throw std::invalid_argument("reconciliation declaration for unknown node type '" +
+                                std::string(type) + "': register the type first");
+  check_reconciles(declared->spec);
+  std::lock_guard lock(mutex_);
+  reconciling_.insert(reconciles_kind, std::string(type), std::make_shared<const bool>(true),
+                      std::move(origin));
+}
+
+bool Registry::reconciles(std::string_view type) const {
+  std::lock_guard lock(mutex_);
+  return reconciling_.find(type) != nullptr;
 }
 
 } // namespace sluice::detail

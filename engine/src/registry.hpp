@@ -117,6 +117,15 @@ public:
   /// What type `type` declared; Reach::unknown when it declared nothing.
   Reach find_reach(std::string_view type) const;
 
+  /// Reconciliation declarations (`declare_reconciles`), by node type.
+  void declare_reconciles(std::string_view type) override;
+  void declare_reconciles(std::string_view type, std::string origin);
+  /// Throws std::invalid_argument when type `type` declared it already, or is idempotent
+  /// (nothing to reconcile).
+  void check_reconciles(const NodeSpec& spec) const;
+  /// Whether type `type` declared it.
+  bool reconciles(std::string_view type) const;
+
 private:
   mutable std::mutex mutex_;
   NamedTable<NodeType> types_;
@@ -124,6 +133,7 @@ private:
   NamedTable<SettingsCheck> settings_checks_;
   NamedTable<SideEffectsRule> side_effects_rules_;
   NamedTable<Reach> reaches_;
+  NamedTable<bool> reconciling_;
 };
 
 /// Registers core.time, core.template, core.json, core.delay, core.log, core.fail, core.merge.

@@ -62,9 +62,9 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
   }
   if (!setup_.options.repeated.empty()) {
     repeated_.assign(plan_.nodes.size(), false);
-    for (const std::string& node : setup_.options.repeated)
+    for (const RepeatedNode& repeated : setup_.options.repeated)
       for (std::size_t i = 0; i < plan_.nodes.size(); ++i)
-        if (plan_.nodes[i].id == node)
+        if (plan_.nodes[i].id == repeated.node)
           repeated_[i] = true;
   }
 }

@@ -30,6 +30,10 @@ boost::asio::any_io_executor ProviderContext::executor() {
   throw std::logic_error("this host offers no executor (it predates SDK 1.6)");
 }
 
+std::optional<std::chrono::system_clock::time_point> Context::earlier_attempt_started() const {
+  return std::nullopt;
+}
+
 boost::asio::any_io_executor ProviderContext::blocking_executor() {
   throw std::logic_error("this host offers no blocking pool (it predates SDK 1.6)");
 }
@@ -51,6 +55,11 @@ void Registrar::add_side_effects_rule(std::string_view type, SideEffectsRule /*r
 
 void Registrar::declare_reach(std::string_view type, Reach /*reach*/) {
   throw std::logic_error("this host does not take reach declarations (node type '" +
+                         std::string(type) + "')");
+}
+
+void Registrar::declare_reconciles(std::string_view type) {
+  throw std::logic_error("this host does not take reconciliation declarations (node type '" +
                          std::string(type) + "')");
 }
 

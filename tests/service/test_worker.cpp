@@ -3,8 +3,10 @@
 // with SIGKILL in the middle of a run loses it when its lease runs out, and another worker
 // resumes it after the nodes it had finished; a node that changes things outside the run and
 // may have been running when its worker died is not run twice: the run ends as interrupted,
-// naming it.
+// naming it, unless its type reconciles (Zoom's create adopts the meeting its lost attempt
+// made).
 
+#include "emulator_process.hpp"
 #include "postgres_site.hpp"
 
 #include <doctest/doctest.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 using namespace serve_test;
+using sluice::zoom_emulator::test::EmulatorProcess;
 
 namespace {
 
@@ -201,6 +204,52 @@ TEST_CASE("a run whose worker died during a request that changes things ends int
   CHECK_MESSAGE(run.json()["status"].to_text() == "interrupted", run.body);
   CHECK(run.json()["error"].to_text().find("node 'post' may or may not have run") !=
         std::string::npos);
+}
+
+TEST_CASE("a create whose worker died after Zoom made the meeting: the heir adopts it") {
+  // The emulator makes the meeting, then sends its answer slowly: the worker dies while it
+  // waits. The create is not idempotent, but it reconciles: resumed elsewhere, it looks for
+  // the meeting its lost attempt made (since that attempt's recorded start) before creating.
+  EmulatorProcess emulator(
+      {"--auto-approve", "--no-rate-limits", "--faults",
+       R"({"faults": [{"kind": "slow_body", "method": "POST", "path": "/v2/users", "ms": 60000}]})"});
+  PostgresSite site;
+  site.extra_environment.push_back("SLUICE_PLUGIN_PATH=" SLUICE_PLUGIN_DIR);
+  site.extra_environment.push_back("SLUICE_ZOOM_CLIENT_SECRET=emulator-secret");
+  site.add("meet",
+           "version: 1\nname: meet\n"
+           "nodes:\n"
+           "  create:\n"
+           "    type: zoom.create_meeting\n"
+           "    with: { topic: \"standup after a crash\", type: 2, start_time: "
+           "\"2030-01-15T09:00:00Z\", duration: 15 }\n"
+           "outputs: { id: \"{{ create.id }}\", reconciled: \"{{ create.reconciled }}\" }\n");
+  site.sluice({"connect", "zoom", "--name", "work", "--client-id", "emulator-client",
+               "--api-base-url", emulator.url() + "/v2", "--oauth-base-url", emulator.url(),
+               "--browser-command", "curl -s -L -o /dev/null"});
+  const std::string token = site.token();
+  Server server(site, {"--worker-runs", "0"});
+  HttpClient client(server.port());
+  HttpClient to_emulator(emulator.port());
+  const auto created = [&] {
+    return to_emulator.request("GET", "/_emulator/counters").json()["meetings_created"].as_int();
+  };
+  std::string id;
+  {
+    WorkerProcess doomed(site, "doomed");
+    id = submit(client, token, "meet");
+    for (int i = 0; i < 600 && created() == 0; ++i)
+      std::this_thread::sleep_for(50ms);
+    REQUIRE(created() == 1); // made, and its answer is on its slow way
+    doomed.kill();
+  }
+  to_emulator.request("DELETE", "/_emulator/faults");
+  WorkerProcess heir(site, "heir");
+  const HttpResult run = wait_for_status(client, token, id, "ended", 60);
+  REQUIRE_MESSAGE(run.json()["status"].to_text() == "succeeded", run.body);
+  CHECK(run.json()["outputs"]["reconciled"].to_text() == "true");
+  CHECK(created() == 1); // adopted, not made twice
+  CHECK_MESSAGE(heir.log().find("resuming run " + id) != std::string::npos, heir.log());
 }
 
 TEST_CASE("a run on a worker is cancelled from the API or from sluice runs cancel") {

@@ -170,6 +170,9 @@ public:
   /// How far nodes of type `type` reach (SDK 1.6, `Registrar::declare_reach`); `unknown` for
   /// a type that declared nothing, or that does not exist.
   Reach find_reach(std::string_view type) const;
+  /// Whether node type `type` reconciles a repeat of an attempt whose outcome is unknown
+  /// (SDK 1.7, `Registrar::declare_reconciles`); false for a type that does not exist.
+  bool reconciles(std::string_view type) const;
   /// All registered node types, sorted by name.
   std::vector<const NodeSpec*> node_types() const;
 

@@ -154,6 +154,13 @@ public:
   virtual void on_event(const Event& event) = 0;
 };
 
+/// A node that may have run in an earlier try of the same run (`RunOptions::repeated`).
+struct RepeatedNode {
+  std::string node;
+  /// When its attempt in that earlier try started, if that was recorded.
+  std::optional<std::chrono::system_clock::time_point> started_at;
+};
+
 /// Stands in for one node of a run, as pipeline tests use it: the node is not run, and what
 /// depends on it sees `output` (for a `for_each` node, the whole list), or the node fails
 /// with `error`. Its `if:` and its dependencies still decide whether it is reached at all.
@@ -204,8 +211,9 @@ struct RunOptions {
   /// Nodes that may have run before, in an earlier try of this same run (a run resumed after
   /// the process running it died): their first attempt counts as a repeat
   /// (`Context::attempt()` is 2), so a node can take what it finds (a meeting deleted
-  /// already) as its own earlier effect. Names the pipeline does not have are passed over.
-  std::vector<std::string> repeated;
+  /// already) as its own earlier effect, and `Context::earlier_attempt_started()` says
+  /// since when to look. Names the pipeline does not have are passed over.
+  std::vector<RepeatedNode> repeated;
   /// The connection store this run's nodes use (`Context::credentials()`) instead of the
   /// engine's: a recorder watching it (sluice/cassette.hpp), or connections simulated for a
   /// replay. Null: the engine's.

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <set>
 
 namespace sluice::service {
@@ -19,13 +20,15 @@ using Clock = std::chrono::steady_clock;
 
 // The nodes a resumed run need not run again become mocks of how they ended; a node with side
 // effects that had started but not ended (its start is written before it runs) is repeated
-// (RunOptions::repeated) when its type is idempotent. Returns the first such node that must
-// not run twice (not idempotent); empty when the run can go on. Nodes without side effects
+// (RunOptions::repeated, with the time it started) when its type is idempotent or reconciles
+// (looks for what the lost attempt did before doing it again). Returns the first such node
+// that must not run twice (neither); empty when the run can go on. Nodes without side effects
 // and without an ending simply run (again).
-std::string plan_resume(const Pipeline& pipeline, const std::vector<Checkpoint>& checkpoints,
-                        std::vector<NodeMock>& mocks, std::vector<std::string>& repeated) {
+std::string plan_resume(const Engine& engine, const Pipeline& pipeline,
+                        const std::vector<Checkpoint>& checkpoints, std::vector<NodeMock>& mocks,
+                        std::vector<RepeatedNode>& repeated) {
   std::set<std::string, std::less<>> ended;
-  std::set<std::string, std::less<>> started;
+  std::map<std::string, std::optional<std::chrono::system_clock::time_point>, std::less<>> started;
   for (const Checkpoint& checkpoint : checkpoints) {
     switch (checkpoint.ending) {
     case Checkpoint::Ending::succeeded:
@@ -37,18 +40,27 @@ std::string plan_resume(const Pipeline& pipeline, const std::vector<Checkpoint>&
       break;
     case Checkpoint::Ending::skipped: // decided again: its `if:` sees the same outputs
       break;
-    case Checkpoint::Ending::started:
-      started.insert(checkpoint.node);
+    case Checkpoint::Ending::started: {
+      const Value* at = checkpoint.output.find("started_at");
+      started[checkpoint.node] = at && at->is_int()
+                                     ? std::optional(std::chrono::system_clock::time_point(
+                                           std::chrono::milliseconds(at->as_int())))
+                                     : std::nullopt;
       continue;
+    }
     }
     ended.insert(checkpoint.node);
   }
   for (const std::string_view node : pipeline.node_ids()) {
-    if (ended.contains(node) || !started.contains(node))
+    const auto start = started.find(node);
+    if (ended.contains(node) || start == started.end())
       continue;
-    if (!pipeline.is_idempotent(node))
+    // Reconciling needs to know since when to look: a start recorded without its time (by an
+    // older Sluice) is not enough.
+    if (!pipeline.is_idempotent(node) &&
+        !(engine.reconciles(pipeline.node_type(node)) && start->second))
       return std::string(node);
-    repeated.emplace_back(node);
+    repeated.push_back(RepeatedNode{std::string(node), start->second});
   }
   return {};
 }
@@ -79,6 +91,8 @@ public:
       Checkpoint checkpoint;
       checkpoint.node = *node;
       checkpoint.ending = Checkpoint::Ending::started;
+      // Since when a resume that runs it again looks for what this attempt did.
+      checkpoint.output = Object{{"started_at", store_detail::now_unix_ms()}};
       record_now_(run_id_, std::move(checkpoint));
       return;
     }
@@ -356,14 +370,14 @@ void Worker::execute(ClaimedRun claimed, std::shared_ptr<const ServedPipeline> s
   RunEnding ending;
   bool decided = false;
   if (claimed.resumes > 0) {
-    const std::string unsafe =
-        plan_resume(served->pipeline, claimed.checkpoints, options.mocks, options.repeated);
+    const std::string unsafe = plan_resume(engine_, served->pipeline, claimed.checkpoints,
+                                           options.mocks, options.repeated);
     if (!unsafe.empty()) {
       ending.status = StoredRunStatus::interrupted;
       ending.error = "interrupted: the process running it stopped, and node '" + unsafe +
-                     "' may or may not have run; it changes things outside the run and is not "
-                     "idempotent, so it is not run again. Check what it did, then run the "
-                     "pipeline again";
+                     "' may or may not have run; it changes things outside the run, is not "
+                     "idempotent and cannot look for what it did, so it is not run again. Check "
+                     "what it did, then run the pipeline again";
       decided = true;
     } else
       say("resuming run " + id + " after the " + std::to_string(options.mocks.size()) +

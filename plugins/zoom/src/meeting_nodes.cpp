@@ -156,13 +156,16 @@ NodeType create_meeting_type() {
   t.spec.side_effects = true;
   t.spec.idempotent = false;
   t.run_async = [](Context& ctx) {
-    return run_zoom_node(ctx, [](ZoomApi& api, const Value& settings) -> asio::awaitable<Value> {
-      const auto now = std::chrono::system_clock::now();
-      const Value body = create_meeting_body(settings, now);
-      const std::string user = user_id_from(settings);
-      Value meeting = co_await create_without_duplicates(api, user, body);
-      co_return without_start_url(meeting);
-    });
+    // Set when the run was resumed elsewhere while an attempt of this create was in flight.
+    const auto earlier = ctx.earlier_attempt_started();
+    return run_zoom_node(
+        ctx, [earlier](ZoomApi& api, const Value& settings) -> asio::awaitable<Value> {
+          const auto now = std::chrono::system_clock::now();
+          const Value body = create_meeting_body(settings, now);
+          const std::string user = user_id_from(settings);
+          Value meeting = co_await create_without_duplicates(api, user, body, earlier);
+          co_return without_start_url(meeting);
+        });
   };
   return t;
 }
@@ -345,6 +348,8 @@ void register_meeting_nodes(Registrar& registrar) {
   for (const char* type : {"zoom.create_meeting", "zoom.get_meeting", "zoom.update_meeting",
                            "zoom.list_meetings", "zoom.delete_meeting", "zoom.get_user"})
     registrar.declare_reach(type, Reach::http_only);
+  // A create run again after its answer was lost looks for its meeting first (reconcile.hpp).
+  registrar.declare_reconciles("zoom.create_meeting");
 }
 
 } // namespace sluice::zoom

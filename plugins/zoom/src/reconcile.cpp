@@ -110,10 +110,29 @@ Value with_reconciled(const Value& meeting, bool reconciled) {
 
 } // namespace
 
-asio::awaitable<Value> create_without_duplicates(ZoomApi& api, const std::string& user,
-                                                 const Value& body) {
+asio::awaitable<Value>
+create_without_duplicates(ZoomApi& api, const std::string& user, const Value& body,
+                          std::optional<std::chrono::system_clock::time_point> earlier) {
   const std::string path = "/users/" + percent_encode(user) + "/meetings";
   constexpr int max_attempts = 3;
+  if (earlier) {
+    if (int_or(body, "type", 2) == 1)
+      throw NodeError(ErrorCategory::permanent,
+                      "this run was resumed after the process running it stopped while it "
+                      "created an instant meeting for " +
+                          user +
+                          "; instant meetings cannot be looked up, so it is not created again. "
+                          "Check the user's meetings, then run the pipeline again");
+    // Zoom's clock may lag ours a little: look a minute before the lost attempt started.
+    const std::time_t since = std::chrono::system_clock::to_time_t(*earlier) - 60;
+    if (std::optional<Value> meeting = co_await find_created(api, user, body, since)) {
+      api.notes.push_back("resumed after the process running this create stopped: found the "
+                          "meeting its attempt had created, adopted it");
+      co_return with_reconciled(*meeting, true);
+    }
+    api.notes.push_back("resumed after the process running this create stopped: Zoom had not "
+                        "created the meeting, creating it now");
+  }
   for (int attempt = 1;; ++attempt) {
     // Zoom's clock may lag ours a little: look a minute before the send.
     const std::time_t since = std::time(nullptr) - 60;

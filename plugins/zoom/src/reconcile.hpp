@@ -8,14 +8,24 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
+#include <optional>
+
 namespace sluice::zoom {
 
 /// POSTs `body` for `user`. When the answer is lost after the request went out (Zoom may
 /// have created the meeting), looks for a meeting with the same topic, type, start time and
 /// duration created since the request was sent: adopts it (`reconciled: true`), or, when
 /// there is none, creates again. The output always has `reconciled`.
-boost::asio::awaitable<Value> create_without_duplicates(ZoomApi& api, const std::string& user,
-                                                        const Value& body);
+///
+/// `earlier`: this is a run resumed after the process running it died while an attempt of
+/// this create, started then, was in flight (`Context::earlier_attempt_started()`). It looks
+/// for that attempt's meeting first, the same way, and creates only when there is none. An
+/// instant meeting cannot be looked for: it is then not created again (a permanent error
+/// says so).
+boost::asio::awaitable<Value>
+create_without_duplicates(ZoomApi& api, const std::string& user, const Value& body,
+                          std::optional<std::chrono::system_clock::time_point> earlier = {});
 
 /// Every page of the list (or up to `query.limit` meetings): `{meetings, total_records}`.
 /// With a `topic_prefix`, only meetings whose topic starts with it are kept (and count

@@ -11,6 +11,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -115,6 +116,15 @@ public:
   /// Where blocking calls go (credential-store transactions, a file read): a small pool of
   /// threads the engine owns, never the run's own threads. See `sluice/blocking.hpp`.
   virtual boost::asio::any_io_executor blocking_executor();
+
+  // -- SDK ABI 1.7 --------------------------------------------------------------------------
+
+  /// When this node is run again after an earlier try of the same run ended without knowing
+  /// how it went (the process running it died while the node was in flight; `attempt()` is
+  /// then 2): when that earlier attempt started, if recorded. A type that declared
+  /// `Registrar::declare_reconciles` looks for what that attempt did from then on before
+  /// doing it again. nullopt otherwise, and on hosts before 1.7.
+  virtual std::optional<std::chrono::system_clock::time_point> earlier_attempt_started() const;
 };
 
 /// A node that never waits: runs to completion on the calling thread. Cheapest to schedule.
@@ -220,6 +230,14 @@ public:
   /// registrar; once per type. A type with side effects that declares `http_only` can show in a
   /// dry run what it would send. Throws as `add_settings_check` does.
   virtual void declare_reach(std::string_view type, Reach reach);
+
+  /// Declares (SDK ABI 1.7) that type `type`, registered before by the same registrar and not
+  /// idempotent, reconciles: run again after an attempt whose outcome is unknown
+  /// (`Context::earlier_attempt_started()`), it finds what that attempt did (a meeting it
+  /// created) and takes it as its own instead of doing it twice. A run resumed on another
+  /// machine then runs such a node again rather than stopping as interrupted. Once per type;
+  /// throws as `add_settings_check` does.
+  virtual void declare_reconciles(std::string_view type);
 };
 
 } // namespace sluice

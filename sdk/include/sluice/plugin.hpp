@@ -41,8 +41,9 @@
 /// 1.6: http.hpp (`Context::http()`, `ProviderContext::http()`), url.hpp, blocking.hpp
 ///      (`Context::blocking_executor()`, `ProviderContext::executor()`), `form_encode()`,
 ///      `markup_escape()`, `Registrar::add_side_effects_rule()`, `Registrar::declare_reach()`.
+/// 1.7: `Context::earlier_attempt_started()`, `Registrar::declare_reconciles()`.
 #define SLUICE_SDK_ABI_MAJOR 1
-#define SLUICE_SDK_ABI_MINOR 6
+#define SLUICE_SDK_ABI_MINOR 7
 
 /// "SLUICEPL" in ASCII: marks a Sluice plugin descriptor.
 #define SLUICE_PLUGIN_MAGIC 0x4C50454349554C53ULL
