@@ -441,3 +441,56 @@ TEST_CASE("sluice connections migrate, then --store and SLUICE_STORE read the co
   CHECK(password.output.find("~/.pgpass") != std::string::npos);
   CHECK(password.output.find("hunter2") == std::string::npos);
 }
+
+TEST_CASE("PostgreSQL store: rekey re-seals everything, refuses old keys and stale writers") {
+  PostgresStore dir;
+  FakeTokenAuthority authority(dir.path / "auth", 1h);
+  auto stale = seeded(dir.options(), authority); // a process that keeps the old key
+  stale->save_new(zoom_connection("zoom-home", authority.authorise()));
+  const Connection before = *stale->find("zoom-work");
+  const fs::path key_file = dir.options().key_file;
+  const std::string old_key = read_file(key_file);
+
+  const std::string said = rekey_credential_store(dir.options());
+  CHECK(said.find("copy it") != std::string::npos);
+  CHECK(said.find(old_key.substr(0, 64)) == std::string::npos);
+  const std::string new_key = read_file(key_file);
+  CHECK(new_key != old_key);
+  CHECK_FALSE(fs::exists(key_file.string() + ".next"));
+
+  const auto fresh = open_credential_store(dir.options());
+  const Connection after = *fresh->find("zoom-work");
+  CHECK(after.access_token == before.access_token);
+  CHECK(after.refresh_token == before.refresh_token);
+  CHECK(after.client_secret == before.client_secret);
+  CHECK(after.version == before.version); // not a token change
+  CHECK(fresh->list({}).size() == 2);
+
+  // The process still holding the old key can neither write nor read.
+  try {
+    stale->update_tokens("zoom-work", before.version, authority.authorise());
+    FAIL("a write sealed with the old key was accepted");
+  } catch (const CredentialError& e) {
+    CHECK(std::string(e.what()).find("re-encrypted with a new key") != std::string::npos);
+  }
+  CHECK_THROWS_AS(stale->find("zoom-work"), CredentialError);
+  CHECK(fresh->find("zoom-work")->version == before.version); // nothing was written
+
+  // The old key no longer opens it.
+  CredentialStoreOptions old_options = dir.options();
+  old_options.key_hex = Secret(old_key.substr(0, 64));
+  CHECK(open_error(old_options).find("encrypted with another key") != std::string::npos);
+
+  // A rekey stopped after its commit, before the new key file was moved into place: the next
+  // open finds the key in `.next` and finishes the move.
+  fs::rename(key_file, key_file.string() + ".next");
+  {
+    std::ofstream restore(key_file);
+    restore << old_key;
+  }
+  fs::permissions(key_file, fs::perms::owner_read | fs::perms::owner_write);
+  CHECK(open_credential_store(dir.options())->find("zoom-work")->access_token ==
+        before.access_token);
+  CHECK(read_file(key_file) == new_key);
+  CHECK_FALSE(fs::exists(key_file.string() + ".next"));
+}

@@ -197,8 +197,43 @@ open_postgres_credential_store(const CredentialStoreOptions& options) {
   store_options.lock_timeout = options.busy_timeout;
   auto store = std::make_shared<credentials::PostgresCredentialStore>(std::move(store_options));
   const KeySource source = key_for_postgres_store(options, *store, shown);
-  store->use_key(source.key, source.origin);
+  try {
+    store->use_key(source.key, source.origin);
+  } catch (const CredentialError&) {
+    // A rekey that committed but was stopped before moving the new key over the key file
+    // left the right key in `<key file>.next`: use it, and finish the move.
+    const std::filesystem::path next = pending_key_file(options.key_file);
+    if (!options.key_hex.empty() || !std::filesystem::exists(next))
+      throw;
+    store->use_key(credentials::read_key_file(next), "key file " + next.string());
+    std::filesystem::rename(next, options.key_file);
+  }
   return store;
+}
+
+// Re-encrypts a PostgreSQL store: as rekey_credential_store says, with the new key file
+// written (as `.next`) before the database depends on it.
+std::string rekey_postgres_store(const CredentialStoreOptions& options, const Secret& new_key_hex) {
+  const auto store = open_postgres_credential_store(options);
+  const std::string shown = postgres::redact_url(options.database_url.reveal());
+  if (!options.key_hex.empty()) {
+    if (new_key_hex.empty())
+      throw CredentialError(Kind::unavailable,
+                            "the key comes from SLUICE_CREDENTIALS_KEY: set "
+                            "SLUICE_CREDENTIALS_NEW_KEY to the new key (64 hex digits) too");
+    store->rekey(StoreKey::from_hex(new_key_hex.reveal(), "SLUICE_CREDENTIALS_NEW_KEY"));
+    return "re-encrypted the connections in " + shown +
+           " with the key in SLUICE_CREDENTIALS_NEW_KEY; set SLUICE_CREDENTIALS_KEY to it on "
+           "every machine that uses this store (the old key no longer opens it)";
+  }
+  const StoreKey next = StoreKey::random();
+  credentials::replace_key_file(pending_key_file(options.key_file), next);
+  store->rekey(next);
+  std::filesystem::rename(pending_key_file(options.key_file), options.key_file);
+  return "re-encrypted the connections in " + shown + " with a new key in " +
+         options.key_file.string() +
+         "; copy it (mode 0600) to every machine that uses this store: the old key no longer "
+         "opens it, and their processes must restart with the new one";
 }
 
 } // namespace
@@ -251,9 +286,7 @@ void rekey_outside_wal(credentials::Database& database, const StoreKey& next) {
 std::string rekey_credential_store(const CredentialStoreOptions& options,
                                    const Secret& new_key_hex) {
   if (!options.database_url.empty())
-    throw CredentialError(Kind::unavailable,
-                          "re-encrypting a PostgreSQL credential store is not supported yet: "
-                          "unset SLUICE_STORE to re-encrypt the local file");
+    return rekey_postgres_store(options, new_key_hex);
   try {
     auto database = open_existing(options);
     if (!options.key_hex.empty()) {

@@ -169,6 +169,67 @@ void PostgresCredentialStore::use_key(const StoreKey& key, const std::string& ke
             "0600, or set SLUICE_CREDENTIALS_KEY)");
   sealer_.emplace(key);
   key_origin_ = key_origin;
+  check_hex_ = check;
+}
+
+void PostgresCredentialStore::require_current_key(postgres::Connection& db) const {
+  const Result row =
+      db.exec("SELECT encode(check_value, 'hex') FROM sluice_credential_key FOR SHARE", timeout());
+  if (row.rows() != 1 || row.text(0, 0) != check_hex_)
+    throw CredentialError(Kind::unavailable,
+                          "the connections in " + shown_ +
+                              " were re-encrypted with a new key after this process opened them "
+                              "with the key from " +
+                              key_origin_ +
+                              ": nothing was written; restart it with the new key (the key file "
+                              "or SLUICE_CREDENTIALS_KEY the re-encryption named)");
+}
+
+void PostgresCredentialStore::rekey(const StoreKey& next) {
+  const SecretSealer next_sealer(next);
+  const std::string next_check = [&] {
+    const std::string sealed = next_sealer.seal(key_check_text, key_check_place);
+    return detail::lower_hex(reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size());
+  }();
+  guarded("", [&] {
+    // One attempt: after a lost COMMIT the caller cannot tell, and opening again (with the
+    // pending key as the fallback) finds out which key the store has.
+    auto lease = pool_.lease();
+    postgres::Connection& db = *lease;
+    Transaction transaction(db, timeout());
+    const Result key_row =
+        db.exec("SELECT encode(check_value, 'hex') FROM sluice_credential_key FOR UPDATE",
+                options_.lock_timeout);
+    if (key_row.rows() != 1 || key_row.text(0, 0) != check_hex_)
+      throw CredentialError(Kind::unavailable, "the connections in " + shown_ +
+                                                   " were re-encrypted by someone else meanwhile; "
+                                                   "nothing was changed");
+    const Result rows =
+        db.exec(std::string(select_columns) + " ORDER BY name FOR UPDATE", options_.lock_timeout);
+    for (int i = 0; i < rows.rows(); ++i) {
+      const Row row = decode(rows, i);
+      const auto reseal = [&](const Secret& secret, std::string_view column) {
+        const std::string sealed = next_sealer.seal(secret.reveal(), place_of(row.id, column));
+        return detail::lower_hex(reinterpret_cast<const unsigned char*>(sealed.data()),
+                                 sealed.size());
+      };
+      // Not a token change: the version stays, so no compare-and-set is disturbed.
+      db.exec("UPDATE sluice_connections SET client_secret = decode($1, 'hex'),"
+              " access_token = decode($2, 'hex'), refresh_token = decode($3, 'hex')"
+              " WHERE id = $4",
+              Params()
+                  .add(reseal(row.connection.client_secret, "client_secret"))
+                  .add(reseal(row.connection.access_token, "access_token"))
+                  .add(reseal(row.connection.refresh_token, "refresh_token"))
+                  .add(row.id),
+              timeout());
+    }
+    db.exec("UPDATE sluice_credential_key SET check_value = decode($1, 'hex'), created_at = $2",
+            Params().add(next_check).add(now_millis()), timeout());
+    transaction.commit();
+  });
+  sealer_.emplace(next);
+  check_hex_ = next_check;
 }
 
 std::string PostgresCredentialStore::sealed_hex(std::string_view plaintext, const std::string& id,
@@ -194,8 +255,9 @@ PostgresCredentialStore::Row PostgresCredentialStore::decode(const Result& resul
                             "the " + std::string(column_name) + " of connection " +
                                 in_quotes(c.name) + " in " + shown_ +
                                 " cannot be decrypted with the key from " + key_origin_ +
-                                ": the row was altered or copied from elsewhere; authorise the "
-                                "connection again (sluice connect ... --replace)");
+                                ": the store was re-encrypted with a new key since this process "
+                                "opened it (restart it with that key), or the row was altered or "
+                                "copied from elsewhere (authorise the connection again)");
     return std::move(*secret);
   };
   c.provider = text_of(result, row, 2);
@@ -334,6 +396,7 @@ Connection PostgresCredentialStore::save_new(const NewConnection& c, bool replac
     pool_.with_retry([&](postgres::Connection& db) {
       const bool again = attempts++ > 0;
       Transaction transaction(db, timeout());
+      require_current_key(db);
       const auto existing = read(db, c.name, true);
       if (again && existing && existing->id == chosen_id && !replace) {
         saved = existing->connection; // the first attempt's commit landed
@@ -389,6 +452,7 @@ PostgresCredentialStore::Imported PostgresCredentialStore::import(const Connecti
     pool_.with_retry([&](postgres::Connection& db) {
       const bool again = attempts++ > 0;
       Transaction transaction(db, timeout());
+      require_current_key(db);
       const auto existing = read(db, connection.name, true);
       if (again && existing && existing->id == chosen_id) {
         outcome = Imported::copied; // the first attempt's commit landed
@@ -446,6 +510,7 @@ Connection PostgresCredentialStore::update_tokens(std::string_view name,
     pool_.with_retry([&](postgres::Connection& db) {
       const bool again = attempts++ > 0;
       Transaction transaction(db, timeout());
+      require_current_key(db);
       Row current = read_existing(db, name, true);
       if (again && current.connection.version == expected_version + 1 &&
           current.connection.access_token == tokens.access_token) {
@@ -469,6 +534,7 @@ void PostgresCredentialStore::store_after_lost_commit(const Row& row, const Toke
   // makes ours a conflict: its tokens win, ours were never used).
   pool_.with_retry([&](postgres::Connection& db) {
     Transaction transaction(db, timeout());
+    require_current_key(db);
     Row current = read_existing(db, row.connection.name, true);
     if (current.connection.version == row.connection.version + 1 &&
         current.connection.access_token == tokens.access_token)
@@ -503,6 +569,7 @@ Connection PostgresCredentialStore::refresh_under_lock_committing(
     std::optional<postgres::Pool::Lease> lease(pool_.lease());
     postgres::Connection& db = **lease;
     std::optional<Transaction> transaction(std::in_place, db, timeout());
+    require_current_key(db);
     // Under the row lock: whoever held it before us may have refreshed already.
     const Row current = read_existing(db, name, true);
     if (current.connection.status != ConnectionStatus::healthy)

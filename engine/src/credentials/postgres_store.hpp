@@ -9,6 +9,11 @@
 // compare-and-set on the version column, and a refresh holds the connection's row lock
 // (SELECT ... FOR UPDATE) while it talks to the provider, so one process per expiry refreshes
 // and the others wait, then read its tokens.
+//
+// Every write that seals first takes a share lock on the key row and checks that the key is
+// still the one this process opened with: a store re-encrypted meanwhile (`rekey`, which
+// locks that row exclusively first) refuses the write instead of getting a row sealed with a
+// key nobody uses any more. Key row first, connection row second, in every transaction.
 
 #include "../postgres/pool.hpp"
 #include "sealed_secret.hpp"
@@ -39,6 +44,11 @@ public:
   /// with it when the database has none. Throws CredentialError{unavailable}, naming
   /// `key_origin`, when the database was keyed with another key. Call before anything else.
   void use_key(const StoreKey& key, const std::string& key_origin);
+
+  /// Re-seals every secret and the check value with `next` in one transaction, and uses it from
+  /// then on. Other processes still holding the old key get a clear error on their next write
+  /// (and cannot read the re-sealed rows) until they are given the new key.
+  void rekey(const StoreKey& next);
 
   /// How `import` went.
   enum class Imported { copied, replaced, kept };
@@ -75,12 +85,16 @@ private:
   // After a COMMIT whose answer was lost: stores `tokens` unless they are there already.
   void store_after_lost_commit(const Row& row, const Tokens& tokens);
   std::chrono::milliseconds timeout() const noexcept { return options_.pool.statement_timeout; }
+  // In a writing transaction, before any connection row is locked: holds the key row (share)
+  // and throws when the store was re-encrypted since this process opened it.
+  void require_current_key(postgres::Connection& db) const;
 
   PostgresCredentialOptions options_;
   std::string shown_; // the database's address without a password, for messages
   mutable postgres::Pool pool_;
   std::optional<SecretSealer> sealer_;
   std::string key_origin_;
+  std::string check_hex_; // the check value this process verified its key against
 };
 
 } // namespace sluice::credentials
