@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sstream>
+
 using namespace serve_test;
 
 namespace {
@@ -45,6 +47,34 @@ TEST_CASE("serve on PostgreSQL: runs and tokens are in the database, shared by t
   CHECK(listed.find("Hello Grace") != std::string::npos);
   CHECK_FALSE(fs::exists(site.dir / "data" / "runs.db"));
   CHECK(site.sluice({"tokens", "list"}).find("tests-0") != std::string::npos);
+}
+
+TEST_CASE("serve on PostgreSQL: /metrics gauges count the runs of every machine") {
+  PostgresSite site;
+  site.add("hello", hello);
+  const std::string token = site.token();
+  // Neither server runs anything: what they accept waits in the shared queue.
+  Server first(site, {"--worker-runs", "0"});
+  Server second(site, {"--worker-runs", "0"});
+  HttpClient to_first(first.port());
+  HttpClient to_second(second.port());
+  for (int i = 0; i < 2; ++i) {
+    const HttpResult accepted =
+        to_first.api("POST", "/v1/pipelines/hello/runs", token,
+                     Value(Object{{"inputs", Object{{"who", "Ada"}}}}).to_json());
+    REQUIRE_MESSAGE(accepted.status == 202, accepted.body);
+  }
+  const auto gauge = [&](HttpClient& client, const std::string& series) {
+    const std::string text = client.api("GET", "/metrics", token).body;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+      if (line.starts_with(series + " "))
+        return std::stod(line.substr(series.size() + 1));
+    return -1.0;
+  };
+  CHECK(gauge(to_first, "sluice_runs_queued") == 2);
+  CHECK(gauge(to_second, "sluice_runs_queued") == 2); // accepted by the other one
+  CHECK(gauge(to_second, "sluice_runs_running") == 0);
 }
 
 TEST_CASE("serve on PostgreSQL: /readyz says when the database is gone; runs go on after") {

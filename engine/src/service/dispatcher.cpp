@@ -495,6 +495,15 @@ std::shared_ptr<RunFeed> Dispatcher::feed(std::string_view id) const {
 }
 
 Metrics::Gauges Dispatcher::gauges() const {
+  if (shared_) {
+    // Runs here are a share of the cluster's: the store counts them all (an indexed count).
+    try {
+      const RunQueue::Counts counts = store_.queue()->counts();
+      return Metrics::Gauges{counts.running, counts.queued};
+    } catch (const std::exception&) {
+      // The database is away (/readyz says so): this process's own view, as without one.
+    }
+  }
   std::lock_guard lock(mutex_);
   return Metrics::Gauges{active_.size(), queued_locked()};
 }

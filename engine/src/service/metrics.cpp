@@ -90,9 +90,11 @@ std::string Metrics::render(const Gauges& gauges) const {
   for (const auto& [key, count] : ended_)
     out += "sluice_runs_total{pipeline=\"" + label_value(key.first) + "\",status=\"" +
            std::string(to_string(key.second)) + "\"} " + std::to_string(count) + "\n";
-  family(out, "sluice_runs_running", "gauge", "Runs going now.");
+  family(out, "sluice_runs_running", "gauge",
+         "Runs going now (with a shared store: on every machine).");
   out += "sluice_runs_running " + std::to_string(gauges.running) + "\n";
-  family(out, "sluice_runs_queued", "gauge", "Runs accepted and waiting to start.");
+  family(out, "sluice_runs_queued", "gauge",
+         "Runs accepted and waiting to start (with a shared store: on every machine).");
   out += "sluice_runs_queued " + std::to_string(gauges.queued) + "\n";
   family(out, "sluice_node_duration_seconds", "histogram",
          "How long nodes of finished runs took, by pipeline and node.");

@@ -237,6 +237,20 @@ std::size_t PostgresRunQueue::active(std::string_view pipeline) {
   return count;
 }
 
+RunQueue::Counts PostgresRunQueue::counts() {
+  Counts counts;
+  pool_.with_retry([&](Connection& connection) {
+    const Result rows =
+        connection.exec("SELECT count(*) FILTER (WHERE status = 'queued'), "
+                        "count(*) FILTER (WHERE status = 'running') FROM sluice_runs "
+                        "WHERE status IN ('queued', 'running')",
+                        timeout());
+    counts.queued = static_cast<std::size_t>(rows.integer(0, 0));
+    counts.running = static_cast<std::size_t>(rows.integer(0, 1));
+  });
+  return counts;
+}
+
 bool PostgresRunQueue::lead_schedules() {
   std::lock_guard lock(leader_mutex_);
   try {

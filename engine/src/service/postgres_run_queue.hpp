@@ -30,6 +30,7 @@ public:
   std::size_t reclaim() override;
   HeldRuns held(const std::vector<std::string>& running) override;
   std::size_t active(std::string_view pipeline) override;
+  Counts counts() override;
   bool lead_schedules() override;
 
 private:

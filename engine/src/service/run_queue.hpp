@@ -66,6 +66,12 @@ public:
   virtual HeldRuns held(const std::vector<std::string>& running) = 0;
   /// Runs of `pipeline` queued or running, over every process.
   virtual std::size_t active(std::string_view pipeline) = 0;
+  /// Runs queued and running over every process and pipeline (the /metrics gauges).
+  struct Counts {
+    std::size_t queued = 0;
+    std::size_t running = 0;
+  };
+  virtual Counts counts() = 0;
   /// Whether this process fires the schedules: one process at a time does. Takes the
   /// leader's place when it is free, keeps it while this process lives, and answers false
   /// once it cannot tell (then another process may take it). Called again and again.
