@@ -12,6 +12,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 
 namespace sluice::cli {
@@ -101,12 +102,24 @@ int list(const Where& path, bool json) {
     std::cout << "No connections. A provider plugin adds them (e.g. sluice connect zoom).\n";
     return exit_ok;
   }
-  std::cout << fmt::format("{:<20} {:<10} {:<28} {:<22} {:<21} {}\n", "NAME", "PROVIDER", "ACCOUNT",
-                           "STATUS", "EXPIRES", "SCOPES");
+  // Columns as wide as their longest entry ("webhook-secret" is longer than "PROVIDER").
+  std::size_t name_width = 20;
+  std::size_t provider_width = 10;
+  std::size_t account_width = 28;
+  for (const Connection& c : connections) {
+    name_width = std::max(name_width, c.name.size());
+    provider_width = std::max(provider_width, c.provider.size());
+    account_width = std::max(account_width, account_email(c).size());
+  }
+  const auto row = [&](std::string_view name, std::string_view provider, std::string_view account,
+                       std::string_view status, std::string_view expires, std::string_view scopes) {
+    std::cout << fmt::format("{:<{}} {:<{}} {:<{}} {:<22} {:<21} {}\n", name, name_width, provider,
+                             provider_width, account, account_width, status, expires, scopes);
+  };
+  row("NAME", "PROVIDER", "ACCOUNT", "STATUS", "EXPIRES", "SCOPES");
   for (const Connection& c : connections)
-    std::cout << fmt::format("{:<20} {:<10} {:<28} {:<22} {:<21} {}\n", c.name, c.provider,
-                             account_email(c), to_string(c.status), format_time(c.expires_at),
-                             join(c.scopes));
+    row(c.name, c.provider, account_email(c), to_string(c.status), format_time(c.expires_at),
+        join(c.scopes));
   return exit_ok;
 }
 
