@@ -5,8 +5,8 @@
 // died), and the emulator's counters show no meeting created twice for a run: meetings created are
 // the succeeded runs' (all deleted again) plus at most one per interrupted run.
 
-#include "emulator_process.hpp"
 #include "postgres_site.hpp"
+#include "zoom_site.hpp"
 
 #include <doctest/doctest.h>
 
@@ -92,12 +92,8 @@ const std::string create_then_delete =
 TEST_CASE("chaos: 1,000 runs, workers killed at random, every run accounted for once") {
   EmulatorProcess emulator({"--auto-approve", "--no-rate-limits"});
   PostgresSite site;
-  site.extra_environment.push_back("SLUICE_PLUGIN_PATH=" SLUICE_PLUGIN_DIR);
-  site.extra_environment.push_back("SLUICE_ZOOM_CLIENT_SECRET=emulator-secret");
   site.add("meet", create_then_delete);
-  site.sluice({"connect", "zoom", "--name", "chaos", "--client-id", "emulator-client",
-               "--api-base-url", emulator.url() + "/v2", "--oauth-base-url", emulator.url(),
-               "--browser-command", "curl -s -L -o /dev/null"});
+  connect_to_emulator(site, emulator, "chaos");
   const std::string token = site.token();
   Server server(site, {"--worker-runs", "0"});
   HttpClient client(server.port());

@@ -6,8 +6,8 @@
 // naming it, unless its type reconciles (Zoom's create adopts the meeting its lost attempt
 // made).
 
-#include "emulator_process.hpp"
 #include "postgres_site.hpp"
+#include "zoom_site.hpp"
 
 #include <doctest/doctest.h>
 
@@ -214,8 +214,6 @@ TEST_CASE("a create whose worker died after Zoom made the meeting: the heir adop
       {"--auto-approve", "--no-rate-limits", "--faults",
        R"({"faults": [{"kind": "slow_body", "method": "POST", "path": "/v2/users", "ms": 60000}]})"});
   PostgresSite site;
-  site.extra_environment.push_back("SLUICE_PLUGIN_PATH=" SLUICE_PLUGIN_DIR);
-  site.extra_environment.push_back("SLUICE_ZOOM_CLIENT_SECRET=emulator-secret");
   site.add("meet",
            "version: 1\nname: meet\n"
            "nodes:\n"
@@ -224,9 +222,7 @@ TEST_CASE("a create whose worker died after Zoom made the meeting: the heir adop
            "    with: { topic: \"standup after a crash\", type: 2, start_time: "
            "\"2030-01-15T09:00:00Z\", duration: 15 }\n"
            "outputs: { id: \"{{ create.id }}\", reconciled: \"{{ create.reconciled }}\" }\n");
-  site.sluice({"connect", "zoom", "--name", "work", "--client-id", "emulator-client",
-               "--api-base-url", emulator.url() + "/v2", "--oauth-base-url", emulator.url(),
-               "--browser-command", "curl -s -L -o /dev/null"});
+  connect_to_emulator(site, emulator, "work");
   const std::string token = site.token();
   Server server(site, {"--worker-runs", "0"});
   HttpClient client(server.port());

@@ -162,6 +162,16 @@ std::unique_ptr<Database> open_or_create_store(const CredentialStoreOptions& opt
 
 namespace {
 
+// A rekey's new key when the key comes from SLUICE_CREDENTIALS_KEY (the caller then updates the
+// environment): SLUICE_CREDENTIALS_NEW_KEY must hold it.
+StoreKey new_key_from_environment(const Secret& new_key_hex) {
+  if (new_key_hex.empty())
+    throw CredentialError(Kind::unavailable,
+                          "the key comes from SLUICE_CREDENTIALS_KEY: set "
+                          "SLUICE_CREDENTIALS_NEW_KEY to the new key (64 hex digits) too");
+  return StoreKey::from_hex(new_key_hex.reveal(), "SLUICE_CREDENTIALS_NEW_KEY");
+}
+
 // The key of a PostgreSQL store: the configured one; else, for a database that has no key
 // yet, a new key file (as a new SQLCipher store gets one). A database keyed elsewhere needs
 // that key brought here: a new one would not open its connections.
@@ -217,11 +227,7 @@ std::string rekey_postgres_store(const CredentialStoreOptions& options, const Se
   const auto store = open_postgres_credential_store(options);
   const std::string shown = postgres::redact_url(options.database_url.reveal());
   if (!options.key_hex.empty()) {
-    if (new_key_hex.empty())
-      throw CredentialError(Kind::unavailable,
-                            "the key comes from SLUICE_CREDENTIALS_KEY: set "
-                            "SLUICE_CREDENTIALS_NEW_KEY to the new key (64 hex digits) too");
-    store->rekey(StoreKey::from_hex(new_key_hex.reveal(), "SLUICE_CREDENTIALS_NEW_KEY"));
+    store->rekey(new_key_from_environment(new_key_hex));
     return "re-encrypted the connections in " + shown +
            " with the key in SLUICE_CREDENTIALS_NEW_KEY; set SLUICE_CREDENTIALS_KEY to it on "
            "every machine that uses this store (the old key no longer opens it)";
@@ -290,11 +296,7 @@ std::string rekey_credential_store(const CredentialStoreOptions& options,
   try {
     auto database = open_existing(options);
     if (!options.key_hex.empty()) {
-      if (new_key_hex.empty())
-        throw CredentialError(Kind::unavailable,
-                              "the key comes from SLUICE_CREDENTIALS_KEY: set "
-                              "SLUICE_CREDENTIALS_NEW_KEY to the new key (64 hex digits) too");
-      const StoreKey next = StoreKey::from_hex(new_key_hex.reveal(), "SLUICE_CREDENTIALS_NEW_KEY");
+      const StoreKey next = new_key_from_environment(new_key_hex);
       rekey_outside_wal(*database, next);
       return "re-encrypted " + options.database.string() +
              " with the key in SLUICE_CREDENTIALS_NEW_KEY; set SLUICE_CREDENTIALS_KEY to it";

@@ -89,6 +89,14 @@ std::string place_of(const std::string& id, std::string_view column) {
   return "connection " + id + " " + std::string(column);
 }
 
+// `plaintext` sealed for `place`, as hex text for decode($n, 'hex'): every parameter stays
+// text.
+std::string sealed_hex_of(const SecretSealer& sealer, std::string_view plaintext,
+                          std::string_view place) {
+  const std::string sealed = sealer.seal(plaintext, place);
+  return detail::lower_hex(reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size());
+}
+
 std::string text_of(const Result& result, int row, int column) {
   return std::string(result.text(row, column));
 }
@@ -146,9 +154,7 @@ void PostgresCredentialStore::use_key(const StoreKey& key, const std::string& ke
   SecretSealer sealer(key);
   std::string check;
   guarded("", [&] {
-    const std::string sealed = sealer.seal(key_check_text, key_check_place);
-    const std::string sealed_text =
-        detail::lower_hex(reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size());
+    const std::string sealed_text = sealed_hex_of(sealer, key_check_text, key_check_place);
     pool_.with_retry([&](postgres::Connection& db) {
       db.exec("INSERT INTO sluice_credential_key (id, check_value, created_at)"
               " VALUES (1, decode($1, 'hex'), $2) ON CONFLICT (id) DO NOTHING",
@@ -185,12 +191,19 @@ void PostgresCredentialStore::require_current_key(postgres::Connection& db) cons
                               "or SLUICE_CREDENTIALS_KEY the re-encryption named)");
 }
 
+template <typename Work> void PostgresCredentialStore::writing(Work&& work) {
+  int attempts = 0;
+  pool_.with_retry([&](postgres::Connection& db) {
+    const bool again = attempts++ > 0;
+    Transaction transaction(db, timeout());
+    require_current_key(db);
+    work(db, transaction, again);
+  });
+}
+
 void PostgresCredentialStore::rekey(const StoreKey& next) {
   const SecretSealer next_sealer(next);
-  const std::string next_check = [&] {
-    const std::string sealed = next_sealer.seal(key_check_text, key_check_place);
-    return detail::lower_hex(reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size());
-  }();
+  const std::string next_check = sealed_hex_of(next_sealer, key_check_text, key_check_place);
   guarded("", [&] {
     // One attempt: after a lost COMMIT the caller cannot tell, and opening again (with the
     // pending key as the fallback) finds out which key the store has.
@@ -209,9 +222,7 @@ void PostgresCredentialStore::rekey(const StoreKey& next) {
     for (int i = 0; i < rows.rows(); ++i) {
       const Row row = decode(rows, i);
       const auto reseal = [&](const Secret& secret, std::string_view column) {
-        const std::string sealed = next_sealer.seal(secret.reveal(), place_of(row.id, column));
-        return detail::lower_hex(reinterpret_cast<const unsigned char*>(sealed.data()),
-                                 sealed.size());
+        return sealed_hex_of(next_sealer, secret.reveal(), place_of(row.id, column));
       };
       // Not a token change: the version stays, so no compare-and-set is disturbed.
       db.exec("UPDATE sluice_connections SET client_secret = decode($1, 'hex'),"
@@ -236,8 +247,7 @@ std::string PostgresCredentialStore::sealed_hex(std::string_view plaintext, cons
                                                 std::string_view column) const {
   if (!sealer_)
     throw std::logic_error("PostgresCredentialStore used before use_key()");
-  const std::string sealed = sealer_->seal(plaintext, place_of(id, column));
-  return detail::lower_hex(reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size());
+  return sealed_hex_of(*sealer_, plaintext, place_of(id, column));
 }
 
 PostgresCredentialStore::Row PostgresCredentialStore::decode(const Result& result, int row) const {
@@ -392,11 +402,7 @@ Connection PostgresCredentialStore::save_new(const NewConnection& c, bool replac
   const std::string chosen_id = new_connection_id();
   return guarded(c.name, [&] {
     std::optional<Connection> saved;
-    int attempts = 0;
-    pool_.with_retry([&](postgres::Connection& db) {
-      const bool again = attempts++ > 0;
-      Transaction transaction(db, timeout());
-      require_current_key(db);
+    writing([&](postgres::Connection& db, Transaction& transaction, bool again) {
       const auto existing = read(db, c.name, true);
       if (again && existing && existing->id == chosen_id && !replace) {
         saved = existing->connection; // the first attempt's commit landed
@@ -448,11 +454,7 @@ PostgresCredentialStore::Imported PostgresCredentialStore::import(const Connecti
   const std::string chosen_id = new_connection_id();
   return guarded(connection.name, [&] {
     Imported outcome = Imported::kept;
-    int attempts = 0;
-    pool_.with_retry([&](postgres::Connection& db) {
-      const bool again = attempts++ > 0;
-      Transaction transaction(db, timeout());
-      require_current_key(db);
+    writing([&](postgres::Connection& db, Transaction& transaction, bool again) {
       const auto existing = read(db, connection.name, true);
       if (again && existing && existing->id == chosen_id) {
         outcome = Imported::copied; // the first attempt's commit landed
@@ -506,11 +508,7 @@ Connection PostgresCredentialStore::update_tokens(std::string_view name,
                                                   const Tokens& tokens) {
   return guarded(name, [&] {
     std::optional<Connection> updated;
-    int attempts = 0;
-    pool_.with_retry([&](postgres::Connection& db) {
-      const bool again = attempts++ > 0;
-      Transaction transaction(db, timeout());
-      require_current_key(db);
+    writing([&](postgres::Connection& db, Transaction& transaction, bool again) {
       Row current = read_existing(db, name, true);
       if (again && current.connection.version == expected_version + 1 &&
           current.connection.access_token == tokens.access_token) {
@@ -532,9 +530,7 @@ void PostgresCredentialStore::store_after_lost_commit(const Row& row, const Toke
   // The row lock went with the connection; whoever locked the row since found our tokens (if
   // the commit landed) or the stale ones (then it refreshes itself, and its compare-and-set
   // makes ours a conflict: its tokens win, ours were never used).
-  pool_.with_retry([&](postgres::Connection& db) {
-    Transaction transaction(db, timeout());
-    require_current_key(db);
+  writing([&](postgres::Connection& db, Transaction& transaction, bool) {
     Row current = read_existing(db, row.connection.name, true);
     if (current.connection.version == row.connection.version + 1 &&
         current.connection.access_token == tokens.access_token)

@@ -88,6 +88,10 @@ private:
   // In a writing transaction, before any connection row is locked: holds the key row (share)
   // and throws when the store was re-encrypted since this process opened it.
   void require_current_key(postgres::Connection& db) const;
+  // Every sealing write: a transaction tried again after a lost connection, which holds the
+  // key row (require_current_key) before `work(db, transaction, again)` locks any connection
+  // row and commits; `again` says an earlier attempt's COMMIT may have landed.
+  template <typename Work> void writing(Work&& work);
 
   PostgresCredentialOptions options_;
   std::string shown_; // the database's address without a password, for messages

@@ -495,8 +495,9 @@ std::shared_ptr<RunFeed> Dispatcher::feed(std::string_view id) const {
 }
 
 Metrics::Gauges Dispatcher::gauges() const {
-  if (shared_) {
-    // Runs here are a share of the cluster's: the store counts them all (an indexed count).
+  // Runs here are a share of the cluster's: the store counts them all (an indexed count).
+  // Not while it is known to be away: a scrape would wait out the store's retries.
+  if (shared_ && store_.reachable()) {
     try {
       const RunQueue::Counts counts = store_.queue()->counts();
       return Metrics::Gauges{counts.running, counts.queued};

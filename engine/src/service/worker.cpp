@@ -43,8 +43,8 @@ std::string plan_resume(const Engine& engine, const Pipeline& pipeline,
     case Checkpoint::Ending::started: {
       const Value* at = checkpoint.output.find("started_at");
       started[checkpoint.node] = at && at->is_int()
-                                     ? std::optional(std::chrono::system_clock::time_point(
-                                           std::chrono::milliseconds(at->as_int())))
+                                     ? std::optional<std::chrono::system_clock::time_point>(
+                                           store_detail::from_unix_ms(at->as_int()))
                                      : std::nullopt;
       continue;
     }
