@@ -9,6 +9,8 @@
 #include "registry.hpp"
 #include "yaml_loader.hpp"
 
+#include <sluice/detail/borrowed_array.hpp>
+
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -431,6 +433,80 @@ nodes:
   const Value values = settings[0].eval(EvalScope{&inputs, nullptr, nullptr, -1});
   CHECK(values == Value::parse_json(R"([12, "n=12", 7])"));
   CHECK(values[0u].is_int());
+}
+
+// A list of plain references is bound while it is read, into the plan's store of lists;
+// longer lists, mixed ones and lists with a bad reference take the general path. Each shape
+// must bind the same edges and evaluate to the same values.
+TEST_CASE("lists of references: every shape binds its edges and evaluates, borrowed or not") {
+  std::string twenty;
+  for (int i = 0; i < 20; ++i)
+    twenty += std::string(i > 0 ? ", " : "") + (i % 2 == 0 ? "'{{ a.text }}'" : "'{{ b.text }}'");
+  const auto plan = load(R"yaml(version: 1
+inputs:
+  who: { type: string, default: Ada }
+nodes:
+  a: { type: core.template, with: { template: A } }
+  b: { type: core.template, with: { template: B } }
+  plain: { type: core.merge, with: { values: ["{{ b.text }}", "{{ inputs.who }}", "{{ a.text }}"] } }
+  mixed: { type: core.merge, with: { values: ["{{ a.text }}", 7, "x{{ b.text }}"] } }
+  long: { type: core.merge, with: { values: [)yaml" +
+                         twenty + R"yaml(] } }
+  each:
+    type: core.merge
+    for_each: "{{ inputs.who }}"
+    with: { values: ["{{ item }}", "{{ a.text }}", "{{ index }}"] }
+)yaml");
+  CHECK(as_vector(plan->dependencies(2)) == std::vector<std::uint32_t>{1, 0});
+  CHECK(as_vector(plan->dependencies(3)) == std::vector<std::uint32_t>{0, 1});
+  CHECK(as_vector(plan->dependencies(4)) == std::vector<std::uint32_t>{0, 1});
+  CHECK(as_vector(plan->dependencies(5)) == std::vector<std::uint32_t>{0});
+  CHECK(as_vector(plan->successors(0)) == std::vector<std::uint32_t>{2, 3, 4, 5});
+
+  const Value inputs = Value::parse_json(R"({"who": "Ada"})");
+  std::vector<NodeResult> results(6);
+  results[0].output = Value::parse_json(R"({"text": "A"})");
+  results[1].output = Value::parse_json(R"({"text": "B"})");
+  const Value item("it");
+  const EvalScope scope{&inputs, results.data(), &item, 3};
+  const auto evaluated = [&](std::uint32_t node, bool borrowing) {
+    const ValueTemplate& values = plan->settings(node)[0];
+    if (!borrowing)
+      return values.eval(scope);
+    Value borrowed = values.eval_borrowing(scope);
+    const Value copy = Value::parse_json(borrowed.to_json());
+    BorrowedArray::end(borrowed);
+    return copy;
+  };
+  Array long_values;
+  for (int i = 0; i < 20; ++i)
+    long_values.emplace_back(i % 2 == 0 ? "A" : "B");
+  for (const bool borrowing : {false, true}) {
+    CAPTURE(borrowing);
+    CHECK(evaluated(2, borrowing) == Value::parse_json(R"(["B", "Ada", "A"])"));
+    CHECK(evaluated(3, borrowing) == Value::parse_json(R"(["A", 7, "xB"])"));
+    CHECK(evaluated(4, borrowing) == Value(long_values));
+    CHECK(evaluated(5, borrowing) == Value::parse_json(R"(["it", "A", 3])"));
+  }
+}
+
+TEST_CASE("lists of references: a bad one among good ones is reported where it is") {
+  const Errors errors = errors_of(R"yaml(version: 1
+inputs:
+  who: { type: string, default: Ada }
+nodes:
+  a: { type: core.template, with: { template: x } }
+  b:
+    type: core.merge
+    with: { values: ["{{ a.text }}", "{{ nope.text }}", "{{ a.txt }}", "{{ inputs.whom }}",
+                     "{{ item }}", "{{ b.text }}"] }
+)yaml");
+  REQUIRE(errors.size() == 5);
+  CHECK(errors[0].starts_with("p.yaml:8:21: error: unknown node 'nope' in '{{ nope.text }}'"));
+  CHECK(errors[1].starts_with("p.yaml:8:21: error: node 'a' (core.template) has no output 'txt'"));
+  CHECK(errors[2].starts_with("p.yaml:8:21: error: unknown input 'whom'"));
+  CHECK(errors[3].starts_with("p.yaml:8:21: error: 'item' used outside 'for_each'"));
+  CHECK(errors[4].starts_with("p.yaml:8:21: error: node 'b' refers to itself"));
 }
 
 TEST_CASE("execution options compile into the plan") {

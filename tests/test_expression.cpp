@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -209,6 +210,75 @@ TEST_CASE("collect lists every reference with its text and offset") {
   REQUIRE(references.size() == 2);
   CHECK(references[0]->root == Reference::Root::item);
   CHECK(references[1]->root == Reference::Root::index);
+}
+
+// ValueTemplate reads a lone `{{ name.name }}` without building a Template; what it makes
+// must be what the template makes, and whatever the template refuses must still be refused.
+TEST_CASE("a lone plain reference in a setting reads as in a template") {
+  for (const std::string_view text :
+       {"{{ hello.text }}", "{{hello}}", "  {{ inputs.who }}\n", "{{\tlist.items.id-x }}",
+        "{{ item }}", "{{ item.name }}", "{{ index }}", "{{ a-b.c_d }}", "{{ true.x }}",
+        "{{ inputs.who.first }}"}) {
+    CAPTURE(text);
+    std::vector<Reference*> fast;
+    ValueTemplate lone = ValueTemplate::parse(Value(text));
+    lone.collect(fast);
+    Template general = Template::parse(text);
+    const Reference* expected = general.single_reference();
+    REQUIRE(expected != nullptr);
+    REQUIRE(fast.size() == 1);
+    CHECK(fast[0]->root == expected->root);
+    CHECK(fast[0]->name == expected->name);
+    CHECK(fast[0]->path.to_string() == expected->path.to_string());
+    CHECK(fast[0]->text == expected->text);
+    CHECK(fast[0]->offset == expected->offset);
+  }
+  for (const std::string_view text : {"{{ hello. }}", "{{ inputs }}", "{{ inputs. }}", "{{ a..b }}",
+                                      "{{ hello.0 }}", "{{{ a }}", "{{ .a }}"}) {
+    CAPTURE(text);
+    CHECK_THROWS_AS(ValueTemplate::parse(Value(text)), TemplateSyntaxError);
+    CHECK_THROWS_AS(Template::parse(text), TemplateSyntaxError);
+  }
+  // Shaped like one reference at both ends, but templates with text.
+  for (const std::string_view text : {"{{ a }}{{ b }}", "{{ a }}}", "{{ a }} {{ b }}"}) {
+    CAPTURE(text);
+    std::vector<Reference*> as_setting;
+    ValueTemplate setting = ValueTemplate::parse(Value(text));
+    setting.collect(as_setting);
+    std::vector<Reference*> as_template;
+    Template general = Template::parse(text);
+    general.collect(as_template);
+    REQUIRE(as_setting.size() == as_template.size());
+    for (std::size_t i = 0; i < as_setting.size(); ++i)
+      CHECK(as_setting[i]->text == as_template[i]->text);
+    CHECK(general.single_reference() == nullptr);
+  }
+  // Literals are not references, whatever they look like.
+  CHECK(ValueTemplate::parse(Value("{{ true }}")).eval(EvalScope{}) == Value(true));
+  CHECK(ValueTemplate::parse(Value("{{ null }}")).eval(EvalScope{}).is_null());
+}
+
+TEST_CASE("Expr::parse_shared reads plain references as the parser does") {
+  for (const std::string_view text : {" hello.text ", "inputs.who", "item", "index.x", "a-b.c_d",
+                                      "true", "null", "a == b", "a.b[0]", "inputs['x']"}) {
+    CAPTURE(text);
+    const std::unique_ptr<Expr> parsed = Expr::parse(text, 2);
+    const std::shared_ptr<Expr> shared = Expr::parse_shared(text, 2);
+    const Reference* expected = parsed->as_reference();
+    const Reference* got = shared->as_reference();
+    REQUIRE((expected == nullptr) == (got == nullptr));
+    if (expected == nullptr)
+      continue;
+    CHECK(got->root == expected->root);
+    CHECK(got->name == expected->name);
+    CHECK(got->path.to_string() == expected->path.to_string());
+    CHECK(got->text == expected->text);
+    CHECK(got->offset == expected->offset);
+  }
+  for (const std::string_view text : {"a.", "inputs", "inputs.", "a..b", ".a", "a.0"}) {
+    CAPTURE(text);
+    CHECK_THROWS_AS((void)Expr::parse_shared(text), TemplateSyntaxError);
+  }
 }
 
 TEST_CASE("syntax errors say what and where") {

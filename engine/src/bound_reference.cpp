@@ -2,6 +2,7 @@
 
 #include "bound_reference.hpp"
 
+#include <algorithm>
 #include <variant>
 
 namespace sluice::detail {
@@ -41,16 +42,45 @@ Value BoundReference::eval(const EvalScope& scope) const {
 }
 
 const PathTable::Entry* PathTable::intern(const Path& path) {
-  auto [it, inserted] = index_.try_emplace(path.to_string(), nullptr);
-  if (inserted) {
-    Entry& entry = paths_.emplace_back(Entry{path, std::nullopt});
-    const auto segments = path.segments();
-    if (segments.size() == 1)
-      if (const auto* key = std::get_if<std::string>(&segments.front()))
-        entry.single_key = *key;
-    it->second = &entry;
+  if (last_ != nullptr && std::ranges::equal(last_->path.segments(), path.segments()))
+    return last_;
+  std::string text = path.to_string();
+  if (const auto found = index_.find(text); found != index_.end())
+    return last_ = found->second;
+  return last_ = add(path, std::move(text));
+}
+
+const PathTable::Entry* PathTable::intern_plain(std::string_view text) {
+  if (last_ != nullptr && last_->text == text)
+    return last_;
+  if (const auto found = index_.find(text); found != index_.end())
+    return last_ = found->second;
+  return last_ = add(Path::parse(text), std::string(text));
+}
+
+const PathTable::Entry* PathTable::add(Path path, std::string text) {
+  Entry& entry = paths_.emplace_back(Entry{std::move(path), std::nullopt, std::move(text)});
+  const auto segments = entry.path.segments();
+  if (segments.size() == 1)
+    if (const auto* key = std::get_if<std::string>(&segments.front()))
+      entry.single_key = *key;
+  index_.emplace(entry.text, &entry);
+  return &entry;
+}
+
+std::span<const BoundReference> BoundListStore::add(std::span<const BoundReference> list) {
+  // Blocks grow from a few lists' worth, so that a small plan stays small.
+  constexpr std::size_t first_block = 64;
+  constexpr std::size_t largest_block = 4096;
+  if (capacity_ - used_ < list.size()) {
+    capacity_ = std::max(std::clamp(capacity_ * 2, first_block, largest_block), list.size());
+    blocks_.push_back(std::make_unique<BoundReference[]>(capacity_));
+    used_ = 0;
   }
-  return it->second;
+  BoundReference* kept = blocks_.back().get() + used_;
+  std::copy(list.begin(), list.end(), kept);
+  used_ += list.size();
+  return {kept, list.size()};
 }
 
 } // namespace sluice::detail

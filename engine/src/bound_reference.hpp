@@ -6,9 +6,13 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace sluice::detail {
 
@@ -23,12 +27,23 @@ public:
     Path path;
     /// Set when `path` is exactly one member name.
     std::optional<std::string> single_key;
+    /// Path::to_string() of `path`.
+    std::string text;
   };
   const Entry* intern(const Path& path);
+  /// The same for a path of `.name` segments given as its canonical text (`a.b`, as in
+  /// PlainReference::path); parses it only the first time it is seen.
+  const Entry* intern_plain(std::string_view text);
 
 private:
+  const Entry* add(Path path, std::string text);
+
   std::deque<Entry> paths_;
-  std::unordered_map<std::string, const Entry*> index_;
+  /// Keyed by each entry's `text`.
+  std::unordered_map<std::string_view, const Entry*> index_;
+  /// The entry interned last: most references of a plan read the same field (`.value`,
+  /// `.text`), and it answers them without formatting or hashing.
+  const Entry* last_ = nullptr;
 };
 
 /// A reference reduced to what evaluation needs, once compile has bound and checked it: the
@@ -45,6 +60,19 @@ struct BoundReference {
   /// Where the referenced value lives in `scope`, or nullptr when it is missing (and always
   /// for the `index` root, whose value is made rather than found).
   const Value* locate(const EvalScope& scope) const noexcept;
+};
+
+/// Lists of a plan's bound references (settings such as `values: ["{{ a.x }}", "{{ b.x }}"]`),
+/// kept in large blocks so that a list costs no heap block of its own. Spans it hands out stay
+/// valid for its lifetime.
+class BoundListStore {
+public:
+  std::span<const BoundReference> add(std::span<const BoundReference> list);
+
+private:
+  std::vector<std::unique_ptr<BoundReference[]>> blocks_;
+  std::size_t used_ = 0;     ///< in the last block
+  std::size_t capacity_ = 0; ///< of the last block
 };
 
 } // namespace sluice::detail

@@ -8,6 +8,7 @@
 #include "input_declarations.hpp"
 #include "limit_text.hpp"
 #include "message_text.hpp"
+#include "name_index.hpp"
 #include "plan_graph.hpp"
 #include "registry.hpp"
 #include "settings_check.hpp"
@@ -20,6 +21,7 @@
 #include <limits>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace sluice::detail {
 
@@ -67,6 +69,36 @@ struct ReferenceSite {
   SourceMark mark;
 };
 
+// Which of a node's settings are given: a word for the few that types declare, a vector past
+// that (a per-node heap block was a tenth of compiling a node).
+class GivenSettings {
+public:
+  void reset(std::size_t count) {
+    word_ = 0;
+    many_.assign(count > 64 ? count : 0, false);
+  }
+  void set(std::size_t slot) {
+    if (many_.empty())
+      word_ |= std::uint64_t{1} << slot;
+    else
+      many_[slot] = true;
+  }
+  bool test(std::size_t slot) const {
+    return many_.empty() ? (word_ >> slot & 1) != 0 : many_[slot];
+  }
+
+private:
+  std::uint64_t word_ = 0;
+  std::vector<bool> many_;
+};
+
+// What the registry holds for a node type besides the type, looked up once per type.
+struct TypeRules {
+  const NodeType* type = nullptr;
+  std::shared_ptr<const SettingsCheck> settings_check;
+  std::shared_ptr<const SideEffectsRule> side_effects;
+};
+
 class PlanCompiler {
 public:
   PlanCompiler(const PipelineSpec& spec, const Registry& registry, const Limits& limits)
@@ -99,12 +131,10 @@ public:
     plan_->nodes.resize(spec_.nodes.size());
     lay_out_ids();
     dependency_stamp_.assign(spec_.nodes.size(), no_node);
-    dependencies_.assign(spec_.nodes.size(), {});
     for (std::uint32_t i = 0; i < spec_.nodes.size(); ++i)
       compile_node(i);
     compile_outputs();
-    link_edges(*plan_, dependencies_);
-    dependencies_ = {};
+    link_edges(*plan_, std::move(dependencies_));
     plan_->all_inline = std::all_of(plan_->nodes.begin(), plan_->nodes.end(),
                                     [](const PlanNode& node) { return node.inline_fast_path; });
     report_cycles();
@@ -130,15 +160,21 @@ private:
   const Limits& limits_;
   std::shared_ptr<Plan> plan_;
   std::vector<Diagnostic> diagnostics_;
-  std::unordered_map<std::string_view, std::uint32_t> node_index_;
+  NameIndex node_index_;
   std::unordered_map<std::string_view, std::uint32_t> input_index_;
   /// The resolved type of each node; null when unknown or missing.
   std::vector<std::shared_ptr<const NodeType>> types_;
   /// dependency_stamp_[d] == i when node i already depends on d: dedupes in O(1).
   std::vector<std::uint32_t> dependency_stamp_;
-  /// Per node, while compiling; link_edges() lays them out in Plan::edges.
-  std::vector<std::vector<std::uint32_t>> dependencies_;
+  /// Every node's dependencies, node after node as they are compiled (node i's start at its
+  /// PlanNode::dependencies_begin); link_edges() adds the successors.
+  std::vector<std::uint32_t> dependencies_;
   std::size_t suggestions_left_ = suggestion_budget;
+  /// check_references()'s list, kept between calls so that a plan's references cost no
+  /// allocation each.
+  std::vector<Reference*> references_;
+  std::shared_ptr<const NodeType> last_type_;
+  std::vector<TypeRules> type_rules_; // few: one per type the plan uses
 
   // Messages quote the file's text: escaped here, once for every message, so none shows a
   // raw control byte (printable() leaves text without one as it is).
@@ -180,7 +216,7 @@ private:
               "references; pick another id");
       const auto [first, inserted] = node_index_.emplace(decl.id, i);
       if (!inserted) {
-        const SourceMark first_mark = spec_.nodes[first->second].mark;
+        const SourceMark first_mark = spec_.nodes[first].mark;
         error(decl.mark, "duplicate node id '" + decl.id + "'",
               first_mark.line > 0 ? "first defined on line " + std::to_string(first_mark.line)
                                   : std::string());
@@ -197,9 +233,14 @@ private:
         error(decl.mark, "node '" + decl.id + "' has no 'type'");
       return nullptr;
     }
+    // Nodes of one type tend to come together: the last answer saves the registry's lock.
+    if (last_type_ && decl.type == last_type_->spec.type)
+      return last_type_;
     auto type = registry_.find(decl.type);
-    if (type)
+    if (type) {
+      last_type_ = type;
       return type;
+    }
     const std::vector<std::string> names = registry_.names();
     NearestName nearest(decl.type);
     for (const std::string& name : names)
@@ -216,11 +257,13 @@ private:
     return nullptr;
   }
 
+  // `node` is the node being compiled: its dependencies are appended to dependencies_.
   void add_dependency(std::uint32_t node, std::uint32_t dependency) {
     if (dependency_stamp_[dependency] == node)
       return;
     dependency_stamp_[dependency] = node;
-    dependencies_[node].push_back(dependency);
+    dependencies_.push_back(dependency);
+    ++plan_->nodes[node].dependency_count;
   }
 
   // Every id in one buffer, so that a node holds a view instead of a std::string.
@@ -242,6 +285,8 @@ private:
   void compile_node(std::uint32_t index) {
     const NodeDecl& decl = spec_.nodes[index];
     PlanNode& node = plan_->nodes[index];
+    // add_dependency() appends this node's dependencies from here on.
+    node.dependencies_begin = static_cast<std::uint32_t>(dependencies_.size());
     if (!decl.description.empty())
       node.edit_extra().description = decl.description;
     node.type = types_[index].get();
@@ -274,7 +319,7 @@ private:
     const std::size_t unknown_slot = type ? type->spec.settings.size() : 0;
     // A setting counts as given once it is stored, or once a problem with it is reported
     // (so a bad value is not also reported as missing).
-    std::vector<bool> given;
+    GivenSettings given;
     std::vector<ValueTemplate>& slots = plan_->setting_slots;
     node.settings_begin = static_cast<std::uint32_t>(slots.size());
     if (type) {
@@ -283,11 +328,22 @@ private:
       node.setting_count = static_cast<std::uint16_t>(type->spec.settings.size());
       for (const SettingSpec& setting : type->spec.settings)
         slots.push_back(ValueTemplate::from_constant(setting.default_value));
-      given.assign(type->spec.settings.size(), false);
+      given.reset(type->spec.settings.size());
     }
-    std::unordered_map<std::string_view, SourceMark> seen;
-    for (const SettingDecl& setting : decl.with) {
-      if (!seen.emplace(setting.name, setting.mark).second) {
+    // Duplicates: a scan over the few settings most nodes have, a hash set past that.
+    constexpr std::size_t few_settings = 16;
+    std::unordered_set<std::string_view> seen;
+    const auto set_before = [&](std::size_t i) {
+      if (decl.with.size() > few_settings)
+        return !seen.insert(decl.with[i].name).second;
+      for (std::size_t j = 0; j < i; ++j)
+        if (decl.with[j].name == decl.with[i].name)
+          return true;
+      return false;
+    };
+    for (std::size_t i = 0; i < decl.with.size(); ++i) {
+      const SettingDecl& setting = decl.with[i];
+      if (set_before(i)) {
         error(setting.mark,
               "setting '" + setting.name + "' is set twice in node '" + decl.id + "'");
         continue;
@@ -297,11 +353,12 @@ private:
         report_unknown_setting(type->spec, setting);
       ValueTemplate parsed;
       try {
-        parsed = ValueTemplate::parse(setting.value, limits_.template_bytes);
+        EarlyBinder binder(*this, ReferenceSite{index, has_for_each, setting.mark});
+        parsed = ValueTemplate::parse(setting.value, limits_.template_bytes, &binder);
       } catch (const TemplateSyntaxError& e) {
         template_error(setting.mark, e, "setting '" + setting.name + "'");
         if (slot != unknown_slot)
-          given[slot] = true;
+          given.set(slot);
         continue;
       }
       // References are checked even when the type or setting is unknown: they still make
@@ -310,7 +367,7 @@ private:
       // An explicit null reads as "not set": the default, or the required-setting error.
       if (slot == unknown_slot || setting.value.is_null())
         continue;
-      given[slot] = true;
+      given.set(slot);
       const SettingSpec& setting_spec = type->spec.settings[slot];
       // Only the shape of a constant is known now; a string template is checked when it
       // runs (`{{ x }}` keeps x's type), but a list or map stays a list or map.
@@ -327,7 +384,7 @@ private:
       return;
     for (std::size_t slot = 0; slot < type->spec.settings.size(); ++slot) {
       const SettingSpec& setting_spec = type->spec.settings[slot];
-      if (setting_spec.required && !given[slot] && setting_spec.default_value.is_null())
+      if (setting_spec.required && !given.test(slot) && setting_spec.default_value.is_null())
         error(decl.mark,
               "node '" + decl.id + "' (" + type->spec.type + ") is missing required setting '" +
                   setting_spec.name + "'",
@@ -338,14 +395,21 @@ private:
     // or a missing one is reported once, by the engine.
     const auto node_slots =
         std::span(plan_->setting_slots).subspan(node.settings_begin, node.setting_count);
-    if (diagnostics_.size() == problems_before)
-      if (const auto check = registry_.find_settings_check(type->spec.type))
-        run_settings_check(
-            *check, decl, *type, node_slots,
-            [this](SourceMark mark, std::string message) { error(mark, std::move(message)); });
-    const auto rule =
-        type->spec.side_effects ? registry_.find_side_effects_rule(type->spec.type) : nullptr;
-    node.side_effects = node_has_side_effects(*type, rule.get(), node_slots);
+    const TypeRules& rules = rules_of(*type);
+    if (diagnostics_.size() == problems_before && rules.settings_check)
+      run_settings_check(
+          *rules.settings_check, decl, *type, node_slots,
+          [this](SourceMark mark, std::string message) { error(mark, std::move(message)); });
+    node.side_effects = node_has_side_effects(*type, rules.side_effects.get(), node_slots);
+  }
+
+  const TypeRules& rules_of(const NodeType& type) {
+    for (const TypeRules& rules : type_rules_)
+      if (rules.type == &type)
+        return rules;
+    return type_rules_.emplace_back(TypeRules{
+        &type, registry_.find_settings_check(type.spec.type),
+        type.spec.side_effects ? registry_.find_side_effects_rule(type.spec.type) : nullptr});
   }
 
   static std::size_t find_setting(const NodeSpec& spec, std::string_view name) {
@@ -378,17 +442,17 @@ private:
         continue;
       }
       const std::string_view target = need.value.as_string();
-      const auto found = node_index_.find(target);
-      if (found == node_index_.end()) {
+      const std::optional<std::uint32_t> found = node_index_.find(target);
+      if (!found) {
         error(need.mark, "node '" + decl.id + "' needs unknown node '" + std::string(target) + "'",
               did_you_mean(suggest_node(target)));
         continue;
       }
-      if (found->second == index) {
+      if (*found == index) {
         error(need.mark, "node '" + decl.id + "' needs itself");
         continue;
       }
-      add_dependency(index, found->second);
+      add_dependency(index, *found);
     }
   }
 
@@ -448,10 +512,60 @@ private:
 
   // ---- references ------------------------------------------------------------------------
 
+  // Binds a setting's `{{ node.field }}` (and the other plain references) while it is parsed,
+  // when nothing is wrong with it; one with a problem is declined, kept as a Reference and
+  // reported by check_reference() with everything a message needs.
+  class EarlyBinder final : public ReferenceBinder {
+  public:
+    EarlyBinder(PlanCompiler& compiler, ReferenceSite site) : compiler_(compiler), site_(site) {}
+    std::optional<BoundReference> bind(const PlainReference& reference) override {
+      return compiler_.bind_early(reference, site_);
+    }
+    std::span<const BoundReference> keep(std::span<const BoundReference> list) override {
+      return compiler_.plan_->bound_lists.add(list);
+    }
+
+  private:
+    PlanCompiler& compiler_;
+    ReferenceSite site_;
+  };
+
+  std::optional<BoundReference> bind_early(const PlainReference& reference,
+                                           const ReferenceSite& site) {
+    std::uint32_t target = 0;
+    switch (reference.root) {
+    case Reference::Root::input: {
+      const auto found = input_index_.find(reference.name);
+      if (found == input_index_.end())
+        return std::nullopt;
+      target = found->second;
+      break;
+    }
+    case Reference::Root::item:
+    case Reference::Root::index:
+      if (!site.item_allowed)
+        return std::nullopt;
+      break;
+    case Reference::Root::node: {
+      const std::optional<std::uint32_t> found = node_index_.find(reference.name);
+      if (!found || *found == site.node)
+        return std::nullopt;
+      target = *found;
+      const std::string_view field = reference.path.substr(0, reference.path.find('.'));
+      if (!has_output(target, field))
+        return std::nullopt;
+      if (site.node != no_node)
+        add_dependency(site.node, target);
+      break;
+    }
+    }
+    return BoundReference{plan_->paths.intern_plain(reference.path), target, reference.root};
+  }
+
   template <typename Parsed> void check_references(Parsed& parsed, const ReferenceSite& site) {
-    std::vector<Reference*> references;
-    parsed.collect(references);
-    for (Reference* reference : references)
+    references_.clear();
+    parsed.collect(references_);
+    for (Reference* reference : references_)
       check_reference(*reference, site);
   }
 
@@ -492,13 +606,13 @@ private:
   }
 
   void check_node_reference(Reference& reference, const ReferenceSite& site) {
-    const auto found = node_index_.find(reference.name);
-    if (found == node_index_.end()) {
+    const std::optional<std::uint32_t> found = node_index_.find(reference.name);
+    if (!found) {
       error(site.mark, "unknown node '" + reference.name + "' in " + quoted_reference(reference),
             did_you_mean(suggest_node(reference.name)));
       return;
     }
-    const std::uint32_t target = found->second;
+    const std::uint32_t target = *found;
     if (target == site.node) {
       error(site.mark,
             "node '" + reference.name + "' refers to itself in " + quoted_reference(reference));
@@ -514,18 +628,15 @@ private:
   // outputs a list of such objects, so its references are not checked.
   void check_output_field(const Reference& reference, const ReferenceSite& site,
                           std::uint32_t target) {
-    const NodeType* type = types_[target].get();
-    if (!type || type->spec.outputs.empty() || spec_.nodes[target].for_each ||
-        reference.path.empty())
+    if (reference.path.empty())
       return;
     const auto* field = std::get_if<std::string>(&reference.path.segments().front());
-    if (!field)
+    if (!field || has_output(target, *field))
       return;
+    const NodeType* type = types_[target].get();
     std::vector<std::string> names;
     NearestName nearest(*field);
     for (const OutputSpec& output : type->spec.outputs) {
-      if (output.name == *field)
-        return;
       names.push_back(output.name);
       nearest.consider(output.name);
     }
@@ -533,6 +644,17 @@ private:
           "node '" + reference.name + "' (" + type->spec.type + ") has no output '" + *field +
               "'; outputs: " + join_names(names),
           did_you_mean(nearest.best()));
+  }
+
+  // Whether `{{ target.field }}` may be read: the field is one of the declared outputs, or
+  // there is nothing to check it against (no type, no declared outputs, a for_each node, whose
+  // output is a list of them, or no field).
+  bool has_output(std::uint32_t target, std::string_view field) const {
+    const NodeType* type = types_[target].get();
+    if (!type || type->spec.outputs.empty() || spec_.nodes[target].for_each || field.empty())
+      return true;
+    return std::any_of(type->spec.outputs.begin(), type->spec.outputs.end(),
+                       [&](const OutputSpec& output) { return output.name == field; });
   }
 
   std::optional<std::string> suggest_node(std::string_view wanted) {

@@ -475,10 +475,92 @@ Value Reference::eval(const EvalScope& scope) const {
   return found != nullptr ? *found : Value();
 }
 
+// ---- plain references ----------------------------------------------------------------------
+
+std::string_view trim_space(std::string_view text, std::size_t& front) {
+  std::size_t begin = 0;
+  std::size_t end = text.size();
+  while (begin < end && is_space(text[begin]))
+    ++begin;
+  while (end > begin && is_space(text[end - 1]))
+    --end;
+  front = begin;
+  return text.substr(begin, end - begin);
+}
+
+std::optional<PlainReference> read_plain_reference(std::string_view text, std::size_t offset) {
+  std::size_t begin = 0;
+  const std::string_view expression = trim_space(text, begin);
+  offset += begin;
+  const auto name_end = [&](std::size_t from) {
+    if (from >= expression.size() || !is_name_start(expression[from]))
+      return from;
+    while (from < expression.size() && is_name_char(expression[from]))
+      ++from;
+    return from;
+  };
+  std::size_t pos = name_end(0);
+  if (pos == 0)
+    return std::nullopt;
+  const std::string_view root = expression.substr(0, pos);
+  if (root == "true" || root == "false" || root == "null")
+    return std::nullopt;
+  PlainReference reference;
+  if (root == "inputs") {
+    if (pos == expression.size() || expression[pos] != '.')
+      return std::nullopt;
+    const std::size_t start = pos + 1;
+    pos = name_end(start);
+    if (pos == start)
+      return std::nullopt;
+    reference.root = Reference::Root::input;
+    reference.name = expression.substr(start, pos - start);
+  } else if (root == "item") {
+    reference.root = Reference::Root::item;
+  } else if (root == "index") {
+    reference.root = Reference::Root::index;
+  } else {
+    reference.root = Reference::Root::node;
+    reference.name = root;
+  }
+  // `.name` segments only (the path syntax's rule for a name); brackets, quotes and anything
+  // else go to the parser.
+  const std::size_t path_start = pos;
+  while (pos < expression.size()) {
+    if (expression[pos] != '.')
+      return std::nullopt;
+    const std::size_t end = name_end(pos + 1);
+    if (end == pos + 1)
+      return std::nullopt;
+    pos = end;
+  }
+  if (path_start < expression.size())
+    reference.path = expression.substr(path_start + 1);
+  reference.text = expression;
+  reference.offset = offset;
+  return reference;
+}
+
+Reference PlainReference::to_reference() const {
+  Reference reference;
+  reference.root = root;
+  reference.name = std::string(name);
+  reference.path = Path::parse(path);
+  reference.text = std::string(text);
+  reference.offset = offset;
+  return reference;
+}
+
 // ---- Expr ----------------------------------------------------------------------------------
 
 std::unique_ptr<Expr> Expr::parse(std::string_view text, std::size_t base_offset) {
   return ExprParser(text, base_offset).parse_all();
+}
+
+std::shared_ptr<Expr> Expr::parse_shared(std::string_view text, std::size_t base_offset) {
+  if (const std::optional<PlainReference> plain = read_plain_reference(text, base_offset))
+    return std::make_shared<ReferenceExpr>(plain->to_reference());
+  return parse(text, base_offset);
 }
 
 } // namespace sluice::detail

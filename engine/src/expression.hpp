@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -64,11 +65,41 @@ struct Reference {
   Value eval(const EvalScope& scope) const;
 };
 
+/// A reference made of names and `.name` segments only, the shape of nearly every setting
+/// (`n1.value`, `inputs.who`, `item.id`), as read from its template: views into that text.
+struct PlainReference {
+  Reference::Root root = Reference::Root::node;
+  /// The input name or node id (empty for item/index).
+  std::string_view name;
+  /// What follows the root (and the input name), without its leading dot: `value`, `a.b`.
+  /// Also its Path's canonical text (Path::to_string()).
+  std::string_view path;
+  /// The reference as written, and where it starts in its template.
+  std::string_view text;
+  std::size_t offset = 0;
+
+  /// The Reference the expression parser makes of the same text.
+  Reference to_reference() const;
+};
+
+/// `text` without the white space (space, tab, CR, LF) around it; `front` is set to how much
+/// was dropped at the start.
+std::string_view trim_space(std::string_view text, std::size_t& front);
+
+/// Reads `text` (what stands between the braces, white space around allowed) when it is a
+/// PlainReference; `offset` is where `text` starts in its template. Returns nullopt for
+/// anything else, including `true`, `false` and `null`: the expression parser reads those, and
+/// reports what is wrong.
+std::optional<PlainReference> read_plain_reference(std::string_view text, std::size_t offset);
+
 /// A parsed expression.
 class Expr {
 public:
   /// Parses an expression (the text between braces). Throws TemplateSyntaxError.
   static std::unique_ptr<Expr> parse(std::string_view text, std::size_t base_offset = 0);
+  /// The same, shared; a plain reference (most expressions) is read without the parser and
+  /// made in one heap block.
+  static std::shared_ptr<Expr> parse_shared(std::string_view text, std::size_t base_offset = 0);
   virtual ~Expr() = default;
   virtual Value eval(const EvalScope& scope) const = 0;
   /// Appends every reference in this expression, for binding and validation.

@@ -100,6 +100,8 @@ struct Plan {
   std::vector<ValueTemplate> setting_slots;
   /// The paths of the bound references in the templates above, each stored once.
   PathTable paths;
+  /// The lists of bound references held by setting_slots.
+  BoundListStore bound_lists;
   std::vector<PlanOutput> outputs;
   /// What `sluice serve` reads: `triggers:`, `concurrency:`, `on_restart:`.
   Triggers triggers;

@@ -45,35 +45,57 @@ std::vector<std::uint32_t> cycle_through(const Plan& plan, std::uint32_t first,
 
 // Lays the edges out as one array: every node's dependencies, then every node's
 // successors (in increasing order, as the per-node vectors had them).
-void link_edges(Plan& plan, const std::vector<std::vector<std::uint32_t>>& dependencies) {
+void link_edges(Plan& plan, std::vector<std::uint32_t> dependencies) {
   std::vector<PlanNode>& nodes = plan.nodes;
   const auto count = static_cast<std::uint32_t>(nodes.size());
   std::vector<std::uint32_t>& edges = plan.edges;
-  std::size_t total = 0;
-  for (const auto& deps : dependencies)
-    total += deps.size();
-  edges.reserve(2 * total);
+  edges = std::move(dependencies);
+  const auto dependency_edges = static_cast<std::uint32_t>(edges.size());
   std::vector<std::uint32_t> successor_count(count, 0);
   for (std::uint32_t i = 0; i < count; ++i) {
-    nodes[i].dependencies_begin = static_cast<std::uint32_t>(edges.size());
-    nodes[i].dependency_count = static_cast<std::uint32_t>(dependencies[i].size());
-    if (dependencies[i].empty())
+    if (nodes[i].dependency_count == 0)
       plan.roots.push_back(i);
-    for (std::uint32_t dependency : dependencies[i]) {
-      edges.push_back(dependency);
+    for (std::uint32_t dependency : plan.dependencies(i))
       ++successor_count[dependency];
-    }
   }
-  std::uint32_t next = static_cast<std::uint32_t>(edges.size());
+  std::uint32_t next = dependency_edges;
   for (std::uint32_t i = 0; i < count; ++i) {
     nodes[i].successors_begin = next;
     next += successor_count[i];
   }
   edges.resize(next);
   for (std::uint32_t i = 0; i < count; ++i)
-    for (std::uint32_t dependency : dependencies[i])
-      edges[nodes[dependency].successors_begin + nodes[dependency].successor_count++] = i;
+    for (std::uint32_t at = nodes[i].dependencies_begin,
+                       end = nodes[i].dependencies_begin + nodes[i].dependency_count;
+         at < end; ++at) {
+      PlanNode& dependency = nodes[edges[at]];
+      edges[dependency.successors_begin + dependency.successor_count++] = i;
+    }
 }
+
+namespace {
+
+// Kahn's walk: the graph is acyclic when every node can be taken once all its dependencies
+// are. Several times cheaper than the component search below, which only a graph with a cycle
+// needs.
+bool is_acyclic(const Plan& plan) {
+  const auto count = static_cast<std::uint32_t>(plan.nodes.size());
+  std::vector<std::uint32_t> waiting(count);
+  std::vector<std::uint32_t> ready;
+  ready.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    waiting[i] = plan.nodes[i].dependency_count;
+    if (waiting[i] == 0)
+      ready.push_back(i);
+  }
+  for (std::size_t taken = 0; taken < ready.size(); ++taken)
+    for (std::uint32_t successor : plan.successors(ready[taken]))
+      if (--waiting[successor] == 0)
+        ready.push_back(successor);
+  return ready.size() == count;
+}
+
+} // namespace
 
 // Tarjan's strongly connected components, iteratively (a 100,000-node chain would overflow
 // a recursive walk). Each component with more than one node holds at least one cycle;
@@ -81,6 +103,8 @@ void link_edges(Plan& plan, const std::vector<std::vector<std::uint32_t>>& depen
 std::vector<std::vector<std::uint32_t>> find_cycles(const Plan& plan) {
   const std::vector<PlanNode>& nodes = plan.nodes;
   const std::uint32_t count = static_cast<std::uint32_t>(nodes.size());
+  if (is_acyclic(plan))
+    return {};
   constexpr std::uint32_t unvisited = no_node;
   std::vector<std::uint32_t> order(count, unvisited), low(count, 0), component(count, no_node);
   std::vector<bool> on_stack(count, false);

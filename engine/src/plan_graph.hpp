@@ -8,10 +8,10 @@
 
 namespace sluice::detail {
 
-/// Fills `plan.edges`, `plan.roots` and each node's edge ranges from `dependencies` (per node,
-/// the nodes it waits for, no duplicates): every node's dependencies, then every node's
-/// successors (in increasing order).
-void link_edges(Plan& plan, const std::vector<std::vector<std::uint32_t>>& dependencies);
+/// Fills `plan.edges`, `plan.roots` and each node's successor range from `dependencies`:
+/// every node's dependencies (no duplicates), node i's at `nodes[i].dependencies_begin`,
+/// `dependency_count` long. Each node's successors follow them, in increasing order.
+void link_edges(Plan& plan, std::vector<std::uint32_t> dependencies);
 
 /// One cycle per strongly connected component that has any, each as the node indices along
 /// it (the shortest through the component's first node in declaration order, which comes

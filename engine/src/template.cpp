@@ -6,9 +6,11 @@
 #include <sluice/detail/borrowed_array.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 
 namespace sluice::detail {
@@ -50,6 +52,76 @@ std::size_t find_close(std::string_view text, std::size_t open) {
   return std::string_view::npos;
 }
 
+// A string that is one `{{ reference }}` of names and dots, whitespace around allowed: the
+// Reference, read without building a Template and an expression tree (several heap blocks per
+// setting, the largest part of compiling a plan). nullopt sends the text to Template::parse,
+// which reads every other shape and reports every error.
+std::optional<PlainReference> lone_plain_reference(std::string_view text) {
+  std::size_t begin = 0;
+  const std::string_view trimmed = trim_space(text, begin);
+  if (trimmed.size() < 4 || !trimmed.starts_with("{{") || !trimmed.ends_with("}}"))
+    return std::nullopt;
+  return read_plain_reference(trimmed.substr(2, trimmed.size() - 4), begin + 2);
+}
+
+// A list of strings that are each one plain reference the binder binds: the bound list.
+// Lists of other shapes, longer lists and declined references take the Composite path.
+std::optional<std::span<const BoundReference>>
+bind_list(std::span<const Value> elements, std::size_t max_bytes, ReferenceBinder& binder) {
+  constexpr std::size_t longest = 16;
+  if (elements.empty() || elements.size() > longest)
+    return std::nullopt;
+  // Read all before binding any, so that a list that is not all references costs no block.
+  std::array<PlainReference, longest> plain;
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    if (!elements[i].is_string() || elements[i].as_string().size() > max_bytes)
+      return std::nullopt;
+    std::optional<PlainReference> read = lone_plain_reference(elements[i].as_string());
+    if (!read)
+      return std::nullopt;
+    plain[i] = *read;
+  }
+  std::array<BoundReference, longest> bound;
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    std::optional<BoundReference> one = binder.bind(plain[i]);
+    if (!one)
+      return std::nullopt; // binding again on the Composite path adds nothing twice
+    bound[i] = *one;
+  }
+  return binder.keep(std::span<const BoundReference>(bound.data(), elements.size()));
+}
+
+// An array of `count` values, the i-th made by `make(i)`. Up to small_array are made into a
+// buffer on the stack, then moved into one block: a node that takes a list of references
+// pays one allocation per run instead of two.
+template <typename Make> Value make_array(std::size_t count, const Make& make) {
+  if (count > small_array) {
+    Array elements;
+    elements.reserve(count);
+    for (std::size_t i = 0; i < count; ++i)
+      elements.push_back(make(i));
+    return Value(std::move(elements));
+  }
+  // Raw storage: only `count` elements are constructed (each straight from make), and
+  // array_from leaves them null, so they need no destructor calls either (~Value and the
+  // move assignment are calls into the SDK; an std::array cost more than it saved).
+  alignas(Value) std::byte storage[small_array * sizeof(Value)];
+  Value* buffer = std::launder(reinterpret_cast<Value*>(storage));
+  std::size_t built = 0;
+  try {
+    for (; built < count; ++built)
+      ::new (buffer + built) Value(make(built));
+    return Value::array_from(std::span<Value>(buffer, count));
+  } catch (...) {
+    std::destroy_n(buffer, built);
+    throw;
+  }
+}
+
+bool is_borrowable(const BoundReference& bound) {
+  return bound.root == Reference::Root::node || bound.root == Reference::Root::input;
+}
+
 } // namespace
 
 // ---- Template ------------------------------------------------------------------------------
@@ -78,7 +150,7 @@ Template Template::parse(std::string_view text, std::size_t max_bytes) {
       throw TemplateSyntaxError("empty expression", open);
     if (open > text_start)
       result.parts_.push_back(Part{std::string(text.substr(text_start, open - text_start)), {}});
-    result.parts_.push_back(Part{{}, Expr::parse(inner, open + 2)});
+    result.parts_.push_back(Part{{}, Expr::parse_shared(inner, open + 2)});
     ++expression_count;
     text_start = close + 2;
   }
@@ -139,10 +211,21 @@ ValueTemplate ValueTemplate::from_constant(Value value) {
   return result;
 }
 
-ValueTemplate ValueTemplate::parse(const Value& value, std::size_t max_bytes) {
+ValueTemplate ValueTemplate::parse(const Value& value, std::size_t max_bytes,
+                                   ReferenceBinder* binder) {
   ValueTemplate result;
   switch (value.type()) {
   case ValueType::string: {
+    if (value.as_string().size() <= max_bytes)
+      if (const std::optional<PlainReference> plain = lone_plain_reference(value.as_string())) {
+        if (binder != nullptr)
+          if (std::optional<BoundReference> bound = binder->bind(*plain)) {
+            result.body_ = *bound;
+            return result;
+          }
+        result.body_ = std::make_shared<Reference>(plain->to_reference());
+        return result;
+      }
     Template parsed = Template::parse(value.as_string(), max_bytes);
     if (parsed.is_constant())
       result.body_ = value;
@@ -154,6 +237,12 @@ ValueTemplate ValueTemplate::parse(const Value& value, std::size_t max_bytes) {
   }
   case ValueType::array:
   case ValueType::object: {
+    if (binder != nullptr && value.is_array())
+      if (const std::optional<std::span<const BoundReference>> list =
+              bind_list(value.as_array(), max_bytes, *binder)) {
+        result.body_ = *list;
+        return result;
+      }
     auto composite = std::make_shared<Composite>();
     composite->object = value.is_object();
     composite->elements.reserve(value.size());
@@ -163,12 +252,12 @@ ValueTemplate ValueTemplate::parse(const Value& value, std::size_t max_bytes) {
     if (composite->object) {
       for (const auto& [key, member] : value.as_object()) {
         composite->keys.push_back(key);
-        composite->elements.push_back(parse(member, max_bytes));
+        composite->elements.push_back(parse(member, max_bytes, binder));
         all_constant = all_constant && composite->elements.back().is_constant();
       }
     } else {
       for (const Value& element : value.as_array()) {
-        composite->elements.push_back(parse(element, max_bytes));
+        composite->elements.push_back(parse(element, max_bytes, binder));
         all_constant = all_constant && composite->elements.back().is_constant();
       }
     }
@@ -197,34 +286,12 @@ Value ValueTemplate::eval(const EvalScope& scope) const {
   default:
     break;
   }
+  if (const auto* list = std::get_if<5>(&body_))
+    return make_array(list->size(), [&](std::size_t i) { return (*list)[i].eval(scope); });
   const Composite& composite = **std::get_if<3>(&body_);
-  if (!composite.object) {
-    // The elements are evaluated into a buffer on the stack, then moved into one block:
-    // a node that takes a list of references (`values: ["{{ a.x }}", "{{ b.x }}"]`) pays
-    // one allocation per run instead of two.
-    const std::size_t count = composite.elements.size();
-    if (count <= small_array) {
-      // Raw storage: only `count` elements are constructed (each straight from eval), and
-      // array_from leaves them null, so they need no destructor calls either (~Value and
-      // the move assignment are calls into the SDK; an std::array cost more than it saved).
-      alignas(Value) std::byte storage[small_array * sizeof(Value)];
-      Value* buffer = std::launder(reinterpret_cast<Value*>(storage));
-      std::size_t built = 0;
-      try {
-        for (; built < count; ++built)
-          ::new (buffer + built) Value(composite.elements[built].eval(scope));
-        return Value::array_from(std::span<Value>(buffer, count));
-      } catch (...) {
-        std::destroy_n(buffer, built);
-        throw;
-      }
-    }
-    Array elements;
-    elements.reserve(count);
-    for (const ValueTemplate& element : composite.elements)
-      elements.push_back(element.eval(scope));
-    return Value(std::move(elements));
-  }
+  if (!composite.object)
+    return make_array(composite.elements.size(),
+                      [&](std::size_t i) { return composite.elements[i].eval(scope); });
   Object members;
   members.reserve(composite.elements.size());
   for (std::size_t i = 0; i < composite.elements.size(); ++i)
@@ -240,17 +307,23 @@ void ValueTemplate::compact(PathTable& paths) {
     Composite& c = **composite;
     for (ValueTemplate& element : c.elements)
       element.compact(paths);
-    c.borrowable =
-        !c.object &&
-        std::all_of(c.elements.begin(), c.elements.end(), [](const ValueTemplate& element) {
-          const auto* bound = std::get_if<4>(&element.body_);
-          return bound != nullptr &&
-                 (bound->root == Reference::Root::node || bound->root == Reference::Root::input);
-        });
+    c.borrowable = !c.object && std::all_of(c.elements.begin(), c.elements.end(),
+                                            [](const ValueTemplate& element) {
+                                              const auto* bound = std::get_if<4>(&element.body_);
+                                              return bound != nullptr && is_borrowable(*bound);
+                                            });
   }
 }
 
 Value ValueTemplate::eval_borrowing(const EvalScope& scope) const {
+  if (const auto* list = std::get_if<5>(&body_)) {
+    if (list->size() > small_array || !std::all_of(list->begin(), list->end(), is_borrowable))
+      return eval(scope);
+    std::array<const Value*, small_array> found;
+    for (std::size_t i = 0; i < list->size(); ++i)
+      found[i] = (*list)[i].locate(scope);
+    return detail::BorrowedArray::make(std::span<const Value* const>(found.data(), list->size()));
+  }
   const auto* composite = std::get_if<3>(&body_);
   if (composite == nullptr || !(*composite)->borrowable ||
       (*composite)->elements.size() > small_array)
@@ -303,6 +376,11 @@ void ValueTemplate::visit_node_references(
   case 4:
     if (const BoundReference& bound = *std::get_if<4>(&body_); bound.root == Reference::Root::node)
       visit(bound.target, bound.path->path);
+    break;
+  case 5:
+    for (const BoundReference& bound : *std::get_if<5>(&body_))
+      if (bound.root == Reference::Root::node)
+        visit(bound.target, bound.path->path);
     break;
   default:
     break;

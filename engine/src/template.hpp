@@ -12,6 +12,8 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -60,6 +62,21 @@ private:
   bool single_expression_ = false;
 };
 
+/// Binds a lone plain reference while its setting is parsed (the compiler does, for the common
+/// `{{ node.field }}`), so that it is stored bound at once instead of as a Reference to be
+/// collected, bound and compacted later: no heap block per reference.
+class ReferenceBinder {
+public:
+  /// The bound reference, or nullopt to keep it unbound (e.g. it names nothing known, and the
+  /// general path will say so). Declining must leave no trace.
+  virtual std::optional<BoundReference> bind(const PlainReference& reference) = 0;
+  /// Keeps a list of bound references for as long as the template that holds it (the plan).
+  virtual std::span<const BoundReference> keep(std::span<const BoundReference> list) = 0;
+
+protected:
+  ~ReferenceBinder() = default;
+};
+
 /// A value in which any string may be a template: settings under `with:`, `outputs:`.
 /// Constant subtrees are stored as ready Values, so evaluating them costs a copy.
 class ValueTemplate {
@@ -68,7 +85,10 @@ public:
   /// Parses every string in `value`. Throws TemplateSyntaxError (TemplateTooLong for a
   /// template longer than `max_bytes`); `where` (e.g. the key path) is not included: the
   /// caller adds context.
-  static ValueTemplate parse(const Value& value, std::size_t max_bytes = no_template_limit);
+  /// With a `binder`, lone plain references it binds are stored bound (as compact() leaves
+  /// them: collect() does not report them).
+  static ValueTemplate parse(const Value& value, std::size_t max_bytes = no_template_limit,
+                             ReferenceBinder* binder = nullptr);
   /// A template that always yields `value`, even when it holds `{{` (e.g. a setting default).
   static ValueTemplate from_constant(Value value);
   bool is_constant() const noexcept { return body_.index() == 0; }
@@ -96,9 +116,12 @@ private:
   // One of: a ready constant; a string that is exactly one `{{ reference }}`, evaluated
   // straight from the bound reference (the common setting `{{ node.field }}` skips the
   // Template, its part vector and the virtual Expr call); any other string template; an
-  // array or object. 24 bytes where the four separate members took 88.
+  // array or object; that reference bound; a list of nothing but bound references (a node's
+  // inputs, `values: ["{{ a.x }}", "{{ b.x }}"]`), kept by the binder (the plan's
+  // BoundListStore), where a Composite takes two heap blocks and a variant per element.
+  // 24 bytes where the separate members took 104.
   std::variant<Value, std::shared_ptr<Reference>, std::shared_ptr<Template>,
-               std::shared_ptr<Composite>, BoundReference>
+               std::shared_ptr<Composite>, BoundReference, std::span<const BoundReference>>
       body_;
 };
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -101,18 +102,72 @@ void check_value_template(const Value& shape, bool compact_too) {
   BorrowedArray::end(borrowed);
 }
 
+// Expr::parse_shared reads plain references without the parser: the same text must give the
+// same reference, and be refused alike.
+void check_plain_expression(std::string_view text) {
+  std::unique_ptr<Expr> parsed;
+  std::shared_ptr<Expr> shared;
+  try {
+    parsed = Expr::parse(text, 2);
+  } catch (const TemplateSyntaxError&) {
+  }
+  try {
+    shared = Expr::parse_shared(text, 2);
+  } catch (const TemplateSyntaxError&) {
+  }
+  if ((parsed == nullptr) != (shared == nullptr))
+    broken("parse_shared and parse disagree on whether an expression is valid", std::string(text));
+  if (parsed == nullptr)
+    return;
+  const Reference* expected = parsed->as_reference();
+  const Reference* got = shared->as_reference();
+  if ((expected == nullptr) != (got == nullptr))
+    broken("parse_shared and parse disagree on whether an expression is a reference",
+           std::string(text));
+  if (expected != nullptr && (got->root != expected->root || got->name != expected->name ||
+                              got->path.to_string() != expected->path.to_string() ||
+                              got->text != expected->text || got->offset != expected->offset))
+    broken("parse_shared reads a reference differently from parse", std::string(text));
+}
+
+// A lone `{{ reference }}` as a setting is read without the expression parser: it must come
+// out as the template's (whose expressions check_plain_expression compares with the parser).
+void check_lone_reference(std::string_view text, Template& parsed) {
+  const Reference* expected = parsed.single_reference();
+  if (expected == nullptr)
+    return;
+  ValueTemplate setting = ValueTemplate::parse(Value(text), template_limit);
+  std::vector<Reference*> references;
+  setting.collect(references);
+  if (references.size() != 1)
+    broken("a lone reference as a setting holds another count of references", std::string(text));
+  const Reference& got = *references.front();
+  if (got.root != expected->root || got.name != expected->name ||
+      got.path.to_string() != expected->path.to_string() || got.text != expected->text ||
+      got.offset != expected->offset)
+    broken("a lone reference as a setting differs from the parser's", std::string(text));
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  check_plain_expression(text);
   std::optional<Template> parsed;
   try {
     parsed = Template::parse(text, template_limit);
   } catch (const TemplateSyntaxError& e) {
     if (e.offset() > size)
       broken("syntax error offset past the end of the template", e.what());
-    return 0; // the documented refusal
+    // A setting reads a lone reference on a shorter path; it must refuse the same texts.
+    try {
+      (void)ValueTemplate::parse(Value(text), template_limit);
+    } catch (const TemplateSyntaxError&) {
+      return 0; // the documented refusal
+    }
+    broken("a setting accepts a template the parser refuses", e.what());
   }
+  check_lone_reference(text, *parsed);
 
   std::vector<Reference*> references;
   parsed->collect(references);

@@ -1,0 +1,40 @@
+#pragma once
+// Names to dense indices, for the compiler's node ids: looked up once per reference, and built
+// once per node of plans with up to millions of them. Open addressing over one array; the
+// names stay where they are (the pipeline spec), so adding one allocates nothing.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sluice::detail {
+
+class NameIndex {
+public:
+  /// Room for `count` names without growing.
+  void reserve(std::size_t count);
+  /// Adds `name` -> `index` unless `name` is there already. Returns the index the name has
+  /// afterwards, and whether it was added. `name` must outlive the NameIndex.
+  std::pair<std::uint32_t, bool> emplace(std::string_view name, std::uint32_t index);
+  std::optional<std::uint32_t> find(std::string_view name) const noexcept;
+
+private:
+  static constexpr std::uint32_t empty = std::numeric_limits<std::uint32_t>::max();
+  // 8 bytes, so that a table of a million names stays in a few megabytes of cache: the name
+  // is read from names_ only when the tag (the hash's high half) matches.
+  struct Slot {
+    std::uint32_t index = empty;
+    std::uint32_t tag = 0;
+  };
+  void rebuild(std::size_t slot_count);
+
+  std::vector<Slot> slots_;             // a power of two long, at most half full
+  std::vector<std::string_view> names_; // by index
+  std::size_t size_ = 0;
+};
+
+} // namespace sluice::detail
