@@ -394,3 +394,20 @@ nodes:
   limits.nodes = 3;
   CHECK(errors_of(yaml, limits).empty());
 }
+
+TEST_CASE("names, types and descriptions must be text; the message names whose") {
+  const Errors errors = errors_of(R"yaml(version: 1
+name: [a]
+inputs:
+  who: { type: { a: 1 }, description: [x] }
+nodes:
+  n: { type: [core.template], description: { a: b } }
+)yaml");
+  CHECK(errors == Errors{"p.yaml:2:7: error: 'name' must be text, got a list",
+                         "p.yaml:4:16: error: the 'type' of input 'who' must be text, got a map",
+                         "p.yaml:4:39: error: the 'description' of input 'who' must be text, got "
+                         "a list",
+                         "p.yaml:6:14: error: the 'type' of node 'n' must be text, got a list",
+                         "p.yaml:6:44: error: the 'description' of node 'n' must be text, got a "
+                         "map"});
+}

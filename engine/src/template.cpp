@@ -68,7 +68,7 @@ std::optional<PlainReference> lone_plain_reference(std::string_view text) {
 // Lists of other shapes, longer lists and declined references take the Composite path.
 std::optional<std::span<const BoundReference>>
 bind_list(std::span<const Value> elements, std::size_t max_bytes, ReferenceBinder& binder) {
-  constexpr std::size_t longest = 16;
+  constexpr std::size_t longest = small_array;
   if (elements.empty() || elements.size() > longest)
     return std::nullopt;
   // Read all before binding any, so that a list that is not all references costs no block.
@@ -136,6 +136,11 @@ Template Template::parse(std::string_view text, std::size_t max_bytes) {
   if (text.size() > max_bytes && text.find("{{") != std::string_view::npos)
     throw TemplateTooLong(text.size(), max_bytes);
   Template result;
+  // One block for the parts: n expressions make at most 2n + 1 of them.
+  std::size_t opens = 0;
+  for (std::size_t at = text.find("{{"); at != std::string_view::npos; at = text.find("{{", at + 2))
+    ++opens;
+  result.parts_.reserve(2 * opens + 1);
   std::size_t text_start = 0;
   std::size_t expression_count = 0;
   for (;;) {

@@ -154,7 +154,7 @@ private:
                      const SourceMark mark = mark_of(value, field_key_mark);
                      if (key == "type") {
                        input.type_mark = mark;
-                       if (auto text = text_of(value, mark, "the 'type' of input '" + name + "'"))
+                       if (auto text = text_of(value, mark, "the 'type' of input", name))
                          input.type = *text;
                      } else if (key == "default") {
                        input.default_value = to_value(value, mark);
@@ -166,8 +166,7 @@ private:
                          error(mark, "'required' of input '" + name +
                                          "' must be true or false, got " + kind_of(value));
                      } else if (key == "description") {
-                       if (auto text =
-                               text_of(value, mark, "the 'description' of input '" + name + "'"))
+                       if (auto text = text_of(value, mark, "the 'description' of input", name))
                          input.description = *text;
                      } else {
                        unknown_key(field_key_mark, key, " in input '" + name + "'", input_keys);
@@ -209,11 +208,10 @@ private:
                      if (key == "type") {
                        has_type = true;
                        decl.type_mark = mark;
-                       if (auto text = text_of(value, mark, "the 'type' of node '" + id + "'"))
+                       if (auto text = text_of(value, mark, "the 'type' of node", id))
                          decl.type = *text;
                      } else if (key == "description") {
-                       if (auto text =
-                               text_of(value, mark, "the 'description' of node '" + id + "'"))
+                       if (auto text = text_of(value, mark, "the 'description' of node", id))
                          decl.description = *text;
                      } else if (key == "with") {
                        load_settings(id, value, mark, decl);

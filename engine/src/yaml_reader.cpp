@@ -181,12 +181,15 @@ Value YamlReader::scalar_to_value(YamlNode node, SourceMark mark) {
 }
 
 std::optional<std::string> YamlReader::text_of(YamlNode node, SourceMark mark,
-                                               const std::string& what) {
+                                               std::string_view what, std::string_view owner) {
   if (node.is_scalar()) {
     charge(node, node.text().size(), mark);
     return std::string(node.text());
   }
-  error(mark, what + " must be text, got " + kind_of(node));
+  std::string described(what);
+  if (!owner.empty())
+    described.append(" '").append(owner).append("'");
+  error(mark, described + " must be text, got " + kind_of(node));
   return std::nullopt;
 }
 

@@ -185,8 +185,10 @@ protected:
   Value scalar_to_value(YamlNode node, SourceMark mark);
 
   // A scalar that must be text (names, descriptions, types). Numbers are accepted as their
-  // text; maps and lists are reported.
-  std::optional<std::string> text_of(YamlNode node, SourceMark mark, const std::string& what);
+  // text; maps and lists are reported as `what` (e.g. "the 'type' of node"), followed by
+  // `owner` in quotes when given: the message is only built when there is a problem.
+  std::optional<std::string> text_of(YamlNode node, SourceMark mark, std::string_view what,
+                                     std::string_view owner = {});
 };
 
 } // namespace sluice::detail
