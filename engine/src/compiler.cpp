@@ -92,9 +92,9 @@ private:
   std::vector<bool> many_;
 };
 
-// What the registry holds for a node type besides the type, looked up once per type.
+// What the registry holds for a node type, looked up once per type.
 struct TypeRules {
-  const NodeType* type = nullptr;
+  std::shared_ptr<const NodeType> type;
   std::shared_ptr<const SettingsCheck> settings_check;
   std::shared_ptr<const SideEffectsRule> side_effects;
 };
@@ -173,7 +173,6 @@ private:
   /// check_references()'s list, kept between calls so that a plan's references cost no
   /// allocation each.
   std::vector<Reference*> references_;
-  std::shared_ptr<const NodeType> last_type_;
   std::vector<TypeRules> type_rules_; // few: one per type the plan uses
 
   // Messages quote the file's text: escaped here, once for every message, so none shows a
@@ -233,12 +232,14 @@ private:
         error(decl.mark, "node '" + decl.id + "' has no 'type'");
       return nullptr;
     }
-    // Nodes of one type tend to come together: the last answer saves the registry's lock.
-    if (last_type_ && decl.type == last_type_->spec.type)
-      return last_type_;
-    auto type = registry_.find(decl.type);
-    if (type) {
-      last_type_ = type;
+    // Each type the plan uses is asked of the registry (and its lock) once.
+    for (const TypeRules& rules : type_rules_)
+      if (decl.type == rules.type->spec.type)
+        return rules.type;
+    if (auto type = registry_.find(decl.type)) {
+      type_rules_.push_back(TypeRules{
+          type, registry_.find_settings_check(type->spec.type),
+          type->spec.side_effects ? registry_.find_side_effects_rule(type->spec.type) : nullptr});
       return type;
     }
     const std::vector<std::string> names = registry_.names();
@@ -403,13 +404,10 @@ private:
     node.side_effects = node_has_side_effects(*type, rules.side_effects.get(), node_slots);
   }
 
-  const TypeRules& rules_of(const NodeType& type) {
-    for (const TypeRules& rules : type_rules_)
-      if (rules.type == &type)
-        return rules;
-    return type_rules_.emplace_back(TypeRules{
-        &type, registry_.find_settings_check(type.spec.type),
-        type.spec.side_effects ? registry_.find_side_effects_rule(type.spec.type) : nullptr});
+  // resolve_type() recorded every type a node has.
+  const TypeRules& rules_of(const NodeType& type) const {
+    return *std::find_if(type_rules_.begin(), type_rules_.end(),
+                         [&](const TypeRules& rules) { return rules.type.get() == &type; });
   }
 
   static std::size_t find_setting(const NodeSpec& spec, std::string_view name) {
@@ -532,34 +530,55 @@ private:
 
   std::optional<BoundReference> bind_early(const PlainReference& reference,
                                            const ReferenceSite& site) {
+    const Resolution resolved = resolve(reference.root, reference.name,
+                                        reference.path.substr(0, reference.path.find('.')), site);
+    if (resolved.problem != ReferenceProblem::none)
+      return std::nullopt;
+    if (reference.root == Reference::Root::node && site.node != no_node)
+      add_dependency(site.node, resolved.target);
+    return BoundReference{plan_->paths.intern_plain(reference.path), resolved.target,
+                          reference.root};
+  }
+
+  // What a reference from `site` names, and what is wrong with it if anything: the one
+  // judgement behind both bind_early(), which declines any problem, and check_reference(),
+  // which reports it. `field` is the first member name of its path (empty if none).
+  enum class ReferenceProblem {
+    none,
+    unknown_input,
+    outside_for_each,
+    unknown_node,
+    itself,
+    no_output
+  };
+  struct Resolution {
+    ReferenceProblem problem = ReferenceProblem::none;
     std::uint32_t target = 0;
-    switch (reference.root) {
+  };
+
+  Resolution resolve(Reference::Root root, std::string_view name, std::string_view field,
+                     const ReferenceSite& site) const {
+    switch (root) {
     case Reference::Root::input: {
-      const auto found = input_index_.find(reference.name);
+      const auto found = input_index_.find(name);
       if (found == input_index_.end())
-        return std::nullopt;
-      target = found->second;
-      break;
+        return {ReferenceProblem::unknown_input};
+      return {ReferenceProblem::none, found->second};
     }
     case Reference::Root::item:
     case Reference::Root::index:
-      if (!site.item_allowed)
-        return std::nullopt;
-      break;
+      return {site.item_allowed ? ReferenceProblem::none : ReferenceProblem::outside_for_each};
     case Reference::Root::node: {
-      const std::optional<std::uint32_t> found = node_index_.find(reference.name);
-      if (!found || *found == site.node)
-        return std::nullopt;
-      target = *found;
-      const std::string_view field = reference.path.substr(0, reference.path.find('.'));
-      if (!has_output(target, field))
-        return std::nullopt;
-      if (site.node != no_node)
-        add_dependency(site.node, target);
-      break;
+      const std::optional<std::uint32_t> found = node_index_.find(name);
+      if (!found)
+        return {ReferenceProblem::unknown_node};
+      if (*found == site.node)
+        return {ReferenceProblem::itself, *found};
+      return {has_output(*found, field) ? ReferenceProblem::none : ReferenceProblem::no_output,
+              *found};
     }
     }
-    return BoundReference{plan_->paths.intern_plain(reference.path), target, reference.root};
+    return {};
   }
 
   template <typename Parsed> void check_references(Parsed& parsed, const ReferenceSite& site) {
@@ -570,30 +589,42 @@ private:
   }
 
   void check_reference(Reference& reference, const ReferenceSite& site) {
-    switch (reference.root) {
-    case Reference::Root::input:
-      check_input_reference(reference, site);
+    const std::string* field = reference.path.empty()
+                                   ? nullptr
+                                   : std::get_if<std::string>(&reference.path.segments().front());
+    const Resolution resolved =
+        resolve(reference.root, reference.name, field ? std::string_view(*field) : "", site);
+    switch (resolved.problem) {
+    case ReferenceProblem::none:
+    case ReferenceProblem::no_output:
+      // A missing output still makes its edge, so that a cycle through it is reported too.
+      reference.target = resolved.target;
+      if (reference.root == Reference::Root::node && site.node != no_node)
+        add_dependency(site.node, resolved.target);
+      if (resolved.problem == ReferenceProblem::no_output)
+        report_missing_output(reference, site, resolved.target, *field);
       return;
-    case Reference::Root::item:
-    case Reference::Root::index:
-      if (!site.item_allowed)
-        error(site.mark,
-              std::string(reference.root == Reference::Root::item ? "'item'" : "'index'") +
-                  " used outside 'for_each' in " + quoted_reference(reference),
-              "'item' and 'index' exist only in the settings of a node with 'for_each:'");
+    case ReferenceProblem::unknown_input:
+      report_unknown_input(reference, site);
       return;
-    case Reference::Root::node:
-      check_node_reference(reference, site);
+    case ReferenceProblem::outside_for_each:
+      error(site.mark,
+            std::string(reference.root == Reference::Root::item ? "'item'" : "'index'") +
+                " used outside 'for_each' in " + quoted_reference(reference),
+            "'item' and 'index' exist only in the settings of a node with 'for_each:'");
+      return;
+    case ReferenceProblem::unknown_node:
+      error(site.mark, "unknown node '" + reference.name + "' in " + quoted_reference(reference),
+            did_you_mean(suggest_node(reference.name)));
+      return;
+    case ReferenceProblem::itself:
+      error(site.mark,
+            "node '" + reference.name + "' refers to itself in " + quoted_reference(reference));
       return;
     }
   }
 
-  void check_input_reference(Reference& reference, const ReferenceSite& site) {
-    const auto found = input_index_.find(reference.name);
-    if (found != input_index_.end()) {
-      reference.target = found->second;
-      return;
-    }
+  void report_unknown_input(const Reference& reference, const ReferenceSite& site) {
     std::vector<std::string> names;
     NearestName nearest(reference.name);
     for (const InputDecl& input : spec_.inputs) {
@@ -605,43 +636,18 @@ private:
                                                      : "declared inputs: " + join_names(names)));
   }
 
-  void check_node_reference(Reference& reference, const ReferenceSite& site) {
-    const std::optional<std::uint32_t> found = node_index_.find(reference.name);
-    if (!found) {
-      error(site.mark, "unknown node '" + reference.name + "' in " + quoted_reference(reference),
-            did_you_mean(suggest_node(reference.name)));
-      return;
-    }
-    const std::uint32_t target = *found;
-    if (target == site.node) {
-      error(site.mark,
-            "node '" + reference.name + "' refers to itself in " + quoted_reference(reference));
-      return;
-    }
-    reference.target = target;
-    if (site.node != no_node)
-      add_dependency(site.node, target);
-    check_output_field(reference, site, target);
-  }
-
-  // With declared outputs, `{{ node.field }}` must name one of them. A for_each node
-  // outputs a list of such objects, so its references are not checked.
-  void check_output_field(const Reference& reference, const ReferenceSite& site,
-                          std::uint32_t target) {
-    if (reference.path.empty())
-      return;
-    const auto* field = std::get_if<std::string>(&reference.path.segments().front());
-    if (!field || has_output(target, *field))
-      return;
+  // With declared outputs, `{{ node.field }}` must name one of them.
+  void report_missing_output(const Reference& reference, const ReferenceSite& site,
+                             std::uint32_t target, const std::string& field) {
     const NodeType* type = types_[target].get();
     std::vector<std::string> names;
-    NearestName nearest(*field);
+    NearestName nearest(field);
     for (const OutputSpec& output : type->spec.outputs) {
       names.push_back(output.name);
       nearest.consider(output.name);
     }
     error(site.mark,
-          "node '" + reference.name + "' (" + type->spec.type + ") has no output '" + *field +
+          "node '" + reference.name + "' (" + type->spec.type + ") has no output '" + field +
               "'; outputs: " + join_names(names),
           did_you_mean(nearest.best()));
   }

@@ -32,6 +32,18 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+// The root a reference's first name makes: `inputs` (an input's name follows), `item`,
+// `index`, or else a node id. Shared by the parser and read_plain_reference().
+Reference::Root root_named(std::string_view name) {
+  if (name == "inputs")
+    return Reference::Root::input;
+  if (name == "item")
+    return Reference::Root::item;
+  if (name == "index")
+    return Reference::Root::index;
+  return Reference::Root::node;
+}
+
 // ---- expression nodes ----------------------------------------------------------------------
 
 class LiteralExpr final : public Expr {
@@ -398,8 +410,8 @@ private:
     }
 
     Reference reference;
-    if (name == "inputs") {
-      reference.root = Reference::Root::input;
+    reference.root = root_named(name);
+    if (reference.root == Reference::Root::input) {
       if (peek() == '.') {
         ++pos_;
         reference.name = read_name();
@@ -416,12 +428,7 @@ private:
       } else {
         fail("expected '.' and an input name after 'inputs'", pos_);
       }
-    } else if (name == "item") {
-      reference.root = Reference::Root::item;
-    } else if (name == "index") {
-      reference.root = Reference::Root::index;
-    } else {
-      reference.root = Reference::Root::node;
+    } else if (reference.root == Reference::Root::node) {
       reference.name = std::move(name);
     }
 
@@ -506,21 +513,16 @@ std::optional<PlainReference> read_plain_reference(std::string_view text, std::s
   if (root == "true" || root == "false" || root == "null")
     return std::nullopt;
   PlainReference reference;
-  if (root == "inputs") {
+  reference.root = root_named(root);
+  if (reference.root == Reference::Root::input) {
     if (pos == expression.size() || expression[pos] != '.')
       return std::nullopt;
     const std::size_t start = pos + 1;
     pos = name_end(start);
     if (pos == start)
       return std::nullopt;
-    reference.root = Reference::Root::input;
     reference.name = expression.substr(start, pos - start);
-  } else if (root == "item") {
-    reference.root = Reference::Root::item;
-  } else if (root == "index") {
-    reference.root = Reference::Root::index;
-  } else {
-    reference.root = Reference::Root::node;
+  } else if (reference.root == Reference::Root::node) {
     reference.name = root;
   }
   // `.name` segments only (the path syntax's rule for a name); brackets, quotes and anything

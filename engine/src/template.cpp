@@ -68,20 +68,21 @@ std::optional<PlainReference> lone_plain_reference(std::string_view text) {
 // Lists of other shapes, longer lists and declined references take the Composite path.
 std::optional<std::span<const BoundReference>>
 bind_list(std::span<const Value> elements, std::size_t max_bytes, ReferenceBinder& binder) {
-  constexpr std::size_t longest = small_array;
-  if (elements.empty() || elements.size() > longest)
+  if (elements.empty() || elements.size() > small_array)
     return std::nullopt;
   // Read all before binding any, so that a list that is not all references costs no block.
-  std::array<PlainReference, longest> plain;
+  std::array<PlainReference, small_array> plain;
   for (std::size_t i = 0; i < elements.size(); ++i) {
     if (!elements[i].is_string() || elements[i].as_string().size() > max_bytes)
       return std::nullopt;
     std::optional<PlainReference> read = lone_plain_reference(elements[i].as_string());
-    if (!read)
+    // `item` and `index` lists take the Composite path: a bound list is always one that
+    // eval_borrowing() can lend (node outputs and inputs only).
+    if (!read || !(read->root == Reference::Root::node || read->root == Reference::Root::input))
       return std::nullopt;
     plain[i] = *read;
   }
-  std::array<BoundReference, longest> bound;
+  std::array<BoundReference, small_array> bound;
   for (std::size_t i = 0; i < elements.size(); ++i) {
     std::optional<BoundReference> one = binder.bind(plain[i]);
     if (!one)
@@ -321,24 +322,23 @@ void ValueTemplate::compact(PathTable& paths) {
 }
 
 Value ValueTemplate::eval_borrowing(const EvalScope& scope) const {
-  if (const auto* list = std::get_if<5>(&body_)) {
-    if (list->size() > small_array || !std::all_of(list->begin(), list->end(), is_borrowable))
-      return eval(scope);
+  // The located values of `count` bound references, `at(i)` the i-th, lent as one array.
+  const auto lend = [&](std::size_t count, const auto& at) {
     std::array<const Value*, small_array> found;
-    for (std::size_t i = 0; i < list->size(); ++i)
-      found[i] = (*list)[i].locate(scope);
-    return detail::BorrowedArray::make(std::span<const Value* const>(found.data(), list->size()));
-  }
+    for (std::size_t i = 0; i < count; ++i)
+      found[i] = at(i).locate(scope);
+    return detail::BorrowedArray::make(std::span<const Value* const>(found.data(), count));
+  };
+  if (const auto* list = std::get_if<5>(&body_))
+    return lend(list->size(), [&](std::size_t i) -> const BoundReference& { return (*list)[i]; });
   const auto* composite = std::get_if<3>(&body_);
   if (composite == nullptr || !(*composite)->borrowable ||
       (*composite)->elements.size() > small_array)
     return eval(scope);
   const Composite& c = **composite;
-  std::array<const Value*, small_array> found;
-  for (std::size_t i = 0; i < c.elements.size(); ++i)
-    found[i] = std::get_if<4>(&c.elements[i].body_)->locate(scope);
-  return detail::BorrowedArray::make(
-      std::span<const Value* const>(found.data(), c.elements.size()));
+  return lend(c.elements.size(), [&](std::size_t i) -> const BoundReference& {
+    return *std::get_if<4>(&c.elements[i].body_);
+  });
 }
 
 void ValueTemplate::collect(std::vector<Reference*>& out) {

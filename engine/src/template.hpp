@@ -116,8 +116,9 @@ private:
   // One of: a ready constant; a string that is exactly one `{{ reference }}`, evaluated
   // straight from the bound reference (the common setting `{{ node.field }}` skips the
   // Template, its part vector and the virtual Expr call); any other string template; an
-  // array or object; that reference bound; a list of nothing but bound references (a node's
-  // inputs, `values: ["{{ a.x }}", "{{ b.x }}"]`), kept by the binder (the plan's
+  // array or object; that reference bound; a list of up to eight bound references to
+  // node outputs and inputs (a node's inputs, `values: ["{{ a.x }}", "{{ b.x }}"]`), always
+  // lent by eval_borrowing(), kept by the binder (the plan's
   // BoundListStore), where a Composite takes two heap blocks and a variant per element.
   // 24 bytes where the separate members took 104.
   std::variant<Value, std::shared_ptr<Reference>, std::shared_ptr<Template>,
