@@ -763,6 +763,128 @@ outputs: { d: "{{ d.value }}" }
   CHECK(wrong.load() == 0);
 }
 
+// A chain of `count` test.sum nodes from inputs.x: node i outputs x + i + 1.
+PipelineSpec sum_chain(int count) {
+  PipelineSpec spec;
+  for (int i = 0; i < count; ++i) {
+    NodeDecl node;
+    node.id = node_id(i);
+    node.type = "test.sum";
+    node.with.push_back(
+        {"values", Value(Array{i == 0 ? std::string("{{ inputs.x }}") : value_of(i - 1)}), {}});
+    spec.nodes.push_back(std::move(node));
+  }
+  // A number, so that a run given 1.5 gets as far as its first node, and fails there.
+  InputDecl x;
+  x.name = "x";
+  x.type = "number";
+  x.default_value = Value(0);
+  spec.inputs.push_back(std::move(x));
+  return spec;
+}
+
+// Whether `r` is what sum_chain(count) computes from `x`, record by record.
+bool chain_agrees(const RunResult& r, int count, std::int64_t x) {
+  if (!r.ok() || r.nodes.size() != static_cast<std::size_t>(count))
+    return false;
+  for (int i = 0; i < count; ++i) {
+    const NodeResult& n = r.nodes[i];
+    if (n.id != node_id(i) || n.status != NodeStatus::succeeded || n.attempts != 1 ||
+        !n.message.empty() || n.tolerated || n.mocked || n.output["value"] != Value(x + i + 1))
+      return false;
+  }
+  return true;
+}
+
+TEST_CASE("runs of a large plan reuse their records; every run's result is its own") {
+  Engine engine(engine_options(2));
+  engine.registrar().add(sum_type());
+  const int count = 40; // past the plans small enough to keep nothing between runs
+  const Pipeline p = engine.compile(sum_chain(count));
+  auto run = [&](std::int64_t x) {
+    RunOptions options;
+    options.inputs = Object{{"x", x}};
+    return engine.run(p, options);
+  };
+
+  SUBCASE("a destroyed result's block serves the next run, records as new") {
+    const NodeResult* first = nullptr;
+    {
+      // A failure leaves messages, categories and statuses in the records.
+      RunOptions options;
+      options.inputs = Object{{"x", 1.5}};
+      RunResult failed = engine.run(p, options);
+      REQUIRE(failed.status == RunStatus::failed);
+      REQUIRE_FALSE(failed.nodes[5].message.empty());
+      first = failed.nodes.data();
+    }
+    // Had the block gone back to malloc, this would take it.
+    std::vector<NodeResult> decoy(count);
+    const RunResult r = run(7);
+    CHECK(r.nodes.data() == first);
+    CHECK(chain_agrees(r, count, 7));
+  }
+
+  SUBCASE("results kept, copied and moved stay intact while others are reused") {
+    RunResult kept = run(1);
+    RunResult copy = kept;
+    {
+      RunResult gone = run(2);
+      CHECK(chain_agrees(gone, count, 2));
+    }
+    RunResult moved = run(3);
+    moved = run(4); // the records of run 3 go back; run 4's take their place
+    const RunResult after = run(5);
+    CHECK(chain_agrees(kept, count, 1));
+    CHECK(chain_agrees(copy, count, 1));
+    CHECK(chain_agrees(moved, count, 4));
+    CHECK(chain_agrees(after, count, 5));
+    kept = std::move(copy);
+    CHECK(chain_agrees(kept, count, 1));
+    CHECK(chain_agrees(run(6), count, 6));
+  }
+
+  SUBCASE("many threads, many runs, results dropped in any order") {
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        std::vector<std::pair<std::int64_t, RunResult>> held;
+        for (int i = 0; i < 60; ++i) {
+          const std::int64_t x = t * 1000 + i;
+          held.emplace_back(x, run(x));
+          // Drop one of those held, not always the newest.
+          if (held.size() > 3) {
+            const auto victim = held.begin() + (i % 3);
+            if (!chain_agrees(victim->second, count, victim->first))
+              ++wrong;
+            held.erase(victim);
+          }
+        }
+        for (const auto& [x, r] : held)
+          if (!chain_agrees(r, count, x))
+            ++wrong;
+      });
+    for (auto& t : threads)
+      t.join();
+    CHECK(wrong.load() == 0);
+  }
+
+  SUBCASE("a result outlives its pipeline and engine") {
+    RunResult r;
+    {
+      Engine other(engine_options(1));
+      other.registrar().add(sum_type());
+      const Pipeline q = other.compile(sum_chain(count));
+      RunOptions options;
+      options.inputs = Object{{"x", 9}};
+      r = other.run(q, options);
+      r = other.run(q, options); // the first run's records go back to the plan
+    }
+    CHECK(chain_agrees(r, count, 9));
+  }
+}
+
 TEST_CASE("random DAGs compute what a sequential evaluation computes") {
   Engine engine(engine_options(2));
   engine.registrar().add(sum_type());

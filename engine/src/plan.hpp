@@ -1,6 +1,7 @@
 #pragma once
 // The compiled, immutable form of a pipeline that the executor runs.
 
+#include "run_memory.hpp"
 #include "template.hpp"
 
 #include <sluice/engine.hpp>
@@ -113,6 +114,8 @@ struct Plan {
   /// Every node's dependencies, then every node's successors, each node's run contiguous
   /// (one array for the plan instead of two vectors per node).
   std::vector<std::uint32_t> edges;
+  /// Blocks its runs reuse. Not part of what the plan means: runs of a const Plan use it.
+  mutable RunMemory memory;
 
   std::span<const ValueTemplate> settings(std::uint32_t n) const noexcept {
     return {setting_slots.data() + nodes[n].settings_begin, nodes[n].setting_count};

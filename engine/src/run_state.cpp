@@ -41,12 +41,12 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
     : setup_(std::move(setup)), plan_(*setup_.plan),
       pending_(plan_.nodes.size() <= small_plan
                    ? small_pending_
-                   : (large_pending_ =
-                          std::make_unique<std::atomic<std::uint32_t>[]>(plan_.nodes.size()))
-                         .get()),
+                   : (large_pending_ = plan_.memory.take_counters(plan_.nodes.size())).get()),
       remaining_(static_cast<std::uint32_t>(plan_.nodes.size())), serial_(runs_serially(setup_)),
       observed_(!setup_.options.observers.empty()),
       ticks_(serial_ && !observed_ && tick_counter_usable()), on_done_(std::move(on_done)) {
+  if (plan_.nodes.size() > RunMemory::min_nodes)
+    nodes_ = plan_.memory.take_records();
   nodes_.reserve(plan_.nodes.size());
   for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {
     nodes_.emplace_back(plan_.nodes[i].id);
@@ -67,6 +67,11 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
         if (plan_.nodes[i].id == repeated.node)
           repeated_[i] = true;
   }
+}
+
+RunState::~RunState() {
+  if (large_pending_)
+    plan_.memory.give_counters(std::move(large_pending_));
 }
 
 void RunState::begin(bool drive_here) {
@@ -580,8 +585,12 @@ void RunState::finish() {
   result.nodes = std::move(nodes_);
   if (here) {
     // Nothing reads the plan after this (plan_ stays valid: the result keeps it alive
-    // until wait() hands it over), so its reference moves instead of being counted.
-    RunResultAccess::keep_plan(result, std::move(setup_.plan));
+    // until wait() hands it over), so its reference moves instead of being counted; but a
+    // large plan's run state gives its counters back to the plan when it is destroyed.
+    if (large_pending_)
+      RunResultAccess::keep_plan(result, setup_.plan);
+    else
+      RunResultAccess::keep_plan(result, std::move(setup_.plan));
     done_ = true;
     return;
   }

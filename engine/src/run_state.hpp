@@ -89,6 +89,7 @@ class [[gnu::visibility("hidden")]] RunState final : public RunControl,
 public:
   /// With an empty `on_done` the run is blocking: finish() keeps the result for wait().
   RunState(RunSetup && setup, std::function<void(RunResult)> on_done);
+  ~RunState() override;
 
   void begin(bool drive_here) override;
   void cancel() override;

@@ -1,5 +1,7 @@
 // Names of run enums, and small RunResult helpers.
 
+#include "plan.hpp"
+
 #include <sluice/run.hpp>
 
 #include <chrono>
@@ -101,6 +103,36 @@ const NodeResult* RunResult::node(std::string_view id) const noexcept {
     if (n.id == id)
       return &n;
   return nullptr;
+}
+
+RunResult::~RunResult() {
+  give_back_nodes();
+}
+
+RunResult& RunResult::operator=(RunResult&& other) noexcept {
+  if (this == &other)
+    return *this;
+  give_back_nodes();
+  // Every member, as the defaulted operator would (keep in step with the declaration).
+  status = other.status;
+  outputs = std::move(other.outputs);
+  nodes = std::move(other.nodes);
+  error = std::move(other.error);
+  failed_node = std::move(other.failed_node);
+  planned = std::move(other.planned);
+  unknown_outputs = std::move(other.unknown_outputs);
+  started = other.started;
+  finished = other.finished;
+  plan_ = std::move(other.plan_);
+  return *this;
+}
+
+void RunResult::give_back_nodes() noexcept {
+  if (!plan_ || nodes.capacity() == 0)
+    return;
+  // Only the engine sets plan_, always to the plan the records belong to.
+  const auto& plan = *static_cast<const detail::Plan*>(plan_.get());
+  plan.memory.give_records(std::move(nodes), plan.nodes.size());
 }
 
 RunObserver::~RunObserver() = default;

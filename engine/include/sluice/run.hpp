@@ -76,6 +76,15 @@ struct PlannedRequest {
 
 /// The outcome of a run.
 struct SLUICE_API RunResult {
+  RunResult() = default;
+  RunResult(const RunResult&) = default;
+  RunResult(RunResult&&) noexcept = default;
+  RunResult& operator=(const RunResult&) = default;
+  RunResult& operator=(RunResult&& other) noexcept;
+  /// Hands the block that held `nodes` back to the pipeline, for its next run: a large
+  /// pipeline's runs then reuse memory instead of faulting in fresh pages.
+  ~RunResult();
+
   RunStatus status = RunStatus::succeeded;
   /// The evaluated `outputs:` of the pipeline (an object; empty unless it succeeded).
   Value outputs;
@@ -99,6 +108,7 @@ struct SLUICE_API RunResult {
 
 private:
   friend struct detail::RunResultAccess;
+  void give_back_nodes() noexcept;
   // Keeps the compiled plan alive: every NodeResult::id points into it.
   std::shared_ptr<const void> plan_;
 };

@@ -1,0 +1,39 @@
+// Owns the blocks a plan's runs reuse (run_memory.hpp).
+
+#include "run_memory.hpp"
+
+#include <utility>
+
+namespace sluice::detail {
+
+std::vector<NodeResult> RunMemory::take_records() noexcept {
+  std::lock_guard lock(mutex_);
+  return std::exchange(records_, {});
+}
+
+void RunMemory::give_records(std::vector<NodeResult>&& records, std::size_t nodes) noexcept {
+  if (nodes <= min_nodes || records.capacity() < nodes)
+    return;
+  // The records' outputs and messages are freed here, outside the lock.
+  records.clear();
+  std::lock_guard lock(mutex_);
+  if (records_.capacity() == 0)
+    records_ = std::move(records);
+}
+
+RunMemory::Counters RunMemory::take_counters(std::size_t count) {
+  {
+    std::lock_guard lock(mutex_);
+    if (counters_)
+      return std::move(counters_);
+  }
+  return std::make_unique<std::atomic<std::uint32_t>[]>(count);
+}
+
+void RunMemory::give_counters(Counters&& counters) noexcept {
+  std::lock_guard lock(mutex_);
+  if (!counters_)
+    counters_ = std::move(counters);
+}
+
+} // namespace sluice::detail
