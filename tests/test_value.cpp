@@ -199,6 +199,32 @@ TEST_CASE("BorrowedArray: uncounted elements, counted once a copy outlives the b
     reader.join();
     CHECK((*source_a)["x"].as_int() == 1);
   }
+  SUBCASE("a small borrow's block serves the thread's next one, unless a copy kept it") {
+    Value first = BorrowedArray::make(pointers);
+    const Value* slots = &first[std::size_t{0}];
+    BorrowedArray::end(first);
+    Value second = BorrowedArray::make(pointers);
+    CHECK(&second[std::size_t{0}] == slots); // the block came back
+    Value kept = second;
+    BorrowedArray::end(second);
+    Value third = BorrowedArray::make(pointers);
+    CHECK(&third[std::size_t{0}] != slots); // still held by `kept`
+    CHECK(third == kept);
+    BorrowedArray::end(third);
+    // Nine elements: past the spare's room, an exact block of its own.
+    std::vector<const Value*> many(9, source_a.get());
+    Value large = BorrowedArray::make(many);
+    CHECK(large.size() == 9);
+    CHECK(large[std::size_t{8}] == *source_a);
+    BorrowedArray::end(large);
+    // A thread's spare is freed when the thread ends (LeakSanitizer would report it).
+    std::thread([&] {
+      Value other = BorrowedArray::make(pointers);
+      BorrowedArray::end(other);
+    }).join();
+    kept = Value();
+    CHECK((*source_a)["x"].as_int() == 1);
+  }
   SUBCASE("ordinary values are released") {
     Value plain = arr({1, 2});
     Value copy = plain;

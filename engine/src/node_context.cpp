@@ -7,6 +7,8 @@
 #include "http/intercepted_send.hpp"
 #include "run_state.hpp"
 
+#include <sluice/detail/same_key.hpp>
+
 namespace sluice::detail {
 
 std::string_view NodeContext::node_id() const noexcept {
@@ -16,7 +18,7 @@ std::string_view NodeContext::node_id() const noexcept {
 const Value& NodeContext::setting(std::string_view name) const noexcept {
   const auto& specs = run_.plan().nodes[node_].type->spec.settings;
   for (std::size_t i = 0; i < specs.size(); ++i)
-    if (specs[i].name == name)
+    if (same_key(specs[i].name, name))
       return settings_[i];
   return Value::null_value();
 }

@@ -2,6 +2,7 @@
 // Value's heap block: the one layout behind strings, arrays and objects, shared by value.cpp,
 // the deep equality and the engine's borrowed arrays.
 
+#include <sluice/detail/same_key.hpp>
 #include <sluice/value.hpp>
 
 #include <atomic>
@@ -22,19 +23,6 @@ inline constexpr std::size_t kIndexThreshold = 12;
 
 inline constexpr bool is_heap_type(ValueType t) noexcept {
   return t == ValueType::string || t == ValueType::array || t == ValueType::object;
-}
-
-// Member names are short: comparing their bytes here beats a call to memcmp, which
-// `std::string == std::string_view` makes for every member of the same length.
-inline bool same_key(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size())
-    return false;
-  if (a.size() > 16)
-    return std::memcmp(a.data(), b.data(), a.size()) == 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (a[i] != b[i])
-      return false;
-  return true;
 }
 
 // The one heap block type. `index` (objects only, and only above kIndexThreshold members)
