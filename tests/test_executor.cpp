@@ -72,17 +72,18 @@ struct Recorder final : RunObserver {
   std::vector<Seen> events;
 };
 
-// test.sum: adds the integers in `values` (and 1), synchronously.
-NodeType sum_type() {
+// test.sum: adds the integers in `values` (and 1), synchronously. With a `modulus`,
+// test.modsum: the same modulo `modulus`, so that long stretches cannot overflow.
+NodeType sum_type(std::int64_t modulus = 0) {
   NodeType t;
-  t.spec.type = "test.sum";
+  t.spec.type = modulus == 0 ? "test.sum" : "test.modsum";
   t.spec.description = "Adds up integers.";
   t.spec.settings = {{"values", SettingType::array, "integers", false, Value(Array{})}};
   t.spec.outputs = {{"value", SettingType::integer, "the sum + 1"}};
-  t.run_sync = [](Context& ctx) -> Value {
+  t.run_sync = [modulus](Context& ctx) -> Value {
     std::int64_t sum = 1;
     for (const Value& v : ctx.setting("values").as_array())
-      sum += v.as_int();
+      sum = modulus == 0 ? sum + v.as_int() : (sum + v.as_int()) % modulus;
     return Object{{"value", sum}};
   };
   return t;
@@ -925,6 +926,71 @@ TEST_CASE("random DAGs compute what a sequential evaluation computes") {
       if (spec.nodes[i].type == "test.sum")
         REQUIRE(r.nodes[i].output["value"] == Value(expected[i]));
   }
+}
+
+// Random layered DAGs of test.sum nodes only, so that every node runs inline: the ready
+// stacks split between threads, hand work to a drainer that ran dry, and a drainer left alone
+// switches to plain counter updates and back (release_successors). Wide layers make splits,
+// long narrow stretches make a lone drainer; several runs at once share the pool. A counter
+// update lost to a race leaves a node never ready: the run hangs, and ctest's timeout fails
+// the test (as it did, three times of three, with the lone drainer's plain updates forced on).
+TEST_CASE("random inline DAGs on two threads compute what a sequential evaluation computes") {
+  constexpr std::int64_t modulus = 1000003;
+  Engine engine(engine_options(2));
+  engine.registrar().add(sum_type(modulus));
+  std::atomic<int> wrong{0};
+  auto rounds = [&](unsigned seed) {
+    std::mt19937 random(seed);
+    for (int round = 0; round < 12; ++round) {
+      const int count = 20 + static_cast<int>(random() % 3000);
+      PipelineSpec spec;
+      std::vector<std::int64_t> expected(count);
+      int layer_start = 0, layer_end = 0; // the previous layer: [layer_start, layer_end)
+      for (int i = 0; i < count;) {
+        // A wide layer, or a narrow stretch of one node at a time.
+        const int width = random() % 3 == 0 ? 1 : 1 + static_cast<int>(random() % 200);
+        for (int k = 0; k < width && i < count; ++k, ++i) {
+          NodeDecl node;
+          node.id = node_id(i);
+          node.type = "test.modsum";
+          Array refs;
+          std::int64_t sum = 1;
+          // A node alone in its layer joins the whole layer before it: both threads settle
+          // those at once, and each decrements the join's counter.
+          const int fan_in = layer_end == 0 ? 0
+                             : width == 1   ? layer_end - layer_start
+                                            : 1 + static_cast<int>(random() % 4);
+          for (int f = 0; f < fan_in; ++f) {
+            const int pred =
+                width == 1 ? layer_start + f
+                           : layer_start + static_cast<int>(random() % (layer_end - layer_start));
+            refs.push_back(value_of(pred));
+            sum = (sum + expected[pred]) % modulus;
+          }
+          expected[i] = sum;
+          node.with.push_back({"values", Value(std::move(refs)), {}});
+          spec.nodes.push_back(std::move(node));
+        }
+        layer_start = layer_end;
+        layer_end = i;
+      }
+      const RunResult r = engine.run(engine.compile(spec));
+      if (!r.ok()) {
+        ++wrong;
+        continue;
+      }
+      for (int i = 0; i < count; ++i) {
+        if (r.nodes[i].output["value"] != Value(expected[i]))
+          ++wrong;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < 3; ++t)
+    threads.emplace_back(rounds, 777 + t);
+  for (auto& t : threads)
+    t.join();
+  CHECK(wrong.load() == 0);
 }
 
 TEST_CASE("a 100,000-node chain runs in constant stack") {

@@ -26,8 +26,8 @@ constexpr std::chrono::microseconds hunger_patience{50};
 // A thread's ready stack kept between the runs it drives (see RunState::begin), up to this
 // many entries of capacity.
 constexpr std::size_t max_spare_stack = 4096;
-Stack& spare_stack() noexcept {
-  thread_local Stack stack;
+NodeList& spare_stack() noexcept {
+  thread_local NodeList stack;
   return stack;
 }
 
@@ -43,8 +43,8 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
                    ? small_pending_
                    : (large_pending_ = plan_.memory.take_counters(plan_.nodes.size())).get()),
       remaining_(static_cast<std::uint32_t>(plan_.nodes.size())), serial_(runs_serially(setup_)),
-      observed_(!setup_.options.observers.empty()),
-      ticks_(serial_ && !observed_ && tick_counter_usable()), on_done_(std::move(on_done)) {
+      observed_(!setup_.options.observers.empty()), ticks_(!observed_ && tick_counter_usable()),
+      on_done_(std::move(on_done)) {
   if (plan_.nodes.size() > RunMemory::min_nodes)
     nodes_ = plan_.memory.take_records();
   nodes_.reserve(plan_.nodes.size());
@@ -92,14 +92,14 @@ void RunState::begin(bool drive_here) {
     const Clock::time_point first_mark = ticks_ ? raw_ticks(started_ticks_) : started_;
     // The calling thread's ready stack from its previous run, capacity and all (a run
     // nested inside a node on this thread finds none and makes its own).
-    Stack stack = std::exchange(spare_stack(), Stack{});
-    stack.reserve(std::min(plan_.nodes.size(), small_plan));
-    stack.assign(plan_.roots.rbegin(), plan_.roots.rend());
+    Stack stack{std::exchange(spare_stack(), NodeList{})};
+    stack.nodes.reserve(std::min(plan_.nodes.size(), small_plan));
+    stack.nodes.assign(plan_.roots.rbegin(), plan_.roots.rend());
     drain(stack, first_mark);
-    if (stack.capacity() <= max_spare_stack && spare_stack().capacity() == 0)
-      spare_stack() = std::move(stack);
+    if (stack.nodes.capacity() <= max_spare_stack && spare_stack().capacity() == 0)
+      spare_stack() = std::move(stack.nodes);
   } else {
-    Stack stack(plan_.roots.rbegin(), plan_.roots.rend());
+    Stack stack{NodeList(plan_.roots.rbegin(), plan_.roots.rend())};
     asio::post(setup_.pool, [self = shared_from_this(), stack = std::move(stack)]() mutable {
       self->drain(stack);
     });
@@ -122,24 +122,27 @@ void RunState::cancel() {
 // scheduling, so a node run inline takes the previous node's finish time as its start time:
 // one clock read per node instead of two. What lies between the two is a pop from the ready
 // stack.
-void RunState::drain(Stack& stack, Clock::time_point mark) {
-  drainers_.fetch_add(1, std::memory_order_relaxed);
+void RunState::drain(Stack& stack, Clock::time_point mark, bool counted) {
+  if (!counted)
+    drainers_.fetch_add(1, std::memory_order_relaxed);
   for (;;) {
-    while (!stack.empty()) {
-      if (stack.size() >= 2 && hunger_.load(std::memory_order_relaxed) == Hunger::waiting)
+    while (!stack.nodes.empty()) {
+      if (stack.nodes.size() >= 2 && hunger_.load(std::memory_order_relaxed) == Hunger::waiting)
         donate(stack);
-      else if (stack.size() >= split_threshold &&
+      else if (stack.nodes.size() >= split_threshold &&
                drainers_.load(std::memory_order_relaxed) < static_cast<int>(setup_.threads))
         split(stack);
-      const std::uint32_t n = stack.back();
-      stack.pop_back();
+      const std::uint32_t n = stack.nodes.back();
+      stack.nodes.pop_back();
       start_node(n, stack, mark);
     }
+    flush(stack);
     if (setup_.threads < 2 || !await_donation(stack))
       break;
     mark = stamp();
   }
-  drainers_.fetch_sub(1, std::memory_order_relaxed);
+  // Release: a drainer left alone reads the counters this one wrote (release_successors).
+  drainers_.fetch_sub(1, std::memory_order_release);
 }
 
 // Work sharing between drainers without a wake-up. A drainer whose stack ran dry waits a
@@ -157,7 +160,7 @@ bool RunState::await_donation(Stack& stack) {
   for (unsigned spins = 0;; ++spins) {
     Hunger state = hunger_.load(std::memory_order_acquire);
     if (state == Hunger::full) {
-      stack.swap(mailbox_);
+      stack.nodes.swap(mailbox_);
       hunger_.store(Hunger::idle, std::memory_order_release);
       return true;
     }
@@ -178,22 +181,23 @@ void RunState::donate(Stack& stack) {
   Hunger expected = Hunger::waiting;
   if (!hunger_.compare_exchange_strong(expected, Hunger::filling, std::memory_order_acq_rel))
     return;
-  const auto half = static_cast<std::ptrdiff_t>(stack.size() / 2);
-  mailbox_.assign(stack.begin(), stack.begin() + half);
-  stack.erase(stack.begin(), stack.begin() + half);
+  const auto half = static_cast<std::ptrdiff_t>(stack.nodes.size() / 2);
+  mailbox_.assign(stack.nodes.begin(), stack.nodes.begin() + half);
+  stack.nodes.erase(stack.nodes.begin(), stack.nodes.begin() + half);
   hunger_.store(Hunger::full, std::memory_order_release);
 }
 
 // Gives the older half of the stack to an idle pool thread.
 void RunState::split(Stack& stack) {
-  const std::size_t half = stack.size() / 2;
-  Stack part(stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(half));
-  stack.erase(stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(half));
-  // Counted now, so a burst of splits does not hand work to more threads than exist.
+  const auto half = static_cast<std::ptrdiff_t>(stack.nodes.size() / 2);
+  Stack part{NodeList(stack.nodes.begin(), stack.nodes.begin() + half)};
+  stack.nodes.erase(stack.nodes.begin(), stack.nodes.begin() + half);
+  // Counted now, and until the part is drained: a burst of splits must not hand work to more
+  // threads than exist, and this drainer must not think itself alone (release_successors)
+  // while the part waits for a thread.
   drainers_.fetch_add(1, std::memory_order_relaxed);
   asio::post(setup_.pool, [self = shared_from_this(), part = std::move(part)]() mutable {
-    self->drainers_.fetch_sub(1, std::memory_order_relaxed);
-    self->drain(part);
+    self->drain(part, self->stamp(), /*counted=*/true);
   });
 }
 
@@ -480,7 +484,7 @@ void RunState::release_successors(std::uint32_t n, Stack& stack) {
       const std::uint32_t left = pending_[s].load(std::memory_order_relaxed) - 1;
       pending_[s].store(left, std::memory_order_relaxed);
       if (left == 0)
-        stack.push_back(s);
+        stack.nodes.push_back(s);
     }
     const std::uint32_t left = remaining_.load(std::memory_order_relaxed) - 1;
     remaining_.store(left, std::memory_order_relaxed);
@@ -488,11 +492,33 @@ void RunState::release_successors(std::uint32_t n, Stack& stack) {
       finish();
     return;
   }
-  for (std::uint32_t s : plan_.successors(n))
-    if (pending_[s].fetch_sub(1, std::memory_order_acq_rel) == 1)
-      stack.push_back(s);
-  // Last: once this reaches zero another thread may finish the run and hand it away.
-  if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+  // Alone: a plan whose nodes all run inline is drained by threads that this run's drainers
+  // started (split()), and each is counted in drainers_ from before it starts until it has
+  // left (with release; this load acquires). While no other is counted, nobody else touches
+  // the counters, and plain updates do, as in a serial run. A chain run with two threads
+  // paid a locked instruction per edge for nothing.
+  if (plan_.all_inline && drainers_.load(std::memory_order_acquire) == 1) {
+    for (std::uint32_t s : plan_.successors(n)) {
+      const std::uint32_t left = pending_[s].load(std::memory_order_relaxed) - 1;
+      pending_[s].store(left, std::memory_order_relaxed);
+      if (left == 0)
+        stack.nodes.push_back(s);
+    }
+  } else {
+    for (std::uint32_t s : plan_.successors(n))
+      if (pending_[s].fetch_sub(1, std::memory_order_acq_rel) == 1)
+        stack.nodes.push_back(s);
+  }
+  ++stack.settled; // counted when the stack runs dry: flush()
+}
+
+void RunState::flush(Stack& stack) {
+  if (stack.settled == 0)
+    return;
+  const std::uint32_t settled = std::exchange(stack.settled, 0);
+  // Last: once this reaches zero another thread may finish the run and hand it away. The
+  // release half publishes this drainer's records to whoever finishes.
+  if (remaining_.fetch_sub(settled, std::memory_order_acq_rel) == settled)
     finish();
 }
 

@@ -33,7 +33,17 @@
 namespace sluice::detail {
 
 using Strand = boost::asio::strand<boost::asio::any_io_executor>;
-using Stack = std::vector<std::uint32_t>;
+using NodeList = std::vector<std::uint32_t>;
+
+// What one drainer holds: the nodes it has ready, and how many nodes it settled that the
+// run's count of remaining nodes does not know yet. In a parallel run every settled node
+// used to decrement that shared count, one cache line that every thread wrote for every
+// node; a drainer now subtracts its own in one step when its stack runs dry (flush()), and
+// the run cannot end before that, since it still holds work until then.
+struct Stack {
+  NodeList nodes;
+  std::uint32_t settled = 0;
+};
 
 // A ready stack at least this deep may be split with an idle thread. Waking a pool thread
 // costs ~1.6 us on the 2-core machines we build on (docs/performance.md), so small plans stay
@@ -188,7 +198,8 @@ private:
   void drain(Stack & stack) {
     drain(stack, stamp());
   }
-  void drain(Stack & stack, Clock::time_point mark);
+  /// `counted`: drainers_ counts this drainer already (split() counts the part it posts).
+  void drain(Stack & stack, Clock::time_point mark, bool counted = false);
 
   // Work sharing between drainers without a wake-up: see await_donation().
   enum class Hunger { idle, waiting, filling, full };
@@ -274,6 +285,7 @@ private:
   }
   void settle_outcome(std::uint32_t n, Outcome outcome, Stack & stack, Clock::time_point finished);
   void release_successors(std::uint32_t n, Stack & stack);
+  void flush(Stack & stack);
   void fail_run(std::uint32_t n);
   void cancel_everything();
   void finish();
@@ -298,10 +310,14 @@ private:
   std::atomic<bool> irregular_{false};
   std::atomic<int> drainers_{0};
   std::atomic<Hunger> hunger_{Hunger::idle};
-  Stack mailbox_; // owned by whoever moved hunger_ to filling, or saw it full
+  NodeList mailbox_; // owned by whoever moved hunger_ to filling, or saw it full
   const bool observed_;
   // Node records hold raw counter readings until finish() converts them (tick_clock.hpp):
-  // only in serial runs without observers, whose records nobody reads while they run.
+  // in runs without observers, whose records' times nobody reads while they run. Parallel
+  // runs too (a clock read per node was a quarter of a dag node's time on two threads):
+  // readings from different cores agree where the counter is synchronised across them, as
+  // the kernel checks before it keeps the counter as its own clock; where it is not, a time
+  // is still clamped into the run's window.
   const bool ticks_;
   Clock::time_point started_{};
   std::uint64_t started_ticks_ = 0;
