@@ -874,7 +874,8 @@ TEST_CASE("runs of a large plan reuse their records; every run's result is its o
   SUBCASE("a result outlives its pipeline and engine") {
     RunResult r;
     {
-      Engine other(engine_options(1));
+      // Two threads: the run state is on the heap, in a block the plan keeps.
+      Engine other(engine_options(2));
       other.registrar().add(sum_type());
       const Pipeline q = other.compile(sum_chain(count));
       RunOptions options;

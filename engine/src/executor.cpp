@@ -16,13 +16,53 @@
 
 namespace sluice::detail {
 
+namespace {
+
+// Allocates a run state from the block its plan keeps for it (RunMemory::take_state_block),
+// for std::allocate_shared. It holds the plan, so that the plan outlives the block's return
+// (the run state's own reference is gone by then).
+template <class T> class PlanBlockAllocator {
+public:
+  using value_type = T;
+
+  explicit PlanBlockAllocator(std::shared_ptr<const Plan> plan) noexcept : plan_(std::move(plan)) {}
+  template <class U>
+  PlanBlockAllocator(const PlanBlockAllocator<U>& other) noexcept : plan_(other.plan()) {}
+
+  T* allocate(std::size_t n) {
+    static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+    const std::size_t bytes = n * sizeof(T);
+    if (void* block = plan_->memory.take_state_block(bytes))
+      return static_cast<T*>(block);
+    return static_cast<T*>(::operator new(bytes));
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    plan_->memory.give_state_block(p, n * sizeof(T));
+  }
+
+  const std::shared_ptr<const Plan>& plan() const noexcept { return plan_; }
+  friend bool operator==(const PlanBlockAllocator& a, const PlanBlockAllocator& b) noexcept {
+    return a.plan_ == b.plan_;
+  }
+
+private:
+  std::shared_ptr<const Plan> plan_;
+};
+
+std::shared_ptr<RunState> new_run_state(RunSetup&& setup, std::function<void(RunResult)> on_done) {
+  PlanBlockAllocator<RunState> allocator(setup.plan);
+  return std::allocate_shared<RunState>(allocator, std::move(setup), std::move(on_done));
+}
+
+} // namespace
+
 const Value& empty_object() {
   static const Value empty{Object{}};
   return empty;
 }
 
 std::shared_ptr<RunControl> make_run(RunSetup setup, std::function<void(RunResult)> on_done) {
-  return std::make_shared<RunState>(std::move(setup), std::move(on_done));
+  return new_run_state(std::move(setup), std::move(on_done));
 }
 
 RunResult run_blocking(RunSetup setup) {
@@ -34,7 +74,7 @@ RunResult run_blocking(RunSetup setup) {
     run.begin(/*drive_here=*/true);
     return run.wait();
   }
-  auto run = std::make_shared<RunState>(std::move(setup), nullptr);
+  auto run = new_run_state(std::move(setup), nullptr);
   run->begin(/*drive_here=*/true);
   return run->wait();
 }

@@ -6,6 +6,10 @@
 
 namespace sluice::detail {
 
+RunMemory::~RunMemory() {
+  ::operator delete(state_block_);
+}
+
 std::vector<NodeResult> RunMemory::take_records() noexcept {
   std::lock_guard lock(mutex_);
   return std::exchange(records_, {});
@@ -34,6 +38,25 @@ void RunMemory::give_counters(Counters&& counters) noexcept {
   std::lock_guard lock(mutex_);
   if (!counters_)
     counters_ = std::move(counters);
+}
+
+void* RunMemory::take_state_block(std::size_t bytes) noexcept {
+  std::lock_guard lock(mutex_);
+  if (state_block_ == nullptr || state_bytes_ != bytes)
+    return nullptr;
+  return std::exchange(state_block_, nullptr);
+}
+
+void RunMemory::give_state_block(void* block, std::size_t bytes) noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    if (state_block_ == nullptr) {
+      state_block_ = block;
+      state_bytes_ = bytes;
+      return;
+    }
+  }
+  ::operator delete(block);
 }
 
 } // namespace sluice::detail
