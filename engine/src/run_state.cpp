@@ -136,6 +136,8 @@ void RunState::drain(Stack& stack, Clock::time_point mark, bool counted) {
       stack.nodes.pop_back();
       start_node(n, stack, mark);
     }
+    if (release_held(stack))
+      continue; // the join became ready here
     flush(stack);
     if (setup_.threads < 2 || !await_donation(stack))
       break;
@@ -505,11 +507,31 @@ void RunState::release_successors(std::uint32_t n, Stack& stack) {
         stack.nodes.push_back(s);
     }
   } else {
-    for (std::uint32_t s : plan_.successors(n))
-      if (pending_[s].fetch_sub(1, std::memory_order_acq_rel) == 1)
+    for (std::uint32_t s : plan_.successors(n)) {
+      if (plan_.nodes[s].dependency_count >= held_fan_in) [[unlikely]] {
+        if (stack.held != 0 && stack.held_node != s)
+          release_held(stack);
+        stack.held_node = s;
+        ++stack.held;
+      } else if (pending_[s].fetch_sub(1, std::memory_order_acq_rel) == 1) {
         stack.nodes.push_back(s);
+      }
+    }
   }
   ++stack.settled; // counted when the stack runs dry: flush()
+}
+
+// Applies the decrements held for a join (Stack); true when that made it ready. Before
+// flush(): the run cannot end while a drainer holds a join's last decrements.
+bool RunState::release_held(Stack& stack) {
+  if (stack.held == 0)
+    return false;
+  const std::uint32_t count = std::exchange(stack.held, 0);
+  // Release, as each single decrement was: the join reads what this drainer's nodes wrote.
+  if (pending_[stack.held_node].fetch_sub(count, std::memory_order_acq_rel) != count)
+    return false;
+  stack.nodes.push_back(stack.held_node);
+  return true;
 }
 
 void RunState::flush(Stack& stack) {

@@ -40,10 +40,20 @@ using NodeList = std::vector<std::uint32_t>;
 // used to decrement that shared count, one cache line that every thread wrote for every
 // node; a drainer now subtracts its own in one step when its stack runs dry (flush()), and
 // the run cannot end before that, since it still holds work until then.
+//
+// Decrements of a node that waits for many (a join) are held back the same way: in a
+// fan-in of 100,000 nodes both threads decremented one counter for every node, and two
+// threads ran the fan-out slower than one. `held` decrements of `held_node` are applied
+// in one step when another such node comes up or the stack runs dry (release_held()).
 struct Stack {
   NodeList nodes;
   std::uint32_t settled = 0;
+  std::uint32_t held_node = 0;
+  std::uint32_t held = 0;
 };
+
+// A node waiting for at least this many others has its decrements held (Stack).
+constexpr std::uint32_t held_fan_in = 32;
 
 // A ready stack at least this deep may be split with an idle thread. Waking a pool thread
 // costs ~1.6 us on the 2-core machines we build on (docs/performance.md), so small plans stay
@@ -286,6 +296,7 @@ private:
   void settle_outcome(std::uint32_t n, Outcome outcome, Stack & stack, Clock::time_point finished);
   void release_successors(std::uint32_t n, Stack & stack);
   void flush(Stack & stack);
+  bool release_held(Stack & stack);
   void fail_run(std::uint32_t n);
   void cancel_everything();
   void finish();
