@@ -479,27 +479,13 @@ void RunState::settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack,
 }
 
 void RunState::release_successors(std::uint32_t n, Stack& stack) {
-  if (serial_) {
-    // One thread runs the whole plan: plain loads and stores, no locked instructions
-    // (an atomic read-modify-write is ~20 cycles, and a small plan does one per edge).
-    for (std::uint32_t s : plan_.successors(n)) {
-      const std::uint32_t left = pending_[s].load(std::memory_order_relaxed) - 1;
-      pending_[s].store(left, std::memory_order_relaxed);
-      if (left == 0)
-        stack.nodes.push_back(s);
-    }
-    const std::uint32_t left = remaining_.load(std::memory_order_relaxed) - 1;
-    remaining_.store(left, std::memory_order_relaxed);
-    if (left == 0)
-      finish();
-    return;
-  }
-  // Alone: a plan whose nodes all run inline is drained by threads that this run's drainers
-  // started (split()), and each is counted in drainers_ from before it starts until it has
-  // left (with release; this load acquires). While no other is counted, nobody else touches
-  // the counters, and plain updates do, as in a serial run. A chain run with two threads
-  // paid a locked instruction per edge for nothing.
-  if (plan_.all_inline && drainers_.load(std::memory_order_acquire) == 1) {
+  // Plain updates, without locked instructions (an atomic read-modify-write is ~20 cycles,
+  // and a small plan does one per edge), where no other thread touches the counters: in a
+  // serial run, and while a drainer is alone. A plan whose nodes all run inline is drained
+  // by threads that this run's drainers started (split()), each counted in drainers_ from
+  // before it starts until it has left (with release; this load acquires). A chain run with
+  // two threads paid a locked instruction per edge for nothing.
+  if (serial_ || (plan_.all_inline && drainers_.load(std::memory_order_acquire) == 1)) {
     for (std::uint32_t s : plan_.successors(n)) {
       const std::uint32_t left = pending_[s].load(std::memory_order_relaxed) - 1;
       pending_[s].store(left, std::memory_order_relaxed);
@@ -517,6 +503,14 @@ void RunState::release_successors(std::uint32_t n, Stack& stack) {
         stack.nodes.push_back(s);
       }
     }
+  }
+  if (serial_) {
+    // One thread runs the whole plan: the run ends with its last node.
+    const std::uint32_t left = remaining_.load(std::memory_order_relaxed) - 1;
+    remaining_.store(left, std::memory_order_relaxed);
+    if (left == 0)
+      finish();
+    return;
   }
   ++stack.settled; // counted when the stack runs dry: flush()
 }
@@ -632,13 +626,10 @@ void RunState::finish() {
   }
   result.nodes = std::move(nodes_);
   if (here) {
-    // Nothing reads the plan after this (plan_ stays valid: the result keeps it alive
-    // until wait() hands it over), so its reference moves instead of being counted; but a
-    // large plan's run state gives its counters back to the plan when it is destroyed.
-    if (large_pending_)
-      RunResultAccess::keep_plan(result, setup_.plan);
-    else
-      RunResultAccess::keep_plan(result, std::move(setup_.plan));
+    // Nothing reads the plan after this but ~RunState, which gives the counters back:
+    // the result keeps the plan alive until wait() hands it over, and the caller's
+    // Pipeline after that. So its reference moves instead of being counted.
+    RunResultAccess::keep_plan(result, std::move(setup_.plan));
     done_ = true;
     return;
   }

@@ -109,6 +109,11 @@ RunResult::~RunResult() {
   give_back_nodes();
 }
 
+// The move assignment below names every member: a new one must be added there too.
+#if defined(__x86_64__) && defined(__GLIBCXX__)
+static_assert(sizeof(RunResult) == 192, "RunResult changed: update its move assignment");
+#endif
+
 RunResult& RunResult::operator=(RunResult&& other) noexcept {
   if (this == &other)
     return *this;
