@@ -435,6 +435,29 @@ nodes:
   CHECK(values[0u].is_int());
 }
 
+TEST_CASE("each setting slot holds what was given, in the type's order, or its default") {
+  // Given out of the type's order; an explicit null reads as not given.
+  const auto plan = load(R"yaml(version: 1
+nodes:
+  given:
+    type: core.merge
+    with: { mode: last, values: [1] }
+  nulled:
+    type: core.merge
+    with: { mode: null, values: [2] }
+  defaulted:
+    type: core.merge
+    with: { values: [3] }
+)yaml");
+  for (std::uint32_t n = 0; n < 3; ++n) {
+    const auto settings = plan->settings(n);
+    REQUIRE(settings.size() == 2);
+    REQUIRE(settings[0].is_constant());
+    CHECK(settings[0].constant() == Value(Array{Value(n + 1)}));
+    CHECK(settings[1].constant() == Value(n == 0 ? "last" : "first"));
+  }
+}
+
 // A list of plain references is bound while it is read, into the plan's store of lists;
 // longer lists, mixed ones and lists with a bad reference take the general path. Each shape
 // must bind the same edges and evaluate to the same values.

@@ -2,6 +2,8 @@
 
 #include "bound_reference.hpp"
 
+#include <sluice/detail/same_key.hpp>
+
 #include <algorithm>
 #include <variant>
 
@@ -51,7 +53,7 @@ const PathTable::Entry* PathTable::intern(const Path& path) {
 }
 
 const PathTable::Entry* PathTable::intern_plain(std::string_view text) {
-  if (last_ != nullptr && last_->text == text)
+  if (last_ != nullptr && same_key(last_->text, text))
     return last_;
   if (const auto found = index_.find(text); found != index_.end())
     return last_ = found->second;

@@ -8,6 +8,7 @@
 #include "input_declarations.hpp"
 #include "limit_text.hpp"
 #include "message_text.hpp"
+#include "name_chars.hpp"
 #include "name_index.hpp"
 #include "plan_graph.hpp"
 #include "registry.hpp"
@@ -15,6 +16,7 @@
 #include "suggest.hpp"
 #include "trigger_declarations.hpp"
 
+#include <sluice/detail/same_key.hpp>
 #include <sluice/encoding.hpp>
 
 #include <algorithm>
@@ -34,15 +36,7 @@ constexpr std::uint32_t no_node = std::numeric_limits<std::uint32_t>::max();
 constexpr std::size_t suggestion_budget = 25;
 
 bool is_valid_node_id(std::string_view id) {
-  if (id.empty())
-    return false;
-  const auto is_start = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-  };
-  if (!is_start(id.front()))
-    return false;
-  return std::all_of(id.begin(), id.end(),
-                     [&](char c) { return is_start(c) || (c >= '0' && c <= '9') || c == '-'; });
+  return !id.empty() && name_end(id, 0) == id.size();
 }
 
 // Words that start a reference or are literals: a node with such an id could never be
@@ -311,6 +305,7 @@ private:
     const NodeExtras& extra = node.extra();
     node.inline_fast_path = node.type && node.type->run_sync && extra.retry.attempts == 1 &&
                             !extra.timeout && !extra.for_each;
+    node.plain = node.inline_fast_path && !extra.condition;
   }
 
   void compile_settings(std::uint32_t index, const NodeDecl& decl, PlanNode& node,
@@ -327,18 +322,22 @@ private:
       if (type->spec.settings.size() > std::numeric_limits<std::uint16_t>::max())
         throw std::length_error("node type " + type->spec.type + " declares too many settings");
       node.setting_count = static_cast<std::uint16_t>(type->spec.settings.size());
-      for (const SettingSpec& setting : type->spec.settings)
-        slots.push_back(ValueTemplate::from_constant(setting.default_value));
+      // Null for now: the defaults go into the slots nothing was given for, at the end (a
+      // default built first and then replaced was a tenth of a small node's compile).
+      slots.resize(slots.size() + type->spec.settings.size());
       given.reset(type->spec.settings.size());
     }
-    // Duplicates: a scan over the few settings most nodes have, a hash set past that.
+    // Duplicates: a scan over the few settings most nodes have, a hash set past that (made
+    // only then: an empty one still cost a bucket's set-up and tear-down per node).
     constexpr std::size_t few_settings = 16;
-    std::unordered_set<std::string_view> seen;
+    std::optional<std::unordered_set<std::string_view>> seen;
+    if (decl.with.size() > few_settings)
+      seen.emplace();
     const auto set_before = [&](std::size_t i) {
-      if (decl.with.size() > few_settings)
-        return !seen.insert(decl.with[i].name).second;
+      if (seen)
+        return !seen->insert(decl.with[i].name).second;
       for (std::size_t j = 0; j < i; ++j)
-        if (decl.with[j].name == decl.with[i].name)
+        if (same_key(decl.with[j].name, decl.with[i].name))
           return true;
       return false;
     };
@@ -385,7 +384,10 @@ private:
       return;
     for (std::size_t slot = 0; slot < type->spec.settings.size(); ++slot) {
       const SettingSpec& setting_spec = type->spec.settings[slot];
-      if (setting_spec.required && !given.test(slot) && setting_spec.default_value.is_null())
+      if (given.test(slot))
+        continue;
+      slots[node.settings_begin + slot] = ValueTemplate::from_constant(setting_spec.default_value);
+      if (setting_spec.required && setting_spec.default_value.is_null())
         error(decl.mark,
               "node '" + decl.id + "' (" + type->spec.type + ") is missing required setting '" +
                   setting_spec.name + "'",
@@ -412,7 +414,7 @@ private:
 
   static std::size_t find_setting(const NodeSpec& spec, std::string_view name) {
     for (std::size_t i = 0; i < spec.settings.size(); ++i)
-      if (spec.settings[i].name == name)
+      if (same_key(spec.settings[i].name, name))
         return i;
     return spec.settings.size();
   }
@@ -660,7 +662,7 @@ private:
     if (!type || type->spec.outputs.empty() || spec_.nodes[target].for_each || field.empty())
       return true;
     return std::any_of(type->spec.outputs.begin(), type->spec.outputs.end(),
-                       [&](const OutputSpec& output) { return output.name == field; });
+                       [&](const OutputSpec& output) { return same_key(output.name, field); });
   }
 
   std::optional<std::string> suggest_node(std::string_view wanted) {

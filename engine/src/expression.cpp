@@ -3,6 +3,10 @@
 
 #include "expression.hpp"
 
+#include "name_chars.hpp"
+
+#include <sluice/detail/same_key.hpp>
+
 #include <charconv>
 #include <cstddef>
 #include <memory>
@@ -19,27 +23,18 @@ namespace {
 // parser from exhausting the stack on hostile input.
 constexpr int max_nesting = 64;
 
-bool is_name_start(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
-bool is_name_char(char c) {
-  return is_name_start(c) || (c >= '0' && c <= '9') || c == '-';
-}
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
-}
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 // The root a reference's first name makes: `inputs` (an input's name follows), `item`,
 // `index`, or else a node id. Shared by the parser and read_plain_reference().
 Reference::Root root_named(std::string_view name) {
-  if (name == "inputs")
+  if (same_key(name, "inputs"))
     return Reference::Root::input;
-  if (name == "item")
+  if (same_key(name, "item"))
     return Reference::Root::item;
-  if (name == "index")
+  if (same_key(name, "index"))
     return Reference::Root::index;
   return Reference::Root::node;
 }
@@ -484,33 +479,15 @@ Value Reference::eval(const EvalScope& scope) const {
 
 // ---- plain references ----------------------------------------------------------------------
 
-std::string_view trim_space(std::string_view text, std::size_t& front) {
-  std::size_t begin = 0;
-  std::size_t end = text.size();
-  while (begin < end && is_space(text[begin]))
-    ++begin;
-  while (end > begin && is_space(text[end - 1]))
-    --end;
-  front = begin;
-  return text.substr(begin, end - begin);
-}
-
 std::optional<PlainReference> read_plain_reference(std::string_view text, std::size_t offset) {
   std::size_t begin = 0;
   const std::string_view expression = trim_space(text, begin);
   offset += begin;
-  const auto name_end = [&](std::size_t from) {
-    if (from >= expression.size() || !is_name_start(expression[from]))
-      return from;
-    while (from < expression.size() && is_name_char(expression[from]))
-      ++from;
-    return from;
-  };
-  std::size_t pos = name_end(0);
+  std::size_t pos = name_end(expression, 0);
   if (pos == 0)
     return std::nullopt;
   const std::string_view root = expression.substr(0, pos);
-  if (root == "true" || root == "false" || root == "null")
+  if (same_key(root, "true") || same_key(root, "false") || same_key(root, "null"))
     return std::nullopt;
   PlainReference reference;
   reference.root = root_named(root);
@@ -518,7 +495,7 @@ std::optional<PlainReference> read_plain_reference(std::string_view text, std::s
     if (pos == expression.size() || expression[pos] != '.')
       return std::nullopt;
     const std::size_t start = pos + 1;
-    pos = name_end(start);
+    pos = name_end(expression, start);
     if (pos == start)
       return std::nullopt;
     reference.name = expression.substr(start, pos - start);
@@ -531,7 +508,7 @@ std::optional<PlainReference> read_plain_reference(std::string_view text, std::s
   while (pos < expression.size()) {
     if (expression[pos] != '.')
       return std::nullopt;
-    const std::size_t end = name_end(pos + 1);
+    const std::size_t end = name_end(expression, pos + 1);
     if (end == pos + 1)
       return std::nullopt;
     pos = end;

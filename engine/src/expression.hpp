@@ -82,10 +82,6 @@ struct PlainReference {
   Reference to_reference() const;
 };
 
-/// `text` without the white space (space, tab, CR, LF) around it; `front` is set to how much
-/// was dropped at the start.
-std::string_view trim_space(std::string_view text, std::size_t& front);
-
 /// Reads `text` (what stands between the braces, white space around allowed) when it is a
 /// PlainReference; `offset` is where `text` starts in its template. Returns nullopt for
 /// anything else, including `true`, `false` and `null`: the expression parser reads those, and

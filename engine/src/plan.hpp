@@ -64,6 +64,8 @@ struct PlanNode {
   /// True when the node can run inline without a coroutine: a synchronous type, no retry
   /// beyond one attempt, no timeout, no for_each.
   bool inline_fast_path = false;
+  /// inline_fast_path without an `if:`: nothing to decide before it runs (RunState::start_node).
+  bool plain = false;
   /// Whether running it may change something outside the run (the type's declaration, or
   /// its side-effects rule applied to the node's literal settings).
   bool side_effects = false;

@@ -3,6 +3,8 @@
 
 #include "template.hpp"
 
+#include "name_chars.hpp"
+
 #include <sluice/detail/borrowed_array.hpp>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 namespace sluice::detail {
 
@@ -22,7 +25,7 @@ constexpr std::size_t small_array = 8;
 
 bool is_blank(std::string_view text) {
   for (char c : text)
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+    if (!is_space(c))
       return false;
   return true;
 }
@@ -71,7 +74,14 @@ bind_list(std::span<const Value> elements, std::size_t max_bytes, ReferenceBinde
   if (elements.empty() || elements.size() > small_array)
     return std::nullopt;
   // Read all before binding any, so that a list that is not all references costs no block.
-  std::array<PlainReference, small_array> plain;
+  // Raw storage: both types are trivially copyable and destructible, and value-initialising
+  // all small_array of each was a fifth of this function's instructions.
+  static_assert(std::is_trivially_copyable_v<PlainReference> &&
+                std::is_trivially_destructible_v<PlainReference> &&
+                std::is_trivially_copyable_v<BoundReference> &&
+                std::is_trivially_destructible_v<BoundReference>);
+  alignas(PlainReference) std::byte plain_storage[small_array * sizeof(PlainReference)];
+  auto* const plain = std::launder(reinterpret_cast<PlainReference*>(plain_storage));
   for (std::size_t i = 0; i < elements.size(); ++i) {
     if (!elements[i].is_string() || elements[i].as_string().size() > max_bytes)
       return std::nullopt;
@@ -80,16 +90,17 @@ bind_list(std::span<const Value> elements, std::size_t max_bytes, ReferenceBinde
     // eval_borrowing() can lend (node outputs and inputs only).
     if (!read || !(read->root == Reference::Root::node || read->root == Reference::Root::input))
       return std::nullopt;
-    plain[i] = *read;
+    ::new (plain + i) PlainReference(*read);
   }
-  std::array<BoundReference, small_array> bound;
+  alignas(BoundReference) std::byte bound_storage[small_array * sizeof(BoundReference)];
+  auto* const bound = std::launder(reinterpret_cast<BoundReference*>(bound_storage));
   for (std::size_t i = 0; i < elements.size(); ++i) {
     std::optional<BoundReference> one = binder.bind(plain[i]);
     if (!one)
       return std::nullopt; // binding again on the Composite path adds nothing twice
-    bound[i] = *one;
+    ::new (bound + i) BoundReference(*one);
   }
-  return binder.keep(std::span<const BoundReference>(bound.data(), elements.size()));
+  return binder.keep(std::span<const BoundReference>(bound, elements.size()));
 }
 
 // An array of `count` values, the i-th made by `make(i)`. Up to small_array are made into a
