@@ -90,6 +90,26 @@ TEST_CASE("NameIndex tells apart a hundred thousand ids that share a prefix, as 
   CHECK_FALSE(index.find("node-").has_value());
 }
 
+TEST_CASE("NameIndex: names noted as recent are found as before, and so is every other") {
+  // 5,000 names share 1,024 recent places: most notes overwrite another name's, and a look-up
+  // must fall through to the table whenever the place holds someone else.
+  std::deque<std::string> ids;
+  NameIndex index;
+  for (std::uint32_t i = 0; i < 5'000; ++i) {
+    ids.push_back("step_" + std::to_string(i * 7919));
+    REQUIRE(index.emplace(ids.back(), i).second);
+  }
+  CHECK(index.emplace(ids[17], 5'000).first == 17); // a duplicate, noted below past the end
+  for (std::uint32_t i = 0; i <= 5'000; ++i) {
+    index.note_recent(i);
+    if (i < 5'000)
+      CHECK(index.find(ids[i]) == i);       // just noted
+    CHECK(index.find(ids[i / 2]) == i / 2); // noted a while ago, maybe overwritten
+    CHECK(index.find(ids[4'999 - i % 5'000]) == 4'999 - i % 5'000); // not yet noted
+    CHECK_FALSE(index.find("step_" + std::to_string(i * 7919 + 1)).has_value());
+  }
+}
+
 TEST_CASE("names and white space by table") {
   CHECK(name_end("fetch_users.value", 0) == 11);
   CHECK(name_end("a-b9 rest", 0) == 4);

@@ -125,8 +125,10 @@ public:
     plan_->nodes.resize(spec_.nodes.size());
     lay_out_ids();
     dependency_stamp_.assign(spec_.nodes.size(), no_node);
-    for (std::uint32_t i = 0; i < spec_.nodes.size(); ++i)
+    for (std::uint32_t i = 0; i < spec_.nodes.size(); ++i) {
+      node_index_.note_recent(i);
       compile_node(i);
+    }
     compile_outputs();
     link_edges(*plan_, std::move(dependencies_));
     plan_->all_inline = std::all_of(plan_->nodes.begin(), plan_->nodes.end(),

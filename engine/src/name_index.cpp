@@ -91,10 +91,20 @@ std::pair<std::uint32_t, bool> NameIndex::emplace(std::string_view name, std::ui
   }
 }
 
+void NameIndex::note_recent(std::uint32_t index) noexcept {
+  if (index >= names_.size()) // a duplicate name added last: it has no name of its own
+    return;
+  const std::uint64_t hash = hash_of(names_[index]);
+  recent_[hash & (recent_count - 1)] = Slot{index, tag_of(hash)};
+}
+
 std::optional<std::uint32_t> NameIndex::find(std::string_view name) const noexcept {
   if (slots_.empty())
     return std::nullopt;
   const std::uint64_t hash = hash_of(name);
+  if (const Slot& recent = recent_[hash & (recent_count - 1)];
+      recent.index != empty && recent.tag == tag_of(hash) && same_key(names_[recent.index], name))
+    return recent.index;
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
     const Slot& slot = slots_[at];
