@@ -826,6 +826,48 @@ TEST_CASE("runs of a large plan reuse their records; every run's result is its o
     CHECK(chain_agrees(r, count, 7));
   }
 
+  SUBCASE("whatever a result's owner did to its records, the next run's are as new") {
+    // Records handed back one per node are made new in place for the next run (the run does
+    // not walk them again); any other shape is cleared and rebuilt.
+    for (const char* change : {"scribbled", "shortened", "grown", "moved out"}) {
+      CAPTURE(change);
+      const NodeResult* first = nullptr;
+      std::vector<NodeResult> taken;
+      {
+        RunResult r = run(1);
+        first = r.nodes.data();
+        const std::string what = change;
+        if (what == "scribbled") {
+          for (NodeResult& n : r.nodes) {
+            n.id = "someone else";
+            n.status = NodeStatus::failed;
+            n.attempts = 9;
+            n.started = n.finished = Clock::time_point(std::chrono::hours(1));
+            n.output = Value("left over");
+            n.message = "left over, and long enough to need a heap block of its own";
+            n.category = ErrorCategory::rate_limited;
+            n.tolerated = n.mocked = true;
+          }
+        } else if (what == "shortened") {
+          r.nodes.pop_back();
+        } else if (what == "grown") {
+          r.nodes.emplace_back("extra");
+        } else {
+          taken = std::move(r.nodes);
+        }
+      }
+      const RunResult next = run(8);
+      CHECK(chain_agrees(next, count, 8));
+      for (const NodeResult& n : next.nodes) {
+        CHECK(n.category == ErrorCategory::internal);
+        CHECK(n.started >= next.started);
+        CHECK(n.finished <= next.finished);
+      }
+      if (std::string_view(change) == "scribbled")
+        CHECK(next.nodes.data() == first);
+    }
+  }
+
   SUBCASE("results kept, copied and moved stay intact while others are reused") {
     RunResult kept = run(1);
     RunResult copy = kept;

@@ -52,7 +52,9 @@ void link_edges(Plan& plan, std::vector<std::uint32_t> dependencies) {
   edges = std::move(dependencies);
   const auto dependency_edges = static_cast<std::uint32_t>(edges.size());
   std::vector<std::uint32_t> successor_count(count, 0);
+  plan.dependency_counts.resize(count);
   for (std::uint32_t i = 0; i < count; ++i) {
+    plan.dependency_counts[i] = nodes[i].dependency_count;
     if (nodes[i].dependency_count == 0)
       plan.roots.push_back(i);
     for (std::uint32_t dependency : plan.dependencies(i))

@@ -2,6 +2,9 @@
 
 #include "run_memory.hpp"
 
+#include "plan.hpp"
+
+#include <memory>
 #include <utility>
 
 namespace sluice::detail {
@@ -15,11 +18,20 @@ std::vector<NodeResult> RunMemory::take_records() noexcept {
   return std::exchange(records_, {});
 }
 
-void RunMemory::give_records(std::vector<NodeResult>&& records, std::size_t nodes) noexcept {
+void RunMemory::give_records(std::vector<NodeResult>&& records, const Plan& plan) noexcept {
+  const std::size_t nodes = plan.nodes.size();
   if (nodes <= min_nodes || records.capacity() < nodes)
     return;
-  // The records' outputs and messages are freed here, outside the lock.
-  records.clear();
+  // Outside the lock: the records' outputs and messages are freed here. The id is set again
+  // too, as a result's owner may have changed any field.
+  if (records.size() == nodes) {
+    for (std::size_t i = 0; i < nodes; ++i) {
+      std::destroy_at(&records[i]);
+      std::construct_at(&records[i], plan.nodes[i].id);
+    }
+  } else {
+    records.clear();
+  }
   std::lock_guard lock(mutex_);
   if (records_.capacity() == 0)
     records_ = std::move(records);

@@ -13,6 +13,8 @@
 
 namespace sluice::detail {
 
+struct Plan;
+
 // Why keep them: a run of a large plan would otherwise map fresh memory for its records and
 // counters and fault in every page (a 1M-node plan: 96 MB and 4 MB, 41,656 faults a run),
 // and freeing a block that large makes malloc consolidate its free lists and give the heap's
@@ -30,11 +32,14 @@ public:
   RunMemory& operator=(const RunMemory&) = delete;
   ~RunMemory();
 
-  /// An empty vector, with the capacity of the records last given back if any.
+  /// The records last given back, each as new for its node (NodeResult(id), in the plan's
+  /// order); or an empty vector, maybe with room.
   std::vector<NodeResult> take_records() noexcept;
-  /// Keeps `records` (cleared here) for the next run, unless a block is kept already or it
-  /// holds fewer than `nodes` records' room. Never throws: it runs in ~RunResult.
-  void give_records(std::vector<NodeResult>&& records, std::size_t nodes) noexcept;
+  /// Keeps `records` for the next run of `plan`, unless a block is kept already or
+  /// it has no room for them all. Records that are still one per node are made new in place
+  /// (the old one destroyed, a new one built for the same node, in one pass, so the next run
+  /// does not walk them again); others are cleared. Never throws: it runs in ~RunResult.
+  void give_records(std::vector<NodeResult>&& records, const Plan& plan) noexcept;
 
   /// Room for `count` counters: the block last given back, or a new one.
   Counters take_counters(std::size_t count);

@@ -49,11 +49,15 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
       ticks_(!observed_ && tick_counter_usable()), on_done_(std::move(on_done)) {
   if (plan_.nodes.size() > RunMemory::min_nodes)
     nodes_ = plan_.memory.take_records();
-  nodes_.reserve(plan_.nodes.size());
-  for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {
-    nodes_.emplace_back(plan_.nodes[i].id);
-    pending_[i].store(plan_.nodes[i].dependency_count, std::memory_order_relaxed);
+  if (nodes_.size() != plan_.nodes.size()) { // else each is new already (give_records)
+    nodes_.clear();
+    nodes_.reserve(plan_.nodes.size());
+    for (const PlanNode& node : plan_.nodes)
+      nodes_.emplace_back(node.id);
   }
+  const std::uint32_t* counts = plan_.dependency_counts.data();
+  for (std::size_t i = 0; i < plan_.nodes.size(); ++i)
+    pending_[i].store(counts[i], std::memory_order_relaxed);
   // Checked by the engine before the run (check_mocks): every mock names a node.
   if (!setup_.options.mocks.empty()) {
     mocks_.assign(plan_.nodes.size(), nullptr);

@@ -137,7 +137,7 @@ void RunResult::give_back_nodes() noexcept {
     return;
   // Only the engine sets plan_, always to the plan the records belong to.
   const auto& plan = *static_cast<const detail::Plan*>(plan_.get());
-  plan.memory.give_records(std::move(nodes), plan.nodes.size());
+  plan.memory.give_records(std::move(nodes), plan);
 }
 
 RunObserver::~RunObserver() = default;
