@@ -46,7 +46,8 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
       observed_(!setup_.options.observers.empty()),
       plain_run_(setup_.options.mocks.empty() && !setup_.dry_run &&
                  setup_.options.repeated.empty()),
-      ticks_(!observed_ && tick_counter_usable()), on_done_(std::move(on_done)) {
+      ticks_(!observed_ && tick_counter_usable()),
+      tick_scale_(ticks_ ? TickRate::process().scale() : 0), on_done_(std::move(on_done)) {
   if (plan_.nodes.size() > RunMemory::min_nodes)
     nodes_ = plan_.memory.take_records();
   if (nodes_.size() != plan_.nodes.size()) { // else each is new already (give_records)
@@ -95,7 +96,8 @@ void RunState::begin(bool drive_here) {
     return;
   }
   if (drive_here) {
-    const Clock::time_point first_mark = ticks_ ? raw_ticks(started_ticks_) : started_;
+    const Clock::time_point first_mark =
+        ticks_ && tick_scale_ == 0 ? raw_ticks(started_ticks_) : started_;
     // The calling thread's ready stack from its previous run, capacity and all (a run
     // nested inside a node on this thread finds none and makes its own).
     Stack stack{std::exchange(spare_stack(), NodeList{})};
@@ -635,12 +637,26 @@ void RunState::finish() {
       if (record.status == NodeStatus::planned)
         record.output = Value();
   }
+  // The counter first: its reading is then no later than the clock's.
+  const std::uint64_t end_ticks = ticks_ ? read_ticks() : 0;
   result.finished = Clock::now();
   if (ticks_) {
-    const TickSpan span(started_, started_ticks_, result.finished, read_ticks());
-    for (NodeResult& record : nodes_) {
-      record.started = span.to_time(record.started);
-      record.finished = span.to_time(record.finished);
+    TickRate::process().observe(result.finished, end_ticks);
+    if (tick_scale_ == 0) {
+      const TickSpan span(started_, started_ticks_, result.finished, end_ticks);
+      for (NodeResult& record : nodes_) {
+        record.started = span.to_time(record.started);
+        record.finished = span.to_time(record.finished);
+      }
+    } else if (const Clock::time_point last =
+                   TickScale(started_, started_ticks_, tick_scale_).to_time(end_ticks);
+               last > result.finished) [[unlikely]] {
+      // The clock ran slower than the measured rate during this run (it is slewed, e.g.):
+      // a stamp may lie past the end. Each is kept inside the run's window.
+      for (NodeResult& record : nodes_) {
+        record.started = std::min(record.started, result.finished);
+        record.finished = std::min(record.finished, result.finished);
+      }
     }
   }
   if (observed_) {

@@ -202,7 +202,11 @@ private:
   // A time stamp for a node's record: the clock, or in a run that keeps them (ticks_) a raw
   // counter reading, converted in finish().
   Clock::time_point stamp() const noexcept {
-    return ticks_ ? raw_ticks(read_ticks()) : Clock::now();
+    if (!ticks_)
+      return Clock::now();
+    if (tick_scale_ != 0)
+      return TickScale(started_, started_ticks_, tick_scale_).to_time(read_ticks());
+    return raw_ticks(read_ticks());
   }
 
   void drain(Stack & stack) {
@@ -337,6 +341,9 @@ private:
   // the kernel checks before it keeps the counter as its own clock; where it is not, a time
   // is still clamped into the run's window.
   const bool ticks_;
+  // With ticks_: the process's measured rate when the run was made (TickRate), or 0. With a
+  // rate, stamps are times when taken; without, raw readings that finish() converts.
+  const std::uint64_t tick_scale_;
   Clock::time_point started_{};
   std::uint64_t started_ticks_ = 0;
 

@@ -41,4 +41,26 @@ TickSpan::TickSpan(Clock::time_point start, std::uint64_t start_ticks, Clock::ti
   scale_ = scale > Wide{UINT64_MAX} ? UINT64_MAX : static_cast<std::uint64_t>(scale);
 }
 
+void TickRate::observe(Clock::time_point at, std::uint64_t ticks) noexcept {
+  std::call_once(origin_set_, [&] {
+    origin_ = at;
+    origin_ticks_ = ticks;
+  });
+  if (at - origin_ < trusted_span || ticks <= origin_ticks_)
+    return;
+  const auto span_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(at - origin_).count());
+  __extension__ using Wide = unsigned __int128;
+  const Wide exact = (Wide{span_ns} << 32) / (ticks - origin_ticks_);
+  if (exact > Wide{UINT64_MAX})
+    return; // a tick longer than 4 s: not a counter to time nodes with
+  const auto scale = static_cast<std::uint64_t>(exact);
+  scale_.store(scale - (scale >> 16), std::memory_order_relaxed);
+}
+
+TickRate& TickRate::process() noexcept {
+  static TickRate rate;
+  return rate;
+}
+
 } // namespace sluice::detail
