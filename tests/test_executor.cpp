@@ -356,6 +356,49 @@ nodes:
   CHECK(r.node("wait")->message == "setting 'ms' is required but evaluated to null");
 }
 
+TEST_CASE("a node that runs a pipeline of its own still sees its own context afterwards") {
+  // A drainer binds one context to each inline node in turn; a run started inside a node
+  // drains with a context of its own, and must not leave the outer node looking at another.
+  for (unsigned threads : {1u, 2u}) {
+    CAPTURE(threads);
+    Engine engine(engine_options(threads));
+    const Pipeline inner = engine.load_string(R"(
+version: 1
+nodes:
+  p: { type: core.template, with: { template: "inner" } }
+  q: { type: core.template, with: { template: "{{ p.text }}!" } }
+outputs: { said: "{{ q.text }}" }
+)");
+    NodeType outer;
+    outer.spec.type = "test.outer";
+    outer.spec.settings = {{"label", SettingType::string, "", true, {}}};
+    outer.run_sync = [&engine, &inner](Context& ctx) {
+      const std::string before(ctx.setting("label").as_string());
+      const RunResult r = engine.run(inner);
+      if (!r.ok())
+        throw std::runtime_error("inner run: " + r.error);
+      return Value(Object{{"id", std::string(ctx.node_id())},
+                          {"label", ctx.setting("label")},
+                          {"same", ctx.setting("label").as_string() == before},
+                          {"inner", r.outputs["said"]}});
+    };
+    engine.registrar().add(outer);
+    const Pipeline p = engine.load_string(R"(
+version: 1
+nodes:
+  first: { type: test.outer, with: { label: one } }
+  second: { type: test.outer, with: { label: "{{ first.label }}-two" } }
+)");
+    const RunResult r = engine.run(p);
+    REQUIRE(r.ok());
+    CHECK(r.nodes[0].output ==
+          Value::parse_json(R"({"id": "first", "label": "one", "same": true, "inner": "inner!"})"));
+    CHECK(r.nodes[1].output ==
+          Value::parse_json(
+              R"({"id": "second", "label": "one-two", "same": true, "inner": "inner!"})"));
+  }
+}
+
 TEST_CASE("node times lie within the run and follow the dependencies") {
   // Runs without observers stamp nodes from the CPU's counter, converted at the end or, once
   // the process knows the counter's rate, when taken (tick_clock.hpp); observed runs read the

@@ -81,6 +81,13 @@ public:
         invocation_(invocation) {
   }
 
+  /// Points the context at another inline node: a drainer binds its one context to each
+  /// node it runs (RunState::drain()).
+  void bind(std::uint32_t node, std::span<const Value> settings) noexcept {
+    node_ = node;
+    settings_ = settings;
+  }
+
   std::string_view node_id() const noexcept override;
   const Value& setting(std::string_view name) const noexcept override;
   Value settings() const override;
@@ -104,8 +111,6 @@ public:
 private:
   boost::asio::awaitable<HttpResponse> send(HttpRequest request) override;
 
-public:
-private:
   RunState& run_;
   std::uint32_t node_;
   std::span<const Value> settings_;

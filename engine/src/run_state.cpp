@@ -133,6 +133,8 @@ void RunState::cancel() {
 void RunState::drain(Stack& stack, Clock::time_point mark, bool counted) {
   if (!counted)
     drainers_.fetch_add(1, std::memory_order_relaxed);
+  NodeContext context(*this, 0, {}, no_item, -1, 1, nullptr);
+  stack.context = &context;
   for (;;) {
     while (!stack.nodes.empty()) {
       if (stack.nodes.size() >= 2 && hunger_.load(std::memory_order_relaxed) == Hunger::waiting)
@@ -151,6 +153,7 @@ void RunState::drain(Stack& stack, Clock::time_point mark, bool counted) {
       break;
     mark = stamp();
   }
+  stack.context = nullptr;
   // Release: a drainer left alone reads the counters this one wrote (release_successors).
   drainers_.fetch_sub(1, std::memory_order_release);
 }
@@ -360,7 +363,8 @@ inline void RunState::run_inline_with(std::uint32_t n, Stack& stack, Clock::time
   // plus the string and optional beside it.
   std::exception_ptr error;
   {
-    NodeContext context(*this, n, slots.values(), no_item, -1, 1, nullptr);
+    NodeContext& context = *stack.context;
+    context.bind(n, slots.values());
     // The output is built in place: the record's output is null until now, and a move
     // assignment plus the temporary's destructor were two more calls into the SDK. (A
     // null Value owns nothing, so constructing over it without its destructor is safe.)
