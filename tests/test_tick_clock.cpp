@@ -71,6 +71,11 @@ TEST_CASE("TickRate trusts a rate only over its trusted span, and makes it a lit
   const std::uint64_t exact = (std::uint64_t{1} << 32) / 2; // half a nanosecond per tick
   CHECK(rate.scale() < exact);
   CHECK(rate.scale() >= exact - (exact >> 16));
+  // Not again until the counter's span has grown by an eighth: a pair at 4.4e8 ticks from
+  // the origin (under 4e8 + 4e8 / 8) at another rate changes nothing.
+  const std::uint64_t first = rate.scale();
+  rate.observe(origin + 210ms, 1'000'000 + 440'000'000);
+  CHECK(rate.scale() == first);
   // A later pair refines it; one whose counter went backwards is ignored.
   rate.observe(origin + 1000ms, 1'000'000 + 3'000'000'000); // 3 ticks per ns
   const std::uint64_t third = (std::uint64_t{1} << 32) / 3;

@@ -46,7 +46,8 @@ void TickRate::observe(Clock::time_point at, std::uint64_t ticks) noexcept {
     origin_ = at;
     origin_ticks_ = ticks;
   });
-  if (at - origin_ < trusted_span || ticks <= origin_ticks_)
+  if (ticks < next_ticks_.load(std::memory_order_relaxed) || at - origin_ < trusted_span ||
+      ticks <= origin_ticks_)
     return;
   const auto span_ns = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(at - origin_).count());
@@ -56,6 +57,7 @@ void TickRate::observe(Clock::time_point at, std::uint64_t ticks) noexcept {
     return; // a tick longer than 4 s: not a counter to time nodes with
   const auto scale = static_cast<std::uint64_t>(exact);
   scale_.store(scale - (scale >> 16), std::memory_order_relaxed);
+  next_ticks_.store(ticks + (ticks - origin_ticks_) / 8, std::memory_order_relaxed);
 }
 
 TickRate& TickRate::process() noexcept {

@@ -107,6 +107,9 @@ private:
   Clock::time_point origin_{};
   std::uint64_t origin_ticks_ = 0;
   std::atomic<std::uint64_t> scale_{0};
+  // The rate is computed again only once the span has grown by an eighth (a division per
+  // run was a hundred instructions of a ten-node run): a few dozen times in a day.
+  std::atomic<std::uint64_t> next_ticks_{0};
 };
 
 /// Converts counter readings with a rate known before the run started (TickRate): at
