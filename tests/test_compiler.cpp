@@ -288,6 +288,24 @@ extra: 1
   CHECK(errors_of(yaml) == expected);
 }
 
+TEST_CASE("a spec built in code with positions still has its missing type reported") {
+  // The compiler leaves an empty type to the loader only for specs the loader read: one
+  // built in code that carries positions used to compile into a plan with a node of no type,
+  // which `Pipeline::to_dot()` then dereferenced.
+  PipelineSpec spec;
+  spec.file = "made.yaml";
+  NodeDecl node;
+  node.id = "x";
+  node.mark = SourceMark{3, 3};
+  spec.nodes.push_back(node);
+  try {
+    (void)compile_plan(spec, registry());
+    FAIL("expected a LoadError");
+  } catch (const LoadError& e) {
+    CHECK(std::string(e.what()) == "made.yaml:3:3: error: node 'x' has no 'type'");
+  }
+}
+
 TEST_CASE("a spec built in code reports without positions") {
   PipelineSpec spec;
   NodeDecl node;

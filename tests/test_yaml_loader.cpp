@@ -164,6 +164,21 @@ nodes:
                   "  hint: add 'type:' with a node type such as core.template"});
 }
 
+TEST_CASE("an empty type is reported where it is written") {
+  // Found by fuzz_loader: a tag on nothing (`!ore.template`) made an empty type that no one
+  // reported, and `sluice graph` dereferenced the missing type.
+  CHECK(errors_of(R"yaml(version: 1
+nodes:
+  a: { type: "" }
+  b:
+    type: !ore.template
+    with: { template: x }
+)yaml") == Errors{"p.yaml:3:14: error: the 'type' of node 'a' is empty\n"
+                  "  hint: use a node type such as core.template (`sluice nodes` lists them)",
+                  "p.yaml:5:11: error: the 'type' of node 'b' is empty\n"
+                  "  hint: use a node type such as core.template (`sluice nodes` lists them)"});
+}
+
 TEST_CASE("duplicate ids and keys") {
   CHECK(errors_of(R"yaml(version: 1
 nodes:

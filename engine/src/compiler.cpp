@@ -95,8 +95,10 @@ struct TypeRules {
 
 class PlanCompiler {
 public:
-  PlanCompiler(const PipelineSpec& spec, const Registry& registry, const Limits& limits)
-      : spec_(spec), registry_(registry), limits_(limits), plan_(std::make_shared<Plan>()) {}
+  PlanCompiler(const PipelineSpec& spec, const Registry& registry, const Limits& limits,
+               SpecOrigin origin)
+      : spec_(spec), registry_(registry), limits_(limits), origin_(origin),
+        plan_(std::make_shared<Plan>()) {}
 
   std::shared_ptr<const Plan> compile() {
     // A YAML file never gets here with too many nodes (the loader stops first); a spec
@@ -154,6 +156,7 @@ private:
   const PipelineSpec& spec_;
   const Registry& registry_;
   const Limits& limits_;
+  const SpecOrigin origin_;
   std::shared_ptr<Plan> plan_;
   std::vector<Diagnostic> diagnostics_;
   NameIndex node_index_;
@@ -222,9 +225,9 @@ private:
 
   std::shared_ptr<const NodeType> resolve_type(const NodeDecl& decl) {
     if (decl.type.empty()) {
-      // A node read from a file has a position, and the loader has already reported its
-      // missing or malformed `type:`; only a spec built in code needs the message here.
-      if (decl.mark.line == 0)
+      // The loader has reported a missing, malformed or empty `type:` of a node it read; a
+      // spec built in code (whatever positions it carries) needs the message here.
+      if (origin_ == SpecOrigin::code)
         error(decl.mark, "node '" + decl.id + "' has no 'type'");
       return nullptr;
     }
@@ -720,8 +723,8 @@ private:
 } // namespace
 
 std::shared_ptr<const Plan> compile_plan(const PipelineSpec& spec, const Registry& registry,
-                                         const Limits& limits) {
-  return PlanCompiler(spec, registry, limits).compile();
+                                         const Limits& limits, SpecOrigin origin) {
+  return PlanCompiler(spec, registry, limits, origin).compile();
 }
 
 } // namespace sluice::detail

@@ -206,7 +206,8 @@ Pipeline Engine::load_string(std::string_view yaml, std::string file_name) const
   std::vector<Diagnostic> diagnostics;
   PipelineSpec spec = detail::parse_pipeline_yaml(yaml, file_name, diagnostics, core_->limits);
   try {
-    auto plan = detail::compile_plan(spec, core_->registry, core_->limits);
+    auto plan =
+        detail::compile_plan(spec, core_->registry, core_->limits, detail::SpecOrigin::loader);
     if (diagnostics.empty())
       return Pipeline(std::move(plan));
   } catch (const LoadError& e) {

@@ -208,8 +208,16 @@ private:
                      if (key == "type") {
                        has_type = true;
                        decl.type_mark = mark;
-                       if (auto text = text_of(value, mark, "the 'type' of node", id))
+                       if (auto text = text_of(value, mark, "the 'type' of node", id)) {
+                         // `type: ""` (or a tag on nothing) is text, but names no type: the
+                         // compiler counts on a node read from a file having its type or an
+                         // error about it.
+                         if (text->empty())
+                           error(mark, "the 'type' of node '" + id + "' is empty",
+                                 "use a node type such as core.template (`sluice nodes` lists "
+                                 "them)");
                          decl.type = *text;
+                       }
                      } else if (key == "description") {
                        if (auto text = text_of(value, mark, "the 'description' of node", id))
                          decl.description = *text;

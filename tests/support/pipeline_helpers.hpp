@@ -43,6 +43,7 @@ using sluice::Value;
 using sluice::detail::compile_plan;
 using sluice::detail::parse_pipeline_yaml;
 using sluice::detail::Registry;
+using sluice::detail::SpecOrigin;
 
 inline NodeType sync_type(std::string name, std::vector<SettingSpec> settings,
                           std::vector<OutputSpec> outputs) {
@@ -82,7 +83,7 @@ inline std::vector<std::string> errors_of(std::string_view yaml,
   std::vector<Diagnostic> diagnostics;
   const PipelineSpec spec = parse_pipeline_yaml(yaml, "p.yaml", diagnostics, limits);
   try {
-    (void)compile_plan(spec, registry(), limits);
+    (void)compile_plan(spec, registry(), limits, SpecOrigin::loader);
   } catch (const LoadError& e) {
     diagnostics.insert(diagnostics.end(), e.diagnostics().begin(), e.diagnostics().end());
   }
