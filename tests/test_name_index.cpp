@@ -3,8 +3,8 @@
 // compiler tests cover them through whole pipelines; these reach every length class and
 // the names that differ only where the word reads overlap.
 
-#include "name_chars.hpp"
 #include "name_index.hpp"
+#include <sluice/detail/name_chars.hpp>
 
 #include <doctest/doctest.h>
 

@@ -3,8 +3,7 @@
 
 #include "expression.hpp"
 
-#include "name_chars.hpp"
-
+#include <sluice/detail/name_chars.hpp>
 #include <sluice/detail/same_key.hpp>
 
 #include <charconv>

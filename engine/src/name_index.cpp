@@ -14,7 +14,7 @@ namespace sluice::detail {
 namespace {
 
 // Node ids are short ("fetch", "n4711"), and std::hash (a call into libstdc++ that walks the
-// bytes) was a third of a look-up. Up to 16 bytes are read as two words that may overlap and
+// bytes) was two fifths of a look-up. Up to 16 bytes are read as two words that may overlap and
 // mixed by one 64x64->128-bit multiply, folded: every input bit reaches both the slot (the low
 // bits) and the tag (the high half). Longer names take std::hash. Not keyed: a pipeline's own
 // node ids are not an attacker's input, and std::hash was not keyed either.

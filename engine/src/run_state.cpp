@@ -215,7 +215,7 @@ void RunState::split(Stack& stack) {
 }
 
 // Most nodes of most runs: four tests, then the node runs. The general path below makes the
-// same decision for them after a dozen (it was a tenth of a chain node's instructions).
+// same decision for them after a dozen (with the events' set-up, 20 instructions a node).
 void RunState::start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark) {
   if (plan_.nodes[n].plain && plain_run_ && !irregular_.load(std::memory_order_acquire) &&
       !cancelling()) [[likely]]
@@ -525,7 +525,7 @@ void RunState::release_successors(std::uint32_t n, Stack& stack) {
     }
   } else {
     for (std::uint32_t s : plan_.successors(n)) {
-      if (plan_.nodes[s].dependency_count >= held_fan_in) [[unlikely]] {
+      if (plan_.dependency_counts[s] >= held_fan_in) [[unlikely]] {
         if (stack.held != 0 && stack.held_node != s)
           release_held(stack);
         stack.held_node = s;

@@ -204,8 +204,8 @@ private:
 
   // ---- scheduling -------------------------------------------------------------------------
 
-  // A time stamp for a node's record: the clock, or in a run that keeps them (ticks_) a raw
-  // counter reading, converted in finish().
+  // A time stamp for a node's record: the clock, or in a run that keeps them (ticks_) the
+  // counter, converted now with the process's rate (tick_scale_) or kept raw until finish().
   [[gnu::always_inline]] Clock::time_point stamp() const noexcept {
     if (!ticks_)
       return Clock::now();
@@ -339,10 +339,10 @@ private:
   // No mocks, no dry run, no repeated nodes: a plain node (PlanNode::plain) goes straight to
   // run_inline() while nothing failed and nothing cancels.
   const bool plain_run_;
-  // Node records hold raw counter readings until finish() converts them (tick_clock.hpp):
-  // in runs without observers, whose records' times nobody reads while they run. Parallel
-  // runs too (a clock read per node was a quarter of a dag node's time on two threads):
-  // readings from different cores agree where the counter is synchronised across them, as
+  // Node records are stamped from the counter (tick_clock.hpp), converted when taken or in
+  // finish() (tick_scale_): in runs without observers, whose records' times nobody reads while they
+  // run. Parallel runs too (a clock read per node was a quarter of a dag node's time on two
+  // threads): readings from different cores agree where the counter is synchronised across them, as
   // the kernel checks before it keeps the counter as its own clock; where it is not, a time
   // is still clamped into the run's window.
   const bool ticks_;

@@ -27,18 +27,29 @@ bool tick_counter_usable() noexcept {
 #endif
 }
 
+std::optional<std::uint64_t> tick_scale_of(Clock::duration span,
+                                           std::uint64_t span_ticks) noexcept {
+  if (span_ticks == 0 || span.count() < 0)
+    return std::nullopt;
+  const auto span_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(span).count());
+  __extension__ using Wide = unsigned __int128;
+  const Wide scale = (Wide{span_ns} << 32) / span_ticks;
+  if (scale > Wide{UINT64_MAX})
+    return std::nullopt;
+  return static_cast<std::uint64_t>(scale);
+}
+
 TickSpan::TickSpan(Clock::time_point start, std::uint64_t start_ticks, Clock::time_point end,
                    std::uint64_t end_ticks) noexcept
-    : start_(start), end_(std::max(start, end)), start_ticks_(start_ticks) {
-  if (end_ticks <= start_ticks)
-    return; // every reading maps to the start or the end
-  span_ticks_ = end_ticks - start_ticks;
-  const auto span_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(end_ - start_).count());
-  __extension__ using Wide = unsigned __int128;
-  const Wide scale = (Wide{span_ns} << 32) / span_ticks_;
-  // Beyond 2^64 only if a tick were longer than 4 seconds: then stamps collapse to the end.
-  scale_ = scale > Wide{UINT64_MAX} ? UINT64_MAX : static_cast<std::uint64_t>(scale);
+    : from_start_(start, start_ticks,
+                  // No tick between the ends: every reading maps to the start or the end. A
+                  // tick longer than 4 seconds: stamps collapse to the end.
+                  end_ticks > start_ticks
+                      ? tick_scale_of(std::max(start, end) - start, end_ticks - start_ticks)
+                            .value_or(UINT64_MAX)
+                      : 0),
+      end_(std::max(start, end)), end_ticks_(end_ticks) {
 }
 
 void TickRate::observe(Clock::time_point at, std::uint64_t ticks) noexcept {
@@ -49,14 +60,10 @@ void TickRate::observe(Clock::time_point at, std::uint64_t ticks) noexcept {
   if (ticks < next_ticks_.load(std::memory_order_relaxed) || at - origin_ < trusted_span ||
       ticks <= origin_ticks_)
     return;
-  const auto span_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(at - origin_).count());
-  __extension__ using Wide = unsigned __int128;
-  const Wide exact = (Wide{span_ns} << 32) / (ticks - origin_ticks_);
-  if (exact > Wide{UINT64_MAX})
+  const std::optional<std::uint64_t> scale = tick_scale_of(at - origin_, ticks - origin_ticks_);
+  if (!scale)
     return; // a tick longer than 4 s: not a counter to time nodes with
-  const auto scale = static_cast<std::uint64_t>(exact);
-  scale_.store(scale - (scale >> 16), std::memory_order_relaxed);
+  scale_.store(*scale - (*scale >> 16), std::memory_order_relaxed);
   next_ticks_.store(ticks + (ticks - origin_ticks_) / 8, std::memory_order_relaxed);
 }
 

@@ -17,10 +17,12 @@
 
 #include <sluice/run.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -45,41 +47,6 @@ inline std::uint64_t read_ticks() noexcept {
 inline Clock::time_point raw_ticks(std::uint64_t ticks) noexcept {
   return Clock::time_point(Clock::duration(static_cast<Clock::rep>(ticks)));
 }
-
-/// Maps counter readings taken between (start, start_ticks) and (end, end_ticks) onto the
-/// clock, in fixed point (a run converts two readings per node: no division, no libm).
-class TickSpan {
-public:
-  TickSpan(Clock::time_point start, std::uint64_t start_ticks, Clock::time_point end,
-           std::uint64_t end_ticks) noexcept;
-
-  /// A reading stored with raw_ticks(), as a time in [start, end]. A reading from before
-  /// the start (a counter that differs between cores after the thread moved) is the start;
-  /// one from after the end is the end.
-  Clock::time_point to_time(Clock::time_point raw) const noexcept {
-    const auto ticks = static_cast<std::uint64_t>(raw.time_since_epoch().count());
-    if (ticks <= start_ticks_)
-      return start_;
-    const std::uint64_t elapsed = ticks - start_ticks_;
-    if (elapsed >= span_ticks_)
-      return end_;
-    // elapsed < span_ticks_ and the scale is below 2^32 * (ns per tick): no overflow.
-    __extension__ using Wide = unsigned __int128;
-    const auto ns = static_cast<std::uint64_t>((Wide{elapsed} * scale_) >> 32);
-    const Clock::time_point at =
-        start_ + std::chrono::duration_cast<Clock::duration>(
-                     std::chrono::nanoseconds(static_cast<std::int64_t>(ns)));
-    return at < end_ ? at : end_;
-  }
-
-private:
-  Clock::time_point start_;
-  Clock::time_point end_;
-  std::uint64_t start_ticks_;
-  std::uint64_t span_ticks_ = 0;
-  /// Nanoseconds per tick, times 2^32.
-  std::uint64_t scale_ = 0;
-};
 
 /// The counter's rate, measured over a process's runs: each run that used the counter reports
 /// a (clock, counter) pair read together when it finished, and the rate is the span from the
@@ -108,16 +75,22 @@ private:
   std::uint64_t origin_ticks_ = 0;
   std::atomic<std::uint64_t> scale_{0};
   // The rate is computed again only once the span has grown by an eighth (a division per
-  // run was a hundred instructions of a ten-node run): a few dozen times in a day.
+  // run was a hundred instructions of a ten-node run): about a hundred times in a day.
   std::atomic<std::uint64_t> next_ticks_{0};
 };
+
+/// Nanoseconds per tick times 2^32 over a measured span, or nullopt when it does not fit in
+/// 64 bits (a tick longer than 4 seconds) or no tick passed.
+std::optional<std::uint64_t> tick_scale_of(Clock::duration span, std::uint64_t span_ticks) noexcept;
 
 /// Converts counter readings with a rate known before the run started (TickRate): at
 /// `start_ticks` the clock read `start`. A reading before the start is the start.
 class TickScale {
 public:
+  TickScale() noexcept = default;
   TickScale(Clock::time_point start, std::uint64_t start_ticks, std::uint64_t scale) noexcept
       : start_(start), start_ticks_(start_ticks), scale_(scale) {}
+  std::uint64_t start_ticks() const noexcept { return start_ticks_; }
   Clock::time_point to_time(std::uint64_t ticks) const noexcept {
     if (ticks <= start_ticks_)
       return start_;
@@ -128,9 +101,33 @@ public:
   }
 
 private:
-  Clock::time_point start_;
-  std::uint64_t start_ticks_;
-  std::uint64_t scale_;
+  Clock::time_point start_{};
+  std::uint64_t start_ticks_ = 0;
+  std::uint64_t scale_ = 0;
+};
+
+/// Maps counter readings taken between (start, start_ticks) and (end, end_ticks) onto the
+/// clock, in fixed point (a run converts two readings per node: no division, no libm): the
+/// rate of that span, from its start (TickScale), never past its end.
+class TickSpan {
+public:
+  TickSpan(Clock::time_point start, std::uint64_t start_ticks, Clock::time_point end,
+           std::uint64_t end_ticks) noexcept;
+
+  /// A reading stored with raw_ticks(), as a time in [start, end]. A reading from before
+  /// the start (a counter that differs between cores after the thread moved) is the start;
+  /// one from after the end is the end.
+  Clock::time_point to_time(Clock::time_point raw) const noexcept {
+    const auto ticks = static_cast<std::uint64_t>(raw.time_since_epoch().count());
+    if (ticks > from_start_.start_ticks() && ticks >= end_ticks_)
+      return end_;
+    return std::min(from_start_.to_time(ticks), end_);
+  }
+
+private:
+  TickScale from_start_;
+  Clock::time_point end_;
+  std::uint64_t end_ticks_;
 };
 
 } // namespace sluice::detail

@@ -2,6 +2,8 @@
 
 #include <sluice/value.hpp>
 
+#include <sluice/detail/name_chars.hpp>
+
 #include <charconv>
 #include <stdexcept>
 #include <string>
@@ -10,22 +12,8 @@ namespace sluice {
 
 namespace {
 
-bool is_name_start(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-bool is_name_char(char c) noexcept {
-  return is_name_start(c) || (c >= '0' && c <= '9') || c == '-';
-}
-
-bool is_plain_name(std::string_view s) noexcept {
-  if (s.empty() || !is_name_start(s.front()))
-    return false;
-  for (char c : s)
-    if (!is_name_char(c))
-      return false;
-  return true;
-}
+using detail::is_name_char;
+using detail::is_name_start;
 
 // Names what is at `offset` for error messages: the character, or "end of path".
 std::string describe(std::string_view text, std::size_t offset) {
@@ -190,7 +178,7 @@ std::string Path::to_string() const {
   std::string out;
   for (const Segment& seg : segments_) {
     if (const std::string* key = std::get_if<std::string>(&seg)) {
-      if (is_plain_name(*key)) {
+      if (detail::is_name(*key)) {
         if (!out.empty())
           out += '.';
         out += *key;

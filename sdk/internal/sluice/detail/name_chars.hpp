@@ -1,4 +1,7 @@
 #pragma once
+/// @file
+/// For the engine and the SDK, not for plugins (not installed; see borrowed_array.hpp).
+//
 // The characters of names (node ids, input names, the `.name` segments of references) and the
 // white space around an expression, classified by one table. The compiler reads every
 // reference of a pipeline, millions of characters in a large one: a table look-up is one load
@@ -55,6 +58,11 @@ inline std::size_t name_end(std::string_view text, std::size_t from) noexcept {
   while (from < text.size() && is_name_char(text[from]))
     ++from;
   return from;
+}
+
+/// Whether `text` is one whole name ([A-Za-z_][A-Za-z0-9_-]*): a node id, a path's plain key.
+inline bool is_name(std::string_view text) noexcept {
+  return !text.empty() && name_end(text, 0) == text.size();
 }
 
 /// `text` without the white space (space, tab, CR, LF) around it; `front` is set to how much
