@@ -19,6 +19,8 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
+#include <sstream>
 #include <thread>
 
 using namespace sluice;
@@ -636,6 +638,113 @@ outputs:
   CHECK(r.outputs["labels"] == Value(expected));
   CHECK(r.outputs["limited"][3]["value"] == Value(0));
   CHECK(gauge->peak.load() == 2);
+}
+
+// test.where: waits `ms` (cancellable), then answers which thread it ran on and whether it
+// resumed on the thread it started on; fails at once when `fail` is true.
+NodeType where_type() {
+  NodeType t;
+  t.spec.type = "test.where";
+  t.spec.settings = {{"item", SettingType::any, "", false, {}},
+                     {"ms", SettingType::integer, "", false, Value(2)},
+                     {"fail", SettingType::boolean, "", false, Value(false)},
+                     {"retry_first", SettingType::boolean, "", false, Value(false)}};
+  t.run_async = [](Context& ctx) -> asio::awaitable<Value> {
+    if (ctx.setting("fail").as_bool())
+      throw NodeError(ErrorCategory::permanent, "refused " + ctx.setting("item").to_json());
+    if (ctx.setting("retry_first").as_bool() && ctx.attempt() == 1)
+      throw NodeError(ErrorCategory::transient, "first attempt");
+    const std::thread::id started = std::this_thread::get_id();
+    asio::steady_timer timer(ctx.executor(), std::chrono::milliseconds(ctx.setting("ms").as_int()));
+    co_await timer.async_wait(asio::use_awaitable);
+    std::ostringstream thread;
+    thread << std::this_thread::get_id();
+    co_return Object{{"item", ctx.setting("item")},
+                     {"thread", thread.str()},
+                     {"stayed", std::this_thread::get_id() == started}};
+  };
+  return t;
+}
+
+TEST_CASE("for_each spreads its elements over the workers, each staying on its thread") {
+  for (const unsigned threads : {1u, 2u, 3u}) {
+    CAPTURE(threads);
+    Engine engine(engine_options(threads));
+    engine.registrar().add(where_type());
+    const Pipeline p = engine.load_string(R"(
+version: 1
+inputs:
+  items: { type: array }
+nodes:
+  each:
+    type: test.where
+    for_each: "{{ inputs.items }}"
+    concurrency: 8
+    retry: { attempts: 2, backoff: 1ms }
+    with: { item: "{{ item.n }}", retry_first: "{{ item.retry }}" }
+outputs:
+  each: "{{ each }}"
+)");
+    Array items;
+    for (int i = 0; i < 200; ++i)
+      items.push_back(Object{{"n", i}, {"retry", i % 7 == 3}});
+    RunOptions options;
+    options.inputs = Object{{"items", Value(items)}};
+    const RunResult r = engine.run(p, options);
+    REQUIRE(r.ok());
+    const auto outputs = r.outputs["each"].as_array();
+    REQUIRE(outputs.size() == 200);
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      CHECK(outputs[i]["item"] == Value(static_cast<std::int64_t>(i)));
+      CHECK(outputs[i]["stayed"] == Value(true));
+      seen.insert(std::string(outputs[i]["thread"].as_string()));
+    }
+    CHECK(seen.size() == threads); // one lane per worker (none is busy)
+    CHECK(r.node("each")->attempts == 2);
+  }
+}
+
+TEST_CASE("for_each over several workers: one failure stops every lane, a cancel too") {
+  Engine engine(engine_options(2));
+  engine.registrar().add(where_type());
+  const Pipeline p = engine.load_string(R"(
+version: 1
+inputs:
+  items: { type: array }
+nodes:
+  each:
+    type: test.where
+    for_each: "{{ inputs.items }}"
+    concurrency: 6
+    with: { item: "{{ item.n }}", ms: 20000, fail: "{{ item.fail }}" }
+)");
+  const auto items = [](int fail_at) {
+    Array list;
+    for (int i = 0; i < 12; ++i)
+      list.push_back(Object{{"n", i}, {"fail", i == fail_at}});
+    return Object{{"items", Value(list)}};
+  };
+  RunOptions failing;
+  failing.inputs = items(4);
+  const RunResult failed = engine.run(p, failing);
+  CHECK(failed.status == RunStatus::failed);
+  CHECK(failed.node("each")->message == "element 4: refused 4");
+  CHECK(seconds(failed.finished - failed.started) < 10.0); // the others wait 20 s
+
+  RunOptions cancelled;
+  cancelled.inputs = items(-1);
+  std::stop_source stop;
+  cancelled.stop = stop.get_token();
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(100ms);
+    stop.request_stop();
+  });
+  const RunResult r = engine.run(p, cancelled);
+  canceller.join();
+  CHECK(r.status == RunStatus::cancelled);
+  CHECK(r.node("each")->status == NodeStatus::cancelled);
+  CHECK(seconds(r.finished - r.started) < 10.0);
 }
 
 TEST_CASE("fail-fast: a failure in one branch cancels the others") {

@@ -36,8 +36,8 @@ unsigned thread_count(unsigned requested) {
 
 EngineCore::EngineCore(const EngineOptions& options)
     : credentials(options.credentials, options.credentials_path, options.credentials_url),
-      limits(options.limits), threads(thread_count(options.threads)), pool(threads),
-      http(pool.get_executor(), {}), blocking(4) {
+      limits(options.limits), threads(thread_count(options.threads)), workers(threads), http({}),
+      blocking(4) {
   if (options.core_nodes)
     register_core_nodes(registry);
 }
@@ -60,12 +60,12 @@ EngineCore::~EngineCore() {
     all_ended = idle_.wait_for(lock, std::chrono::seconds(10), [&] { return runs_.empty(); });
   }
   // Work of finished runs may still be held elsewhere for a moment: a thread outside the
-  // pool (the blocking pool, or a plugin's own) hands a result back to the node's strand and
-  // only then lets go of the strand (Asio's outstanding work). Wait for that, unless a node was
+  // workers (the blocking pool, or a plugin's own) hands a result back to the node's strand
+  // and only then lets go of the strand (Asio's outstanding work). Wait for that, unless a node was
   // abandoned after cancellation: its work may never come back, and stopping is the only way out.
   if (abandoned_nodes.load(std::memory_order_relaxed) != 0 || !all_ended)
-    pool.stop();
-  pool.join();
+    workers.stop();
+  workers.join();
 }
 
 RunSetup EngineCore::setup_for(const Pipeline& pipeline, RunOptions options) {
@@ -84,7 +84,7 @@ RunSetup EngineCore::setup_for(const Pipeline& pipeline, RunOptions options) {
   }
   setup.options = std::move(options);
   setup.limits = limits;
-  setup.pool = pool.get_executor();
+  setup.workers = &workers;
   setup.threads = threads;
   setup.credentials = &credentials;
   setup.http = &http;
@@ -260,7 +260,7 @@ asio::awaitable<RunResult> Engine::async_run(Pipeline pipeline, RunOptions optio
 }
 
 asio::any_io_executor Engine::executor() const {
-  return core_->pool.get_executor();
+  return core_->workers.next();
 }
 
 unsigned Engine::threads() const noexcept {

@@ -1,5 +1,5 @@
 #pragma once
-// What an Engine owns: the registry and the worker pool, plus bookkeeping of runs in flight
+// What an Engine owns: the registry and the worker threads, plus bookkeeping of runs in flight
 // so that destroying the engine can cancel them.
 
 #include "blocking_pool.hpp"
@@ -7,10 +7,9 @@
 #include "executor.hpp"
 #include "http/client.hpp"
 #include "registry.hpp"
+#include "workers.hpp"
 
 #include <sluice/plugin_loading.hpp>
-
-#include <boost/asio/thread_pool.hpp>
 
 #include <condition_variable>
 #include <list>
@@ -28,9 +27,9 @@ public:
   const Limits limits;
   std::atomic<unsigned> abandoned_nodes{0};
   unsigned threads;
-  boost::asio::thread_pool pool;
-  /// Declared after the pool: destroyed first, while the pool's reactor still exists (its
-  /// sockets are registered there), and after ~EngineCore joined the pool's threads.
+  Workers workers;
+  /// Declared after the workers: destroyed first, while their reactors still exist (its
+  /// sockets are registered there), and after ~EngineCore joined the workers' threads.
   http::Client http;
   BlockingPool blocking;
   /// The plugins loaded into this engine (Engine::plugins()); guarded by plugins_mutex.

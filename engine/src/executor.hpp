@@ -6,8 +6,6 @@
 
 #include <sluice/run.hpp>
 
-#include <boost/asio/any_io_executor.hpp>
-
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -16,6 +14,7 @@
 namespace sluice::detail {
 
 class CredentialsSource;
+class Workers;
 class BlockingPool;
 class DryRunGuard;
 
@@ -26,8 +25,8 @@ struct RunSetup {
   RunOptions options;
   /// The engine's limits; a run checks `for_each_items` and `output_bytes`.
   Limits limits;
-  /// Where coroutines run and split-off work is posted.
-  boost::asio::any_io_executor pool;
+  /// Where coroutines run and split-off work is posted (the engine's, which outlive the run).
+  Workers* workers = nullptr;
   /// How many threads may drain ready nodes at once (the caller's thread counts as one).
   unsigned threads = 1;
   /// The engine's connection store (outlives the run); null in tests without an engine.

@@ -35,7 +35,7 @@ Value NodeContext::settings() const {
 boost::asio::any_io_executor NodeContext::executor() const {
   if (invocation_)
     return invocation_->strand;
-  return run_.pool();
+  return run_.workers().here();
 }
 
 bool NodeContext::cancelled() const noexcept {

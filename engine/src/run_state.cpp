@@ -108,9 +108,9 @@ void RunState::begin(bool drive_here) {
       spare_stack() = std::move(stack.nodes);
   } else {
     Stack stack{NodeList(plan_.roots.rbegin(), plan_.roots.rend())};
-    asio::post(setup_.pool, [self = shared_from_this(), stack = std::move(stack)]() mutable {
-      self->drain(stack);
-    });
+    asio::post(
+        setup_.workers->next(),
+        [self = shared_from_this(), stack = std::move(stack)]() mutable { self->drain(stack); });
   }
 }
 
@@ -133,6 +133,7 @@ void RunState::cancel() {
 void RunState::drain(Stack& stack, Clock::time_point mark, bool counted) {
   if (!counted)
     drainers_.fetch_add(1, std::memory_order_relaxed);
+  const Workers::Busy busy(*setup_.workers);
   NodeContext context(*this, 0, {}, no_item, -1, 1, nullptr);
   stack.context = &context;
   for (;;) {
@@ -200,7 +201,7 @@ void RunState::donate(Stack& stack) {
   hunger_.store(Hunger::full, std::memory_order_release);
 }
 
-// Gives the older half of the stack to an idle pool thread.
+// Gives the older half of the stack to another worker.
 void RunState::split(Stack& stack) {
   const auto half = static_cast<std::ptrdiff_t>(stack.nodes.size() / 2);
   Stack part{NodeList(stack.nodes.begin(), stack.nodes.begin() + half)};
@@ -209,9 +210,10 @@ void RunState::split(Stack& stack) {
   // threads than exist, and this drainer must not think itself alone (release_successors)
   // while the part waits for a thread.
   drainers_.fetch_add(1, std::memory_order_relaxed);
-  asio::post(setup_.pool, [self = shared_from_this(), part = std::move(part)]() mutable {
-    self->drain(part, self->stamp(), /*counted=*/true);
-  });
+  asio::post(setup_.workers->other(),
+             [self = shared_from_this(), part = std::move(part)]() mutable {
+               self->drain(part, self->stamp(), /*counted=*/true);
+             });
 }
 
 // Most nodes of most runs: four tests, then the node runs. The general path below makes the

@@ -8,9 +8,11 @@
 #include "outcome.hpp"
 #include "plan.hpp"
 #include "tick_clock.hpp"
+#include "workers.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -89,17 +91,23 @@ struct RunResultAccess {
 };
 
 // One async node invocation: state shared by its coroutines, all confined to `strand`.
+// A for_each spread over several workers has a lane per worker: an Invocation of its own for
+// the elements run there, cancelled with the node's.
 struct Invocation : std::enable_shared_from_this<Invocation> {
   explicit Invocation(Strand s) : strand(std::move(s)) {}
   Strand strand;
   bool cancel_requested = false;
   // Timers the invocation's coroutines are waiting on; cancelling them wakes the waiters.
   std::vector<boost::asio::steady_timer*> waits;
+  // The other workers' lanes (set on `strand` before they start, then left alone).
+  std::vector<std::shared_ptr<Invocation>> lanes;
 
   void cancel_all() {
     cancel_requested = true;
     for (boost::asio::steady_timer* timer : waits)
       timer->cancel();
+    for (const std::shared_ptr<Invocation>& lane : lanes)
+      boost::asio::post(lane->strand, [lane] { lane->cancel_all(); });
   }
 };
 
@@ -135,8 +143,8 @@ public:
   bool cancelling() const noexcept {
     return cancelling_.load(std::memory_order_acquire);
   }
-  const boost::asio::any_io_executor& pool() const noexcept {
-    return setup_.pool;
+  Workers& workers() const noexcept {
+    return *setup_.workers;
   }
   /// The engine's connection store; null in runs without an engine.
   CredentialsSource* credentials() const noexcept {

@@ -90,7 +90,7 @@ asio::awaitable<void> ask(bool head, std::size_t body_limit) {
   // Each stage ends at once on loopback; these only bound a hang, which is then a finding.
   options.connect_timeout = std::chrono::seconds(5);
   options.response_timeout = std::chrono::seconds(5);
-  http::Client client(co_await asio::this_coro::executor, options);
+  http::Client client(options);
   // A named request, not a braced temporary inside the co_await: GCC 12 frees such a
   // temporary's strings twice when the coroutine it is passed to completes.
   sluice::HttpRequest request{.method = head ? "HEAD" : "GET", .url = loopback().url};

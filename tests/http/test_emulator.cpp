@@ -26,8 +26,7 @@ struct Emulator {
 
   explicit Emulator(std::vector<std::string> arguments, ClientOptions options = {},
                     std::string trusted_ca = {})
-      : process(std::move(arguments)), client(io.get_executor(), std::move(options)),
-        ca_file(std::move(trusted_ca)) {}
+      : process(std::move(arguments)), client(std::move(options)), ca_file(std::move(trusted_ca)) {}
 
   std::string url(const std::string& path) const { return process.url() + path; }
   HttpResponse send(HttpRequest request) {
@@ -185,7 +184,7 @@ TEST_CASE("https refuses a certificate from an unknown CA") {
 
   // The same server is accepted without verification: the refusal came from verification.
   asio::io_context io;
-  Client insecure(io.get_executor(), ClientOptions{.verify_tls = false});
+  Client insecure(ClientOptions{.verify_tls = false});
   CHECK(run(io, insecure.send({.method = "GET", .url = emulator.url("/_emulator/counters")}))
             .status == 200);
 }

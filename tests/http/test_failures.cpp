@@ -52,7 +52,7 @@ std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
 TEST_CASE("a server that never answers: response timeout") {
   ScriptedServer server(never_answer);
   asio::io_context io;
-  Client client(io.get_executor(), ClientOptions{.response_timeout = 300ms});
+  Client client(ClientOptions{.response_timeout = 300ms});
   const auto start = std::chrono::steady_clock::now();
   const HttpError error =
       as_http_error(failure_of(io, client.send({.method = "GET", .url = server.url()})));
@@ -67,7 +67,7 @@ TEST_CASE("a server that never answers: response timeout") {
 TEST_CASE("a request's own timeout cuts every stage's, whatever the client options say") {
   ScriptedServer server(never_answer);
   asio::io_context io;
-  Client client(io.get_executor(), ClientOptions{}); // 30 s to answer
+  Client client(ClientOptions{}); // 30 s to answer
   const auto start = std::chrono::steady_clock::now();
   const HttpError error = as_http_error(
       failure_of(io, client.send({.method = "GET", .url = server.url(), .timeout = 300ms})));
@@ -79,7 +79,7 @@ TEST_CASE("a request's own timeout cuts every stage's, whatever the client optio
 TEST_CASE("a TLS handshake that never ends is cut by the request's timeout too") {
   ScriptedServer server(never_answer);
   asio::io_context io;
-  Client client(io.get_executor(), ClientOptions{});
+  Client client(ClientOptions{});
   const auto start = std::chrono::steady_clock::now();
   const HttpError error = as_http_error(
       failure_of(io, client.send({.method = "GET",
@@ -93,7 +93,7 @@ TEST_CASE("a TLS handshake that never ends is cut by the request's timeout too")
 TEST_CASE("a server that accepts but never speaks TLS: handshake timeout") {
   ScriptedServer server(never_answer);
   asio::io_context io;
-  Client client(io.get_executor(), ClientOptions{.tls_timeout = 300ms});
+  Client client(ClientOptions{.tls_timeout = 300ms});
   const HttpError error = as_http_error(failure_of(
       io, client.send({.method = "GET",
                        .url = "https://127.0.0.1:" + std::to_string(server.port()) + "/"})));
@@ -122,7 +122,7 @@ TEST_CASE("a listener whose backlog is full: connect timeout") {
   std::this_thread::sleep_for(50ms);
 
   asio::io_context io;
-  Client client(io.get_executor(), ClientOptions{.connect_timeout = 300ms});
+  Client client(ClientOptions{.connect_timeout = 300ms});
   const auto start = std::chrono::steady_clock::now();
   const HttpError error = as_http_error(failure_of(
       io, client.send({.method = "GET",
@@ -143,7 +143,7 @@ TEST_CASE("a refused connection is a connect failure that cannot have been proce
     port = server.port();
   }
   asio::io_context io;
-  Client client(io.get_executor(), {});
+  Client client({});
   const HttpError error = as_http_error(failure_of(
       io, client.send({.method = "POST", .url = "http://127.0.0.1:" + std::to_string(port)})));
   CHECK(error.stage() == HttpFailureStage::connect);
@@ -161,7 +161,7 @@ TEST_CASE("an idle keep-alive connection the server closed is not used again") {
       co_await connection.write(ok_response("first"));
   });
   asio::io_context io;
-  Client client(io.get_executor(), {});
+  Client client({});
   CHECK(run(io, client.send({.method = "GET", .url = server.url()})).body == "first");
   std::this_thread::sleep_for(100ms);
   CHECK(run(io, client.send({.method = "GET", .url = server.url()})).body == "hello");
@@ -183,7 +183,7 @@ TEST_CASE("the server closes after reading a request on a reused connection") {
   SUBCASE("idempotent: sent again once on a new connection") {
     ScriptedServer server(script);
     asio::io_context io;
-    Client client(io.get_executor(), {});
+    Client client({});
     run(io, client.send({.method = "GET", .url = server.url()}));
     CHECK(run(io, client.send({.method = "GET", .url = server.url()})).body == "hello");
     CHECK(client.stats().connections_opened == 2);
@@ -193,7 +193,7 @@ TEST_CASE("the server closes after reading a request on a reused connection") {
   SUBCASE("not idempotent: not resent, and it may have been processed") {
     ScriptedServer server(script);
     asio::io_context io;
-    Client client(io.get_executor(), {});
+    Client client({});
     run(io, client.send({.method = "GET", .url = server.url()}));
     const HttpError error = as_http_error(failure_of(
         io,
@@ -208,7 +208,7 @@ TEST_CASE("the server closes after reading a request on a reused connection") {
       co_await connection.read_request(); // and hang up
     });
     asio::io_context io;
-    Client client(io.get_executor(), {});
+    Client client({});
     const HttpError error =
         as_http_error(failure_of(io, client.send({.method = "GET", .url = server.url()})));
     CHECK(error.stage() == HttpFailureStage::receive);
@@ -224,7 +224,7 @@ TEST_CASE("Connection: close from the server is honoured") {
     co_await pause(connection, 500ms); // keep the socket open: the client must not reuse it
   });
   asio::io_context io;
-  Client client(io.get_executor(), {});
+  Client client({});
   for (int i = 0; i < 3; ++i)
     CHECK(run(io, client.send({.method = "GET", .url = server.url()})).body == "bye");
   CHECK(client.stats().connections_opened == 3);
@@ -245,12 +245,12 @@ TEST_CASE("chunked responses are decoded; bodies over max_response_bytes fail") 
     }
   });
   asio::io_context io;
-  Client roomy(io.get_executor(), {});
+  Client roomy({});
   const HttpResponse response = run(io, roomy.send({.method = "GET", .url = server.url()}));
   CHECK(response.body.size() == 50'000);
   CHECK(response.body.find_first_not_of('x') == std::string::npos);
 
-  Client small(io.get_executor(), ClientOptions{.max_response_bytes = 10'000});
+  Client small(ClientOptions{.max_response_bytes = 10'000});
   const HttpError error =
       as_http_error(failure_of(io, small.send({.method = "GET", .url = server.url()})));
   CHECK(error.stage() == HttpFailureStage::response_too_large);
@@ -270,8 +270,7 @@ TEST_CASE("a Content-Length over max_response_bytes fails before the body is rea
     co_await pause(connection, 2000ms);
   });
   asio::io_context io;
-  Client client(io.get_executor(),
-                ClientOptions{.response_timeout = 1500ms, .max_response_bytes = 1 << 20});
+  Client client(ClientOptions{.response_timeout = 1500ms, .max_response_bytes = 1 << 20});
   const HttpError error =
       as_http_error(failure_of(io, client.send({.method = "GET", .url = server.url()})));
   CHECK(error.stage() == HttpFailureStage::response_too_large);
@@ -284,7 +283,7 @@ TEST_CASE("a peer that does not speak HTTP is a protocol failure") {
       co_await connection.write("SSH-2.0-OpenSSH_9.2\r\n\r\n");
   });
   asio::io_context io;
-  Client client(io.get_executor(), {});
+  Client client({});
   const HttpError error =
       as_http_error(failure_of(io, client.send({.method = "GET", .url = server.url()})));
   CHECK(error.stage() == HttpFailureStage::protocol);
@@ -293,7 +292,7 @@ TEST_CASE("a peer that does not speak HTTP is a protocol failure") {
 TEST_CASE("a cancelled send returns promptly with operation_aborted") {
   ScriptedServer server(never_answer);
   asio::io_context io;
-  Client client(io.get_executor(), ClientOptions{.max_connections_per_origin = 1});
+  Client client(ClientOptions{.max_connections_per_origin = 1});
 
   // The first request holds the only connection; the second queues behind it.
   asio::cancellation_signal cancel_first;
@@ -337,7 +336,7 @@ TEST_CASE("a cancelled send returns promptly with operation_aborted") {
 
 TEST_CASE("plain http to a host that is not loopback is refused unless allowed") {
   asio::io_context io;
-  Client client(io.get_executor(), {});
+  Client client({});
   try {
     run(io, client.send({.method = "GET", .url = "http://api.zoom.us/v2/users/me"}));
     FAIL("plain http to api.zoom.us was sent");
@@ -350,7 +349,7 @@ TEST_CASE("plain http to a host that is not loopback is refused unless allowed")
 
   // Opted in, the request goes out: it fails at the connect stage (192.0.2.1 is TEST-NET-1,
   // unreachable or silent), not with the refusal.
-  Client allowed(io.get_executor(), ClientOptions{.connect_timeout = 200ms});
+  Client allowed(ClientOptions{.connect_timeout = 200ms});
   const std::exception_ptr error = failure_of(
       io,
       allowed.send({.method = "GET", .url = "http://192.0.2.1:9/", .allow_insecure_http = true}));
@@ -360,7 +359,7 @@ TEST_CASE("plain http to a host that is not loopback is refused unless allowed")
 TEST_CASE("error messages carry no header values, query or body") {
   ScriptedServer server(never_answer);
   asio::io_context io;
-  Client client(io.get_executor(), ClientOptions{.response_timeout = 200ms});
+  Client client(ClientOptions{.response_timeout = 200ms});
   const HttpError error = as_http_error(
       failure_of(io, client.send({.method = "POST",
                                   .url = server.url("/oauth/token?code=SECRET-CODE-456"),

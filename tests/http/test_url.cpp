@@ -71,7 +71,7 @@ TEST_CASE("Url::parse says what is wrong") {
 
 TEST_CASE("requests and options that can never work are refused up front") {
   boost::asio::io_context io;
-  sluice::http::Client client(io.get_executor(), {});
+  sluice::http::Client client({});
   const auto refusal = [&](sluice::HttpRequest request) -> std::string {
     try {
       sluice::http::test::run(io, client.send(std::move(request)));

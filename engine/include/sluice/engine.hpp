@@ -209,7 +209,9 @@ public:
   /// the awaiting coroutine (terminal cancellation) cancels the run.
   boost::asio::awaitable<RunResult> async_run(Pipeline pipeline, RunOptions options = {});
 
-  /// The engine's worker pool.
+  /// One of the engine's worker threads, a different one on each call (in turn). Each
+  /// worker runs its own event loop: what is started there (a coroutine, its timers and
+  /// sockets) stays on that thread.
   boost::asio::any_io_executor executor() const;
   unsigned threads() const noexcept;
 

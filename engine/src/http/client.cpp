@@ -92,8 +92,7 @@ ClientOptions within(const ClientOptions& options, Clock::time_point deadline) {
 
 class ClientCore {
 public:
-  ClientCore(asio::any_io_executor io, ClientOptions options)
-      : io_(std::move(io)), options_(std::move(options)), pool_(options_) {}
+  explicit ClientCore(ClientOptions options) : options_(std::move(options)), pool_(options_) {}
 
   asio::awaitable<HttpResponse> send(HttpRequest request);
 
@@ -106,7 +105,6 @@ public:
     return *slot;
   }
 
-  asio::any_io_executor io_;
   ClientOptions options_;
   Pool pool_;
   std::mutex mutex_; // guards tls_
@@ -142,10 +140,15 @@ asio::awaitable<HttpResponse> ClientCore::send(HttpRequest request) {
 
   // Connections trusting different CAs are different connections.
   const std::string key = origin_key(url.origin) + (tls ? " " + request.ca_file : std::string());
-  Lease lease = co_await pool_.acquire(key);
+  // A connection opened here belongs to this coroutine's event loop, and the pool prefers
+  // connections of the loop that asks: each read and write then completes on this thread.
+  const asio::any_io_executor here = co_await asio::this_coro::executor;
+  const void* loop = &asio::query(here, asio::execution::context);
+  Lease lease = co_await pool_.acquire(key, loop);
   for (bool resent = false;; resent = true) {
     if (!lease.connection) {
-      lease.connection = co_await open_connection(url.origin, stage_options(), io_, tls, attempt);
+      lease.connection = co_await open_connection(url.origin, stage_options(), here, tls, attempt);
+      lease.connection->loop = loop;
       connections_opened_.fetch_add(1, std::memory_order_relaxed);
     }
     const bool reused = lease.connection->exchanges > 0;
@@ -173,8 +176,8 @@ asio::awaitable<HttpResponse> ClientCore::send(HttpRequest request) {
 
 } // namespace detail
 
-Client::Client(asio::any_io_executor io, ClientOptions options)
-    : core_(std::make_unique<detail::ClientCore>(std::move(io), std::move(options))) {
+Client::Client(ClientOptions options)
+    : core_(std::make_unique<detail::ClientCore>(std::move(options))) {
 }
 
 Client::~Client() = default;

@@ -41,12 +41,13 @@ class ClientCore;
 ///
 /// Thread model: send() may be called from any thread, by coroutines whose executor runs
 /// one handler at a time (a strand, or an io_context run by one thread): its timers and
-/// socket operations complete there. The pools are shared under a mutex; a connection is
-/// used by one send() at a time. The Client must outlive every send() it started, and
-/// `io` (where sockets are created) must outlive the Client.
+/// socket operations complete there, and the connections it opens belong to that executor's
+/// event loop. The pools are shared under a mutex; a connection is used by one send() at a
+/// time, preferably by one running on the loop it belongs to. The Client must outlive every
+/// send() it started, and the event loops it was used from must outlive the Client.
 class Client final : public HttpClient {
 public:
-  Client(boost::asio::any_io_executor io, ClientOptions options);
+  explicit Client(ClientOptions options);
   ~Client() override;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;

@@ -42,6 +42,8 @@ public:
 
   std::size_t exchanges = 0; // complete responses read; > 0 means the next send is a reuse
   std::chrono::steady_clock::time_point idle_since;
+  // The event loop (Asio execution context) whose reactor the socket is registered with.
+  const void* loop = nullptr;
 
 private:
   std::optional<Socket> plain_;

@@ -1,6 +1,7 @@
 #pragma once
 // Keep-alive connections per origin, with a bound on how many each origin may have open.
-// Shared by every caller of a Client, on any thread.
+// Shared by every caller of a Client, on any thread; each caller preferably gets a connection
+// of its own event loop.
 
 #include "connection.hpp"
 
@@ -40,10 +41,11 @@ public:
   explicit Pool(const ClientOptions& options);
   ~Pool();
 
-  // A slot for `origin_key`: an idle connection when one is usable, else an empty slot when
-  // the origin is below its limit, else waits (FIFO) for one. Throws
-  // system_error(operation_aborted) when the caller is cancelled while waiting.
-  boost::asio::awaitable<Lease> acquire(const std::string& origin_key);
+  // A slot for `origin_key`: an idle connection of the caller's event loop `loop` when one is
+  // usable, else an empty slot when the origin is below its limit, else an idle connection of
+  // another loop, else waits (FIFO) for one. Throws system_error(operation_aborted) when the
+  // caller is cancelled while waiting.
+  boost::asio::awaitable<Lease> acquire(const std::string& origin_key, const void* loop);
   void close_idle();
 
   // Returns a slot (used by Lease and by waiters that never resumed).
@@ -53,6 +55,9 @@ private:
   friend struct WaitGuard;
   void give_back_locked(OriginSlots& origin, std::unique_ptr<Connection> connection, bool reusable);
   void drop_expired_locked();
+  // The newest idle connection of `loop` (of any loop when null) that the server has not
+  // closed; the closed ones met on the way are dropped.
+  std::unique_ptr<Connection> take_idle_locked(OriginSlots& origin, const void* loop);
 
   const ClientOptions& options_;
   std::mutex mutex_; // guards origins_ and everything in it

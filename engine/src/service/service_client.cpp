@@ -43,7 +43,7 @@ Value call(const ServiceEndpoint& server, std::string method, std::string target
   request.idempotent = request.method == "GET";
 
   asio::io_context io;
-  http::Client client(io.get_executor(), http::ClientOptions{});
+  http::Client client(http::ClientOptions{});
   std::optional<HttpResponse> response;
   std::exception_ptr failure;
   asio::co_spawn(io, client.send(std::move(request)),

@@ -1,0 +1,74 @@
+#pragma once
+// The engine's worker threads, each running an event loop (io_context) of its own.
+//
+// One loop per thread, not one loop shared by all: in a shared loop any thread may pick up
+// any completion, so a coroutine waiting on a socket moved between threads at every read and
+// write (a futex wake-up and a reactor interrupt per HTTP call; two threads made a for_each of
+// HTTP calls 2.5x slower than one). Here a coroutine, its timers and its sockets stay on the
+// worker it started on; work moves between workers only where the executor decides to move
+// it (new async nodes in turn, stacks split off a drain).
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace sluice::detail {
+
+class Workers {
+public:
+  /// Starts `count` threads (at least one).
+  explicit Workers(unsigned count);
+  /// Joins (see join()).
+  ~Workers();
+  Workers(const Workers&) = delete;
+  Workers& operator=(const Workers&) = delete;
+
+  unsigned size() const noexcept { return static_cast<unsigned>(loops_.size()); }
+  /// Worker `i`'s loop.
+  boost::asio::any_io_executor executor(unsigned i) const;
+  /// A worker for new work: the next in turn that is not running a stack of nodes (Busy),
+  /// or simply the next when all are.
+  boost::asio::any_io_executor next();
+  /// A worker other than the calling one, in turn (for work split off the caller's stack);
+  /// any in turn when the caller is not one of these workers, or when there is only one.
+  boost::asio::any_io_executor other();
+  /// The calling thread's loop when it is one of these workers, else next().
+  boost::asio::any_io_executor here();
+  /// Up to `count` workers to spread work over: the caller's first (it must be a worker; else
+  /// none), then the following ones that are not busy.
+  std::vector<boost::asio::any_io_executor> spread(unsigned count);
+
+  /// Marks the calling worker as running nodes one after another (a drain of the ready
+  /// stack) for its lifetime, so that next() gives new work to another; does nothing on a
+  /// thread that is not one of these workers. A node that waits started on a worker that
+  /// is busy with a long synchronous node would wait for it too.
+  class Busy {
+  public:
+    explicit Busy(Workers& workers) noexcept;
+    ~Busy();
+    Busy(const Busy&) = delete;
+    Busy& operator=(const Busy&) = delete;
+
+  private:
+    std::atomic<unsigned>* count_ = nullptr;
+  };
+
+  /// Lets the loops end once they run out of work, and waits for them (work still queued or
+  /// in flight finishes first). Idempotent.
+  void join();
+  /// Makes the loops return as soon as possible, abandoning queued work.
+  void stop();
+
+private:
+  struct Loop;
+  int index_of_caller() const noexcept;
+
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::vector<std::thread> threads_;
+  std::atomic<unsigned> turn_{0};
+};
+
+} // namespace sluice::detail
