@@ -1,5 +1,5 @@
 // Owns the nodes that wait (async types, retries, timeouts, for_each): each runs as a
-// coroutine on a strand of its own, and its completion settles it and drains its successors.
+// coroutine on a worker's loop, and its completion settles it and drains its successors.
 
 #include "run_state.hpp"
 
@@ -27,7 +27,7 @@ namespace {
 
 // A node coroutine in flight, raced against a deadline by its attempt.
 struct Race {
-  explicit Race(const Strand& strand) : wake(strand) {}
+  explicit Race(const Loop& loop) : wake(loop) {}
   asio::steady_timer wake;
   asio::cancellation_signal signal;
   bool done = false;
@@ -54,7 +54,7 @@ void RunState::emit_element(std::uint32_t n, std::size_t index, const Outcome& o
 
 void RunState::spawn_async(std::uint32_t n) {
   // A worker in turn: the node's coroutine, its timers and sockets stay there until it ends.
-  auto invocation = std::make_shared<Invocation>(asio::make_strand(setup_.workers->next()));
+  auto invocation = std::make_shared<Invocation>(setup_.workers->next());
   {
     std::lock_guard lock(mutex_);
     active_.emplace(n, invocation);
@@ -63,8 +63,8 @@ void RunState::spawn_async(std::uint32_t n) {
   }
   // Posted, never dispatched: starting inline from a drain would nest drains (and the
   // stack) when a coroutine completes without suspending.
-  asio::post(invocation->strand, [self = shared_from_this(), n, invocation] {
-    asio::co_spawn(invocation->strand, self->run_async_node(self, n, invocation), asio::detached);
+  asio::post(invocation->loop, [self = shared_from_this(), n, invocation] {
+    asio::co_spawn(invocation->loop, self->run_async_node(self, n, invocation), asio::detached);
   });
 }
 
@@ -130,12 +130,12 @@ asio::awaitable<Outcome> RunState::run_items(std::uint32_t n, Invocation& invoca
     std::size_t running = 0;
     std::optional<std::size_t> failed; // the element whose failure fails the node
     std::size_t output_bytes = 0;      // of the elements' outputs so far (Limits::output_bytes)
-    bool finished = false;             // on the node's strand only: every loop has ended
+    bool finished = false;             // on the node's loop only: every loop has ended
   };
   auto gather = std::make_shared<Gather>();
   gather->outcomes.resize(count);
   gather->running = loops;
-  asio::steady_timer all_done(invocation.strand, asio::steady_timer::time_point::max());
+  asio::steady_timer all_done(invocation.loop, asio::steady_timer::time_point::max());
 
   const std::shared_ptr<Invocation> parent = invocation.shared_from_this();
   std::vector<std::shared_ptr<Invocation>> lanes{parent};
@@ -143,7 +143,7 @@ asio::awaitable<Outcome> RunState::run_items(std::uint32_t n, Invocation& invoca
     const auto workers = setup_.workers->spread(
         static_cast<unsigned>(std::min<std::size_t>(loops, setup_.workers->size())));
     for (std::size_t k = 1; k < workers.size(); ++k) {
-      lanes.push_back(std::make_shared<Invocation>(asio::make_strand(workers[k])));
+      lanes.push_back(std::make_shared<Invocation>(workers[k]));
       lanes.back()->cancel_requested = invocation.cancel_requested; // not started yet
     }
     invocation.lanes.assign(lanes.begin() + 1, lanes.end());
@@ -156,9 +156,9 @@ asio::awaitable<Outcome> RunState::run_items(std::uint32_t n, Invocation& invoca
       std::lock_guard lock(gather->mutex);
       last = --gather->running == 0;
     }
-    // Posted even from the node's own strand: the node may not be waiting yet.
+    // Posted even from the node's own loop: the node may not be waiting yet.
     if (last)
-      asio::post(parent->strand, [gather, &all_done] {
+      asio::post(parent->loop, [gather, &all_done] {
         gather->finished = true;
         all_done.cancel();
       });
@@ -166,7 +166,7 @@ asio::awaitable<Outcome> RunState::run_items(std::uint32_t n, Invocation& invoca
   for (std::size_t w = 0; w < loops; ++w) {
     std::shared_ptr<Invocation> lane = lanes[w % lanes.size()];
     asio::co_spawn(
-        lane->strand,
+        lane->loop,
         [self, n, lane, parent, list, gather, finish_loop]() -> asio::awaitable<void> {
           const auto elements = list.as_array();
           const std::size_t limit = self->setup_.limits.output_bytes;
@@ -209,7 +209,7 @@ asio::awaitable<Outcome> RunState::run_items(std::uint32_t n, Invocation& invoca
               gather->outcomes[i] = std::move(o);
             }
             if (stop_the_others) // the node fails
-              asio::post(parent->strand, [parent] { parent->cancel_all(); });
+              asio::post(parent->loop, [parent] { parent->cancel_all(); });
           }
           finish_loop();
         },
@@ -278,7 +278,7 @@ asio::awaitable<Outcome> RunState::run_with_retries(std::uint32_t n, Invocation&
       e.delay = delay;
       emit(e);
     }
-    asio::steady_timer timer(invocation.strand, delay);
+    asio::steady_timer timer(invocation.loop, delay);
     invocation.waits.push_back(&timer);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     std::erase(invocation.waits, &timer);
@@ -308,9 +308,9 @@ asio::awaitable<Outcome> RunState::run_attempt(std::uint32_t n, Invocation& invo
     co_return checked_success(std::move(output), index);
   }
 
-  auto race = std::make_shared<Race>(invocation.strand);
+  auto race = std::make_shared<Race>(invocation.loop);
   asio::co_spawn(
-      invocation.strand,
+      invocation.loop,
       // Holds the run, the invocation and the context: an abandoned node may outlive both
       // the attempt and the run.
       [type = node.type, owned, self = shared_from_this(), keep = invocation.shared_from_this()]()

@@ -4,9 +4,10 @@
 // - Ready nodes go on a stack owned by the thread that made them ready, which drains it in a
 //   loop. Nodes that never wait run inline there: no coroutine, no hand-off, no recursion
 //   (so a million-node chain runs in constant stack).
-// - When a stack grows and other threads are idle, half of it is posted to the pool.
-// - Nodes that wait (async types, retries, timeouts, for_each) run as a coroutine on a strand
-//   of their own; their completion settles the node and drains its successors.
+// - When a stack grows and other threads are idle, half of it is posted to another worker.
+// - Nodes that wait (async types, retries, timeouts, for_each) run as a coroutine on a
+//   worker's event loop (workers.hpp); their completion settles the node and drains its
+//   successors.
 // Where each part lives: run_state.hpp/.cpp (scheduling, settling, the result),
 // async_nodes.cpp (nodes that wait), node_context.hpp/.cpp (what a node sees), outcome.hpp/.cpp
 // (failures and retry delays), inputs.cpp (resolve_inputs).

@@ -34,7 +34,7 @@ Value NodeContext::settings() const {
 
 boost::asio::any_io_executor NodeContext::executor() const {
   if (invocation_)
-    return invocation_->strand;
+    return invocation_->loop;
   return run_.workers().here();
 }
 

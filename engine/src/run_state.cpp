@@ -593,7 +593,7 @@ void RunState::cancel_everything() {
       active.push_back(invocation);
   }
   for (auto& invocation : active)
-    asio::post(invocation->strand, [invocation] { invocation->cancel_all(); });
+    asio::post(invocation->loop, [invocation] { invocation->cancel_all(); });
 }
 
 void RunState::finish() {
