@@ -14,7 +14,9 @@
 #include <atomic>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -298,6 +300,48 @@ TEST_CASE("object constructor: duplicate keys keep the first position and the la
     }
     CHECK(big.find("k100") == nullptr);
     CHECK(big.find("") == nullptr);
+  }
+}
+
+TEST_CASE("object constructor: every size, key order and duplicate pattern agrees with a model") {
+  // Up to 12 members: linear; 13 to 32: positions sorted by insertion on the stack; more:
+  // std::stable_sort. Each is checked against a map of first positions and last values.
+  std::mt19937 random(7);
+  for (std::size_t n = 1; n <= 70; ++n) {
+    for (int pattern = 0; pattern < 4; ++pattern) {
+      CAPTURE(n);
+      CAPTURE(pattern);
+      Object members;
+      for (std::size_t i = 0; i < n; ++i) {
+        std::size_t key = i;
+        if (pattern == 1)
+          key = n - 1 - i; // descending: insertion sort's worst case
+        else if (pattern == 2)
+          key = random() % n; // random, with duplicates
+        else if (pattern == 3)
+          key = random() % (n / 3 + 1); // many duplicates
+        members.emplace_back(numbered("key", static_cast<int>(key)), static_cast<int>(i));
+      }
+      std::vector<std::string> first_order;
+      std::map<std::string, std::int64_t> last_value;
+      for (const auto& [key, value] : members) {
+        if (!last_value.contains(key))
+          first_order.push_back(key);
+        last_value[key] = value.as_int();
+      }
+      const Value object(std::move(members));
+      const auto built = object.as_object();
+      REQUIRE(built.size() == first_order.size());
+      for (std::size_t i = 0; i < built.size(); ++i) {
+        CHECK(built[i].first == first_order[i]);
+        CHECK(built[i].second.as_int() == last_value[first_order[i]]);
+        const Value* found = object.find(first_order[i]);
+        REQUIRE(found != nullptr);
+        CHECK(found->as_int() == last_value[first_order[i]]);
+      }
+      CHECK(object.find("key") == nullptr);
+      CHECK(object.find(numbered("key", static_cast<int>(n))) == nullptr);
+    }
   }
 }
 

@@ -104,11 +104,42 @@ Value::Value(Object members) : type_(ValueType::object) {
   } else {
     // Stable sort of positions by key: within a run of equal keys the first entry is the
     // earliest position (which keeps its place) and the last entry carries the winning value.
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    // Up to 32 members the positions live on the stack and are sorted by insertion: the
+    // vector of positions, std::stable_sort's buffer and the vector of dropped flags were
+    // three allocations per object (a node's 17 settings, a 25-key answer of an API), and
+    // most of the cost of building one.
+    constexpr std::size_t on_stack = 32;
+    std::size_t stack_order[on_stack];
+    std::unique_ptr<std::size_t[]> heap_order;
+    if (n > on_stack)
+      heap_order = std::make_unique_for_overwrite<std::size_t[]>(n);
+    std::size_t* const order = n > on_stack ? heap_order.get() : stack_order;
+    std::iota(order, order + n, std::size_t{0});
+    const auto before = [&](std::size_t a, std::size_t b) {
       return members[a].first < members[b].first;
-    });
+    };
+    if (n > on_stack) {
+      std::stable_sort(order, order + n, before);
+    } else {
+      for (std::size_t i = 1; i < n; ++i) {
+        const std::size_t moving = order[i];
+        std::size_t j = i;
+        for (; j > 0 && before(moving, order[j - 1]); --j)
+          order[j] = order[j - 1];
+        order[j] = moving;
+      }
+    }
+    bool duplicates = false;
+    for (std::size_t i = 1; i < n && !duplicates; ++i)
+      duplicates = members[order[i]].first == members[order[i - 1]].first;
+    if (!duplicates) {
+      // Unique keys: adopt the caller's vector; the sorted positions are the index.
+      body.members = std::move(members);
+      body.index = std::make_unique_for_overwrite<std::size_t[]>(n);
+      std::copy(order, order + n, body.index.get());
+      heap_ = new Heap(std::move(body));
+      return;
+    }
     std::vector<bool> dropped(n, false);
     for (std::size_t i = 0; i < n;) {
       std::size_t j = i + 1;
@@ -121,14 +152,6 @@ Value::Value(Object members) : type_(ValueType::object) {
       }
       i = j;
     }
-    if (std::find(dropped.begin(), dropped.end(), true) == dropped.end()) {
-      // Unique keys: adopt the caller's vector; the sorted positions are the index.
-      body.members = std::move(members);
-      body.index = std::make_unique_for_overwrite<std::size_t[]>(n);
-      std::copy(order.begin(), order.end(), body.index.get());
-      heap_ = new Heap(std::move(body));
-      return;
-    }
     std::vector<std::size_t> new_pos(n, 0);
     body.members.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -139,9 +162,9 @@ Value::Value(Object members) : type_(ValueType::object) {
     }
     body.index = std::make_unique_for_overwrite<std::size_t[]>(body.members.size());
     std::size_t at = 0;
-    for (std::size_t pos : order)
-      if (!dropped[pos])
-        body.index[at++] = new_pos[pos];
+    for (std::size_t k = 0; k < n; ++k)
+      if (!dropped[order[k]])
+        body.index[at++] = new_pos[order[k]];
   }
   heap_ = new Heap(std::move(body));
 }
