@@ -37,8 +37,14 @@ bool is_json_type(std::string_view content_type) {
          (type.starts_with("application/") && type.ends_with("+json"));
 }
 
-// The answer's body as the node outputs it.
-Value read_body(const HttpResponse& response, ResponseFormat format, const std::string& what) {
+// "GET https://host/path": the request for messages, never its query (it may carry a key).
+// Built only when a message needs it (three per call were 3 % of a call's instructions).
+std::string describe(const HttpRequest& request) {
+  return request.method + " " + request.url.substr(0, request.url.find('?'));
+}
+
+// The answer's body as the node outputs it; `request` names it in an error.
+Value read_body(const HttpResponse& response, ResponseFormat format, const HttpRequest& request) {
   const bool json =
       format == ResponseFormat::json ||
       (format == ResponseFormat::automatic && is_json_type(response.header("Content-Type")));
@@ -48,7 +54,7 @@ Value read_body(const HttpResponse& response, ResponseFormat format, const std::
     return Value::parse_json(response.body);
   } catch (const std::exception& e) {
     throw NodeError(ErrorCategory::permanent,
-                    what + ": the answer is not valid JSON (" + e.what() + ")",
+                    describe(request) + ": the answer is not valid JSON (" + e.what() + ")",
                     "Set `response: text` to take it as text.");
   }
 }
@@ -76,11 +82,6 @@ ErrorCategory category_of(int status) {
   if (status == 404)
     return ErrorCategory::not_found;
   return ErrorCategory::permanent;
-}
-
-// "GET https://host/path": the request for messages, never its query (it may carry a key).
-std::string describe(const HttpRequest& request) {
-  return request.method + " " + request.url.substr(0, request.url.find('?'));
 }
 
 // The URL the client asks for: `url` with `query` appended, as the client encodes it.
@@ -215,15 +216,15 @@ void hide_secrets(HttpResponse& response, const std::vector<Secret>& secrets) {
     header.value = redact(header.value, values);
 }
 
-// One send through the engine's client, its failures as node errors.
-asio::awaitable<HttpResponse> send_once(Context& ctx, HttpRequest request, std::size_t max_bytes) {
-  const std::string what = describe(request);
+// One send of a copy of `request` through the engine's client, its failures as node errors.
+asio::awaitable<HttpResponse> send_once(Context& ctx, const HttpRequest& request,
+                                        std::size_t max_bytes) {
   try {
-    co_return co_await ctx.http().send(std::move(request));
+    co_return co_await ctx.http().send(HttpRequest(request));
   } catch (const std::invalid_argument& e) {
     throw NodeError(ErrorCategory::invalid_input, e.what());
   } catch (const HttpError& e) {
-    throw failure_of(e, what, max_bytes);
+    throw failure_of(e, describe(request), max_bytes);
   }
 }
 
@@ -236,7 +237,6 @@ struct Answer {
 // 429 / 503 when the request may be repeated; any other status fails the node.
 asio::awaitable<Answer> fetch(Context& ctx, const RequestSettings& settings, HttpRequest request) {
   for (int waits = 0, redirects = 0;;) {
-    const std::string what = describe(request);
     const std::string url = effective_url(request);
     HttpResponse response = co_await send_once(ctx, request, settings.max_bytes);
     hide_secrets(response, request.secrets);
@@ -245,14 +245,15 @@ asio::awaitable<Answer> fetch(Context& ctx, const RequestSettings& settings, Htt
     if (is_redirect(response.status) && !location.empty() && settings.follow_redirects > 0) {
       if (redirects++ == settings.follow_redirects)
         throw NodeError(ErrorCategory::permanent,
-                        what + ": more than " + std::to_string(settings.follow_redirects) +
-                            " redirects",
+                        describe(request) + ": more than " +
+                            std::to_string(settings.follow_redirects) + " redirects",
                         "Raise follow_redirects, or set it to 0 to take a redirect as the answer.");
       std::string target;
       try {
         target = resolve_reference(url, location);
       } catch (const std::invalid_argument&) {
-        throw NodeError(ErrorCategory::permanent, what + ": the redirect's Location is not a URL");
+        throw NodeError(ErrorCategory::permanent,
+                        describe(request) + ": the redirect's Location is not a URL");
       }
       retarget(request, url, target);
       // 303, and 301/302 after a POST (as browsers do): the target is read with GET.
@@ -282,14 +283,14 @@ asio::awaitable<Answer> fetch(Context& ctx, const RequestSettings& settings, Htt
       const milliseconds wait =
           std::min(retry_after.value_or(milliseconds(500 << waits)), milliseconds(60'000));
       ++waits;
-      ctx.log(LogLevel::info, what + ": HTTP " + std::to_string(response.status) + ", waiting " +
-                                  std::to_string(wait.count()) + " ms");
+      ctx.log(LogLevel::info, describe(request) + ": HTTP " + std::to_string(response.status) +
+                                  ", waiting " + std::to_string(wait.count()) + " ms");
       asio::steady_timer timer(co_await asio::this_coro::executor, wait);
       co_await timer.async_wait(asio::use_awaitable);
       continue;
     }
     throw NodeError(category_of(response.status),
-                    what + " answered HTTP " + std::to_string(response.status),
+                    describe(request) + " answered HTTP " + std::to_string(response.status),
                     response.status == 401 || response.status == 403
                         ? "Check the connection or the credentials the request carries."
                         : "",
@@ -332,7 +333,7 @@ asio::awaitable<Value> run_pages(Context& ctx, const RequestSettings& settings) 
   std::set<std::string> followed{effective_url(request)}; // URLs or cursors
   for (int pages = 1;; ++pages) {
     Answer answer = co_await fetch(ctx, settings, request);
-    Value body = read_body(answer.response, settings.response, what);
+    Value body = read_body(answer.response, settings.response, request);
     bool empty = false;
     if (paging.items) {
       const Value* items = body.find(*paging.items);
@@ -408,7 +409,7 @@ asio::awaitable<Value> run_request(Context& ctx) {
   if (settings.paginate.style != PageStyle::none)
     co_return co_await run_pages(ctx, settings);
   Answer answer = co_await fetch(ctx, settings, settings.request);
-  Value body = read_body(answer.response, settings.response, describe(settings.request));
+  Value body = read_body(answer.response, settings.response, settings.request);
   co_return output(answer.response, std::move(body), 1, true);
 }
 
