@@ -12,7 +12,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
@@ -93,23 +92,17 @@ struct RunResultAccess {
 };
 
 // One async node invocation: state shared by its coroutines, all confined to `loop`.
-// A for_each spread over several workers has a lane per worker: an Invocation of its own for
-// the elements run there, cancelled with the node's.
 struct Invocation : std::enable_shared_from_this<Invocation> {
   explicit Invocation(Loop l) : loop(std::move(l)) {}
   Loop loop;
   bool cancel_requested = false;
   // Timers the invocation's coroutines are waiting on; cancelling them wakes the waiters.
   std::vector<boost::asio::steady_timer*> waits;
-  // The other workers' lanes (set on `loop` before they start, then left alone).
-  std::vector<std::shared_ptr<Invocation>> lanes;
 
   void cancel_all() {
     cancel_requested = true;
     for (boost::asio::steady_timer* timer : waits)
       timer->cancel();
-    for (const std::shared_ptr<Invocation>& lane : lanes)
-      boost::asio::post(lane->loop, [lane] { lane->cancel_all(); });
   }
 };
 

@@ -123,20 +123,6 @@ asio::any_io_executor Workers::here() {
   return self < 0 ? next() : executor(static_cast<unsigned>(self));
 }
 
-std::vector<asio::any_io_executor> Workers::spread(unsigned count) {
-  std::vector<asio::any_io_executor> chosen;
-  const int self = index_of_caller();
-  if (self < 0 || count == 0)
-    return chosen;
-  chosen.push_back(executor(static_cast<unsigned>(self)));
-  for (unsigned k = 1; k < size() && chosen.size() < count; ++k) {
-    const unsigned i = (static_cast<unsigned>(self) + k) % size();
-    if (loops_[i]->busy.load(std::memory_order_relaxed) == 0)
-      chosen.push_back(executor(i));
-  }
-  return chosen;
-}
-
 void Workers::join() {
   for (auto& loop : loops_)
     loop->keep_running.reset();

@@ -37,9 +37,6 @@ public:
   boost::asio::any_io_executor other();
   /// The calling thread's loop when it is one of these workers, else next().
   boost::asio::any_io_executor here();
-  /// Up to `count` workers to spread work over: the caller's first (it must be a worker; else
-  /// none), then the following ones that are not busy.
-  std::vector<boost::asio::any_io_executor> spread(unsigned count);
 
   /// Marks the calling worker as running nodes one after another (a drain of the ready
   /// stack) for its lifetime, so that next() gives new work to another; does nothing on a
