@@ -320,7 +320,15 @@ TEST_CASE("object constructor: every size, key order and duplicate pattern agree
           key = random() % n; // random, with duplicates
         else if (pattern == 3)
           key = random() % (n / 3 + 1); // many duplicates
-        members.emplace_back(numbered("key", static_cast<int>(key)), static_cast<int>(i));
+        // Keys that differ early, and keys alike in their first eight bytes or more (the
+        // sort compares those bytes as one number first), with bytes above 0x7f and NULs.
+        std::string name = numbered("key", static_cast<int>(key));
+        if (key % 3 == 1)
+          name = numbered("alternative_hosts_", static_cast<int>(key));
+        else if (key % 3 == 2)
+          name = std::string("ab\0\xff", 4) + std::string(key % 5, '\0') +
+                 numbered("", static_cast<int>(key));
+        members.emplace_back(name, static_cast<int>(i));
       }
       std::vector<std::string> first_order;
       std::map<std::string, std::int64_t> last_value;

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -68,6 +70,18 @@ Value Value::array_from(std::span<Value> elements) {
   return result;
 }
 
+namespace {
+// The first eight bytes of `key` as a big-endian number, zeros past its end: comparing two
+// of them orders the keys as a byte-wise comparison of those bytes does.
+std::uint64_t key_prefix(std::string_view key) noexcept {
+  std::uint64_t number = 0;
+  std::memcpy(&number, key.data(), std::min<std::size_t>(key.size(), 8));
+  if constexpr (std::endian::native == std::endian::little)
+    number = __builtin_bswap64(number);
+  return number;
+}
+} // namespace
+
 Value::Value(Object members) : type_(ValueType::object) {
   ObjectBody body;
   const std::size_t n = members.size();
@@ -115,12 +129,20 @@ Value::Value(Object members) : type_(ValueType::object) {
       heap_order = std::make_unique_for_overwrite<std::size_t[]>(n);
     std::size_t* const order = n > on_stack ? heap_order.get() : stack_order;
     std::iota(order, order + n, std::size_t{0});
-    const auto before = [&](std::size_t a, std::size_t b) {
-      return members[a].first < members[b].first;
-    };
     if (n > on_stack) {
-      std::stable_sort(order, order + n, before);
+      std::stable_sort(order, order + n, [&](std::size_t a, std::size_t b) {
+        return members[a].first < members[b].first;
+      });
     } else {
+      // Keys are compared by their first eight bytes as one big-endian number, and in full
+      // only when those are equal: a string comparison (a memcmp call) per step was half the
+      // cost of building a Zoom meeting's two objects.
+      std::uint64_t prefix[on_stack];
+      for (std::size_t i = 0; i < n; ++i)
+        prefix[i] = key_prefix(members[i].first);
+      const auto before = [&](std::size_t a, std::size_t b) {
+        return prefix[a] != prefix[b] ? prefix[a] < prefix[b] : members[a].first < members[b].first;
+      };
       for (std::size_t i = 1; i < n; ++i) {
         const std::size_t moving = order[i];
         std::size_t j = i;
