@@ -246,6 +246,9 @@ TEST_CASE("help, version, nodes, inspect and graph") {
   const Output version = run_cli("--version");
   CHECK(version.status == 0);
   CHECK(version.out.rfind("sluice ", 0) == 0);
+  // The allocator the build linked (engine/cli/CMakeLists.txt), as the running binary says.
+  CHECK(version.out.find(SLUICE_CLI_JEMALLOC ? "\nmalloc: jemalloc "
+                                             : "\nmalloc: the C library's") != std::string::npos);
 
   const Output nodes = run_cli("nodes");
   CHECK(nodes.status == 0);

@@ -2,6 +2,7 @@
 
 #include "commands.hpp"
 
+#include "allocator.hpp"
 #include "connect_command.hpp"
 #include "connections_command.hpp"
 #include "limit_options.hpp"
@@ -13,16 +14,12 @@
 
 #include <iostream>
 
-namespace {
-
-constexpr const char* version_text = "sluice " SLUICE_VERSION;
-
-} // namespace
+namespace {} // namespace
 
 int main(int argc, char** argv) {
   using namespace sluice::cli;
   CLI::App app{"Sluice: run dataflow pipelines declared in YAML.", "sluice"};
-  app.set_version_flag("--version", version_text);
+  app.set_version_flag("--version", "sluice " SLUICE_VERSION "\nmalloc: " + allocator_name());
   app.require_subcommand(1);
   app.footer("Exit status: 0 success, 1 the pipeline failed, 2 usage or validation error.\n"
              "Run 'sluice COMMAND --help' for a command's options.");
