@@ -64,9 +64,9 @@ private:
 
 TEST_CASE("a loop reuses its own idle connection, and opens one of its own before borrowing") {
   ScriptedServer server(answer_everything);
-  Client client(ClientOptions{});
   LoopThread a;
   LoopThread b;
+  Client client(ClientOptions{}); // destroyed first: its pooled sockets belong to a and b
   const HttpRequest get{.method = "GET", .url = server.url()};
   std::thread::id resumed;
   for (int round = 0; round < 3; ++round) {
@@ -83,9 +83,9 @@ TEST_CASE("a loop reuses its own idle connection, and opens one of its own befor
 
 TEST_CASE("at the origin's limit, a loop borrows another loop's idle connection") {
   ScriptedServer server(answer_everything);
-  Client client(ClientOptions{.max_connections_per_origin = 1});
   LoopThread a;
   LoopThread b;
+  Client client(ClientOptions{.max_connections_per_origin = 1});
   const HttpRequest get{.method = "GET", .url = server.url()};
   std::thread::id resumed;
   CHECK(a.send(client, get) == 200);
