@@ -96,6 +96,8 @@ private:
 
 // "HTTP/1.1 200 OK" with a Content-Length body and `extra` header lines ("Name: v\r\n").
 std::string ok_response(const std::string& body, const std::string& extra = {});
+// A script that answers every request on the connection with 200 "hello", keeping it alive.
+asio::awaitable<void> answer_everything(ServerConnection& connection);
 // Waits `duration` on the connection's executor.
 asio::awaitable<void> pause(ServerConnection& connection, std::chrono::milliseconds duration);
 

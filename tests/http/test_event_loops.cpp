@@ -19,16 +19,6 @@ using namespace sluice::http::test;
 
 namespace {
 
-asio::awaitable<void> answer_everything(ServerConnection& connection) {
-  for (;;) {
-    // Not `while (co_await ...)`: GCC 12 miscompiles a co_await in a loop condition.
-    const bool got = co_await connection.read_request();
-    if (!got)
-      co_return;
-    co_await connection.write(ok_response("hello"));
-  }
-}
-
 // An event loop on a thread of its own, as each engine worker is.
 class LoopThread {
 public:

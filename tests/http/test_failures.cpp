@@ -24,15 +24,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-asio::awaitable<void> answer_everything(ServerConnection& connection) {
-  for (;;) {
-    const bool got = co_await connection.read_request();
-    if (!got)
-      co_return;
-    co_await connection.write(ok_response("hello"));
-  }
-}
-
 // Reads requests and never answers; returns when the client goes away.
 asio::awaitable<void> never_answer(ServerConnection& connection) {
   for (;;) {

@@ -90,7 +90,9 @@ public:
   /// Under `for_each`: the current element and its index; null and -1 otherwise.
   virtual const Value& item() const noexcept = 0;
   virtual std::int64_t index() const noexcept = 0;
-  /// The executor the run is driven by: arm timers and start I/O on it.
+  /// The executor the node runs on: arm timers and start I/O on it. For a node that waits it
+  /// is one engine worker's event loop, run by one thread, so its handlers never overlap and
+  /// what the node starts there completes on that thread.
   virtual boost::asio::any_io_executor executor() const = 0;
   /// True once the run is cancelled or the node timed out. Long synchronous work should
   /// poll it; awaited Asio operations are cancelled for you.
