@@ -14,8 +14,6 @@
 
 #include <iostream>
 
-namespace {} // namespace
-
 int main(int argc, char** argv) {
   using namespace sluice::cli;
   CLI::App app{"Sluice: run dataflow pipelines declared in YAML.", "sluice"};

@@ -60,8 +60,8 @@ EngineCore::~EngineCore() {
     all_ended = idle_.wait_for(lock, std::chrono::seconds(10), [&] { return runs_.empty(); });
   }
   // Work of finished runs may still be held elsewhere for a moment: a thread outside the
-  // workers (the blocking pool, or a plugin's own) hands a result back to the node's strand
-  // and only then lets go of the strand (Asio's outstanding work). Wait for that, unless a node was
+  // workers (the blocking pool, or a plugin's own) hands a result back to the node's loop
+  // and only then lets go of the loop (Asio's outstanding work). Wait for that, unless a node was
   // abandoned after cancellation: its work may never come back, and stopping is the only way out.
   if (abandoned_nodes.load(std::memory_order_relaxed) != 0 || !all_ended)
     workers.stop();

@@ -28,8 +28,8 @@ public:
   std::atomic<unsigned> abandoned_nodes{0};
   unsigned threads;
   Workers workers;
-  /// Declared after the workers: destroyed first, while their reactors still exist (its
-  /// sockets are registered there), and after ~EngineCore joined the workers' threads.
+  /// Declared after the workers: destroyed first, while their reactors still exist (the
+  /// client's sockets are registered there), and after ~EngineCore joined their threads.
   http::Client http;
   BlockingPool blocking;
   /// The plugins loaded into this engine (Engine::plugins()); guarded by plugins_mutex.

@@ -53,8 +53,7 @@ struct Workers::Loop {
   // One thread runs it: Asio then queues work posted from that thread without a lock
   // (posting from other threads stays safe).
   asio::io_context context{1};
-  std::atomic<unsigned> busy{0};           // Busy marks alive on this worker
-  std::atomic<bool> stop_requested{false}; // stop(): what is queued is abandoned
+  std::atomic<unsigned> busy{0}; // Busy marks alive on this worker
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running{
       context.get_executor()};
 };
@@ -133,11 +132,9 @@ void Workers::join() {
   // (a stack split off, a node started): such late handlers run here, until none is left.
   // Operations still waiting (a timer, a socket) are not waited for: every run has ended by
   // the time the engine joins, and what a run leaves waiting holds its worker's work count.
-  for (bool ran = true; ran;) {
+  for (bool ran = !stopped_.load(); ran;) {
     ran = false;
     for (auto& loop : loops_) {
-      if (loop->stop_requested)
-        continue;
       loop->context.restart();
       ran = loop->context.poll() > 0 || ran;
     }
@@ -145,10 +142,9 @@ void Workers::join() {
 }
 
 void Workers::stop() {
-  for (auto& loop : loops_) {
-    loop->stop_requested = true;
+  stopped_ = true;
+  for (auto& loop : loops_)
     loop->context.stop();
-  }
 }
 
 } // namespace sluice::detail

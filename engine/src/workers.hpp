@@ -4,7 +4,8 @@
 // One loop per thread, not one loop shared by all: in a shared loop any thread may pick up
 // any completion, so a coroutine waiting on a socket moved between threads at every read and
 // write (a futex wake-up and a reactor interrupt per HTTP call; two threads made a for_each of
-// HTTP calls 2.5x slower than one). Here a coroutine, its timers and its sockets stay on the
+// HTTP calls 1.7x slower than one:
+// 21,700 calls/s against 37,700). Here a coroutine, its timers and its sockets stay on the
 // worker it started on; work moves between workers only where the executor decides to move
 // it (new async nodes in turn, stacks split off a drain).
 
@@ -66,6 +67,7 @@ private:
   std::vector<std::unique_ptr<Loop>> loops_;
   std::vector<std::thread> threads_;
   std::atomic<unsigned> turn_{0};
+  std::atomic<bool> stopped_{false}; // stop() was called: what is queued is abandoned
 };
 
 } // namespace sluice::detail

@@ -114,16 +114,15 @@ void Pool::give_back_locked(OriginSlots& origin, std::unique_ptr<Connection> con
 }
 
 std::unique_ptr<Connection> Pool::take_idle_locked(OriginSlots& origin, const void* loop) {
-  for (auto it = origin.idle.end(); it != origin.idle.begin();) {
-    --it;
-    if (loop && (*it)->loop != loop)
+  // Newest first; erasing position i leaves the older ones, still to be looked at, in place.
+  for (std::size_t i = origin.idle.size(); i-- > 0;) {
+    if (loop && origin.idle[i]->loop != loop)
       continue;
-    std::unique_ptr<Connection> connection = std::move(*it);
-    origin.idle.erase(it);
+    std::unique_ptr<Connection> connection = std::move(origin.idle[i]);
+    origin.idle.erase(origin.idle.begin() + static_cast<std::ptrdiff_t>(i));
     if (!connection->unusable_while_idle())
       return connection;
-    --origin.open;          // closed by the server while idle: its slot is free
-    it = origin.idle.end(); // erase() moved the others: look again from the newest
+    --origin.open; // closed by the server while idle: its slot is free
   }
   return nullptr;
 }
