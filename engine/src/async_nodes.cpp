@@ -4,7 +4,8 @@
 #include "run_state.hpp"
 
 #include "limit_text.hpp"
-#include "value_size.hpp"
+
+#include <sluice/detail/approximate_size.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -146,13 +147,14 @@ asio::awaitable<Outcome> RunState::run_items(std::uint32_t n, Invocation& invoca
             Outcome o = co_await self->run_with_retries(n, invocation, elements[i],
                                                         static_cast<std::int64_t>(i));
             if (o.ok) {
-              // The elements' outputs become one list: they are measured together, each
-              // walked once, and only as far as the limit still allows.
+              // The elements' outputs become one list: they are measured together.
               const std::size_t limit = self->setup_.limits.output_bytes;
-              gather->output_bytes +=
-                  approximate_size(o.value, limit - std::min(gather->output_bytes, limit));
-              if (gather->output_bytes > limit)
+              const std::size_t room = limit - std::min(gather->output_bytes, limit);
+              const std::size_t size = approximate_size(o.value);
+              if (size > room)
                 o = failure(limit_breach, output_too_large(/*elements=*/true, limit));
+              else
+                gather->output_bytes += size;
             }
             // A dry run goes on past an element it held back, to show what every element
             // would send; the node is settled as planned.

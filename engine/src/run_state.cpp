@@ -4,7 +4,8 @@
 #include "run_state.hpp"
 
 #include "limit_text.hpp"
-#include "value_size.hpp"
+
+#include <sluice/detail/approximate_size.hpp>
 
 #include <boost/asio/post.hpp>
 
@@ -383,8 +384,8 @@ inline void RunState::run_inline_with(std::uint32_t n, Stack& stack, Clock::time
   if (error) {
     settle_outcome(n, classify(error), stack, mark);
   } else if (larger_than(record.output, setup_.limits.output_bytes)) [[unlikely]] {
-    // A scalar output is judged inline (larger_than); only a string, list or object is
-    // walked, and the walk stops at the limit.
+    // A scalar output is judged inline (larger_than); a string, list or object keeps its
+    // size in its block.
     record.output = Value();
     settle_outcome(
         n, failure(limit_breach, output_too_large(/*elements=*/false, setup_.limits.output_bytes)),

@@ -59,6 +59,7 @@ Value detail::BorrowedArray::make(std::span<const Value* const> elements) {
   }
   std::get_if<TrailingElements>(&heap->body)->borrowed = true;
   Value* slots = std::launder(reinterpret_cast<Value*>(heap + 1));
+  std::size_t bytes = value_bytes + block_bytes;
   for (std::size_t i = 0; i < elements.size(); ++i) {
     Value* slot = ::new (slots + i) Value();
     if (const Value* source = elements[i]) {
@@ -66,7 +67,10 @@ Value detail::BorrowedArray::make(std::span<const Value* const> elements) {
       std::memcpy(static_cast<void*>(&slot->int_), static_cast<const void*>(&source->int_),
                   sizeof(slot->int_));
     }
+    bytes = add_bytes(bytes, Value::Heap::bytes_of(*slot));
   }
+  // Counted here, in the loop that copies: a node may return the list as its output.
+  heap->bytes = bytes;
   result.type_ = ValueType::array;
   result.heap_ = heap;
   return result;

@@ -4,6 +4,7 @@
 
 #include "value_heap.hpp"
 
+#include <sluice/detail/approximate_size.hpp>
 #include <sluice/value.hpp>
 
 #include <algorithm>
@@ -47,16 +48,20 @@ std::string_view to_string(ValueType type) noexcept {
 
 Value::Value(std::string_view s) : type_(ValueType::string) {
   // (Here because Heap is private to Value.)
-  static_assert(sizeof(Heap) <= 48, "a heap block should fit a 64-byte malloc chunk");
+  // 56 bytes and malloc's 8-byte header: one 64-byte chunk.
+  static_assert(sizeof(Heap) <= 56, "a heap block should fit a 64-byte malloc chunk");
   heap_ = new Heap(std::string(s));
+  heap_->count_bytes();
 }
 
 Value::Value(std::string&& s) : type_(ValueType::string) {
   heap_ = new Heap(std::move(s));
+  heap_->count_bytes();
 }
 
 Value::Value(Array elements) : type_(ValueType::array) {
   heap_ = new Heap(std::move(elements));
+  heap_->count_bytes();
 }
 
 Value Value::array_from(std::span<Value> elements) {
@@ -65,6 +70,7 @@ Value Value::array_from(std::span<Value> elements) {
   Value* slots = std::launder(reinterpret_cast<Value*>(heap + 1));
   for (std::size_t i = 0; i < elements.size(); ++i)
     ::new (slots + i) Value(std::move(elements[i]));
+  heap->count_bytes();
   result.type_ = ValueType::array;
   result.heap_ = heap;
   return result;
@@ -101,6 +107,7 @@ Value::Value(Object members) : type_(ValueType::object) {
       // Moving a string and a Value cannot throw: no partial block to clean up.
       for (std::size_t i = 0; i < n; ++i)
         ::new (slots + i) Heap::Member(std::move(members[i]));
+      heap->count_bytes();
       heap_ = heap;
       return;
     }
@@ -160,6 +167,7 @@ Value::Value(Object members) : type_(ValueType::object) {
       body.index = std::make_unique_for_overwrite<std::size_t[]>(n);
       std::copy(order, order + n, body.index.get());
       heap_ = new Heap(std::move(body));
+      heap_->count_bytes();
       return;
     }
     std::vector<bool> dropped(n, false);
@@ -189,6 +197,7 @@ Value::Value(Object members) : type_(ValueType::object) {
         body.index[at++] = new_pos[order[k]];
   }
   heap_ = new Heap(std::move(body));
+  heap_->count_bytes();
 }
 
 Value::Value(const Value& other) noexcept : type_(other.type_) {
@@ -391,3 +400,11 @@ const Value& Value::null_value() noexcept {
 }
 
 } // namespace sluice
+
+namespace sluice::detail {
+
+std::size_t ValueSize::of(const Value& value) noexcept {
+  return Value::Heap::bytes_of(value);
+}
+
+} // namespace sluice::detail

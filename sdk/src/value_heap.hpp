@@ -25,6 +25,18 @@ inline constexpr bool is_heap_type(ValueType t) noexcept {
   return t == ValueType::string || t == ValueType::array || t == ValueType::object;
 }
 
+// The measure of Limits::output_bytes (sluice/detail/approximate_size.hpp): what one value
+// counts for itself, and what a string, list or object counts for its block.
+inline constexpr std::size_t value_bytes = sizeof(Value);
+inline constexpr std::size_t block_bytes = 48;
+
+// Sums sizes without wrapping: a value that shares one block in many places (an array of the
+// same array, nested sixty times) counts more than any limit, never a small number.
+inline constexpr std::size_t add_bytes(std::size_t a, std::size_t b) noexcept {
+  const std::size_t sum = a + b;
+  return sum < a ? static_cast<std::size_t>(-1) : sum;
+}
+
 // The one heap block type. `index` (objects only, and only above kIndexThreshold members)
 // holds member positions sorted by key so that `find` is a binary search.
 // A pointer rather than a vector: it keeps the block at 48 bytes (a 64-byte malloc chunk
@@ -59,11 +71,35 @@ struct Value::Heap {
 
   // Starts at 1: the Value that creates the block owns the first reference.
   std::atomic<std::size_t> refs{1};
+  // The approximate size of a value that holds this block, everything in it included: set
+  // once where the block is made (from its children's, which are final by then), so that
+  // checking a node's output against Limits::output_bytes reads one number instead of
+  // walking the value. Fits in what was padding of the 64-byte malloc chunk.
+  std::size_t bytes = 0;
   std::variant<std::string, Array, detail::ObjectBody, detail::TrailingElements,
                detail::TrailingMembers>
       body;
 
   template <class T> explicit Heap(T&& b) : body(std::forward<T>(b)) {}
+
+  /// What `v` counts towards Limits::output_bytes.
+  static std::size_t bytes_of(const Value& v) noexcept {
+    return detail::is_heap_type(v.type_) ? v.heap_->bytes : detail::value_bytes;
+  }
+  /// Sets `bytes` from the contents, once they are in place.
+  void count_bytes() noexcept {
+    std::size_t total = detail::value_bytes + detail::block_bytes;
+    if (const auto* text = std::get_if<std::string>(&body)) {
+      total += text->size();
+    } else if (is_object()) {
+      for (const Member& m : members())
+        total = detail::add_bytes(total, detail::add_bytes(m.first.size(), bytes_of(m.second)));
+    } else {
+      for (const Value& v : arr())
+        total = detail::add_bytes(total, bytes_of(v));
+    }
+    bytes = total;
+  }
 
   /// Drops one reference; true when it was the last (the caller then frees the block).
   bool drop_reference() noexcept {

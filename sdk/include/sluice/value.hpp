@@ -20,7 +20,8 @@ namespace sluice {
 
 namespace detail {
 class BorrowedArray;
-}
+struct ValueSize;
+} // namespace detail
 
 /// The kinds of value. `integer` is a signed 64-bit integer, `number` a double.
 enum class ValueType : std::uint8_t { null, boolean, integer, number, string, array, object };
@@ -219,8 +220,10 @@ public:
   static const Value& null_value() noexcept;
 
 private:
-  // The engine's borrowed arrays (sdk/internal, not installed) build Value blocks directly.
+  // The engine's borrowed arrays (sdk/internal, not installed) build Value blocks directly,
+  // and its output limit reads the size each block keeps.
   friend class detail::BorrowedArray;
+  friend struct detail::ValueSize;
   struct Heap;
   template <std::integral T> static std::int64_t checked_int(T i) {
     if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {
