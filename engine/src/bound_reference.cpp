@@ -9,32 +9,6 @@
 
 namespace sluice::detail {
 
-const Value* BoundReference::locate(const EvalScope& scope) const noexcept {
-  const Value* base = nullptr;
-  switch (root) {
-  case Reference::Root::input:
-    // The resolved inputs object holds every declared input, in declaration order.
-    if (scope.inputs != nullptr && scope.inputs->is_object()) {
-      const auto members = scope.inputs->as_object();
-      if (target < members.size())
-        base = &members[target].second;
-    }
-    break;
-  case Reference::Root::node:
-    base = scope.nodes != nullptr ? &scope.nodes[target].output : nullptr;
-    break;
-  case Reference::Root::item:
-    base = scope.item;
-    break;
-  case Reference::Root::index:
-    return nullptr; // made, not found: see eval()
-  }
-  if (base == nullptr)
-    return nullptr;
-  return path->single_key ? base->find(std::string_view(*path->single_key))
-                          : base->find(path->path);
-}
-
 Value BoundReference::eval(const EvalScope& scope) const {
   if (root == Reference::Root::index)
     // An integer has no members: `{{ index.x }}` is null, like any missing path.

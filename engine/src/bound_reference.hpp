@@ -4,6 +4,8 @@
 
 #include "expression.hpp"
 
+#include <sluice/detail/value_heap.hpp>
+
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -58,9 +60,36 @@ struct BoundReference {
 
   Value eval(const EvalScope& scope) const;
   /// Where the referenced value lives in `scope`, or nullptr when it is missing (and always
-  /// for the `index` root, whose value is made rather than found).
+  /// for the `index` root, whose value is made rather than found). Inline: a node's list of
+  /// references locates each of its elements on every run.
   const Value* locate(const EvalScope& scope) const noexcept;
 };
+
+inline const Value* BoundReference::locate(const EvalScope& scope) const noexcept {
+  const Value* base = nullptr;
+  switch (root) {
+  case Reference::Root::input:
+    // The resolved inputs object holds every declared input, in declaration order.
+    if (scope.inputs != nullptr && scope.inputs->is_object()) {
+      const auto members = scope.inputs->as_object();
+      if (target < members.size())
+        base = &members[target].second;
+    }
+    break;
+  case Reference::Root::node:
+    base = scope.nodes != nullptr ? &scope.nodes[target].output : nullptr;
+    break;
+  case Reference::Root::item:
+    base = scope.item;
+    break;
+  case Reference::Root::index:
+    return nullptr; // made, not found: see eval()
+  }
+  if (base == nullptr)
+    return nullptr;
+  return path->single_key ? ValueAccess::find_member(*base, *path->single_key)
+                          : base->find(path->path);
+}
 
 /// Lists of a plan's bound references (settings such as `values: ["{{ a.x }}", "{{ b.x }}"]`),
 /// kept in large blocks so that a list costs no heap block of its own. Spans it hands out stay

@@ -19,8 +19,9 @@ namespace sluice::detail {
 
 namespace {
 
-// Arrays up to this long are evaluated into a buffer on the stack.
-constexpr std::size_t small_array = 8;
+// Arrays up to this long are evaluated into a buffer on the stack (and lists of references
+// up to this long are bound as one).
+constexpr std::size_t small_array = ValueTemplate::max_bound_list;
 
 bool is_blank(std::string_view text) {
   for (char c : text)
@@ -331,24 +332,18 @@ void ValueTemplate::compact(PathTable& paths) {
   }
 }
 
-Value ValueTemplate::eval_borrowing(const EvalScope& scope) const {
-  // The located values of `count` bound references, `at(i)` the i-th, lent as one array.
-  const auto lend = [&](std::size_t count, const auto& at) {
-    std::array<const Value*, small_array> found;
-    for (std::size_t i = 0; i < count; ++i)
-      found[i] = at(i).locate(scope);
-    return detail::BorrowedArray::make(std::span<const Value* const>(found.data(), count));
-  };
-  if (const auto* list = std::get_if<5>(&body_))
-    return lend(list->size(), [&](std::size_t i) -> const BoundReference& { return (*list)[i]; });
+// A list or map with template parts: lent when it is a short list of bound references to
+// node outputs and inputs, evaluated otherwise.
+Value ValueTemplate::eval_borrowing_composite(const EvalScope& scope) const {
   const auto* composite = std::get_if<3>(&body_);
   if (composite == nullptr || !(*composite)->borrowable ||
       (*composite)->elements.size() > small_array)
     return eval(scope);
   const Composite& c = **composite;
-  return lend(c.elements.size(), [&](std::size_t i) -> const BoundReference& {
-    return *std::get_if<4>(&c.elements[i].body_);
-  });
+  std::array<BoundReference, small_array> references;
+  for (std::size_t i = 0; i < c.elements.size(); ++i)
+    references[i] = *std::get_if<4>(&c.elements[i].body_);
+  return lend(std::span<const BoundReference>(references.data(), c.elements.size()), scope);
 }
 
 void ValueTemplate::collect(std::vector<Reference*>& out) {

@@ -5,6 +5,7 @@
 #include "bound_reference.hpp"
 #include "expression.hpp"
 
+#include <sluice/detail/borrowed_array.hpp>
 #include <sluice/value.hpp>
 
 #include <cstddef>
@@ -92,12 +93,26 @@ public:
   /// A template that always yields `value`, even when it holds `{{` (e.g. a setting default).
   static ValueTemplate from_constant(Value value);
   bool is_constant() const noexcept { return body_.index() == 0; }
+  /// Whether the compiler could check the type of what this yields: a constant, or a list
+  /// or map, which stays a list or map whatever its parts hold. Only a string that is a
+  /// template may yield any type (`{{ x }}` keeps x's), and is checked as it runs.
+  bool shape_checked() const noexcept {
+    const std::size_t kind = body_.index();
+    return kind == 0 || kind == 3 || kind == 5;
+  }
   Value eval(const EvalScope& scope) const;
   /// Like eval(), but a compacted list of references to node outputs and inputs (the shape
   /// of most list settings) is made with detail::BorrowedArray: no reference counting per
   /// element. The caller must end it with BorrowedArray::end() while the scope's inputs and
   /// node outputs are still alive (the executor does, as soon as the node returns).
-  Value eval_borrowing(const EvalScope& scope) const;
+  /// Inline for the bound list, which every run of such a node takes.
+  Value eval_borrowing(const EvalScope& scope) const {
+    if (const auto* list = std::get_if<5>(&body_)) [[likely]]
+      return lend(*list, scope);
+    return eval_borrowing_composite(scope);
+  }
+  /// The longest list of references that is bound as one (the bound list).
+  static constexpr std::size_t max_bound_list = 8;
   void collect(std::vector<Reference*>& out);
   /// Calls `visit(node, path)` for each reference to a node's output in this value, bound
   /// (compacted) or not, in expressions too.
@@ -113,6 +128,13 @@ public:
 
 private:
   struct Composite; // an array or object with template parts
+
+  /// The located values of `references` lent as one array.
+  static Value lend(std::span<const BoundReference> references, const EvalScope& scope) {
+    return BorrowedArray::make(references.size(),
+                               [&](std::size_t i) { return references[i].locate(scope); });
+  }
+  Value eval_borrowing_composite(const EvalScope& scope) const;
   // One of: a ready constant; a string that is exactly one `{{ reference }}`, evaluated
   // straight from the bound reference (the common setting `{{ node.field }}` skips the
   // Template, its part vector and the virtual Expr call); any other string template; an

@@ -2,9 +2,8 @@
 // Scalars are inline; strings, arrays and objects live in one shared heap block
 // (value_heap.hpp). See value.hpp for the contract.
 
-#include "value_heap.hpp"
+#include <sluice/detail/value_heap.hpp>
 
-#include <sluice/detail/approximate_size.hpp>
 #include <sluice/value.hpp>
 
 #include <algorithm>
@@ -68,9 +67,12 @@ Value Value::array_from(std::span<Value> elements) {
   Value result;
   Heap* heap = Heap::with_trailing_elements(elements.size());
   Value* slots = std::launder(reinterpret_cast<Value*>(heap + 1));
-  for (std::size_t i = 0; i < elements.size(); ++i)
+  std::size_t bytes = value_bytes + block_bytes;
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    bytes = add_bytes(bytes, Heap::bytes_of(elements[i]));
     ::new (slots + i) Value(std::move(elements[i]));
-  heap->count_bytes();
+  }
+  heap->bytes = bytes; // counted in the loop that moves (count_bytes() would walk again)
   result.type_ = ValueType::array;
   result.heap_ = heap;
   return result;
@@ -105,9 +107,13 @@ Value::Value(Object members) : type_(ValueType::object) {
       Heap* heap = Heap::with_trailing_members(n);
       auto* slots = std::launder(reinterpret_cast<Heap::Member*>(heap + 1));
       // Moving a string and a Value cannot throw: no partial block to clean up.
-      for (std::size_t i = 0; i < n; ++i)
+      std::size_t bytes = value_bytes + block_bytes;
+      for (std::size_t i = 0; i < n; ++i) {
+        bytes =
+            add_bytes(add_bytes(bytes, members[i].first.size()), Heap::bytes_of(members[i].second));
         ::new (slots + i) Heap::Member(std::move(members[i]));
-      heap->count_bytes();
+      }
+      heap->bytes = bytes; // counted in the loop that moves
       heap_ = heap;
       return;
     }
@@ -313,22 +319,30 @@ std::size_t Value::size() const noexcept {
   }
 }
 
-const Value* Value::find(std::string_view key) const noexcept {
-  if (type_ != ValueType::object)
-    return nullptr;
-  const auto members = heap_->members();
-  const std::size_t* index = heap_->index();
-  if (index == nullptr) {
-    for (const auto& m : members)
-      if (same_key(m.first, key))
-        return &m.second;
-    return nullptr;
-  }
+namespace {
+// An object of more than kIndexThreshold members: a binary search of its index. Out of line,
+// so that find()'s common case (a few members, searched in a row) saves no registers for it.
+[[gnu::noinline]] const Value* find_indexed(std::span<const std::pair<std::string, Value>> members,
+                                            const std::size_t* index,
+                                            std::string_view key) noexcept {
   const std::size_t* end = index + members.size();
   const std::size_t* it = std::lower_bound(
       index, end, key, [&](std::size_t pos, std::string_view k) { return members[pos].first < k; });
   if (it != end && members[*it].first == key)
     return &members[*it].second;
+  return nullptr;
+}
+} // namespace
+
+const Value* Value::find(std::string_view key) const noexcept {
+  if (type_ != ValueType::object)
+    return nullptr;
+  const auto members = heap_->members();
+  if (const std::size_t* index = heap_->index())
+    return find_indexed(members, index, key);
+  for (const auto& m : members)
+    if (same_key(m.first, key))
+      return &m.second;
   return nullptr;
 }
 
@@ -400,11 +414,3 @@ const Value& Value::null_value() noexcept {
 }
 
 } // namespace sluice
-
-namespace sluice::detail {
-
-std::size_t ValueSize::of(const Value& value) noexcept {
-  return Value::Heap::bytes_of(value);
-}
-
-} // namespace sluice::detail

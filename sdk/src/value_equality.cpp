@@ -1,6 +1,6 @@
 // Deep equality of Values: iterative, integers equal to the doubles of the same value.
 
-#include "value_heap.hpp"
+#include <sluice/detail/value_heap.hpp>
 
 #include <cmath>
 #include <cstdint>

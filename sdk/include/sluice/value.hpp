@@ -20,7 +20,7 @@ namespace sluice {
 
 namespace detail {
 class BorrowedArray;
-struct ValueSize;
+struct ValueAccess;
 } // namespace detail
 
 /// The kinds of value. `integer` is a signed 64-bit integer, `number` a double.
@@ -220,10 +220,10 @@ public:
   static const Value& null_value() noexcept;
 
 private:
-  // The engine's borrowed arrays (sdk/internal, not installed) build Value blocks directly,
-  // and its output limit reads the size each block keeps.
+  // The engine's borrowed arrays and its hot paths (sdk/internal, not installed) build and
+  // read Value blocks directly.
   friend class detail::BorrowedArray;
-  friend struct detail::ValueSize;
+  friend struct detail::ValueAccess;
   struct Heap;
   template <std::integral T> static std::int64_t checked_int(T i) {
     if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {

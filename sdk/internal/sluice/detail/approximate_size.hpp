@@ -10,27 +10,22 @@
 /// constant time: a node's output used to be walked (up to the limit, 64 MiB by default)
 /// after every call. The sum saturates instead of wrapping.
 
-#include <sluice/export.hpp>
+#include <sluice/detail/value_heap.hpp>
 #include <sluice/value.hpp>
 
 #include <cstddef>
 
 namespace sluice::detail {
 
-struct SLUICE_SDK_API ValueSize {
-  static std::size_t of(const Value& value) noexcept;
-};
-
 inline std::size_t approximate_size(const Value& value) noexcept {
-  return ValueSize::of(value);
+  return ValueAccess::approximate_size(value);
 }
 
-/// Whether `value` counts for more than `bound`. A scalar is answered here, without a call:
-/// most node outputs on the executor's fast path are checked with this.
+/// Whether `value` counts for more than `bound`.
 inline bool larger_than(const Value& value, std::size_t bound) noexcept {
   if (value.type() < ValueType::string)
     return sizeof(Value) > bound;
-  return ValueSize::of(value) > bound;
+  return ValueAccess::approximate_size(value) > bound;
 }
 
 } // namespace sluice::detail

@@ -9,7 +9,9 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace sluice {
@@ -21,8 +23,11 @@ namespace detail {
 // for one.
 inline constexpr std::size_t kIndexThreshold = 12;
 
+// The heap types are the last three of ValueType: one comparison.
+static_assert(ValueType::string > ValueType::number && ValueType::array > ValueType::string &&
+              ValueType::object > ValueType::array && static_cast<int>(ValueType::object) == 6);
 inline constexpr bool is_heap_type(ValueType t) noexcept {
-  return t == ValueType::string || t == ValueType::array || t == ValueType::object;
+  return t >= ValueType::string;
 }
 
 // The measure of Limits::output_bytes (sluice/detail/approximate_size.hpp): what one value
@@ -74,7 +79,9 @@ struct Value::Heap {
   // The approximate size of a value that holds this block, everything in it included: set
   // once where the block is made (from its children's, which are final by then), so that
   // checking a node's output against Limits::output_bytes reads one number instead of
-  // walking the value. Fits in what was padding of the 64-byte malloc chunk.
+  // walking the value. Fits in what was padding of the 64-byte malloc chunk. 0 in a
+  // borrowed array (detail::BorrowedArray), which is counted only when asked: most are read
+  // by the node they were lent to and dropped, and counting each cost 12 instructions a node.
   std::size_t bytes = 0;
   std::variant<std::string, Array, detail::ObjectBody, detail::TrailingElements,
                detail::TrailingMembers>
@@ -84,10 +91,16 @@ struct Value::Heap {
 
   /// What `v` counts towards Limits::output_bytes.
   static std::size_t bytes_of(const Value& v) noexcept {
-    return detail::is_heap_type(v.type_) ? v.heap_->bytes : detail::value_bytes;
+    if (!detail::is_heap_type(v.type_))
+      return detail::value_bytes;
+    const std::size_t bytes = v.heap_->bytes;
+    return bytes != 0 ? bytes : v.heap_->counted_bytes();
   }
   /// Sets `bytes` from the contents, once they are in place.
-  void count_bytes() noexcept {
+  void count_bytes() noexcept { bytes = counted_bytes(); }
+  /// What `bytes` is, from the contents and their own figures. Out of line, so that
+  /// bytes_of()'s common case saves no registers for it.
+  [[gnu::noinline]] std::size_t counted_bytes() const noexcept {
     std::size_t total = detail::value_bytes + detail::block_bytes;
     if (const auto* text = std::get_if<std::string>(&body)) {
       total += text->size();
@@ -98,7 +111,7 @@ struct Value::Heap {
       for (const Value& v : arr())
         total = detail::add_bytes(total, bytes_of(v));
     }
-    bytes = total;
+    return total;
   }
 
   /// Drops one reference; true when it was the last (the caller then frees the block).
@@ -214,5 +227,31 @@ struct Value::Heap {
     }
   }
 };
+
+namespace detail {
+
+// What the engine reads of a value on its hot paths, inline (a call into the SDK, with its
+// saved registers, cost more than the read).
+struct ValueAccess {
+  /// The value's size as Limits::output_bytes counts it (approximate_size.hpp).
+  static std::size_t approximate_size(const Value& v) noexcept { return Value::Heap::bytes_of(v); }
+
+  /// The member of `v` named `key`, as Value::find(key) answers: here for an object of up to
+  /// kIndexThreshold members (the engine's references look one up for every node they feed).
+  static const Value* find_member(const Value& v, std::string_view key) noexcept {
+    if (v.type_ == ValueType::object)
+      if (const auto* trailing = std::get_if<TrailingMembers>(&v.heap_->body)) {
+        const auto* members =
+            std::launder(reinterpret_cast<const Value::Heap::Member*>(v.heap_ + 1));
+        for (std::size_t i = 0; i < trailing->count; ++i)
+          if (same_key(members[i].first, key))
+            return &members[i].second;
+        return nullptr;
+      }
+    return v.find(key);
+  }
+};
+
+} // namespace detail
 
 } // namespace sluice
