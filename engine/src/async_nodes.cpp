@@ -248,7 +248,7 @@ asio::awaitable<Outcome> RunState::run_attempt(std::uint32_t n, Invocation& invo
                                                std::uint32_t attempt) {
   const PlanNode& node = plan_.nodes[n];
   SettingVector values(node.setting_count);
-  if (!resolve_settings(n, index >= 0 ? &item : nullptr, index, values))
+  if (!resolve_settings(plan_.nodes[n], index >= 0 ? &item : nullptr, index, values))
     co_return failure(ErrorCategory::invalid_input, settings_problem(n, values.values()));
   auto owned = std::make_shared<OwnedContext>(*this, n, std::move(values).take(), item, index,
                                               static_cast<int>(attempt), &invocation);

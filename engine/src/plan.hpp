@@ -123,7 +123,10 @@ struct Plan {
   mutable RunMemory memory;
 
   std::span<const ValueTemplate> settings(std::uint32_t n) const noexcept {
-    return {setting_slots.data() + nodes[n].settings_begin, nodes[n].setting_count};
+    return settings(nodes[n]);
+  }
+  std::span<const ValueTemplate> settings(const PlanNode& node) const noexcept {
+    return {setting_slots.data() + node.settings_begin, node.setting_count};
   }
   /// Indices of nodes that `n` waits for (data references and `needs:`), no duplicates.
   std::span<const std::uint32_t> dependencies(std::uint32_t n) const noexcept {
@@ -131,7 +134,10 @@ struct Plan {
   }
   /// Indices of nodes that wait for `n`.
   std::span<const std::uint32_t> successors(std::uint32_t n) const noexcept {
-    return {edges.data() + nodes[n].successors_begin, nodes[n].successor_count};
+    return successors(nodes[n]);
+  }
+  std::span<const std::uint32_t> successors(const PlanNode& node) const noexcept {
+    return {edges.data() + node.successors_begin, node.successor_count};
   }
 };
 

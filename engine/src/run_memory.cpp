@@ -43,7 +43,7 @@ RunMemory::Counters RunMemory::take_counters(std::size_t count) {
     if (counters_)
       return std::move(counters_);
   }
-  return std::make_unique<std::atomic<std::uint32_t>[]>(count);
+  return std::make_unique_for_overwrite<std::uint32_t[]>(count);
 }
 
 void RunMemory::give_counters(Counters&& counters) noexcept {

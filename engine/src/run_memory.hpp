@@ -24,7 +24,9 @@ struct Plan;
 // anyway, and the lock would cost them more than it saves.
 class RunMemory {
 public:
-  using Counters = std::unique_ptr<std::atomic<std::uint32_t>[]>;
+  /// Plain words: a run that shares them between threads reaches them through
+  /// std::atomic_ref (RunState).
+  using Counters = std::unique_ptr<std::uint32_t[]>;
   static constexpr std::size_t min_nodes = 16;
 
   RunMemory() = default;

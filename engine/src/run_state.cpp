@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <thread>
 #include <utility>
@@ -27,8 +28,8 @@ constexpr std::chrono::microseconds hunger_patience{50};
 // A thread's ready stack kept between the runs it drives (see RunState::begin), up to this
 // many entries of capacity.
 constexpr std::size_t max_spare_stack = 4096;
-NodeList& spare_stack() noexcept {
-  thread_local NodeList stack;
+ReadyStack& spare_stack() noexcept {
+  thread_local ReadyStack stack;
   return stack;
 }
 
@@ -44,10 +45,10 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
                    ? small_pending_
                    : (large_pending_ = plan_.memory.take_counters(plan_.nodes.size())).get()),
       remaining_(static_cast<std::uint32_t>(plan_.nodes.size())), serial_(runs_serially(setup_)),
-      observed_(!setup_.options.observers.empty()),
-      plain_run_(setup_.options.mocks.empty() && !setup_.dry_run &&
-                 setup_.options.repeated.empty()),
-      ticks_(!observed_ && tick_counter_usable()),
+      detours_(setup_.options.mocks.empty() && !setup_.dry_run && setup_.options.repeated.empty()
+                   ? 0
+                   : not_plain),
+      observed_(!setup_.options.observers.empty()), ticks_(!observed_ && tick_counter_usable()),
       tick_scale_(ticks_ ? TickRate::process().scale() : 0), on_done_(std::move(on_done)) {
   if (plan_.nodes.size() > RunMemory::min_nodes)
     nodes_ = plan_.memory.take_records();
@@ -57,9 +58,8 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
     for (const PlanNode& node : plan_.nodes)
       nodes_.emplace_back(node.id);
   }
-  const std::uint32_t* counts = plan_.dependency_counts.data();
-  for (std::size_t i = 0; i < plan_.nodes.size(); ++i)
-    pending_[i].store(counts[i], std::memory_order_relaxed);
+  // Before any other thread can see the run: begin() posts it with the stack it drains.
+  std::memcpy(pending_, plan_.dependency_counts.data(), plan_.nodes.size() * sizeof(std::uint32_t));
   // Checked by the engine before the run (check_mocks): every mock names a node.
   if (!setup_.options.mocks.empty()) {
     mocks_.assign(plan_.nodes.size(), nullptr);
@@ -101,14 +101,15 @@ void RunState::begin(bool drive_here) {
         ticks_ && tick_scale_ == 0 ? raw_ticks(started_ticks_) : started_;
     // The calling thread's ready stack from its previous run, capacity and all (a run
     // nested inside a node on this thread finds none and makes its own).
-    Stack stack{std::exchange(spare_stack(), NodeList{})};
+    Stack stack{std::exchange(spare_stack(), ReadyStack{})};
     stack.nodes.reserve(std::min(plan_.nodes.size(), small_plan));
-    stack.nodes.assign(plan_.roots.rbegin(), plan_.roots.rend());
+    stack.nodes.assign_reversed(plan_.roots);
     drain(stack, first_mark);
     if (stack.nodes.capacity() <= max_spare_stack && spare_stack().capacity() == 0)
       spare_stack() = std::move(stack.nodes);
   } else {
-    Stack stack{NodeList(plan_.roots.rbegin(), plan_.roots.rend())};
+    Stack stack;
+    stack.nodes.assign_reversed(plan_.roots);
     asio::post(
         setup_.workers->next(),
         [self = shared_from_this(), stack = std::move(stack)]() mutable { self->drain(stack); });
@@ -139,13 +140,15 @@ void RunState::drain(Stack& stack, Clock::time_point mark, bool counted) {
   stack.context = &context;
   for (;;) {
     while (!stack.nodes.empty()) {
-      if (stack.nodes.size() >= 2 && hunger_.load(std::memory_order_relaxed) == Hunger::waiting)
+      // A serial run has nobody to share with (runs_serially).
+      if (serial_ || stack.nodes.size() < 2) {
+      } else if (hunger_.load(std::memory_order_relaxed) == Hunger::waiting) {
         donate(stack);
-      else if (stack.nodes.size() >= split_threshold &&
-               drainers_.load(std::memory_order_relaxed) < static_cast<int>(setup_.threads))
+      } else if (stack.nodes.size() >= split_threshold &&
+                 drainers_.load(std::memory_order_relaxed) < static_cast<int>(setup_.threads)) {
         split(stack);
-      const std::uint32_t n = stack.nodes.back();
-      stack.nodes.pop_back();
+      }
+      const std::uint32_t n = stack.nodes.pop();
       start_node(n, stack, mark);
     }
     if (release_held(stack))
@@ -156,7 +159,7 @@ void RunState::drain(Stack& stack, Clock::time_point mark, bool counted) {
     mark = stamp();
   }
   stack.context = nullptr;
-  // Release: a drainer left alone reads the counters this one wrote (release_successors).
+  // Release: a drainer left alone reads the counters this one wrote (release_shared_successors).
   drainers_.fetch_sub(1, std::memory_order_release);
 }
 
@@ -196,19 +199,16 @@ void RunState::donate(Stack& stack) {
   Hunger expected = Hunger::waiting;
   if (!hunger_.compare_exchange_strong(expected, Hunger::filling, std::memory_order_acq_rel))
     return;
-  const auto half = static_cast<std::ptrdiff_t>(stack.nodes.size() / 2);
-  mailbox_.assign(stack.nodes.begin(), stack.nodes.begin() + half);
-  stack.nodes.erase(stack.nodes.begin(), stack.nodes.begin() + half);
+  stack.nodes.take_oldest(stack.nodes.size() / 2, mailbox_);
   hunger_.store(Hunger::full, std::memory_order_release);
 }
 
 // Gives the older half of the stack to another worker.
 void RunState::split(Stack& stack) {
-  const auto half = static_cast<std::ptrdiff_t>(stack.nodes.size() / 2);
-  Stack part{NodeList(stack.nodes.begin(), stack.nodes.begin() + half)};
-  stack.nodes.erase(stack.nodes.begin(), stack.nodes.begin() + half);
+  Stack part;
+  stack.nodes.take_oldest(stack.nodes.size() / 2, part.nodes);
   // Counted now, and until the part is drained: a burst of splits must not hand work to more
-  // threads than exist, and this drainer must not think itself alone (release_successors)
+  // threads than exist, and this drainer must not think itself alone (release_shared_successors)
   // while the part waits for a thread.
   drainers_.fetch_add(1, std::memory_order_relaxed);
   asio::post(setup_.workers->other(),
@@ -219,10 +219,12 @@ void RunState::split(Stack& stack) {
 
 // Most nodes of most runs: four tests, then the node runs. The general path below makes the
 // same decision for them after a dozen (with the events' set-up, 20 instructions a node).
-void RunState::start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark) {
-  if (plan_.nodes[n].plain && plain_run_ && !irregular_.load(std::memory_order_acquire) &&
-      !cancelling()) [[likely]]
-    run_inline(n, stack, mark);
+inline void RunState::start_node(std::uint32_t n, Stack& stack, Clock::time_point& mark) {
+  // The node's entry is looked up once and handed down: after each call on the way (the
+  // node's own above all) the compiler would have to look it up again.
+  const PlanNode& node = plan_.nodes[n];
+  if (node.plain && detours_.load(std::memory_order_acquire) == 0) [[likely]]
+    run_inline(n, node, stack, mark);
   else
     start_node_in_general(n, stack, mark);
 }
@@ -236,7 +238,7 @@ void RunState::start_node_in_general(std::uint32_t n, Stack& stack, Clock::time_
   }
   // In a dry run: the first dependency that only a real run settles.
   const NodeResult* planned_dependency = nullptr;
-  if (irregular_.load(std::memory_order_acquire)) {
+  if (detours_.load(std::memory_order_acquire) & irregular) {
     for (std::uint32_t dep : plan_.dependencies(n)) {
       const NodeResult& d = nodes_[dep];
       if (d.status == NodeStatus::cancelled || (d.status == NodeStatus::failed && !d.tolerated)) {
@@ -303,7 +305,7 @@ void RunState::start_node_in_general(std::uint32_t n, Stack& stack, Clock::time_
   }
   // A repeated node takes the general path, which counts its attempts from 2.
   if (node.inline_fast_path && (repeated_.empty() || !repeated_[n]))
-    run_inline(n, stack, mark);
+    run_inline(n, node, stack, mark);
   else
     spawn_async(n);
 }
@@ -334,28 +336,28 @@ std::string RunState::settings_problem(std::uint32_t n, std::span<const Value> v
          ", got " + std::string(to_string(v.type()));
 }
 
-inline void RunState::run_inline(std::uint32_t n, Stack& stack, Clock::time_point& mark) {
+inline void RunState::run_inline(std::uint32_t n, const PlanNode& node, Stack& stack,
+                                 Clock::time_point& mark) {
   // Only the slots used are constructed and destroyed: ~Value is a call into the SDK, and
   // a std::array would pay it for all of them on every node.
-  const std::size_t count = plan_.nodes[n].setting_count;
+  const std::size_t count = node.setting_count;
   if (count <= inline_settings) {
     SettingSlots slots;
-    run_inline_with(n, stack, mark, slots, /*borrow=*/true);
+    run_inline_with(n, node, stack, mark, slots, /*borrow=*/true);
   } else {
     SettingVector slots(count);
-    run_inline_with(n, stack, mark, slots, /*borrow=*/false);
+    run_inline_with(n, node, stack, mark, slots, /*borrow=*/false);
   }
 }
 
 template <class Slots>
-inline void RunState::run_inline_with(std::uint32_t n, Stack& stack, Clock::time_point& mark,
-                                      Slots& slots, bool borrow) {
-  const PlanNode& node = plan_.nodes[n];
+inline void RunState::run_inline_with(std::uint32_t n, const PlanNode& node, Stack& stack,
+                                      Clock::time_point& mark, Slots& slots, bool borrow) {
   NodeResult& record = nodes_[n];
   record.started = mark;
   record.attempts = 1;
   emit_node(EventKind::node_started, n, {}, 1);
-  if (!resolve_settings(n, nullptr, -1, slots, borrow)) {
+  if (!resolve_settings(node, nullptr, -1, slots, borrow)) {
     mark = stamp();
     settle_outcome(n, failure(ErrorCategory::invalid_input, settings_problem(n, slots.values())),
                    stack, mark);
@@ -391,7 +393,7 @@ inline void RunState::run_inline_with(std::uint32_t n, Stack& stack, Clock::time
         n, failure(limit_breach, output_too_large(/*elements=*/false, setup_.limits.output_bytes)),
         stack, mark);
   } else {
-    settle_success(n, stack, mark);
+    settle_success(n, node, stack, mark);
   }
 }
 
@@ -407,8 +409,8 @@ void RunState::settle_unstarted(std::uint32_t n, NodeStatus status, std::string 
     record.category = ErrorCategory::cancelled;
   emit_node(status == NodeStatus::skipped ? EventKind::node_skipped : EventKind::node_cancelled, n,
             record.message);
-  irregular_.store(true, std::memory_order_release);
-  release_successors(n, stack);
+  detours_.fetch_or(irregular, std::memory_order_release);
+  release_successors(n, plan_.nodes[n], stack);
 }
 
 // Whether node `n`'s settings read of its planned dependencies only what stands in for them:
@@ -442,8 +444,8 @@ void RunState::settle_planned(std::uint32_t n, std::string reason, Stack& stack,
                       : std::move(output);
   record.message = std::move(reason);
   emit_node(EventKind::node_planned, n, record.message, record.attempts);
-  irregular_.store(true, std::memory_order_release);
-  release_successors(n, stack);
+  detours_.fetch_or(irregular, std::memory_order_release);
+  release_successors(n, plan_.nodes[n], stack);
 }
 
 // The node is not run: its mock's output or failure is its outcome. The output limit does
@@ -460,12 +462,13 @@ void RunState::settle_mock(std::uint32_t n, const NodeMock& mock, Stack& stack) 
 }
 
 // A success whose output is already in the node's record.
-inline void RunState::settle_success(std::uint32_t n, Stack& stack, Clock::time_point finished) {
+inline void RunState::settle_success(std::uint32_t n, const PlanNode& node, Stack& stack,
+                                     Clock::time_point finished) {
   NodeResult& record = nodes_[n];
   record.finished = finished;
   record.status = NodeStatus::succeeded;
   emit_node(EventKind::node_succeeded, n, {}, record.attempts);
-  release_successors(n, stack);
+  release_successors(n, node, stack);
 }
 
 void RunState::settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack,
@@ -490,7 +493,7 @@ void RunState::settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack,
   }
   if (outcome.ok) {
     record.output = std::move(outcome.value);
-    settle_success(n, stack, finished);
+    settle_success(n, node, stack, finished);
     return;
   }
   if (outcome.category == ErrorCategory::cancelled && cancelling()) {
@@ -498,33 +501,48 @@ void RunState::settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack,
     record.category = ErrorCategory::cancelled;
     record.message = outcome.message;
     emit_node(EventKind::node_cancelled, n, record.message, record.attempts);
-    irregular_.store(true, std::memory_order_release);
+    detours_.fetch_or(irregular, std::memory_order_release);
   } else {
     record.status = NodeStatus::failed;
     record.category = outcome.category;
     record.message = std::move(outcome.message);
     record.tolerated = node.on_error == OnError::proceed;
     emit_node(EventKind::node_failed, n, record.message, record.attempts);
-    irregular_.store(true, std::memory_order_release);
+    detours_.fetch_or(irregular, std::memory_order_release);
     if (!record.tolerated)
       fail_run(n);
   }
-  release_successors(n, stack);
+  release_successors(n, plan_.nodes[n], stack);
 }
 
-void RunState::release_successors(std::uint32_t n, Stack& stack) {
+inline void RunState::release_successors(std::uint32_t n, const PlanNode& node, Stack& stack) {
+  if (!serial_) {
+    release_shared_successors(n, stack);
+    return;
+  }
+  // One thread runs the whole plan: plain updates, and the run ends with its last node.
+  for (std::uint32_t s : plan_.successors(node))
+    if (--pending_[s] == 0)
+      stack.nodes.push(s);
+  const std::uint32_t left = remaining_.load(std::memory_order_relaxed) - 1;
+  remaining_.store(left, std::memory_order_relaxed);
+  if (left == 0)
+    finish();
+}
+
+void RunState::release_shared_successors(std::uint32_t n, Stack& stack) {
   // Plain updates, without locked instructions (an atomic read-modify-write is ~20 cycles,
-  // and a small plan does one per edge), where no other thread touches the counters: in a
-  // serial run, and while a drainer is alone. A plan whose nodes all run inline is drained
-  // by threads that this run's drainers started (split()), each counted in drainers_ from
-  // before it starts until it has left (with release; this load acquires). A chain run with
-  // two threads paid a locked instruction per edge for nothing.
-  if (serial_ || (plan_.all_inline && drainers_.load(std::memory_order_acquire) == 1)) {
+  // and a small plan does one per edge), where no other thread touches the counters: while
+  // a drainer is alone. A plan whose nodes all run inline is drained by threads that this
+  // run's drainers started (split()), each counted in drainers_ from before it starts until
+  // it has left (with release; this load acquires). A chain run with two threads paid a
+  // locked instruction per edge for nothing.
+  if (plan_.all_inline && drainers_.load(std::memory_order_acquire) == 1) {
     for (std::uint32_t s : plan_.successors(n)) {
-      const std::uint32_t left = pending_[s].load(std::memory_order_relaxed) - 1;
-      pending_[s].store(left, std::memory_order_relaxed);
+      const std::uint32_t left = shared(s).load(std::memory_order_relaxed) - 1;
+      shared(s).store(left, std::memory_order_relaxed);
       if (left == 0)
-        stack.nodes.push_back(s);
+        stack.nodes.push(s);
     }
   } else {
     for (std::uint32_t s : plan_.successors(n)) {
@@ -533,18 +551,10 @@ void RunState::release_successors(std::uint32_t n, Stack& stack) {
           release_held(stack);
         stack.held_node = s;
         ++stack.held;
-      } else if (pending_[s].fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        stack.nodes.push_back(s);
+      } else if (shared(s).fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        stack.nodes.push(s);
       }
     }
-  }
-  if (serial_) {
-    // One thread runs the whole plan: the run ends with its last node.
-    const std::uint32_t left = remaining_.load(std::memory_order_relaxed) - 1;
-    remaining_.store(left, std::memory_order_relaxed);
-    if (left == 0)
-      finish();
-    return;
   }
   ++stack.settled; // counted when the stack runs dry: flush()
 }
@@ -556,9 +566,9 @@ bool RunState::release_held(Stack& stack) {
     return false;
   const std::uint32_t count = std::exchange(stack.held, 0);
   // Release, as each single decrement was: the join reads what this drainer's nodes wrote.
-  if (pending_[stack.held_node].fetch_sub(count, std::memory_order_acq_rel) != count)
+  if (shared(stack.held_node).fetch_sub(count, std::memory_order_acq_rel) != count)
     return false;
-  stack.nodes.push_back(stack.held_node);
+  stack.nodes.push(stack.held_node);
   return true;
 }
 
@@ -585,7 +595,7 @@ void RunState::fail_run(std::uint32_t n) {
 }
 
 void RunState::cancel_everything() {
-  if (cancelling_.exchange(true, std::memory_order_acq_rel))
+  if (detours_.fetch_or(cancelling_now, std::memory_order_acq_rel) & cancelling_now)
     return;
   std::vector<std::shared_ptr<Invocation>> active;
   {

@@ -7,6 +7,7 @@
 #include "node_context.hpp"
 #include "outcome.hpp"
 #include "plan.hpp"
+#include "ready_stack.hpp"
 #include "tick_clock.hpp"
 #include "workers.hpp"
 
@@ -36,7 +37,6 @@ namespace sluice::detail {
 // strand would, without a strand's lock and its heap-allocated, reference-counted executor
 // (copied at every co_await: 7 % of a for_each of HTTP calls).
 using Loop = boost::asio::any_io_executor;
-using NodeList = std::vector<std::uint32_t>;
 
 // What one drainer holds: the nodes it has ready, and how many nodes it settled that the
 // run's count of remaining nodes does not know yet. In a parallel run every settled node
@@ -53,7 +53,7 @@ using NodeList = std::vector<std::uint32_t>;
 // makes it and binds it to each node in turn): building and destroying a context per node,
 // two vtables and two destructor calls into the SDK, was 25 instructions of a chain node.
 struct Stack {
-  NodeList nodes;
+  ReadyStack nodes;
   std::uint32_t settled = 0;
   std::uint32_t held_node = 0;
   std::uint32_t held = 0;
@@ -136,7 +136,7 @@ public:
     return plan_;
   }
   bool cancelling() const noexcept {
-    return cancelling_.load(std::memory_order_acquire);
+    return (detours_.load(std::memory_order_acquire) & cancelling_now) != 0;
   }
   Workers& workers() const noexcept {
     return *setup_.workers;
@@ -229,23 +229,26 @@ private:
   void donate(Stack & stack);
   void split(Stack & stack);
 
-  void start_node(std::uint32_t n, Stack & stack, Clock::time_point & mark);
+  // Inlined into drain(), its one caller: it runs once a node, and as a function of its own
+  // it saved and restored six registers every time.
+  [[gnu::always_inline]] inline void start_node(std::uint32_t n, Stack & stack,
+                                                Clock::time_point & mark);
   // Everything start_node() does for a node that is not plain or in a run that is not.
   [[gnu::noinline]] void start_node_in_general(std::uint32_t n, Stack & stack,
                                                Clock::time_point & mark);
   std::string not_started_reason();
 
   // Resolves settings (templates, defaults) in order into `slots` (SettingSlots or
-  // SettingVector), and checks their types after evaluation, since a template that is one
-  // reference can only be typed at run time. Stops at the first that does not fit and
+  // SettingVector), and checks the types of those the compiler could not (a template that is
+  // one reference can only be typed at run time). Stops at the first that does not fit and
   // returns false: settings_problem() then says why (no message is built otherwise).
   template <class Slots>
-  [[gnu::always_inline]] bool resolve_settings(
-      std::uint32_t n, const Value* item, std::int64_t index, Slots& slots, bool borrow = false)
-      const {
+  [[gnu::always_inline]] bool resolve_settings(const PlanNode& node, const Value* item,
+                                               std::int64_t index, Slots& slots,
+                                               bool borrow = false) const {
     const EvalScope s = scope(item, index);
-    const auto& specs = plan_.nodes[n].type->spec.settings;
-    const std::span<const ValueTemplate> settings = plan_.settings(n);
+    const auto& specs = node.type->spec.settings;
+    const std::span<const ValueTemplate> settings = plan_.settings(node);
     for (std::size_t i = 0; i < settings.size(); ++i) {
       const ValueTemplate& setting = settings[i];
       const Value& v = slots.emplace([&] {
@@ -253,7 +256,8 @@ private:
           return setting.constant();
         return borrow ? setting.eval_borrowing(s) : setting.eval(s);
       });
-      if (v.is_null() ? specs[i].required : !accepts(specs[i].type, v))
+      if (!setting.shape_checked() &&
+          (v.is_null() ? specs[i].required : !accepts(specs[i].type, v)))
         return false;
     }
     return true;
@@ -262,11 +266,12 @@ private:
   // Why resolve_settings() stopped: `values` are the settings it stored, the last one bad.
   std::string settings_problem(std::uint32_t n, std::span<const Value> values) const;
 
-  [[gnu::always_inline]] inline void run_inline(std::uint32_t n, Stack & stack,
-                                                Clock::time_point & mark);
+  [[gnu::always_inline]] inline void run_inline(std::uint32_t n, const PlanNode& node, Stack& stack,
+                                                Clock::time_point& mark);
   template <class Slots>
-  [[gnu::always_inline]] inline void run_inline_with(
-      std::uint32_t n, Stack & stack, Clock::time_point & mark, Slots & slots, bool borrow);
+  [[gnu::always_inline]] inline void run_inline_with(std::uint32_t n, const PlanNode& node,
+                                                     Stack& stack, Clock::time_point& mark,
+                                                     Slots& slots, bool borrow);
 
   // ---- nodes that wait (async_nodes.cpp) ----------------------------------------------------
 
@@ -304,13 +309,17 @@ private:
         return true;
     return false;
   }
-  [[gnu::always_inline]] inline void settle_success(std::uint32_t n, Stack & stack,
-                                                    Clock::time_point finished);
+  [[gnu::always_inline]] inline void settle_success(std::uint32_t n, const PlanNode& node,
+                                                    Stack& stack, Clock::time_point finished);
   void settle_outcome(std::uint32_t n, Outcome outcome, Stack & stack) {
     settle_outcome(n, std::move(outcome), stack, stamp());
   }
   void settle_outcome(std::uint32_t n, Outcome outcome, Stack & stack, Clock::time_point finished);
-  void release_successors(std::uint32_t n, Stack & stack);
+  // Inline for a serial run (every node settles through it); other runs share counters
+  // between threads (release_shared_successors).
+  [[gnu::always_inline]] inline void release_successors(std::uint32_t n, const PlanNode& node,
+                                                        Stack& stack);
+  void release_shared_successors(std::uint32_t n, Stack & stack);
   void flush(Stack & stack);
   bool release_held(Stack & stack);
   void fail_run(std::uint32_t n);
@@ -325,23 +334,29 @@ private:
   // Whether each node may have run before (RunOptions::repeated); empty when none may.
   std::vector<bool> repeated_;
   // Dependency counters: in the run state itself for small plans (no allocation per run).
-  std::atomic<std::uint32_t> small_pending_[small_plan];
-  std::unique_ptr<std::atomic<std::uint32_t>[]> large_pending_;
-  std::atomic<std::uint32_t>* const pending_;
+  // Plain words, copied in one memcpy when the run starts (a store per node was 20
+  // instructions of a chain node): a serial run updates them plainly, a parallel run through
+  // shared() only.
+  std::uint32_t small_pending_[small_plan];
+  RunMemory::Counters large_pending_;
+  std::uint32_t* const pending_;
+  std::atomic_ref<std::uint32_t> shared(std::uint32_t node) const noexcept {
+    return std::atomic_ref<std::uint32_t>(pending_[node]);
+  }
   std::atomic<std::uint32_t> remaining_;
   // Only one thread ever drains this run (runs_serially): its counters need no atomic
-  // updates. cancel() from another thread only touches cancelling_ and the mutex.
+  // updates. cancel() from another thread only touches detours_ and the mutex.
   const bool serial_;
-  std::atomic<bool> cancelling_{false};
-  // Set once any node did not succeed; until then dependents skip checking their inputs.
-  std::atomic<bool> irregular_{false};
+  // Why a plain node (PlanNode::plain) may not go straight to run_inline(), as bits, so that
+  // start_node() tests them all at once: the run is not plain (mocks, a dry run, repeated
+  // nodes; set when it is made), a node did not succeed (dependents then check their
+  // inputs), or the run is cancelling.
+  static constexpr std::uint8_t not_plain = 1, irregular = 2, cancelling_now = 4;
+  std::atomic<std::uint8_t> detours_;
   std::atomic<int> drainers_{0};
   std::atomic<Hunger> hunger_{Hunger::idle};
-  NodeList mailbox_; // owned by whoever moved hunger_ to filling, or saw it full
+  ReadyStack mailbox_; // owned by whoever moved hunger_ to filling, or saw it full
   const bool observed_;
-  // No mocks, no dry run, no repeated nodes: a plain node (PlanNode::plain) goes straight to
-  // run_inline() while nothing failed and nothing cancels.
-  const bool plain_run_;
   // Node records are stamped from the counter (tick_clock.hpp), converted when taken or in
   // finish() (tick_scale_): in runs without observers, whose records' times nobody reads while they
   // run. Parallel runs too (a clock read per node was a quarter of a dag node's time on two
