@@ -159,7 +159,7 @@ void RunState::drain(Stack& stack, Clock::time_point mark, bool counted) {
     mark = stamp();
   }
   stack.context = nullptr;
-  // Release: a drainer left alone reads the counters this one wrote (release_shared_successors).
+  // Release: a drainer left alone reads the counters this one wrote (release_successors).
   drainers_.fetch_sub(1, std::memory_order_release);
 }
 
@@ -208,7 +208,7 @@ void RunState::split(Stack& stack) {
   Stack part;
   stack.nodes.take_oldest(stack.nodes.size() / 2, part.nodes);
   // Counted now, and until the part is drained: a burst of splits must not hand work to more
-  // threads than exist, and this drainer must not think itself alone (release_shared_successors)
+  // threads than exist, and this drainer must not think itself alone (release_successors)
   // while the part waits for a thread.
   drainers_.fetch_add(1, std::memory_order_relaxed);
   asio::post(setup_.workers->other(),
@@ -516,47 +516,48 @@ void RunState::settle_outcome(std::uint32_t n, Outcome outcome, Stack& stack,
 }
 
 inline void RunState::release_successors(std::uint32_t n, const PlanNode& node, Stack& stack) {
-  if (!serial_) {
-    release_shared_successors(n, stack);
-    return;
-  }
-  // One thread runs the whole plan: plain updates, and the run ends with its last node.
-  for (std::uint32_t s : plan_.successors(node))
-    if (--pending_[s] == 0)
-      stack.nodes.push(s);
-  const std::uint32_t left = remaining_.load(std::memory_order_relaxed) - 1;
-  remaining_.store(left, std::memory_order_relaxed);
-  if (left == 0)
-    finish();
-}
-
-void RunState::release_shared_successors(std::uint32_t n, Stack& stack) {
   // Plain updates, without locked instructions (an atomic read-modify-write is ~20 cycles,
-  // and a small plan does one per edge), where no other thread touches the counters: while
-  // a drainer is alone. A plan whose nodes all run inline is drained by threads that this
-  // run's drainers started (split()), each counted in drainers_ from before it starts until
-  // it has left (with release; this load acquires). A chain run with two threads paid a
-  // locked instruction per edge for nothing.
-  if (plan_.all_inline && drainers_.load(std::memory_order_acquire) == 1) {
-    for (std::uint32_t s : plan_.successors(n)) {
+  // and a small plan does one per edge), where no other thread touches the counters: in a
+  // serial run, and while a drainer is alone. A plan whose nodes all run inline is drained
+  // by threads that this run's drainers started (split()), each counted in drainers_ from
+  // before it starts until it has left (with release; this load acquires). A chain run with
+  // two threads paid a locked instruction per edge for nothing. (Relaxed loads and stores
+  // through atomic_ref are plain moves on x86: the serial case loses nothing by sharing the
+  // code.)
+  if (serial_ || (plan_.all_inline && drainers_.load(std::memory_order_acquire) == 1)) [[likely]] {
+    for (std::uint32_t s : plan_.successors(node)) {
       const std::uint32_t left = shared(s).load(std::memory_order_relaxed) - 1;
       shared(s).store(left, std::memory_order_relaxed);
       if (left == 0)
         stack.nodes.push(s);
     }
   } else {
-    for (std::uint32_t s : plan_.successors(n)) {
-      if (plan_.dependency_counts[s] >= held_fan_in) [[unlikely]] {
-        if (stack.held != 0 && stack.held_node != s)
-          release_held(stack);
-        stack.held_node = s;
-        ++stack.held;
-      } else if (shared(s).fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        stack.nodes.push(s);
-      }
-    }
+    release_shared_successors(n, stack);
+  }
+  if (serial_) {
+    // One thread runs the whole plan: the run ends with its last node.
+    const std::uint32_t left = remaining_.load(std::memory_order_relaxed) - 1;
+    remaining_.store(left, std::memory_order_relaxed);
+    if (left == 0)
+      finish();
+    return;
   }
   ++stack.settled; // counted when the stack runs dry: flush()
+}
+
+// Decrements that other drainers may make at the same time: locked, and a join's held back
+// (Stack).
+void RunState::release_shared_successors(std::uint32_t n, Stack& stack) {
+  for (std::uint32_t s : plan_.successors(n)) {
+    if (plan_.dependency_counts[s] >= held_fan_in) [[unlikely]] {
+      if (stack.held != 0 && stack.held_node != s)
+        release_held(stack);
+      stack.held_node = s;
+      ++stack.held;
+    } else if (shared(s).fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      stack.nodes.push(s);
+    }
+  }
 }
 
 // Applies the decrements held for a join (Stack); true when that made it ready. Before

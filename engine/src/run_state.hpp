@@ -315,8 +315,8 @@ private:
     settle_outcome(n, std::move(outcome), stack, stamp());
   }
   void settle_outcome(std::uint32_t n, Outcome outcome, Stack & stack, Clock::time_point finished);
-  // Inline for a serial run (every node settles through it); other runs share counters
-  // between threads (release_shared_successors).
+  // Inline: every node settles through it. Counters that other drainers update at the same
+  // time go through release_shared_successors().
   [[gnu::always_inline]] inline void release_successors(std::uint32_t n, const PlanNode& node,
                                                         Stack& stack);
   void release_shared_successors(std::uint32_t n, Stack & stack);
