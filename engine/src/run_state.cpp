@@ -59,7 +59,10 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
       nodes_.emplace_back(node.id);
   }
   // Before any other thread can see the run: begin() posts it with the stack it drains.
-  std::memcpy(pending_, plan_.dependency_counts.data(), plan_.nodes.size() * sizeof(std::uint32_t));
+  // (memcpy's pointers must not be null even for no bytes: a plan without nodes has none.)
+  if (!plan_.nodes.empty())
+    std::memcpy(pending_, plan_.dependency_counts.data(),
+                plan_.nodes.size() * sizeof(std::uint32_t));
   // Checked by the engine before the run (check_mocks): every mock names a node.
   if (!setup_.options.mocks.empty()) {
     mocks_.assign(plan_.nodes.size(), nullptr);
