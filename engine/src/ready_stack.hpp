@@ -43,19 +43,11 @@ public:
 
   /// Replaces the contents with `nodes`, in that order.
   void assign(std::span<const std::uint32_t> nodes) {
-    size_ = 0;
-    if (nodes.size() > capacity_)
-      grow(nodes.size());
-    std::copy(nodes.begin(), nodes.end(), data_.get());
-    size_ = static_cast<std::uint32_t>(nodes.size());
+    std::copy(nodes.begin(), nodes.end(), replace_with(nodes.size()));
   }
   /// Replaces the contents with `nodes` in reverse order: the first of them is popped first.
   void assign_reversed(std::span<const std::uint32_t> nodes) {
-    size_ = 0;
-    if (nodes.size() > capacity_)
-      grow(nodes.size());
-    std::reverse_copy(nodes.begin(), nodes.end(), data_.get());
-    size_ = static_cast<std::uint32_t>(nodes.size());
+    std::reverse_copy(nodes.begin(), nodes.end(), replace_with(nodes.size()));
   }
   /// Takes off the `count` oldest entries (the bottom of the stack), into `out`.
   void take_oldest(std::size_t count, ReadyStack& out) {
@@ -74,6 +66,14 @@ public:
   }
 
 private:
+  // Empties the stack and makes it `count` entries long, for the caller to fill.
+  std::uint32_t* replace_with(std::size_t count) {
+    size_ = 0; // nothing for grow() to keep
+    if (count > capacity_)
+      grow(count);
+    size_ = static_cast<std::uint32_t>(count);
+    return data_.get();
+  }
   // Room for at least `needed`, keeping the contents.
   [[gnu::noinline]] void grow(std::size_t needed) {
     const std::size_t capacity = std::max<std::size_t>({needed, 2 * std::size_t{capacity_}, 16});
