@@ -69,7 +69,7 @@ Value Value::array_from(std::span<Value> elements) {
   Value* slots = std::launder(reinterpret_cast<Value*>(heap + 1));
   std::size_t bytes = value_bytes + block_bytes;
   for (std::size_t i = 0; i < elements.size(); ++i) {
-    bytes = add_bytes(bytes, Heap::bytes_of(elements[i]));
+    bytes = Heap::plus_element(bytes, elements[i]);
     ::new (slots + i) Value(std::move(elements[i]));
   }
   heap->bytes = bytes; // counted in the loop that moves (count_bytes() would walk again)
@@ -109,8 +109,7 @@ Value::Value(Object members) : type_(ValueType::object) {
       // Moving a string and a Value cannot throw: no partial block to clean up.
       std::size_t bytes = value_bytes + block_bytes;
       for (std::size_t i = 0; i < n; ++i) {
-        bytes =
-            add_bytes(add_bytes(bytes, members[i].first.size()), Heap::bytes_of(members[i].second));
+        bytes = Heap::plus_member(bytes, members[i].first, members[i].second);
         ::new (slots + i) Heap::Member(std::move(members[i]));
       }
       heap->bytes = bytes; // counted in the loop that moves

@@ -23,8 +23,8 @@ inline std::size_t approximate_size(const Value& value) noexcept {
 
 /// Whether `value` counts for more than `bound`.
 inline bool larger_than(const Value& value, std::size_t bound) noexcept {
-  if (value.type() < ValueType::string)
-    return sizeof(Value) > bound;
+  if (!is_heap_type(value.type()))
+    return value_bytes > bound;
   return ValueAccess::approximate_size(value) > bound;
 }
 

@@ -44,7 +44,7 @@ inline constexpr std::size_t add_bytes(std::size_t a, std::size_t b) noexcept {
 
 // The one heap block type. `index` (objects only, and only above kIndexThreshold members)
 // holds member positions sorted by key so that `find` is a binary search.
-// A pointer rather than a vector: it keeps the block at 48 bytes (a 64-byte malloc chunk
+// A pointer rather than a vector: it keeps the block at 56 bytes (a 64-byte malloc chunk
 // instead of 80), and most objects have no index.
 struct ObjectBody {
   Object members;
@@ -96,6 +96,14 @@ struct Value::Heap {
     const std::size_t bytes = v.heap_->bytes;
     return bytes != 0 ? bytes : v.heap_->counted_bytes();
   }
+  /// `total` plus what a member (its name and value) or an element counts: the one sum
+  /// behind counted_bytes() and the constructors that count as they move.
+  static std::size_t plus_member(std::size_t total, std::string_view key, const Value& v) noexcept {
+    return detail::add_bytes(detail::add_bytes(total, key.size()), bytes_of(v));
+  }
+  static std::size_t plus_element(std::size_t total, const Value& v) noexcept {
+    return detail::add_bytes(total, bytes_of(v));
+  }
   /// Sets `bytes` from the contents, once they are in place.
   void count_bytes() noexcept { bytes = counted_bytes(); }
   /// What `bytes` is, from the contents and their own figures. Out of line, so that
@@ -106,10 +114,10 @@ struct Value::Heap {
       total += text->size();
     } else if (is_object()) {
       for (const Member& m : members())
-        total = detail::add_bytes(total, detail::add_bytes(m.first.size(), bytes_of(m.second)));
+        total = plus_member(total, m.first, m.second);
     } else {
       for (const Value& v : arr())
-        total = detail::add_bytes(total, bytes_of(v));
+        total = plus_element(total, v);
     }
     return total;
   }
