@@ -62,6 +62,48 @@ void flip_byte(const fs::path& file, std::uintmax_t offset) {
 
 } // namespace
 
+TEST_CASE("a statement is kept for reuse: its values cleared, its read ended, one per user") {
+  TempDir dir;
+  const fs::path file = dir.path / "kept.db";
+  credentials::Database database(file, /*create=*/true);
+  database.exec("PRAGMA journal_mode = WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);");
+  {
+    credentials::Statement first(database, "SELECT ?1");
+    first.bind(1, std::int64_t{5});
+    REQUIRE(first.step());
+    CHECK(first.integer(0) == 5);
+  }
+  {
+    credentials::Statement again(database, "SELECT ?1"); // the kept one: nothing bound
+    REQUIRE(again.step());
+    CHECK(again.is_null(0));
+  }
+  {
+    // Left after its first row: kept, it must not go on holding the read it started.
+    credentials::Statement partly(database, "SELECT x FROM t ORDER BY x");
+    REQUIRE(partly.step());
+    CHECK(partly.integer(0) == 1);
+  }
+  {
+    credentials::Database other(file, /*create=*/false);
+    other.exec("INSERT INTO t VALUES (3)");
+  }
+  CHECK(database.query_text("SELECT count(*) FROM t") == "3");
+  {
+    // The same text twice at once: two statements, each with its own place.
+    credentials::Statement outer(database, "SELECT x FROM t ORDER BY x");
+    credentials::Statement inner(database, "SELECT x FROM t ORDER BY x");
+    REQUIRE(outer.step());
+    REQUIRE(inner.step());
+    REQUIRE(inner.step());
+    CHECK(outer.integer(0) == 1);
+    CHECK(inner.integer(0) == 2);
+  }
+  credentials::Statement reused(database, "SELECT x FROM t ORDER BY x");
+  REQUIRE(reused.step());
+  CHECK(reused.integer(0) == 1);
+}
+
 TEST_CASE("a new store is created private: directory 0700, database and key file 0600") {
   TempDir dir;
   FakeTokenAuthority authority(dir.path / "auth", 1h);

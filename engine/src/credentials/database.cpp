@@ -21,8 +21,36 @@ Database::Database(const std::filesystem::path& file, bool create) {
 }
 
 Database::~Database() {
+  for (const auto& [sql, statement] : kept_)
+    sqlcipher().finalize(statement);
   // close_v2 defers the close until statements are finalised instead of failing.
   sqlcipher().close_v2(db_);
+}
+
+sqlite3_stmt* Database::take_prepared(std::string_view sql) noexcept {
+  const auto kept = kept_.find(sql);
+  if (kept == kept_.end())
+    return nullptr;
+  sqlite3_stmt* statement = kept->second;
+  kept_.erase(kept);
+  return statement;
+}
+
+void Database::keep_prepared(sqlite3_stmt* statement) noexcept {
+  const SqlCipherApi& api = sqlcipher();
+  // Reset ends a read the statement may still hold open (a SELECT not stepped to its end
+  // would otherwise pin its snapshot of the WAL); clearing drops the bound values, which may
+  // be secrets, and makes a forgotten bind read as NULL rather than the last run's value.
+  api.reset(statement);
+  api.clear_bindings(statement);
+  const char* sql = api.sql(statement);
+  try {
+    if (sql && kept_.emplace(std::string_view(sql), statement).second)
+      return;
+  } catch (...) {
+    // Out of memory for the map: the statement is prepared again next time.
+  }
+  api.finalize(statement);
 }
 
 void Database::check(int code, std::string_view what) const {
@@ -54,14 +82,18 @@ int Database::changes() const {
   return sqlcipher().changes(db_);
 }
 
-Statement::Statement(Database& database, std::string_view sql) : database_(database) {
+Statement::Statement(Database& database, std::string_view sql)
+    : database_(database), statement_(database.take_prepared(sql)) {
+  if (statement_)
+    return;
   database_.check(sqlcipher().prepare_v2(database_.handle(), sql.data(),
                                          static_cast<int>(sql.size()), &statement_, nullptr),
                   "preparing a statement");
 }
 
 Statement::~Statement() {
-  sqlcipher().finalize(statement_);
+  if (statement_)
+    database_.keep_prepared(statement_);
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
@@ -116,7 +148,7 @@ std::int64_t Statement::integer(int column) const {
 }
 
 WriteTransaction::WriteTransaction(Database& database) : database_(database) {
-  database_.exec("BEGIN IMMEDIATE");
+  Statement(database_, "BEGIN IMMEDIATE").run();
 }
 
 WriteTransaction::~WriteTransaction() {
@@ -128,7 +160,7 @@ WriteTransaction::~WriteTransaction() {
 }
 
 void WriteTransaction::commit() {
-  database_.exec("COMMIT");
+  Statement(database_, "COMMIT").run();
   open_ = false;
 }
 

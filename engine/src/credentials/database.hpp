@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace sluice::credentials {
 
@@ -29,6 +30,8 @@ private:
 class Database;
 
 /// One prepared statement. Bind parameters by 1-based index, step through rows, read columns.
+/// Its connection keeps it when it goes away (reset, bindings cleared) and hands it to the next
+/// Statement of the same SQL: preparing costs more than most of the statements do.
 class Statement {
 public:
   Statement(Database& database, std::string_view sql);
@@ -81,7 +84,17 @@ public:
   sqlite3* handle() const noexcept { return db_; }
 
 private:
+  friend class Statement;
+  /// A kept statement of exactly `sql`, taken out of the keeping, or nullptr.
+  sqlite3_stmt* take_prepared(std::string_view sql) noexcept;
+  /// Keeps `statement` (reset) for the next Statement of its SQL, or finalises it.
+  void keep_prepared(sqlite3_stmt* statement) noexcept;
+
   sqlite3* db_ = nullptr;
+  /// Prepared statements not in use, by their SQL (views of the statement's own copy, which
+  /// lives as long as the statement). One per text: a second one in use at the same time is
+  /// finalised when it goes away. The texts are the program's own, so the count is bounded.
+  std::unordered_map<std::string_view, sqlite3_stmt*> kept_;
 };
 
 /// A write transaction (`BEGIN IMMEDIATE`: takes the write lock up front, so two writers

@@ -62,6 +62,8 @@ SqlCipherApi load() {
   resolve(library, "sqlite3_step", api.step);
   resolve(library, "sqlite3_reset", api.reset);
   resolve(library, "sqlite3_finalize", api.finalize);
+  resolve(library, "sqlite3_clear_bindings", api.clear_bindings);
+  resolve(library, "sqlite3_sql", api.sql);
   resolve(library, "sqlite3_bind_text", api.bind_text);
   resolve(library, "sqlite3_bind_blob", api.bind_blob);
   resolve(library, "sqlite3_bind_int64", api.bind_int64);

@@ -29,6 +29,8 @@ struct SqlCipherApi {
   decltype(&::sqlite3_step) step;
   decltype(&::sqlite3_reset) reset;
   decltype(&::sqlite3_finalize) finalize;
+  decltype(&::sqlite3_clear_bindings) clear_bindings;
+  decltype(&::sqlite3_sql) sql;
   decltype(&::sqlite3_bind_text) bind_text;
   decltype(&::sqlite3_bind_blob) bind_blob;
   decltype(&::sqlite3_bind_int64) bind_int64;
