@@ -9,6 +9,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -234,4 +236,27 @@ TEST_CASE("an unknown time zone is refused with the nearest known name") {
   CHECK_THROWS_AS(Schedule::parse("0 9 * * *", "CEST"), ScheduleError);
   CHECK(Schedule::parse("0 9 * * *", "UTC").time_zone() == "UTC");
   CHECK(Schedule::parse("0 9 * * *", "Etc/GMT-2").cron() == "0 9 * * *");
+}
+
+TEST_CASE("to_iso8601 writes what the C library's gmtime and strftime write") {
+  // Instants spread over 1970-9999, plus the days where a calendar goes wrong first.
+  std::vector<std::int64_t> instants = {0,          951782400,  951868799,  1709164800,
+                                        1735689599, 1735689600, 4102444800, 253402300799,
+                                        86399,      68169600,   -1,         -86400};
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < 2000; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    instants.push_back(static_cast<std::int64_t>((state >> 11) % 253402300800ULL));
+  }
+  for (const std::int64_t instant : instants) {
+    const std::time_t time = static_cast<std::time_t>(instant);
+    std::tm parts{};
+    REQUIRE(::gmtime_r(&time, &parts) != nullptr);
+    char expected[32];
+    REQUIRE(std::strftime(expected, sizeof expected, "%Y-%m-%dT%H:%M:%SZ", &parts) > 0);
+    CAPTURE(instant);
+    CHECK(to_iso8601(SysSeconds(std::chrono::seconds(instant))) == expected);
+  }
+  // Beyond four digits of year the text grows instead of wrapping.
+  CHECK(to_iso8601(SysSeconds(std::chrono::seconds(253402300800))).starts_with("10000-01-01"));
 }

@@ -1,8 +1,8 @@
 // sluice_store_bench: what the embedded run store alone can write, the ceiling under
 // `sluice serve`'s accepted runs per second. Each round accepts a group of runs shaped like
-// serve_load.sh's (a webhook run of a one-node pipeline) with RunStore::accept_all, then
-// finishes them with RunStore::finish_all, as RunWriter does; group sizes 1 (one client) and
-// 64 (64 clients). Reports runs per second and the CPU time and WAL frames per run.
+// serve_load.sh's (a webhook run of a one-node pipeline) and finishes the group before it,
+// with RunStore::finish_and_accept, as RunWriter does; group sizes 1 (one client) and 64 (64
+// clients). Reports runs per second and the CPU time and WAL frames per run.
 // Reports; does not pass or fail on the figures. Run on demand, Release build:
 //   build/release/tests/bench/sluice_store_bench [--seconds S]
 
@@ -80,15 +80,15 @@ void measure(RunStore& store, std::size_t group, double seconds) {
   const double cpu_before = cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   const auto until = start + std::chrono::duration<double>(seconds);
+  std::vector<std::pair<std::string, RunEnding>> endings; // the previous group's
   while (std::chrono::steady_clock::now() < until) {
-    const std::vector<std::optional<std::string>> ids = store.accept_all(runs);
-    std::vector<std::pair<std::string, RunEnding>> endings;
-    endings.reserve(ids.size());
+    const std::vector<std::optional<std::string>> ids = store.finish_and_accept(endings, runs);
+    endings.clear();
     for (const auto& id : ids)
       endings.emplace_back(*id, ending);
-    store.finish_all(endings);
     done += group;
   }
+  store.finish_all(endings);
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cpu = cpu_seconds() - cpu_before;

@@ -152,6 +152,40 @@ TEST_CASE_TEMPLATE(
   CHECK(store->find(*ids[2])->status == StoredRunStatus::succeeded);
 }
 
+TEST_CASE_TEMPLATE("finish_and_accept: endings and new runs in one write; endings of runs "
+                   "that are not running are passed over",
+                   Store, SqlCipherRuns, PostgresRuns) {
+  Store files;
+  auto store = files.open();
+  NewRun started = api_run("p");
+  started.status = StoredRunStatus::running;
+  const std::string running = store->accept(started).value();
+  const std::string queued = store->accept(api_run("p")).value();
+  RunEnding done;
+  done.outputs = Value(Object{{"message", "hello"}});
+  done.events = {R"({"kind":"run_finished"})"};
+  RunEnding unknown_status; // not an ending a run can have
+  unknown_status.status = StoredRunStatus::running;
+  const std::vector<std::optional<std::string>> ids = store->finish_and_accept(
+      {{running, done}, {queued, done}, {"no-such-run", done}, {running, unknown_status}},
+      {api_run("p", Object{{"n", 1}}), fire_of("daily", at_hour(9)), fire_of("daily", at_hour(9))});
+  REQUIRE(ids.size() == 3);
+  REQUIRE(ids[0]);
+  REQUIRE(ids[1]);
+  CHECK_FALSE(ids[2]); // the same fire time as ids[1]
+  CHECK(store->find(*ids[0])->inputs["n"].as_int() == 1);
+  const auto finished = store->find(running);
+  CHECK(finished->status == StoredRunStatus::succeeded);
+  CHECK(finished->outputs == done.outputs);
+  CHECK(store->events(running) == done.events);
+  CHECK(store->find(queued)->status == StoredRunStatus::queued); // not running: passed over
+  CHECK(store->events(queued).empty());
+  // Endings alone, and nothing at all.
+  CHECK(store->finish_and_accept({{*ids[0], done}}, {}).empty());
+  CHECK(store->find(*ids[0])->status == StoredRunStatus::queued);
+  CHECK(store->finish_and_accept({}, {}).empty());
+}
+
 TEST_CASE_TEMPLATE("the batcher: runs accepted from many threads at once all land, once each",
                    Store, SqlCipherRuns, PostgresRuns) {
   Store files;
@@ -588,4 +622,14 @@ TEST_CASE("PostgreSQL: a password never shows in a message") {
     CHECK(std::string(e.what()).find("s3cr3t") == std::string::npos);
     CHECK(std::string(e.what()).find("127.0.0.1") != std::string::npos);
   }
+}
+
+TEST_CASE("times are written as UTC ISO 8601 with milliseconds") {
+  const auto at = [](std::int64_t ms) { return SysMillis(std::chrono::milliseconds(ms)); };
+  CHECK(iso_ms(at(1796547600250)) == "2026-12-06T09:00:00.250Z");
+  CHECK(iso_ms(at(1796547600000)) == "2026-12-06T09:00:00.000Z");
+  CHECK(iso_ms(at(951868799999)) == "2000-02-29T23:59:59.999Z");
+  CHECK(iso_ms(at(0)) == "1970-01-01T00:00:00.000Z");
+  CHECK(iso_ms(at(-1)) == "1969-12-31T23:59:59.999Z");
+  CHECK(iso_ms(at(253402300799999)) == "9999-12-31T23:59:59.999Z");
 }

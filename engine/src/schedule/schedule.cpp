@@ -4,6 +4,7 @@
 
 #include "../message_text.hpp"
 #include "../suggest.hpp"
+#include "../utc_text.hpp"
 #include "cron_fields.hpp"
 
 #include <sluice/schedule.hpp>
@@ -152,7 +153,7 @@ const std::string& Schedule::time_zone() const noexcept {
 }
 
 std::string to_iso8601(SysSeconds instant) {
-  return date::format("%Y-%m-%dT%H:%M:%SZ", instant);
+  return detail::utc_text(instant, /*milliseconds=*/false);
 }
 
 } // namespace sluice

@@ -2,6 +2,8 @@
 
 #include "run_store.hpp"
 
+#include "../utc_text.hpp"
+
 #include <sluice/schedule.hpp>
 
 #include <array>
@@ -65,14 +67,32 @@ std::size_t RunStore::finish_all(const std::vector<std::pair<std::string, RunEnd
   return finished;
 }
 
+std::vector<std::optional<std::string>>
+RunStore::finish_and_accept(const std::vector<std::pair<std::string, RunEnding>>& endings,
+                            const std::vector<NewRun>& runs) {
+  std::vector<std::pair<std::string, RunEnding>> valid;
+  for (const auto& ending : endings) {
+    try {
+      store_detail::check_ending(ending.second);
+      valid.push_back(ending);
+    } catch (const std::logic_error&) {
+      // not an ending a run can have: passed over, the others are written
+    }
+  }
+  if (!valid.empty()) {
+    try {
+      finish_all(valid);
+    } catch (const std::exception&) {
+      // Disk full, store gone: the runs stay running in the store; the accepts may still go.
+    }
+  }
+  if (runs.empty())
+    return {};
+  return accept_all(runs);
+}
+
 std::string iso_ms(SysMillis at) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(at);
-  std::string text = to_iso8601(SysSeconds(seconds.time_since_epoch()));
-  char fraction[8];
-  std::snprintf(fraction, sizeof fraction, ".%03lld",
-                static_cast<long long>((at - seconds).count()));
-  text.insert(text.size() - 1, fraction);
-  return text;
+  return detail::utc_text(at, /*milliseconds=*/true);
 }
 
 std::string new_run_id() {

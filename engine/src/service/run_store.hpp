@@ -123,6 +123,13 @@ public:
   /// finish() of each (id, ending) as one write where the store can; runs that are not
   /// running are passed over. Returns how many were finished.
   virtual std::size_t finish_all(const std::vector<std::pair<std::string, RunEnding>>& endings);
+  /// finish_all(endings), then accept_all(runs), as one write where the store can (one
+  /// transaction, synced when it accepts runs): what RunWriter does with what waits. Throws
+  /// when the runs were not accepted; endings that could not be written are passed over
+  /// (such a run stays running, and reads as interrupted after a restart).
+  virtual std::vector<std::optional<std::string>>
+  finish_and_accept(const std::vector<std::pair<std::string, RunEnding>>& endings,
+                    const std::vector<NewRun>& runs);
   /// A queued run is cancelled at once; a running one is marked (the runner cancels it and
   /// finishes it as cancelled). The status afterwards, or nullopt for an unknown id.
   virtual std::optional<StoredRunStatus> cancel(std::string_view id) = 0;

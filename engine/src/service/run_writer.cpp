@@ -1,8 +1,7 @@
 // Group commit. Callers queue their run and sleep (a coroutine on a timer of its own, a
 // thread on a condition variable); the writer thread takes everything queued, writes the
-// endings with RunStore::finish_all (one transaction, not synced) and then the new runs with
-// RunStore::accept_all (one transaction, one sync, which takes the endings to disk too), and
-// wakes each caller.
+// endings and the new runs with RunStore::finish_and_accept (one transaction, synced when it
+// accepts runs; endings alone are not synced), and wakes each caller.
 
 #include "run_writer.hpp"
 
@@ -119,26 +118,18 @@ void RunWriter::write_batches() {
         endings.emplace_back(*request->id, std::move(request->run_ending));
       else
         runs.push_back(std::move(request->run)); // not read again: the id is the answer
-    if (!endings.empty()) {
-      try {
-        store_.finish_all(endings);
-      } catch (const std::exception&) {
-        // Disk full, store gone: the runs stay running in the store (see finish_later).
-      }
-    }
-    if (!runs.empty()) {
-      try {
-        std::vector<std::optional<std::string>> ids = store_.accept_all(runs);
-        std::size_t next = 0;
-        for (const auto& request : batch)
-          if (!request->ending)
-            request->id = std::move(ids[next++]);
-      } catch (...) {
-        // The transaction failed as a whole: none of them is accepted.
-        for (const auto& request : batch)
-          if (!request->ending)
-            request->error = std::current_exception();
-      }
+    try {
+      std::vector<std::optional<std::string>> ids = store_.finish_and_accept(endings, runs);
+      std::size_t next = 0;
+      for (const auto& request : batch)
+        if (!request->ending)
+          request->id = std::move(ids[next++]);
+    } catch (...) {
+      // The transaction failed as a whole: none of the runs is accepted (the endings stay
+      // unwritten too: see finish_later).
+      for (const auto& request : batch)
+        if (!request->ending)
+          request->error = std::current_exception();
     }
     for (const auto& request : batch)
       request->written();

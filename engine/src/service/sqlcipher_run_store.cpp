@@ -267,6 +267,34 @@ public:
     return finished;
   }
 
+  std::vector<std::optional<std::string>>
+  finish_and_accept(const std::vector<std::pair<std::string, RunEnding>>& endings,
+                    const std::vector<NewRun>& runs) override {
+    if (runs.empty()) {
+      if (!endings.empty())
+        RunStore::finish_and_accept(endings, runs); // one unsynced transaction
+      return {};
+    }
+    std::lock_guard lock(mutex_);
+    // One transaction and one sync for both: the pages they share (the end of the runs
+    // table and of its indexes) are written once, not twice.
+    WriteTransaction transaction(*database_);
+    for (const auto& [id, ending] : endings) {
+      try {
+        store_detail::check_ending(ending);
+      } catch (const std::logic_error&) {
+        continue; // not an ending a run can have: passed over, as finish_all does
+      }
+      update_locked(id, ending);
+    }
+    std::vector<std::optional<std::string>> ids;
+    ids.reserve(runs.size());
+    for (const NewRun& run : runs)
+      ids.push_back(insert_locked(run));
+    transaction.commit();
+    return ids;
+  }
+
   // In a write transaction: the run's ending and events, if it is running.
   bool update_locked(std::string_view id, const RunEnding& ending) {
     Statement update(
