@@ -463,6 +463,46 @@ TEST_CASE("nothing of a run is readable without the key, and a wrong key is name
   }
 }
 
+TEST_CASE("a damaged page is found when it is read, and named as damage with what to do") {
+  SqlCipherRuns files;
+  {
+    auto store = files.open();
+    std::vector<NewRun> runs;
+    for (int i = 0; i < 400; ++i)
+      runs.push_back(api_run("p", Object{{"note", std::string(300, 'x')}, {"n", i}}));
+    store->accept_all(runs);
+  }
+  const fs::path file = files.options().database;
+  const auto size = fs::file_size(file);
+  REQUIRE(size > 200 * 1024);
+  {
+    // One byte in each page of the second half: the newest runs' pages.
+    std::fstream io(file, std::ios::in | std::ios::out | std::ios::binary);
+    for (std::uintmax_t page = size / 1024 / 2; page < size / 1024; ++page) {
+      io.seekg(static_cast<std::streamoff>(page * 1024 + 100));
+      char c = 0;
+      io.read(&c, 1);
+      io.seekp(static_cast<std::streamoff>(page * 1024 + 100));
+      c = static_cast<char>(c ^ 0x5a);
+      io.write(&c, 1);
+    }
+  }
+  // Opening does not read the whole history (it grows without bound); reading the damaged
+  // pages says what happened and what to do.
+  auto store = files.open();
+  RunQuery all;
+  all.limit = 10000;
+  try {
+    (void)store->list(all);
+    FAIL("read damaged pages without an error");
+  } catch (const std::exception& e) {
+    const std::string message = e.what();
+    CAPTURE(message);
+    CHECK(message.find("the run store " + file.string() + " is damaged") != std::string::npos);
+    CHECK(message.find("Restore it from a backup") != std::string::npos);
+  }
+}
+
 TEST_CASE_TEMPLATE("every run accept() returned survives SIGKILL of the process that accepted it",
                    Store, SqlCipherRuns, PostgresRuns) {
   Store files;

@@ -56,7 +56,15 @@ void Database::keep_prepared(sqlite3_stmt* statement) noexcept {
 void Database::check(int code, std::string_view what) const {
   if (code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE)
     return;
+  const int primary = code & 0xff;
+  if (!damage_what_.empty() && (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB))
+    throw DatabaseError(damage_what_ + " (" + sqlcipher().errmsg(db_) + ")" + damage_advice_, code);
   throw DatabaseError(std::string(what) + ": " + sqlcipher().errmsg(db_), code);
+}
+
+void Database::describe_damage(std::string what, std::string advice) {
+  damage_what_ = std::move(what);
+  damage_advice_ = std::move(advice);
 }
 
 void Database::exec(const char* sql) {

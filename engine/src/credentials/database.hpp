@@ -80,6 +80,10 @@ public:
 
   /// Throws DatabaseError for `code` (SQLITE_OK does nothing). `what` says which operation.
   void check(int code, std::string_view what) const;
+  /// From now on a damaged page met by a statement (SQLITE_CORRUPT, SQLITE_NOTADB: a page
+  /// that fails SQLCipher's check reads as one of these) is reported as
+  /// "<what> (<SQLite's message>)<advice>" rather than as a failed statement.
+  void describe_damage(std::string what, std::string advice);
 
   sqlite3* handle() const noexcept { return db_; }
 
@@ -91,6 +95,8 @@ private:
   void keep_prepared(sqlite3_stmt* statement) noexcept;
 
   sqlite3* db_ = nullptr;
+  std::string damage_what_;
+  std::string damage_advice_;
   /// Prepared statements not in use, by their SQL (views of the statement's own copy, which
   /// lives as long as the statement). One per text: a second one in use at the same time is
   /// finalised when it goes away. The texts are the program's own, so the count is bounded.

@@ -74,7 +74,8 @@ const StoreFileKind credential_store_file = {"credential store",
                                              "SLUICE_CREDENTIALS_KEY",
                                              "SLUICE_CREDENTIALS_KEY_FILE",
                                              "--credentials or SLUICE_CREDENTIALS",
-                                             &migrate_credentials};
+                                             &migrate_credentials,
+                                             /*check_pages_on_open=*/true};
 
 std::unique_ptr<Database> open_store_file(const std::filesystem::path& file, const StoreKey& key,
                                           const std::string& key_origin, int busy_timeout_ms,
@@ -111,15 +112,18 @@ std::unique_ptr<Database> open_store_file(const std::filesystem::path& file, con
          std::string(kind.key_variable) + " or " + std::string(kind.key_file_variable) +
          "); if it is right, restore the store from a backup. The store was not modified");
   }
-  std::string verdict;
-  try {
-    verdict = database->query_text("PRAGMA quick_check").value_or("");
-  } catch (const DatabaseError& e) {
-    verdict = e.what();
+  if (kind.check_pages_on_open) {
+    std::string verdict;
+    try {
+      verdict = database->query_text("PRAGMA quick_check").value_or("");
+    } catch (const DatabaseError& e) {
+      verdict = e.what();
+    }
+    if (verdict != "ok")
+      fail(named(kind, file) + " is damaged (integrity check: " + verdict + ")" +
+           damaged_advice(kind));
   }
-  if (verdict != "ok")
-    fail(named(kind, file) + " is damaged (integrity check: " + verdict + ")" +
-         damaged_advice(kind));
+  database->describe_damage(named(kind, file) + " is damaged", damaged_advice(kind));
   database->exec(store_pragmas);
   return database;
 }

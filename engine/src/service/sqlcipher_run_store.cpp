@@ -91,7 +91,8 @@ const credentials::StoreFileKind run_store_file = {
     "SLUICE_RUNS_KEY",
     "SLUICE_RUNS_KEY_FILE",
     "--runs or SLUICE_RUNS",
-    &migrate_runs};
+    &migrate_runs,
+    /*check_pages_on_open=*/false};
 
 constexpr const char* columns =
     "id, sequence, pipeline, pipeline_hash, trigger, schedule, fire_time, inputs, status, "
