@@ -14,9 +14,12 @@ namespace {
 using Kind = CredentialError::Kind;
 
 // How write_tokens stores new tokens. An empty refresh token or absent scopes keep the stored
-// ones (see Tokens).
+// ones (see Tokens). OR ROLLBACK: inside a transaction a plain UPDATE makes SQLite keep a
+// statement journal, and SQLCipher encrypts each page that goes into it; this statement runs
+// in the window in which a kill loses a rotated refresh token, and a failure ends the
+// transaction anyway.
 constexpr std::string_view token_update_sql =
-    "UPDATE connections SET access_token = ?1,"
+    "UPDATE OR ROLLBACK connections SET access_token = ?1,"
     " refresh_token = CASE WHEN ?2 = '' THEN refresh_token ELSE ?2 END,"
     " expires_at = ?3, scopes = CASE WHEN ?4 IS NULL THEN scopes ELSE ?4 END,"
     " status = 'healthy', status_reason = '', updated_at = ?5,"
@@ -234,9 +237,10 @@ Connection SqlCipherCredentialStore::refresh_under_lock_committing(
       if (committed)
         throw; // tokens stored, then a contradiction: nothing more to record
       const std::string reason = rejected_refresh_reason(e);
-      Statement mark(*database_,
-                     "UPDATE connections SET status = 'needs_reauthorisation', status_reason = ?,"
-                     " updated_at = ?, version = version + 1 WHERE name = ?");
+      Statement mark(
+          *database_,
+          "UPDATE OR ROLLBACK connections SET status = 'needs_reauthorisation', status_reason = ?,"
+          " updated_at = ?, version = version + 1 WHERE name = ?");
       mark.bind(1, reason).bind(2, now_millis()).bind(3, name).run();
       transaction.commit();
       throw needs_authorising_again(name, reason);
@@ -251,9 +255,10 @@ void SqlCipherCredentialStore::mark_needs_reauthorisation(std::string_view name,
                                                           std::string_view reason) {
   locked(name, [&] {
     WriteTransaction transaction(*database_);
-    Statement mark(*database_,
-                   "UPDATE connections SET status = 'needs_reauthorisation', status_reason = ?,"
-                   " updated_at = ?, version = version + 1 WHERE name = ?");
+    Statement mark(
+        *database_,
+        "UPDATE OR ROLLBACK connections SET status = 'needs_reauthorisation', status_reason = ?,"
+        " updated_at = ?, version = version + 1 WHERE name = ?");
     mark.bind(1, reason).bind(2, now_millis()).bind(3, name).run();
     if (database_->changes() != 1)
       throw not_found(name);
