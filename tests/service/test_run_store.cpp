@@ -9,6 +9,8 @@
 #include "postgres_run_store_database.hpp"
 #include "run_store_files.hpp"
 
+#include "credentials/database.hpp"
+#include "credentials/store_key.hpp"
 #include "service/run_writer.hpp"
 
 #include <sluice/credentials.hpp>
@@ -461,6 +463,97 @@ TEST_CASE("nothing of a run is readable without the key, and a wrong key is name
     CHECK(message.find("SLUICE_RUNS_KEY") != std::string::npos);
     CHECK(message.find(std::string(64, 'a')) == std::string::npos);
   }
+}
+
+TEST_CASE("a store written by schema version 4 is upgraded with its runs, events and fires") {
+  SqlCipherRuns files;
+  const CredentialStoreOptions options = files.options();
+  fs::create_directories(options.database.parent_path());
+  const auto key = credentials::StoreKey::random();
+  REQUIRE(credentials::create_key_file(options.key_file, key));
+  {
+    // The schema as version 4 left it (released files exist), with three runs in it.
+    credentials::Database database(options.database, /*create=*/true);
+    database.exec(key.pragma("key").reveal().c_str());
+    database.exec(
+        "CREATE TABLE runs (sequence INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+        " pipeline TEXT NOT NULL, pipeline_hash TEXT NOT NULL, trigger TEXT NOT NULL,"
+        " schedule TEXT, fire_time INTEGER, inputs TEXT NOT NULL, status TEXT NOT NULL,"
+        " outputs TEXT NOT NULL DEFAULT 'null', nodes TEXT NOT NULL DEFAULT '[]',"
+        " error TEXT NOT NULL DEFAULT '', cancel_requested INTEGER NOT NULL DEFAULT 0,"
+        " rerun_of TEXT NOT NULL DEFAULT '', accepted_at INTEGER NOT NULL,"
+        " started_at INTEGER, finished_at INTEGER, UNIQUE (schedule, fire_time));"
+        "CREATE INDEX runs_by_pipeline ON runs(pipeline, sequence);"
+        "CREATE INDEX runs_by_status ON runs(status, sequence);"
+        "CREATE TABLE schedule_marks (schedule TEXT PRIMARY KEY NOT NULL,"
+        " last_fire INTEGER NOT NULL);"
+        "CREATE TABLE api_tokens (name TEXT PRIMARY KEY NOT NULL, digest TEXT NOT NULL UNIQUE,"
+        " created_at INTEGER NOT NULL);"
+        "CREATE TABLE webhook_deliveries (id TEXT PRIMARY KEY NOT NULL,"
+        " forget_after INTEGER NOT NULL);"
+        "CREATE TABLE run_events (run_id TEXT PRIMARY KEY NOT NULL, events TEXT NOT NULL);"
+        "INSERT INTO runs (sequence, id, pipeline, pipeline_hash, trigger, inputs, status,"
+        " outputs, accepted_at, started_at, finished_at) VALUES"
+        " (7, 'old-a', 'p', 'h', 'api', '{\"n\":1}', 'succeeded', '{\"m\":\"hi\"}', 1000, 1000,"
+        " 1001);"
+        "INSERT INTO runs (sequence, id, pipeline, pipeline_hash, trigger, schedule, fire_time,"
+        " inputs, status, accepted_at) VALUES"
+        " (9, 'old-b', 'daily', 'h', 'schedule @daily', 'daily', 1809331200000, '{}', 'queued',"
+        " 2000);"
+        "INSERT INTO runs (sequence, id, pipeline, pipeline_hash, trigger, inputs, status,"
+        " accepted_at, started_at) VALUES (12, 'old-c', 'p', 'h', 'api', '{}', 'running', 3000,"
+        " 3000);"
+        "INSERT INTO run_events VALUES ('old-a', '{\"kind\":\"run_started\"}\n"
+        "{\"kind\":\"run_finished\"}');"
+        "PRAGMA user_version = 4;");
+  }
+  auto store = files.open();
+  const auto a = store->find("old-a");
+  REQUIRE(a);
+  CHECK(a->sequence == 7);
+  CHECK(a->status == StoredRunStatus::succeeded);
+  CHECK(a->inputs["n"].as_int() == 1);
+  CHECK(a->outputs == Value(Object{{"m", "hi"}}));
+  CHECK(store->events("old-a") ==
+        std::vector<std::string>{R"({"kind":"run_started"})", R"({"kind":"run_finished"})"});
+  CHECK(store->find("old-b")->sequence == 9);
+  CHECK(store->queued().size() == 1);
+  // The fire accepted before the upgrade is still accepted once.
+  NewRun again = fire_of("daily", SysSeconds(std::chrono::seconds(1809331200)));
+  CHECK_FALSE(store->accept(again));
+  // New runs come after the old ones; the running one comes back as interrupted.
+  const std::string fresh = store->accept(api_run("p")).value();
+  CHECK(store->find(fresh)->sequence > 12);
+  const auto interrupted = store->recover();
+  REQUIRE(interrupted.size() == 1);
+  CHECK(interrupted[0].id == "old-c");
+  const RunPage page = store->list(RunQuery{});
+  REQUIRE(page.runs.size() == 4);
+  CHECK(page.runs[0].id == fresh);
+  CHECK(page.runs[3].id == "old-a");
+}
+
+TEST_CASE("prune never removes the newest run, so its sequence is never given again") {
+  SqlCipherRuns files;
+  auto store = files.open();
+  NewRun run = api_run("p");
+  run.status = StoredRunStatus::running;
+  const std::string first = store->accept(run).value();
+  store->finish(first, RunEnding{});
+  const std::string second = store->accept(run).value();
+  RunEnding with_events;
+  with_events.events = {R"({"kind":"second"})"};
+  store->finish(second, with_events);
+  const std::int64_t newest = store->find(second)->sequence;
+  const auto future = SysMillis(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())) +
+                      std::chrono::hours(1);
+  CHECK(store->prune(std::nullopt, future) == 1); // `first`; `second` is the newest
+  CHECK_FALSE(store->find(first));
+  const std::string third = store->accept(run).value();
+  CHECK(store->find(third)->sequence > newest);
+  CHECK(store->events(third).empty());
+  CHECK(store->events(second) == with_events.events);
 }
 
 TEST_CASE("a damaged page is found when it is read, and named as damage with what to do") {

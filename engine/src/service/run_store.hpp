@@ -161,7 +161,8 @@ public:
   virtual bool remove_token(std::string_view name) = 0;
 
   /// Deletes finished runs beyond the newest `keep_runs` and those finished before
-  /// `finished_before`. Returns how many went.
+  /// `finished_before`. Returns how many went. The embedded store never deletes the newest
+  /// run of all (its sequence would be given to the next run).
   virtual std::size_t prune(std::optional<std::size_t> keep_runs,
                             std::optional<SysMillis> finished_before) = 0;
 
