@@ -230,6 +230,46 @@ TEST_CASE("to_json: string escaping") {
   CHECK(obj({{"k\"ey\n", 1}}).to_json() == R"({"k\"ey\n":1})");
 }
 
+TEST_CASE("to_json: each byte that needs escaping is found wherever it sits in a long string") {
+  // Strings are scanned eight bytes at a time: every position in and around a block, every
+  // byte value that needs care, and the bytes next to the boundaries of what is plain.
+  const std::string plain = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+  for (std::size_t at = 0; at < plain.size(); ++at) {
+    for (int byte = 0; byte < 256; ++byte) {
+      std::string text = plain;
+      text[at] = static_cast<char>(byte);
+      const std::string json = Value(text).to_json();
+      CAPTURE(at);
+      CAPTURE(byte);
+      const std::string back(Value::parse_json(json).as_string());
+      if (byte < 0x80) {
+        CHECK(back == text); // escaped or not, it reads back as it was
+        // Copied (1 byte), a two-character escape (2) or a six-character one (6).
+        const std::string_view short_escapes = "\"\\\n\r\t\b\f";
+        const bool is_short =
+            byte != 0 && short_escapes.find(static_cast<char>(byte)) != std::string_view::npos;
+        const std::size_t written = byte >= 0x20 && !is_short ? 1 : is_short ? 2 : 6;
+        CHECK(json.size() == text.size() - 1 + written + 2);
+      } else {
+        // A lone byte of 0x80 or more is never valid UTF-8: it reads back as U+FFFD.
+        std::string expected = text;
+        expected.replace(at, 1, "\xEF\xBF\xBD");
+        CHECK(back == expected);
+      }
+    }
+  }
+  // Plain ASCII of every length up to three blocks, and a valid multi-byte character at
+  // every position, are copied as they are.
+  for (std::size_t length = 0; length <= 24; ++length) {
+    const std::string text = plain.substr(0, length);
+    CHECK(Value(text).to_json() == "\"" + text + "\"");
+    for (std::size_t at = 0; at <= length; ++at) {
+      const std::string with = text.substr(0, at) + "é" + text.substr(at);
+      CHECK(Value(with).to_json() == "\"" + with + "\"");
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Property-style round trips (RandomValues: support/value_helpers.hpp)
 

@@ -10,6 +10,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -78,6 +80,21 @@ std::size_t first_invalid_utf8(std::string_view s) noexcept {
 // ---------------------------------------------------------------------------------------
 // Writing
 
+// Whether any of the 8 bytes in `word` needs more than copying into a JSON string: a control
+// character, '"', '\\' or a byte of a multi-byte UTF-8 sequence (checked on its own). Exact,
+// not an estimate: each test is the "has a byte less than n" form, whose answer (not which
+// byte) is exact.
+constexpr bool needs_care(std::uint64_t word) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  const std::uint64_t quote = word ^ (ones * '"');
+  const std::uint64_t backslash = word ^ (ones * '\\');
+  const std::uint64_t control = (word - ones * 0x20) & ~word;
+  const std::uint64_t zero_quote = (quote - ones) & ~quote;
+  const std::uint64_t zero_backslash = (backslash - ones) & ~backslash;
+  return ((control | zero_quote | zero_backslash | word) & highs) != 0;
+}
+
 void write_string(std::string_view s, std::string& out) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
@@ -85,6 +102,16 @@ void write_string(std::string_view s, std::string& out) {
   std::size_t i = 0;
   const auto flush = [&] { out.append(s.data() + run, i - run); };
   while (i < s.size()) {
+    // Most strings are plain ASCII: pass over them 8 bytes at a time.
+    while (i + 8 <= s.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, s.data() + i, sizeof word);
+      if (needs_care(word))
+        break;
+      i += 8;
+    }
+    if (i >= s.size())
+      break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       ++i;
