@@ -4,6 +4,7 @@
 
 #include "workers.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include <doctest/doctest.h>
@@ -109,6 +110,26 @@ TEST_CASE("next() takes turns, and passes over a worker marked busy") {
   for (int k = 0; k < 4; ++k)
     turns.insert(thread_of(workers.next()));
   CHECK(turns.count(first) == 2);
+}
+
+TEST_CASE("a Waiting mark counts on its own worker only, while it lives") {
+  Workers workers(3);
+  {
+    const Workers::Waiting first(workers, workers.executor(1));
+    const Workers::Waiting second(workers, workers.executor(1));
+    const Workers::Waiting third(workers, workers.executor(2));
+    CHECK(workers.waiting_on(0) == 0);
+    CHECK(workers.waiting_on(1) == 2);
+    CHECK(workers.waiting_on(2) == 1);
+    // A loop that is not one of these workers' is not counted anywhere.
+    boost::asio::io_context elsewhere;
+    const Workers::Waiting foreign(workers, elsewhere.get_executor());
+    CHECK(workers.waiting_on(0) + workers.waiting_on(1) + workers.waiting_on(2) == 3);
+  }
+  CHECK(workers.waiting_on(0) == 0);
+  CHECK(workers.waiting_on(1) == 0);
+  CHECK(workers.waiting_on(2) == 0);
+  workers.join();
 }
 
 TEST_CASE("join() runs what was queued first, and work posted from work") {

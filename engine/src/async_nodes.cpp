@@ -53,7 +53,7 @@ void RunState::emit_element(std::uint32_t n, std::size_t index, const Outcome& o
 
 void RunState::spawn_async(std::uint32_t n) {
   // A worker in turn: the node's coroutine, its timers and sockets stay there until it ends.
-  auto invocation = std::make_shared<Invocation>(setup_.workers->next());
+  auto invocation = std::make_shared<Invocation>(setup_.workers->next(), *setup_.workers);
   {
     std::lock_guard lock(mutex_);
     active_.emplace(n, invocation);

@@ -93,8 +93,10 @@ struct RunResultAccess {
 
 // One async node invocation: state shared by its coroutines, all confined to `loop`.
 struct Invocation : std::enable_shared_from_this<Invocation> {
-  explicit Invocation(Loop l) : loop(std::move(l)) {}
+  Invocation(Loop l, Workers& workers) : loop(std::move(l)), waiting(workers, loop) {}
   Loop loop;
+  // The node waits on `loop` until it ends: its worker looks for the answer before sleeping.
+  Workers::Waiting waiting;
   bool cancel_requested = false;
   // Timers the invocation's coroutines are waiting on; cancelling them wakes the waiters.
   std::vector<boost::asio::steady_timer*> waits;

@@ -21,15 +21,17 @@ thread_local unsigned current_index = 0;
 
 namespace {
 
-// How long a worker keeps looking for work after its last handler before it sleeps. Waking
-// a sleeping thread costs tens of microseconds on the 2-vCPU virtual machines we build on (the
-// vCPU halts and the host must schedule it again): a pipeline making one HTTP call after
-// another on loopback made 9,000 calls a second when the worker slept after each request and
-// 14,500 when it looked for the answer for up to 50 us first (20 us: 10,800; 100 us: no
-// better), for 20 % more CPU time. A worker with nothing to do sleeps after 50 us.
+// How long a worker with a node waiting on it (Waiting) keeps looking for work after its last
+// handler before it sleeps. Waking a sleeping thread costs tens of microseconds on the 2-vCPU
+// virtual machines we build on (the vCPU halts and the host must schedule it again): a
+// pipeline making one HTTP call after another on loopback made 9,000 calls a second when the
+// worker slept after each request and 14,500 when it looked for the answer for up to 50 us
+// first (20 us: 10,800; 100 us: no better), for 20 % more CPU time. A worker with no node
+// waiting has no answer to look for: under sluice serve, looking after every short run took
+// a tenth of the CPU (clock reads and the loop's lock) from the threads that had work.
 constexpr std::chrono::microseconds look_before_sleeping{50};
 
-void run_loop(asio::io_context& context) {
+void run_loop(asio::io_context& context, const std::atomic<unsigned>& waiting) {
   using Clock = std::chrono::steady_clock;
   Clock::time_point last_work = Clock::now();
   for (;;) {
@@ -39,7 +41,8 @@ void run_loop(asio::io_context& context) {
     }
     if (context.stopped()) // stop(), or out of work once join() let go
       return;
-    if (Clock::now() - last_work < look_before_sleeping)
+    if (waiting.load(std::memory_order_relaxed) > 0 &&
+        Clock::now() - last_work < look_before_sleeping)
       continue;
     if (context.run_one() == 0)
       return;
@@ -50,6 +53,8 @@ void run_loop(asio::io_context& context) {
 } // namespace
 
 struct Workers::Loop {
+  // Before the context: handlers the context destroys unrun may hold a Waiting mark.
+  std::atomic<unsigned> waiting{0}; // Waiting marks alive on this worker
   // One thread runs it: Asio then queues work posted from that thread without a lock
   // (posting from other threads stays safe).
   asio::io_context context{1};
@@ -69,7 +74,7 @@ Workers::Workers(unsigned count) {
     threads_.emplace_back([this, i] {
       current_owner = this;
       current_index = i;
-      run_loop(loops_[i]->context);
+      run_loop(loops_[i]->context, loops_[i]->waiting);
     });
 }
 
@@ -104,6 +109,24 @@ Workers::Busy::Busy(Workers& workers) noexcept {
 }
 
 Workers::Busy::~Busy() {
+  if (count_)
+    count_->fetch_sub(1, std::memory_order_relaxed);
+}
+
+Workers::Waiting::Waiting(Workers& workers, const asio::any_io_executor& loop) noexcept {
+  for (auto& candidate : workers.loops_)
+    if (loop == asio::any_io_executor(candidate->context.get_executor())) {
+      count_ = &candidate->waiting;
+      count_->fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+}
+
+unsigned Workers::waiting_on(unsigned i) const noexcept {
+  return loops_[i]->waiting.load(std::memory_order_relaxed);
+}
+
+Workers::Waiting::~Waiting() {
   if (count_)
     count_->fetch_sub(1, std::memory_order_relaxed);
 }

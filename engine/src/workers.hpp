@@ -54,6 +54,24 @@ public:
     std::atomic<unsigned>* count_ = nullptr;
   };
 
+  /// Marks, for its lifetime, that a node waits for something (an answer, a timer) on the
+  /// worker whose loop is `loop`: that worker then looks for work a little before it sleeps,
+  /// since the answer usually comes within microseconds. A worker with no node waiting on it
+  /// sleeps as soon as it runs out of work. Does nothing for a loop that is not one of these.
+  class Waiting {
+  public:
+    Waiting(Workers& workers, const boost::asio::any_io_executor& loop) noexcept;
+    ~Waiting();
+    Waiting(const Waiting&) = delete;
+    Waiting& operator=(const Waiting&) = delete;
+
+  private:
+    std::atomic<unsigned>* count_ = nullptr;
+  };
+
+  /// How many Waiting marks are alive on worker `i`.
+  unsigned waiting_on(unsigned i) const noexcept;
+
   /// Lets the loops end once they run out of work, and waits for them (work still queued or
   /// in flight finishes first). Idempotent.
   void join();
