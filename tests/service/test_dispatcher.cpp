@@ -5,6 +5,7 @@
 
 #include "run_store_files.hpp"
 #include "service/dispatcher.hpp"
+#include "service/run_feed.hpp"
 
 #include <doctest/doctest.h>
 
@@ -221,4 +222,62 @@ TEST_CASE("after a restart: running runs are interrupted, rerun when the pipelin
   CHECK(service.dispatcher->wait(queued, 10s)->status == StoredRunStatus::succeeded);
   // Every run is accounted for, none twice: two interrupted, two succeeded.
   CHECK(service.store->list(RunQuery{}).runs.size() == 4);
+}
+
+TEST_CASE("an event is written as the JSON object of its members, whatever its kind and text") {
+  // What the feed's events were before they were written directly: a Value object of the
+  // same members, serialised. Each kind, with and without each optional member, and texts
+  // that need escaping.
+  const auto as_value = [](const Event& event, const std::string& time) {
+    Object out{{"kind", std::string(to_string(event.kind))}, {"time", time}};
+    if (!event.node_id.empty())
+      out.emplace_back("node", std::string(event.node_id));
+    if (event.item_index >= 0)
+      out.emplace_back("item", event.item_index);
+    if (event.attempt > 0)
+      out.emplace_back("attempt", static_cast<std::int64_t>(event.attempt));
+    if (!event.message.empty())
+      out.emplace_back("message", std::string(event.message));
+    if (event.kind == EventKind::log)
+      out.emplace_back("level", std::string(to_string(event.level)));
+    if (event.kind == EventKind::node_failed || event.kind == EventKind::node_retrying)
+      out.emplace_back("category", std::string(to_string(event.category)));
+    if (event.kind == EventKind::node_retrying)
+      out.emplace_back("delay_ms", static_cast<std::int64_t>(event.delay.count()));
+    if (event.kind == EventKind::run_finished)
+      out.emplace_back("status", std::string(to_string(event.run_status)));
+    return Value(std::move(out)).to_json();
+  };
+  const EventKind kinds[] = {EventKind::run_started,  EventKind::run_finished,
+                             EventKind::node_started, EventKind::node_succeeded,
+                             EventKind::node_failed,  EventKind::node_retrying,
+                             EventKind::node_skipped, EventKind::node_cancelled,
+                             EventKind::log,          EventKind::node_planned};
+  const std::string messages[] = {"", "plain", "quote \" backslash \\ newline \n tab \t",
+                                  std::string("nul \0 and \x01", 13), "日本語 \xff"};
+  auto feed = std::make_shared<RunFeed>();
+  FeedObserver observer(feed);
+  std::vector<std::string> expected;
+  int variant = 0;
+  for (const EventKind kind : kinds)
+    for (const std::string& message : messages) {
+      Event event;
+      event.kind = kind;
+      event.time = Clock::now();
+      event.node_id = variant % 2 ? std::string_view("say \"hi\"") : std::string_view();
+      event.item_index = variant % 3 == 0 ? -1 : variant;
+      event.attempt = static_cast<std::uint32_t>(variant % 4);
+      event.message = message;
+      event.level = static_cast<LogLevel>(variant % 4);
+      event.category = static_cast<ErrorCategory>(variant % 10);
+      event.delay = std::chrono::milliseconds(variant * 250);
+      event.run_status = static_cast<RunStatus>(variant % 3);
+      observer.on_event(event);
+      // The time as the observer wrote it (its clock offset is its own): read back.
+      const std::string written = feed->events().back();
+      const std::string time(Value::parse_json(written)["time"].as_string());
+      expected.push_back(as_value(event, time));
+      ++variant;
+    }
+  CHECK(feed->events() == expected);
 }
