@@ -531,6 +531,18 @@ TEST_CASE("a store written by schema version 4 is upgraded with its runs, events
   REQUIRE(page.runs.size() == 4);
   CHECK(page.runs[0].id == fresh);
   CHECK(page.runs[3].id == "old-a");
+  {
+    // A server of version 4 still running on the file (its binary replaced under it) goes on
+    // with its own statements: it accepts into `runs` and writes events to `run_events`.
+    credentials::Database old_server(options.database, /*create=*/false);
+    old_server.exec(key.pragma("key").reveal().c_str());
+    old_server.exec("INSERT INTO runs (id, pipeline, pipeline_hash, trigger, inputs, status,"
+                    " accepted_at) VALUES ('old-d', 'p', 'h', 'api', '{}', 'succeeded', 4000);"
+                    "INSERT OR REPLACE INTO run_events (run_id, events) VALUES"
+                    " ('old-d', '{\"kind\":\"run_finished\"}');");
+  }
+  CHECK(store->find("old-d")->sequence > store->find(fresh)->sequence);
+  CHECK(store->events("old-d") == std::vector<std::string>{R"({"kind":"run_finished"})"});
 }
 
 TEST_CASE("prune never removes the newest run, so its sequence is never given again") {

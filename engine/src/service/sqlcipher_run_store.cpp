@@ -82,7 +82,11 @@ constexpr std::array<const char*, 5> migrations{{
     // SQLCipher page costs about 10 us to write): no AUTOINCREMENT (its counter is a table of
     // its own; prune() never deletes the newest run, so a sequence is never reused), the
     // (schedule, fire_time) key only over runs that have one, and events keyed by the run's
-    // sequence instead of by a text key with an index of its own. The tables are rebuilt.
+    // sequence instead of by a text key with an index of its own. `runs` is rebuilt with the
+    // same columns; events move to a new table, and `run_events` stays (emptied): a server of
+    // an earlier version may still be running on this file when a newer `sluice` opens it
+    // (the binary replaced under it), and it goes on writing its runs' events there, where
+    // events() still finds them.
     "CREATE TABLE runs_v5 ("
     "  sequence INTEGER PRIMARY KEY,"
     "  id TEXT NOT NULL UNIQUE,"
@@ -105,16 +109,15 @@ constexpr std::array<const char*, 5> migrations{{
     "INSERT INTO runs_v5 SELECT sequence, id, pipeline, pipeline_hash, trigger, schedule, "
     "  fire_time, inputs, status, outputs, nodes, error, cancel_requested, rerun_of, "
     "  accepted_at, started_at, finished_at FROM runs ORDER BY sequence;"
-    "CREATE TABLE run_events_v5 ("
+    "CREATE TABLE run_event_lines ("
     "  run_sequence INTEGER PRIMARY KEY,"
     "  events TEXT NOT NULL"
     ");"
-    "INSERT INTO run_events_v5 SELECT runs.sequence, run_events.events "
+    "INSERT INTO run_event_lines SELECT runs.sequence, run_events.events "
     "  FROM run_events JOIN runs ON runs.id = run_events.run_id ORDER BY runs.sequence;"
-    "DROP TABLE run_events;"
+    "DELETE FROM run_events;"
     "DROP TABLE runs;"
     "ALTER TABLE runs_v5 RENAME TO runs;"
-    "ALTER TABLE run_events_v5 RENAME TO run_events;"
     "CREATE INDEX runs_by_pipeline ON runs(pipeline, sequence);"
     "CREATE INDEX runs_by_status ON runs(status, sequence);"
     "CREATE UNIQUE INDEX runs_by_fire ON runs(schedule, fire_time) WHERE schedule IS NOT NULL;",
@@ -353,10 +356,10 @@ public:
       return false;
     if (!ending.events.empty()) {
       // Not INSERT OR REPLACE, which needs a statement journal (see the top of the file).
-      Statement stale(*database_, "DELETE FROM run_events WHERE run_sequence = "
+      Statement stale(*database_, "DELETE FROM run_event_lines WHERE run_sequence = "
                                   "(SELECT sequence FROM runs WHERE id = ?1)");
       stale.bind(1, id).run();
-      Statement events(*database_, "INSERT OR ROLLBACK INTO run_events (run_sequence, events) "
+      Statement events(*database_, "INSERT OR ROLLBACK INTO run_event_lines (run_sequence, events) "
                                    "SELECT sequence, ?2 FROM runs WHERE id = ?1");
       events.bind(1, id).bind(2, store_detail::join_events(ending.events)).run();
     }
@@ -395,12 +398,18 @@ public:
 
   std::vector<std::string> events(std::string_view id) override {
     std::lock_guard lock(mutex_);
-    Statement select(*database_, "SELECT run_events.events FROM run_events JOIN runs ON "
-                                 "run_events.run_sequence = runs.sequence WHERE runs.id = ?1");
+    Statement select(*database_, "SELECT run_event_lines.events FROM run_event_lines JOIN runs "
+                                 "ON run_event_lines.run_sequence = runs.sequence "
+                                 "WHERE runs.id = ?1");
     select.bind(1, id);
-    if (!select.step())
+    if (select.step())
+      return store_detail::split_events(select.text(0));
+    // Written by a server of schema version 4 or before (see migration 4 -> 5).
+    Statement earlier(*database_, "SELECT events FROM run_events WHERE run_id = ?1");
+    earlier.bind(1, id);
+    if (!earlier.step())
       return {};
-    return store_detail::split_events(select.text(0));
+    return store_detail::split_events(earlier.text(0));
   }
 
   RunPage list(const RunQuery& query) override {
@@ -555,7 +564,8 @@ public:
     }
     if (removed > 0)
       database_->exec(
-          "DELETE FROM run_events WHERE run_sequence NOT IN (SELECT sequence FROM runs)");
+          "DELETE FROM run_event_lines WHERE run_sequence NOT IN (SELECT sequence FROM runs);"
+          "DELETE FROM run_events WHERE run_id NOT IN (SELECT id FROM runs);");
     transaction.commit();
     return removed;
   }
