@@ -254,7 +254,7 @@ TEST_CASE("an event is written as the JSON object of its members, whatever its k
                              EventKind::node_skipped, EventKind::node_cancelled,
                              EventKind::log,          EventKind::node_planned};
   const std::string messages[] = {"", "plain", "quote \" backslash \\ newline \n tab \t",
-                                  std::string("nul \0 and \x01", 13), "日本語 \xff"};
+                                  std::string("nul \0 and \x01", 11), "日本語 \xff"};
   auto feed = std::make_shared<RunFeed>();
   FeedObserver observer(feed);
   std::vector<std::string> expected;
