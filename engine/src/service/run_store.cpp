@@ -70,15 +70,11 @@ std::size_t RunStore::finish_all(const std::vector<std::pair<std::string, RunEnd
 std::vector<std::optional<std::string>>
 RunStore::finish_and_accept(const std::vector<std::pair<std::string, RunEnding>>& endings,
                             const std::vector<NewRun>& runs) {
+  // Endings a run cannot have are passed over; the others are written.
   std::vector<std::pair<std::string, RunEnding>> valid;
-  for (const auto& ending : endings) {
-    try {
-      store_detail::check_ending(ending.second);
+  for (const auto& ending : endings)
+    if (store_detail::can_end(ending.second))
       valid.push_back(ending);
-    } catch (const std::logic_error&) {
-      // not an ending a run can have: passed over, the others are written
-    }
-  }
   if (!valid.empty()) {
     try {
       finish_all(valid);
@@ -127,8 +123,12 @@ SysMillis from_unix_ms(std::int64_t ms) noexcept {
   return SysMillis(std::chrono::milliseconds(ms));
 }
 
+bool can_end(const RunEnding& ending) noexcept {
+  return is_final(ending.status) && ending.status != StoredRunStatus::skipped;
+}
+
 void check_ending(const RunEnding& ending) {
-  if (!is_final(ending.status) || ending.status == StoredRunStatus::skipped)
+  if (!can_end(ending))
     throw std::logic_error("a run finishes as succeeded, failed, cancelled or interrupted");
 }
 

@@ -189,7 +189,9 @@ namespace store_detail {
 std::int64_t unix_ms(SysMillis at) noexcept;
 std::int64_t now_unix_ms() noexcept;
 SysMillis from_unix_ms(std::int64_t ms) noexcept;
-/// Throws std::logic_error unless `ending` is one a run can finish with.
+/// Whether `ending` is one a run can finish with (a final status other than skipped).
+bool can_end(const RunEnding& ending) noexcept;
+/// Throws std::logic_error unless can_end(ending).
 void check_ending(const RunEnding& ending);
 /// A run's events stored as one text, one event per line (Value::to_json escapes every
 /// newline inside strings, so a raw one ends an event), and back.

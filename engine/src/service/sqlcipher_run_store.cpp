@@ -314,28 +314,29 @@ public:
   std::vector<std::optional<std::string>>
   finish_and_accept(const std::vector<std::pair<std::string, RunEnding>>& endings,
                     const std::vector<NewRun>& runs) override {
-    if (runs.empty()) {
-      if (!endings.empty())
-        RunStore::finish_and_accept(endings, runs); // one unsynced transaction
+    if (endings.empty() && runs.empty())
       return {};
-    }
     std::lock_guard lock(mutex_);
-    // One transaction and one sync for both: the pages they share (the end of the runs
-    // table and of its indexes) are written once, not twice.
-    WriteTransaction transaction(*database_);
-    for (const auto& [id, ending] : endings) {
-      try {
-        store_detail::check_ending(ending);
-      } catch (const std::logic_error&) {
-        continue; // not an ending a run can have: passed over, as finish_all does
-      }
-      update_locked(id, ending);
-    }
+    // One transaction for both: the pages they share (the end of the runs table and of its
+    // indexes) are written once, not twice. Synced when it accepts runs; endings alone are not.
+    std::optional<UnsyncedCommits> unsynced;
+    if (runs.empty())
+      unsynced.emplace(*database_);
     std::vector<std::optional<std::string>> ids;
-    ids.reserve(runs.size());
-    for (const NewRun& run : runs)
-      ids.push_back(insert_locked(run));
-    transaction.commit();
+    try {
+      WriteTransaction transaction(*database_);
+      for (const auto& [id, ending] : endings)
+        if (store_detail::can_end(ending)) // else passed over, as in finish_all
+          update_locked(id, ending);
+      ids.reserve(runs.size());
+      for (const NewRun& run : runs)
+        ids.push_back(insert_locked(run));
+      transaction.commit();
+    } catch (const std::exception&) {
+      if (!runs.empty())
+        throw;
+      // Endings alone: disk full, store gone; those runs stay running in the store.
+    }
     return ids;
   }
 
