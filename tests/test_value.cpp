@@ -160,6 +160,78 @@ TEST_CASE("array_from moves the elements into one block") {
   }
 }
 
+TEST_CASE("Value::object builds what Value(Object) builds") {
+  const Value shared = arr({"kept"});
+  const Value o = Value::object({{"b", 1}, {"a", "x"}, {"c", shared}});
+  CHECK(o.is_object());
+  REQUIRE(o.size() == 3);
+  CHECK(o.as_object()[0].first == "b"); // the order given
+  CHECK(o.as_object()[1].first == "a");
+  CHECK(o.as_object()[2].first == "c");
+  CHECK(o == obj({{"b", 1}, {"a", "x"}, {"c", arr({"kept"})}}));
+  CHECK(o.to_json() == R"({"b":1,"a":"x","c":["kept"]})");
+  CHECK(o.find("a")->as_string() == "x");
+  CHECK(o.find("zz") == nullptr);
+  // A value is shared, not copied.
+  CHECK(&o["c"][0] == &shared[0]);
+  CHECK(Value::object({}) == Value(Object{}));
+  CHECK(Value::object({}).is_object());
+
+  SUBCASE("a repeated key: the last value wins at the first key's place") {
+    const Value r = Value::object({{"k", 1}, {"m", 2}, {"k", 3}});
+    REQUIRE(r.size() == 2);
+    CHECK(r.to_json() == R"({"k":3,"m":2})");
+    CHECK(r == Value(Object{{"k", 1}, {"m", 2}, {"k", 3}}));
+  }
+  SUBCASE("more than twelve members are found by their index") {
+    const Value big = Value::object({{"m01", 1},
+                                     {"m02", 2},
+                                     {"m03", 3},
+                                     {"m04", 4},
+                                     {"m05", 5},
+                                     {"m06", 6},
+                                     {"m07", 7},
+                                     {"m08", 8},
+                                     {"m09", 9},
+                                     {"m10", 10},
+                                     {"m11", 11},
+                                     {"m12", 12},
+                                     {"m13", 13},
+                                     {"a", 0}});
+    REQUIRE(big.size() == 14);
+    CHECK(big.as_object()[13].first == "a");
+    for (int i = 1; i <= 13; ++i) {
+      const std::string key = (i < 10 ? "m0" : "m") + std::to_string(i);
+      REQUIRE(big.find(key) != nullptr);
+      CHECK(big.find(key)->as_int() == i);
+    }
+    CHECK(big["a"].as_int() == 0);
+  }
+  SUBCASE("dropped, a block of scalars frees its keys (LeakSanitizer checks it)") {
+    const std::string long_key(64, 'k'); // on the heap, not in the string's own buffer
+    for (int i = 0; i < 3; ++i) {
+      Value flat = Value::object({{long_key, i}, {"n", nullptr}, {"d", 0.5}});
+      CHECK(flat[long_key].as_int() == i);
+      Value copy = flat; // the last of two references frees it
+      flat = Value();
+      CHECK(copy.size() == 3);
+    }
+    std::array<Value, 3> scalars{Value(1), Value(true), Value()};
+    const Value list = Value::array_from(scalars);
+    CHECK(list.to_json() == "[1,true,null]");
+  }
+  SUBCASE("keys are copied: the text they came from may go") {
+    Value kept;
+    {
+      std::string key(40, 'k'); // past the short-string buffer
+      std::string_view view = key;
+      kept = Value::object({{view, 7}});
+      key.assign(40, 'z');
+    }
+    CHECK(kept[std::string(40, 'k')].as_int() == 7);
+  }
+}
+
 TEST_CASE("BorrowedArray: uncounted elements, counted once a copy outlives the borrow") {
   using sluice::detail::BorrowedArray;
   // Each source is the only owner of its block: a borrow that wrongly counted down would

@@ -46,7 +46,7 @@ std::size_t walked_size(const Value& v) {
 // without repeated keys, whose merging drops members), strings, and JSON text.
 Value random_value(std::mt19937_64& rng, int depth) {
   const auto pick = [&](std::uint64_t n) { return rng() % n; };
-  const std::uint64_t kind = depth == 0 ? pick(4) : pick(9);
+  const std::uint64_t kind = depth == 0 ? pick(4) : pick(10);
   switch (kind) {
   case 0:
     return Value();
@@ -77,6 +77,14 @@ Value random_value(std::mt19937_64& rng, int depth) {
     for (std::uint64_t i = 0; i < count; ++i)
       members.emplace_back("key" + std::to_string(pick(distinct)), random_value(rng, depth - 1));
     return Value(std::move(members));
+  }
+  case 8: {
+    // Value::object: three members whose keys repeat at random.
+    const std::string keys[] = {"k" + std::to_string(pick(3)), "k" + std::to_string(pick(3)),
+                                "k" + std::to_string(pick(3))};
+    return Value::object({{keys[0], random_value(rng, depth - 1)},
+                          {keys[1], random_value(rng, depth - 1)},
+                          {keys[2], random_value(rng, depth - 1)}});
   }
   default:
     return Value::parse_json(random_value(rng, depth - 1).to_json());

@@ -26,7 +26,7 @@ NodeType template_node() {
   // Templates are evaluated by the engine before the node runs; the node turns the result
   // into text (a template that is one reference may yield a non-string value).
   t.run_sync = [](Context& ctx) -> Value {
-    return Object{{"text", ctx.setting("template").to_text()}};
+    return Value::object({{"text", ctx.setting("template").to_text()}});
   };
   return t;
 }
@@ -78,9 +78,9 @@ NodeType time_node() {
     char date[16];
     std::strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &parts);
     std::strftime(date, sizeof date, "%Y-%m-%d", &parts);
-    return Object{{"utc", std::string(utc)},
-                  {"date", std::string(date)},
-                  {"unix", static_cast<std::int64_t>(seconds)}};
+    return Value::object({{"utc", std::string_view(utc)},
+                          {"date", std::string_view(date)},
+                          {"unix", static_cast<std::int64_t>(seconds)}});
   };
   return t;
 }
@@ -123,7 +123,7 @@ NodeType json_node() {
     if (!picked)
       throw NodeError(ErrorCategory::not_found,
                       "path '" + path.to_string() + "' not found in the document");
-    return Object{{"value", *picked}};
+    return Value::object({{"value", *picked}});
   };
   return t;
 }
@@ -141,7 +141,7 @@ NodeType delay_node() {
     asio::steady_timer timer(ctx.executor(), std::chrono::milliseconds(ms));
     // Cancellation of the run reaches this wait through the coroutine's cancellation slot.
     co_await timer.async_wait(asio::use_awaitable);
-    co_return Object{{"ms", ms}};
+    co_return Value::object({{"ms", ms}});
   };
   return t;
 }
@@ -170,7 +170,7 @@ NodeType log_node() {
                                                         "'; use debug, info, warning or error");
     std::string text = ctx.setting("message").to_text();
     ctx.log(level, text);
-    return Object{{"message", std::move(text)}};
+    return Value::object({{"message", std::move(text)}});
   };
   return t;
 }
@@ -198,7 +198,7 @@ NodeType fail_node() {
                       "core.fail: unknown category '" + std::string(name) + "'");
     const std::int64_t succeed_on = ctx.setting("succeed_on_attempt").as_int();
     if (succeed_on > 0 && ctx.attempt() >= succeed_on)
-      return Object{{"attempt", ctx.attempt()}};
+      return Value::object({{"attempt", ctx.attempt()}});
     throw NodeError(*category, std::string(ctx.setting("message").as_string()));
   };
   return t;
@@ -219,15 +219,15 @@ NodeType merge_node() {
     if (mode == "first") {
       for (const Value& v : values)
         if (!v.is_null())
-          return Object{{"value", v}};
-      return Object{{"value", Value()}};
+          return Value::object({{"value", v}});
+      return Value::object({{"value", Value()}});
     }
     if (mode == "all") {
       Array all;
       for (const Value& v : values)
         if (!v.is_null())
           all.push_back(v);
-      return Object{{"value", Value(std::move(all))}};
+      return Value::object({{"value", Value(std::move(all))}});
     }
     throw NodeError(ErrorCategory::invalid_input,
                     "core.merge: unknown mode '" + std::string(mode) + "'; use first or all");

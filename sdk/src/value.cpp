@@ -16,6 +16,7 @@
 #include <new>
 #include <numeric>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <variant>
 
@@ -90,30 +91,54 @@ std::uint64_t key_prefix(std::string_view key) noexcept {
 }
 } // namespace
 
+namespace {
+// Whether the `n` keys `key(0)`.. are all different. Quadratic, for objects of up to
+// kIndexThreshold members: comparing a handful of short keys beats sorting them.
+template <class Key> bool keys_unique(std::size_t n, Key key) noexcept {
+  for (std::size_t i = 1; i < n; ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (key(i) == key(j))
+        return false;
+  return true;
+}
+} // namespace
+
+Value Value::object(std::initializer_list<std::pair<std::string_view, Value>> members) {
+  const auto* given = members.begin();
+  const std::size_t n = members.size();
+  if (n > kIndexThreshold ||
+      !keys_unique(n, [given](std::size_t i) noexcept { return given[i].first; })) {
+    Object all;
+    all.reserve(n);
+    for (const auto& [key, value] : members)
+      all.emplace_back(std::string(key), value);
+    return Value(std::move(all));
+  }
+  Value result;
+  result.heap_ = Heap::with_members_made(n, [given](std::size_t i, void* where) -> Heap::Member& {
+    // In place: a key made first and moved in was copied twice more (four memcpy calls
+    // for a short key instead of one).
+    return *::new (where)
+        Heap::Member(std::piecewise_construct, std::forward_as_tuple(given[i].first),
+                     std::forward_as_tuple(given[i].second));
+  });
+  result.type_ = ValueType::object;
+  return result;
+}
+
 Value::Value(Object members) : type_(ValueType::object) {
   ObjectBody body;
   const std::size_t n = members.size();
   if (n <= kIndexThreshold) {
-    // Quadratic but tiny. The common case has unique keys: adopt the caller's vector as it
-    // is (no second allocation, no member moves).
-    bool unique = true;
-    for (std::size_t i = 1; i < n && unique; ++i)
-      for (std::size_t j = 0; j < i; ++j)
-        if (members[i].first == members[j].first) {
-          unique = false;
-          break;
-        }
-    if (unique) {
-      Heap* heap = Heap::with_trailing_members(n);
-      auto* slots = std::launder(reinterpret_cast<Heap::Member*>(heap + 1));
-      // Moving a string and a Value cannot throw: no partial block to clean up.
-      std::size_t bytes = value_bytes + block_bytes;
-      for (std::size_t i = 0; i < n; ++i) {
-        bytes = Heap::plus_member(bytes, members[i].first, members[i].second);
-        ::new (slots + i) Heap::Member(std::move(members[i]));
-      }
-      heap->bytes = bytes; // counted in the loop that moves
-      heap_ = heap;
+    // The common case has unique keys: one block, the members moved into it (moves do not
+    // throw), and the caller's vector freed at once.
+    if (keys_unique(n, [&members](std::size_t i) noexcept -> const std::string& {
+          return members[i].first;
+        })) {
+      heap_ = Heap::with_members_made(
+          n, [&members](std::size_t i, void* where) noexcept -> Heap::Member& {
+            return *::new (where) Heap::Member(std::move(members[i]));
+          });
       return;
     }
     // Merge duplicates, keeping the first key's position.

@@ -16,7 +16,7 @@ sluice::NodeType add_node_type() {
     std::int64_t acc = 1;
     for (const sluice::Value& v : ctx.setting("values").as_array())
       acc = add_step(static_cast<std::uint64_t>(acc), v.as_int());
-    return sluice::Object{{"value", acc}};
+    return sluice::Value::object({{"value", acc}});
   };
   return t;
 }

@@ -13,7 +13,7 @@ TbbGraph::TbbGraph(const Shape& shape, std::vector<sluice::Value>& results) : st
           std::int64_t acc = 1;
           for (std::uint32_t p : shape.preds_of(i))
             acc = add_step(static_cast<std::uint64_t>(acc), results[p]["value"].as_int());
-          results[i] = sluice::Value(sluice::Object{{"value", acc}});
+          results[i] = sluice::Value::object({{"value", acc}});
           return tbb::flow::continue_msg();
         }));
     const auto preds = shape.preds_of(i);

@@ -20,7 +20,7 @@ static void register_types(sluice::Registrar& registrar) {
                                     std::chrono::milliseconds(ctx.setting("delay_ms").as_int()));
     co_await timer.async_wait(boost::asio::use_awaitable); // cancellable by the run
     std::string greeting = "Hello, " + std::string(ctx.setting("name").as_string()) + "!";
-    co_return sluice::Object{{"greeting", greeting}};
+    co_return sluice::Value::object({{"greeting", greeting}});
   };
   registrar.add(std::move(greet));
 }

@@ -42,8 +42,9 @@
 ///      (`Context::blocking_executor()`, `ProviderContext::executor()`), `form_encode()`,
 ///      `markup_escape()`, `Registrar::add_side_effects_rule()`, `Registrar::declare_reach()`.
 /// 1.7: `Context::earlier_attempt_started()`, `Registrar::declare_reconciles()`.
+/// 1.8: `Value::object()`.
 #define SLUICE_SDK_ABI_MAJOR 1
-#define SLUICE_SDK_ABI_MINOR 7
+#define SLUICE_SDK_ABI_MINOR 8
 
 /// "SLUICEPL" in ASCII: marks a Sluice plugin descriptor.
 #define SLUICE_PLUGIN_MAGIC 0x4C50454349554C53ULL

@@ -7,6 +7,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <span>
 #include <stdexcept>
@@ -141,6 +142,11 @@ public:
   static Value array_from(std::span<Value> elements);
   /// An object value; when a key repeats, the last value wins at the first key's position.
   Value(Object members);
+  /// An object of `members`, in their order: `return Value::object({{"id", id}, {"ok", true}});`
+  /// from a node's body. One allocation for up to 12 members with different keys, where
+  /// `Value(Object{...})` takes two (the vector's buffer and the shared block) and copies
+  /// every key twice; otherwise the same as `Value(Object)`, repeated keys included. SDK 1.8.
+  static Value object(std::initializer_list<std::pair<std::string_view, Value>> members);
 
   Value(const Value& other) noexcept;
   Value(Value&& other) noexcept;
