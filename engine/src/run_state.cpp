@@ -612,12 +612,36 @@ void RunState::cancel_everything() {
 }
 
 void RunState::finish() {
-  // A blocking serial run finishes on the thread that called begin() and will call wait()
-  // once it returns: the result is built where wait() takes it, with no lock and no
-  // notification.
-  const bool here = !on_done_ && serial_;
-  RunResult local;
-  RunResult& result = here ? result_ : local;
+  if (!on_done_ && serial_) {
+    // A blocking serial run finishes on the thread that called begin() and will call wait()
+    // once it returns: the result is built where wait() takes it, with no lock and no
+    // notification (and no second RunResult to make and destroy).
+    build_result(result_);
+    // Nothing reads the plan after this but ~RunState, which gives the counters back: the
+    // result keeps the plan alive until wait() hands it over, and the caller's Pipeline
+    // after that. So its reference moves instead of being counted.
+    RunResultAccess::keep_plan(result_, std::move(setup_.plan));
+    done_ = true;
+    return;
+  }
+  RunResult result;
+  build_result(result);
+  RunResultAccess::keep_plan(result, setup_.plan);
+  if (!on_done_) {
+    // Blocking run: the waiter holds a reference to this RunState, so notifying under the
+    // lock cannot touch a destroyed condition variable. No futex call when nobody waits
+    // (the common case: the caller's thread finished the run itself).
+    std::lock_guard lock(mutex_);
+    result_ = std::move(result);
+    done_ = true;
+    done_cv_.notify_all();
+    return;
+  }
+  auto on_done = std::move(on_done_);
+  on_done(std::move(result));
+}
+
+void RunState::build_result(RunResult& result) {
   result.started = started_;
   if (serial_) {
     // Only this thread writes error_ and failed_node_ in a serial run (fail_run runs on
@@ -687,27 +711,6 @@ void RunState::finish() {
     emit(e);
   }
   result.nodes = std::move(nodes_);
-  if (here) {
-    // Nothing reads the plan after this but ~RunState, which gives the counters back:
-    // the result keeps the plan alive until wait() hands it over, and the caller's
-    // Pipeline after that. So its reference moves instead of being counted.
-    RunResultAccess::keep_plan(result, std::move(setup_.plan));
-    done_ = true;
-    return;
-  }
-  RunResultAccess::keep_plan(result, setup_.plan);
-  if (!on_done_) {
-    // Blocking run: the waiter holds a reference to this RunState, so notifying under the
-    // lock cannot touch a destroyed condition variable. No futex call when nobody waits
-    // (the common case: the caller's thread finished the run itself).
-    std::lock_guard lock(mutex_);
-    result_ = std::move(result);
-    done_ = true;
-    done_cv_.notify_all();
-    return;
-  }
-  auto on_done = std::move(on_done_);
-  on_done(std::move(result));
 }
 
 } // namespace sluice::detail

@@ -327,6 +327,8 @@ private:
   void fail_run(std::uint32_t n);
   void cancel_everything();
   void finish();
+  // The run's result, from its records (moved out) and what went wrong.
+  void build_result(RunResult & result);
 
   RunSetup setup_;
   const Plan& plan_;
