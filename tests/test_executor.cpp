@@ -785,6 +785,48 @@ outputs:
   CHECK(r.outputs["chosen"] == Value("plan b"));
 }
 
+TEST_CASE("node_times off: no node is stamped, unless observers want the times") {
+  for (unsigned threads : {1u, 2u}) {
+    CAPTURE(threads);
+    Engine engine(engine_options(threads));
+    // One node that waits (core.delay runs as a coroutine): both paths of a node.
+    const Pipeline p = engine.load_string(R"(
+version: 1
+nodes:
+  a: { type: core.template, with: { template: "a" } }
+  b: { type: core.delay, with: { ms: 2 }, needs: [a] }
+  c: { type: core.template, with: { template: "{{ a.text }}c" }, needs: [b] }
+)");
+    RunOptions untimed;
+    untimed.node_times = false;
+    const RunResult r = engine.run(p, untimed);
+    REQUIRE(r.ok());
+    CHECK(r.outputs == engine.run(p).outputs);
+    CHECK(r.started < r.finished); // the run's own times stay
+    CHECK(r.finished - r.started >= std::chrono::milliseconds(2));
+    for (const NodeResult& n : r.nodes) {
+      CAPTURE(n.id);
+      CHECK(n.status == NodeStatus::succeeded);
+      CHECK(n.started == Clock::time_point{});
+      CHECK(n.finished == Clock::time_point{});
+    }
+    CHECK(r.nodes[2].output["text"].as_string() == "ac");
+
+    RunOptions observed = untimed;
+    auto recorder = std::make_shared<Recorder>();
+    observed.observers.push_back(recorder);
+    const RunResult o = engine.run(p, observed);
+    REQUIRE(o.ok());
+    for (const NodeResult& n : o.nodes) {
+      CAPTURE(n.id);
+      CHECK(o.started <= n.started);
+      CHECK(n.started <= n.finished);
+      CHECK(n.finished <= o.finished);
+    }
+    CHECK(recorder->count(EventKind::node_succeeded) == 3);
+  }
+}
+
 TEST_CASE("events reach observers") {
   Engine engine;
   auto recorder = std::make_shared<Recorder>();

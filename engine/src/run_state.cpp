@@ -48,7 +48,9 @@ RunState::RunState(RunSetup&& setup, std::function<void(RunResult)> on_done)
       detours_(setup_.options.mocks.empty() && !setup_.dry_run && setup_.options.repeated.empty()
                    ? 0
                    : not_plain),
-      observed_(!setup_.options.observers.empty()), ticks_(!observed_ && tick_counter_usable()),
+      observed_(!setup_.options.observers.empty()),
+      ticks_(!observed_ && setup_.options.node_times && tick_counter_usable()),
+      stamps_(observed_ || setup_.options.node_times),
       tick_scale_(ticks_ ? TickRate::process().scale() : 0), on_done_(std::move(on_done)) {
   if (plan_.nodes.size() > RunMemory::min_nodes)
     nodes_ = plan_.memory.take_records();
@@ -100,8 +102,9 @@ void RunState::begin(bool drive_here) {
     return;
   }
   if (drive_here) {
-    const Clock::time_point first_mark =
-        ticks_ && tick_scale_ == 0 ? raw_ticks(started_ticks_) : started_;
+    const Clock::time_point first_mark = !stamps_                     ? Clock::time_point{}
+                                         : ticks_ && tick_scale_ == 0 ? raw_ticks(started_ticks_)
+                                                                      : started_;
     // The calling thread's ready stack from its previous run, capacity and all (a run
     // nested inside a node on this thread finds none and makes its own).
     Stack stack{std::exchange(spare_stack(), ReadyStack{})};

@@ -213,7 +213,7 @@ private:
   // counter, converted now with the process's rate (tick_scale_) or kept raw until finish().
   [[gnu::always_inline]] Clock::time_point stamp() const noexcept {
     if (!ticks_)
-      return Clock::now();
+      return stamps_ ? Clock::now() : Clock::time_point{};
     if (tick_scale_ != 0)
       return TickScale(started_, started_ticks_, tick_scale_).to_time(read_ticks());
     return raw_ticks(read_ticks());
@@ -368,6 +368,8 @@ private:
   // the kernel checks before it keeps the counter as its own clock; where it is not, a time
   // is still clamped into the run's window.
   const bool ticks_;
+  // Whether node records are stamped at all (RunOptions::node_times, or observers).
+  const bool stamps_;
   // With ticks_: the process's measured rate when the run was made (TickRate), or 0. With a
   // rate, stamps are times when taken; without, raw readings that finish() converts.
   const std::uint64_t tick_scale_;
