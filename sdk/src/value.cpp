@@ -89,9 +89,7 @@ std::uint64_t key_prefix(std::string_view key) noexcept {
     number = __builtin_bswap64(number);
   return number;
 }
-} // namespace
 
-namespace {
 // Whether the `n` keys `key(0)`.. are all different. Quadratic, for objects of up to
 // kIndexThreshold members: comparing a handful of short keys beats sorting them.
 template <class Key> bool keys_unique(std::size_t n, Key key) noexcept {
