@@ -20,38 +20,9 @@ for tool in wrk valgrind callgrind_control callgrind_annotate; do
 done
 [ -x "$sluice" ] || { echo "serve_callgrind: no $sluice; build it first" >&2; exit 2; }
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export SLUICE_RUNS="$work/runs.db" SLUICE_CREDENTIALS="$work/credentials.db"
-mkdir "$work/pipelines"
-cat >"$work/pipelines/bench.yaml" <<'YAML'
-version: 1
-name: bench
-inputs: { who: { type: string, default: bench } }
-triggers:
-  - webhook: { path: /hooks/bench, auth: none }
-nodes:
-  say: { type: core.template, with: { template: "hello {{ inputs.who }}" } }
-outputs: { message: "{{ say.text }}" }
-YAML
-cat >"$work/webhook.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"who":"wrk"}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
+. tests/bench/serve_bench_common.sh
 "$sluice" tokens create bench >/dev/null 2>&1
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
-  "$sluice" serve "$work/pipelines" --listen 127.0.0.1:0 --watch 0 --grace 5 \
-  --max-requests-per-client 100000 --max-queued-runs 1000000 2>"$work/serve.log" &
-pid=$!
-for _ in $(seq 600); do grep -q "pipelines on http" "$work/serve.log" && break; sleep 0.1; done
-url=$(sed -n 's/.*pipelines on \(http:[^ ]*\).*/\1/p' "$work/serve.log")
-[ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+start_server 100000 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out"
 
 wrk -t2 -c"$connections" -d3s -s "$work/webhook.lua" "$url/hooks/bench" >/dev/null
 sleep 1

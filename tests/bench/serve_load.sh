@@ -14,38 +14,10 @@ sluice=$build/engine/cli/sluice
 command -v wrk >/dev/null || { echo "serve_load: needs wrk (apt-get install wrk)" >&2; exit 2; }
 [ -x "$sluice" ] || { echo "serve_load: no $sluice; build it first" >&2; exit 2; }
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export SLUICE_RUNS="$work/runs.db" SLUICE_CREDENTIALS="$work/credentials.db"
-mkdir "$work/pipelines"
-cat >"$work/pipelines/bench.yaml" <<'YAML'
-version: 1
-name: bench
-inputs: { who: { type: string, default: bench } }
-triggers:
-  - webhook: { path: /hooks/bench, auth: none }
-nodes:
-  say: { type: core.template, with: { template: "hello {{ inputs.who }}" } }
-outputs: { message: "{{ say.text }}" }
-YAML
+. tests/bench/serve_bench_common.sh
 token=$("$sluice" tokens create bench 2>/dev/null | tail -n 1)
-"$sluice" serve "$work/pipelines" --listen 127.0.0.1:0 --watch 0 --grace 5 \
-  --max-requests-per-client 1000 --max-queued-runs 1000000 2>"$work/serve.log" &
-pid=$!
-for _ in $(seq 200); do grep -q "pipelines on http" "$work/serve.log" && break; sleep 0.05; done
-url=$(sed -n 's/.*pipelines on \(http:[^ ]*\).*/\1/p' "$work/serve.log")
-[ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+start_server 1000
 
-cat >"$work/webhook.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"who":"wrk"}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
 cat >"$work/wait.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '{"inputs":{"who":"wrk"}}'
