@@ -417,6 +417,8 @@ TEST_CASE("node times lie within the run and follow the dependencies") {
     for (std::size_t i = 1; i < r.nodes.size(); ++i)
       CHECK(r.nodes[i - 1].finished <= r.nodes[i].started); // a chain
   };
+  RunOptions timed;
+  timed.node_times = true;
   for (unsigned threads : {1u, 2u}) {
     CAPTURE(threads);
     Engine engine(engine_options(threads));
@@ -428,7 +430,7 @@ nodes:
   c: { type: core.template, with: { template: "{{ b.value.n }}" } }
   d: { type: core.merge, with: { values: ["{{ c.text }}", "{{ a.text }}"] } }
 )");
-    check_times(engine.run(p));
+    check_times(engine.run(p, timed));
     RunOptions observed;
     observed.observers.push_back(std::make_shared<Recorder>());
     check_times(engine.run(p, observed));
@@ -436,7 +438,7 @@ nodes:
     // each stamp when it takes it instead of at the end: the same guarantees.
     const auto until = Clock::now() + std::chrono::milliseconds(250);
     while (Clock::now() < until)
-      check_times(engine.run(p));
+      check_times(engine.run(p, timed));
     // And the times mean something: a node that takes 20 ms is stamped 20 ms long.
     NodeType nap;
     nap.spec.type = "test.nap";
@@ -452,7 +454,7 @@ nodes:
   nap: { type: test.nap, needs: [a] }
   c: { type: core.template, with: { template: "c" }, needs: [nap] }
 )");
-    const RunResult r = engine.run(napping);
+    const RunResult r = engine.run(napping, timed);
     check_times(r);
     const auto slept = r.nodes[1].finished - r.nodes[1].started;
     CHECK(slept >= std::chrono::milliseconds(19));
@@ -785,7 +787,8 @@ outputs:
   CHECK(r.outputs["chosen"] == Value("plan b"));
 }
 
-TEST_CASE("node_times off: no node is stamped, unless observers want the times") {
+TEST_CASE("node times are off unless asked for or observed") {
+  CHECK_FALSE(RunOptions{}.node_times);
   for (unsigned threads : {1u, 2u}) {
     CAPTURE(threads);
     Engine engine(engine_options(threads));
@@ -797,11 +800,12 @@ nodes:
   b: { type: core.delay, with: { ms: 2 }, needs: [a] }
   c: { type: core.template, with: { template: "{{ a.text }}c" }, needs: [b] }
 )");
-    RunOptions untimed;
-    untimed.node_times = false;
+    const RunOptions untimed; // the default
+    RunOptions timed;
+    timed.node_times = true;
     const RunResult r = engine.run(p, untimed);
     REQUIRE(r.ok());
-    CHECK(r.outputs == engine.run(p).outputs);
+    CHECK(r.outputs == engine.run(p, timed).outputs);
     CHECK(r.started < r.finished); // the run's own times stay
     CHECK(r.finished - r.started >= std::chrono::milliseconds(2));
     for (const NodeResult& n : r.nodes) {
@@ -811,6 +815,9 @@ nodes:
       CHECK(n.finished == Clock::time_point{});
     }
     CHECK(r.nodes[2].output["text"].as_string() == "ac");
+    // The nodes' summary gives a duration only where one was taken.
+    CHECK(node_results_json(r)[0].find("duration_ms") == nullptr);
+    CHECK(node_results_json(engine.run(p, timed))[0].find("duration_ms") != nullptr);
 
     RunOptions observed = untimed;
     auto recorder = std::make_shared<Recorder>();
@@ -1022,9 +1029,10 @@ TEST_CASE("runs of a large plan reuse their records; every run's result is its o
   engine.registrar().add(sum_type());
   const int count = 40; // past the plans small enough to keep nothing between runs
   const Pipeline p = engine.compile(sum_chain(count));
-  auto run = [&](std::int64_t x) {
+  auto run = [&](std::int64_t x, bool node_times = false) {
     RunOptions options;
     options.inputs = Object{{"x", x}};
+    options.node_times = node_times;
     return engine.run(p, options);
   };
 
@@ -1049,43 +1057,52 @@ TEST_CASE("runs of a large plan reuse their records; every run's result is its o
   SUBCASE("whatever a result's owner did to its records, the next run's are as new") {
     // Records handed back one per node are made new in place for the next run (the run does
     // not walk them again); any other shape is cleared and rebuilt.
-    for (const char* change : {"scribbled", "shortened", "grown", "moved out"}) {
-      CAPTURE(change);
-      const NodeResult* first = nullptr;
-      std::vector<NodeResult> taken;
-      {
-        RunResult r = run(1);
-        first = r.nodes.data();
-        const std::string what = change;
-        if (what == "scribbled") {
-          for (NodeResult& n : r.nodes) {
-            n.id = "someone else";
-            n.status = NodeStatus::failed;
-            n.attempts = 9;
-            n.started = n.finished = Clock::time_point(std::chrono::hours(1));
-            n.output = Value("left over");
-            n.message = "left over, and long enough to need a heap block of its own";
-            n.category = ErrorCategory::rate_limited;
-            n.tolerated = n.mocked = true;
+    // Every change is followed by a run with node times and by one without: a run without
+    // them leaves none of the earlier ones behind either.
+    for (const char* change : {"scribbled", "shortened", "grown", "moved out"})
+      for (const bool timed : {true, false}) {
+        CAPTURE(change);
+        CAPTURE(timed);
+        const NodeResult* first = nullptr;
+        std::vector<NodeResult> taken;
+        {
+          RunResult r = run(1);
+          first = r.nodes.data();
+          const std::string what = change;
+          if (what == "scribbled") {
+            for (NodeResult& n : r.nodes) {
+              n.id = "someone else";
+              n.status = NodeStatus::failed;
+              n.attempts = 9;
+              n.started = n.finished = Clock::time_point(std::chrono::hours(1));
+              n.output = Value("left over");
+              n.message = "left over, and long enough to need a heap block of its own";
+              n.category = ErrorCategory::rate_limited;
+              n.tolerated = n.mocked = true;
+            }
+          } else if (what == "shortened") {
+            r.nodes.pop_back();
+          } else if (what == "grown") {
+            r.nodes.emplace_back("extra");
+          } else {
+            taken = std::move(r.nodes);
           }
-        } else if (what == "shortened") {
-          r.nodes.pop_back();
-        } else if (what == "grown") {
-          r.nodes.emplace_back("extra");
-        } else {
-          taken = std::move(r.nodes);
         }
+        const RunResult next = run(8, timed);
+        CHECK(chain_agrees(next, count, 8));
+        for (const NodeResult& n : next.nodes) {
+          CHECK(n.category == ErrorCategory::internal);
+          if (timed) {
+            CHECK(n.started >= next.started);
+            CHECK(n.finished <= next.finished);
+          } else {
+            CHECK(n.started == Clock::time_point{});
+            CHECK(n.finished == Clock::time_point{});
+          }
+        }
+        if (std::string_view(change) == "scribbled")
+          CHECK(next.nodes.data() == first);
       }
-      const RunResult next = run(8);
-      CHECK(chain_agrees(next, count, 8));
-      for (const NodeResult& n : next.nodes) {
-        CHECK(n.category == ErrorCategory::internal);
-        CHECK(n.started >= next.started);
-        CHECK(n.finished <= next.finished);
-      }
-      if (std::string_view(change) == "scribbled")
-        CHECK(next.nodes.data() == first);
-    }
   }
 
   SUBCASE("results kept, copied and moved stay intact while others are reused") {

@@ -349,6 +349,7 @@ int run_command(const RunArgs& args, const PluginArgs& plugins) {
   RunOptions options;
   options.inputs = *inputs;
   options.stop = stop.get_token();
+  options.node_times = true; // printed per node, with --quiet too
   // --dry-run alone arrives as "true" (a CLI11 flag).
   options.dry_run = args.dry_run.empty()        ? DryRun::off
                     : args.dry_run == "offline" ? DryRun::offline

@@ -15,7 +15,9 @@ Value node_results_json(const RunResult& result) {
     Object entry{{"id", std::string(node.id)},
                  {"status", std::string(to_string(node.status))},
                  {"attempts", node.attempts}};
-    if (node.status == NodeStatus::succeeded || node.status == NodeStatus::failed)
+    // Only where the run took node times (RunOptions::node_times, or observers).
+    const bool timed = node.finished != Clock::time_point{};
+    if (timed && (node.status == NodeStatus::succeeded || node.status == NodeStatus::failed))
       entry.emplace_back(
           "duration_ms",
           std::chrono::duration<double, std::milli>(node.finished - node.started).count());

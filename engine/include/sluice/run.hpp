@@ -228,12 +228,12 @@ struct RunOptions {
   /// engine's: a recorder watching it (sluice/cassette.hpp), or connections simulated for a
   /// replay. Null: the engine's.
   std::shared_ptr<CredentialStore> credentials;
-  /// Whether each NodeResult gets its `started` and `finished` times. Taking a node's time
-  /// costs about 10 ns on x86-64 (the time-stamp counter), a tenth of a ten-node run of
-  /// small nodes: a caller that never reads them may turn this off, and they are then left
-  /// at `Clock::time_point{}` (the run's own `started` and `finished` are always set). Runs
-  /// with observers keep them, as their events carry the same times.
-  bool node_times = true;
+  /// Whether each NodeResult gets its `started` and `finished` times. Off unless asked for:
+  /// most callers never read them, and taking a node's time costs about 10 ns on x86-64 (the
+  /// time-stamp counter), a tenth of a ten-node run of small nodes. Without them they are
+  /// left at `Clock::time_point{}`; the run's own `started` and `finished` are always set.
+  /// Runs with observers get them either way, as their events carry the same times.
+  bool node_times = false;
   /// A dry run: nothing outside the run changes (see DryRun). Nodes that depend on a planned
   /// node's output are planned too, as only a real run knows what they would see.
   DryRun dry_run = DryRun::off;

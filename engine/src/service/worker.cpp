@@ -351,6 +351,7 @@ void Worker::execute(ClaimedRun claimed, std::shared_ptr<const ServedPipeline> s
   RunOptions options;
   options.inputs = claimed.run.inputs;
   options.stop = stop;
+  options.node_times = true; // the store keeps them, the metrics' histograms count them
   auto feed = std::make_shared<RunFeed>();
   options.observers.push_back(std::make_shared<FeedObserver>(feed));
   options.observers.push_back(std::make_shared<CheckpointObserver>(
