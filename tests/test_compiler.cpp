@@ -476,13 +476,16 @@ nodes:
   }
 }
 
-// A list of plain references is bound while it is read, into the plan's store of lists;
-// longer lists, mixed ones and lists with a bad reference take the general path. Each shape
-// must bind the same edges and evaluate to the same values.
+// A list of plain references is bound while it is read, into the plan's store of lists
+// (a long one element by element, a short one once all are read); mixed lists and lists
+// with a bad reference take the general path, a long one after binding part of it. Each
+// shape must bind the same edges, once, and evaluate to the same values.
 TEST_CASE("lists of references: every shape binds its edges and evaluates, borrowed or not") {
+  // Not in a pattern that repeats every 2, 4 or 8 elements: each must land in its place.
+  const char* const refs[] = {"'{{ a.text }}'", "'{{ b.text }}'", "'{{ inputs.who }}'"};
   std::string twenty;
   for (int i = 0; i < 20; ++i)
-    twenty += std::string(i > 0 ? ", " : "") + (i % 2 == 0 ? "'{{ a.text }}'" : "'{{ b.text }}'");
+    twenty += std::string(i > 0 ? ", " : "") + refs[i % 3];
   const auto plan = load(R"yaml(version: 1
 inputs:
   who: { type: string, default: Ada }
@@ -497,15 +500,19 @@ nodes:
     type: core.merge
     for_each: "{{ inputs.who }}"
     with: { values: ["{{ item }}", "{{ a.text }}", "{{ index }}"] }
+  long_mixed: { type: core.merge, with: { values: [)yaml" +
+                         twenty + R"yaml(, "{{ inputs.who }}", 7] } }
 )yaml");
   CHECK(as_vector(plan->dependencies(2)) == std::vector<std::uint32_t>{1, 0});
   CHECK(as_vector(plan->dependencies(3)) == std::vector<std::uint32_t>{0, 1});
   CHECK(as_vector(plan->dependencies(4)) == std::vector<std::uint32_t>{0, 1});
   CHECK(as_vector(plan->dependencies(5)) == std::vector<std::uint32_t>{0});
-  CHECK(as_vector(plan->successors(0)) == std::vector<std::uint32_t>{2, 3, 4, 5});
+  CHECK(as_vector(plan->dependencies(6)) == std::vector<std::uint32_t>{0, 1});
+  CHECK(as_vector(plan->successors(0)) == std::vector<std::uint32_t>{2, 3, 4, 5, 6});
+  CHECK(plan->nodes[6].dependency_count == 2);
 
   const Value inputs = Value::parse_json(R"({"who": "Ada"})");
-  std::vector<NodeResult> results(6);
+  std::vector<NodeResult> results(7);
   results[0].output = Value::parse_json(R"({"text": "A"})");
   results[1].output = Value::parse_json(R"({"text": "B"})");
   const Value item("it");
@@ -521,13 +528,17 @@ nodes:
   };
   Array long_values;
   for (int i = 0; i < 20; ++i)
-    long_values.emplace_back(i % 2 == 0 ? "A" : "B");
+    long_values.emplace_back(i % 3 == 0 ? "A" : i % 3 == 1 ? "B" : "Ada");
   for (const bool borrowing : {false, true}) {
     CAPTURE(borrowing);
     CHECK(evaluated(2, borrowing) == Value::parse_json(R"(["B", "Ada", "A"])"));
     CHECK(evaluated(3, borrowing) == Value::parse_json(R"(["A", 7, "xB"])"));
     CHECK(evaluated(4, borrowing) == Value(long_values));
     CHECK(evaluated(5, borrowing) == Value::parse_json(R"(["it", "A", 3])"));
+    Array long_mixed = long_values;
+    long_mixed.emplace_back("Ada");
+    long_mixed.emplace_back(7);
+    CHECK(evaluated(6, borrowing) == Value(long_mixed));
   }
 }
 
@@ -548,6 +559,23 @@ nodes:
   CHECK(errors[2].starts_with("p.yaml:8:21: error: unknown input 'whom'"));
   CHECK(errors[3].starts_with("p.yaml:8:21: error: 'item' used outside 'for_each'"));
   CHECK(errors[4].starts_with("p.yaml:8:21: error: node 'b' refers to itself"));
+}
+
+TEST_CASE("lists of references: a bad one in a long list is reported once, where it is") {
+  std::string good;
+  for (int i = 0; i < 12; ++i)
+    good += "\"{{ a.text }}\", ";
+  const Errors errors = errors_of(R"yaml(version: 1
+nodes:
+  a: { type: core.template, with: { template: x } }
+  b:
+    type: core.merge
+    with: { values: [)yaml" + good +
+                                  R"yaml("{{ nope.text }}", "{{ a.txt }}"] }
+)yaml");
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].starts_with("p.yaml:6:21: error: unknown node 'nope' in '{{ nope.text }}'"));
+  CHECK(errors[1].starts_with("p.yaml:6:21: error: node 'a' (core.template) has no output 'txt'"));
 }
 
 TEST_CASE("execution options compile into the plan") {

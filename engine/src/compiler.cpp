@@ -203,7 +203,12 @@ private:
   void index_nodes() {
     node_index_.reserve(spec_.nodes.size());
     types_.resize(spec_.nodes.size());
+    // Each name's slot is asked for a few names ahead, so that its cache miss overlaps the
+    // work on the names before it.
+    constexpr std::uint32_t ahead = 8;
     for (std::uint32_t i = 0; i < spec_.nodes.size(); ++i) {
+      if (i + ahead < spec_.nodes.size())
+        node_index_.prefetch(spec_.nodes[i + ahead].id);
       const NodeDecl& decl = spec_.nodes[i];
       if (!is_valid_node_id(decl.id))
         error(decl.mark, "invalid node id '" + decl.id + "'",
@@ -528,6 +533,10 @@ private:
     }
     std::span<const BoundReference> keep(std::span<const BoundReference> list) override {
       return compiler_.plan_->bound_lists.add(list);
+    }
+    void prefetch(const PlainReference& reference) noexcept override {
+      if (reference.root == Reference::Root::node)
+        compiler_.node_index_.prefetch(reference.name);
     }
 
   private:

@@ -98,6 +98,11 @@ void NameIndex::note_recent(std::uint32_t index) noexcept {
   recent_[hash & (recent_count - 1)] = Slot{index, tag_of(hash)};
 }
 
+void NameIndex::prefetch(std::string_view name) const noexcept {
+  if (!slots_.empty())
+    __builtin_prefetch(&slots_[hash_of(name) & (slots_.size() - 1)]);
+}
+
 std::optional<std::uint32_t> NameIndex::find(std::string_view name) const noexcept {
   if (slots_.empty())
     return std::nullopt;

@@ -73,6 +73,9 @@ public:
   virtual std::optional<BoundReference> bind(const PlainReference& reference) = 0;
   /// Keeps a list of bound references for as long as the template that holds it (the plan).
   virtual std::span<const BoundReference> keep(std::span<const BoundReference> list) = 0;
+  /// Told of a reference a little before bind() is asked for it, in long lists: a binder
+  /// that looks names up in a large table may start fetching the entry now.
+  virtual void prefetch(const PlainReference& /*reference*/) noexcept {}
 
 protected:
   ~ReferenceBinder() = default;
@@ -111,8 +114,6 @@ public:
       return lend(*list, scope);
     return eval_borrowing_composite(scope);
   }
-  /// The longest list of references that is bound as one (the bound list).
-  static constexpr std::size_t max_bound_list = 8;
   void collect(std::vector<Reference*>& out);
   /// Calls `visit(node, path)` for each reference to a node's output in this value, bound
   /// (compacted) or not, in expressions too.
@@ -138,8 +139,8 @@ private:
   // One of: a ready constant; a string that is exactly one `{{ reference }}`, evaluated
   // straight from the bound reference (the common setting `{{ node.field }}` skips the
   // Template, its part vector and the virtual Expr call); any other string template; an
-  // array or object; that reference bound; a list of up to eight bound references to
-  // node outputs and inputs (a node's inputs, `values: ["{{ a.x }}", "{{ b.x }}"]`), always
+  // array or object; that reference bound; a list of bound references to node
+  // outputs and inputs (a node's inputs, `values: ["{{ a.x }}", "{{ b.x }}"]`), always
   // lent by eval_borrowing(), kept by the binder (the plan's
   // BoundListStore), where a Composite takes two heap blocks and a variant per element.
   // 24 bytes where the separate members took 104.
