@@ -17,6 +17,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 namespace sluice {
@@ -237,15 +239,26 @@ asio::awaitable<RunResult> Engine::async_run(Pipeline pipeline, RunOptions optio
     using Handler = decltype(handler);
     auto shared = std::make_shared<Handler>(std::move(handler));
     // Keeps the caller's event loop alive (outstanding work) until the run completes.
-    auto work = asio::prefer(asio::get_associated_executor(*shared),
-                             asio::execution::outstanding_work.tracked);
-    auto run = core_->track(std::move(setup), [shared, work](RunResult result) {
-      asio::post(work, [shared, result = std::move(result)]() mutable {
-        auto slot = asio::get_associated_cancellation_slot(*shared);
-        if (slot.is_connected())
-          slot.clear();
-        (*shared)(std::move(result));
-      });
+    std::optional work(asio::prefer(asio::get_associated_executor(*shared),
+                                    asio::execution::outstanding_work.tracked));
+    auto run = core_->track(std::move(setup), [shared, work](RunResult result) mutable {
+      // The caller may destroy its event loop as soon as its coroutine has resumed, and the
+      // completion can run there before this thread has come back out of post() (which wakes
+      // a thread of that loop after queueing) and let go of the loop's work: sluice serve
+      // destroyed its io_context under a worker still inside post() (ThreadSanitizer). The
+      // completion waits until this thread is done with the caller's loop.
+      auto handed_over = std::make_shared<std::mutex>();
+      std::unique_lock handing_over(*handed_over);
+      asio::post(*work,
+                 [shared = std::move(shared), handed_over, result = std::move(result)]() mutable {
+                   { const std::lock_guard handed(*handed_over); }
+                   auto slot = asio::get_associated_cancellation_slot(*shared);
+                   if (slot.is_connected())
+                     slot.clear();
+                   (*shared)(std::move(result));
+                 });
+      work.reset(); // the completion queued holds the loop's work from here
+      handing_over.unlock();
     });
     auto slot = asio::get_associated_cancellation_slot(*shared);
     if (slot.is_connected())
