@@ -110,6 +110,25 @@ TEST_CASE("NameIndex: names noted as recent are found as before, and so is every
   }
 }
 
+TEST_CASE("NameIndex: a duplicate noted as recent leaves every look-up as it was") {
+  // As the compiler numbers nodes: the duplicate of "b" takes index 2 and gets no name of its
+  // own, and "" (an invalid id, reported elsewhere) is a name like any other here.
+  NameIndex index;
+  CHECK(index.emplace("a", 0).second);
+  CHECK(index.emplace("b", 1).second);
+  CHECK(index.emplace("b", 2).first == 1);
+  CHECK(index.emplace("", 3).second);
+  CHECK(index.emplace("c", 4).second);
+  for (std::uint32_t i = 0; i <= 4; ++i) {
+    index.note_recent(i);
+    CHECK(index.find("a") == 0u);
+    CHECK(index.find("b") == 1u);
+    CHECK(index.find("") == 3u);
+    CHECK(index.find("c") == 4u);
+    CHECK_FALSE(index.find("d").has_value());
+  }
+}
+
 TEST_CASE("names and white space by table") {
   CHECK(name_end("fetch_users.value", 0) == 11);
   CHECK(name_end("a-b9 rest", 0) == 4);

@@ -42,8 +42,19 @@ bool is_valid_node_id(std::string_view id) {
 // Words that start a reference or are literals: a node with such an id could never be
 // referenced.
 bool is_reserved_id(std::string_view id) {
-  return id == "inputs" || id == "item" || id == "index" || id == "true" || id == "false" ||
-         id == "null";
+  // Every node id is checked: the first letter rules out nearly all of them.
+  switch (id.empty() ? '\0' : id.front()) {
+  case 'i':
+    return id == "inputs" || id == "item" || id == "index";
+  case 't':
+    return id == "true";
+  case 'f':
+    return id == "false";
+  case 'n':
+    return id == "null";
+  default:
+    return false;
+  }
 }
 
 std::string quoted_reference(const Reference& reference) {
@@ -161,8 +172,9 @@ private:
   std::vector<Diagnostic> diagnostics_;
   NameIndex node_index_;
   std::unordered_map<std::string_view, std::uint32_t> input_index_;
-  /// The resolved type of each node; null when unknown or missing.
-  std::vector<std::shared_ptr<const NodeType>> types_;
+  /// The resolved type of each node; null when unknown or missing. Plain pointers (type_rules_
+  /// holds the types): a reference count per node was an atomic add and subtract each.
+  std::vector<const NodeType*> types_;
   /// dependency_stamp_[d] == i when node i already depends on d: dedupes in O(1).
   std::vector<std::uint32_t> dependency_stamp_;
   /// Every node's dependencies, node after node as they are compiled (node i's start at its
@@ -228,7 +240,7 @@ private:
     }
   }
 
-  std::shared_ptr<const NodeType> resolve_type(const NodeDecl& decl) {
+  const NodeType* resolve_type(const NodeDecl& decl) {
     if (decl.type.empty()) {
       // The loader has reported a missing, malformed or empty `type:` of a node it read; a
       // spec built in code (whatever positions it carries) needs the message here.
@@ -238,13 +250,15 @@ private:
     }
     // Each type the plan uses is asked of the registry (and its lock) once.
     for (const TypeRules& rules : type_rules_)
-      if (decl.type == rules.type->spec.type)
-        return rules.type;
+      if (same_key(decl.type, rules.type->spec.type))
+        return rules.type.get();
     if (auto type = registry_.find(decl.type)) {
+      // The plan keeps every type its nodes use, in the order of first use.
+      plan_->types.push_back(type);
       type_rules_.push_back(TypeRules{
           type, registry_.find_settings_check(type->spec.type),
           type->spec.side_effects ? registry_.find_side_effects_rule(type->spec.type) : nullptr});
-      return type;
+      return type.get();
     }
     const std::vector<std::string> names = registry_.names();
     NearestName nearest(decl.type);
@@ -294,10 +308,7 @@ private:
     node.dependencies_begin = static_cast<std::uint32_t>(dependencies_.size());
     if (!decl.description.empty())
       node.edit_extra().description = decl.description;
-    node.type = types_[index].get();
-    if (node.type &&
-        std::find(plan_->types.begin(), plan_->types.end(), types_[index]) == plan_->types.end())
-      plan_->types.push_back(types_[index]);
+    node.type = types_[index];
     const bool has_for_each = decl.for_each.has_value();
 
     compile_settings(index, decl, node, has_for_each);
@@ -361,19 +372,17 @@ private:
       const std::size_t slot = type ? find_setting(type->spec, setting.name) : unknown_slot;
       if (type && slot == unknown_slot)
         report_unknown_setting(type->spec, setting);
-      ValueTemplate parsed;
-      try {
-        EarlyBinder binder(*this, ReferenceSite{index, has_for_each, setting.mark});
-        parsed = ValueTemplate::parse(setting.value, limits_.template_bytes, &binder);
-      } catch (const TemplateSyntaxError& e) {
-        template_error(setting.mark, e, "setting '" + setting.name + "'");
+      const ReferenceSite site{index, has_for_each, setting.mark};
+      bool syntax_error = false;
+      ValueTemplate parsed = parse_setting(setting, site, syntax_error);
+      if (syntax_error) {
         if (slot != unknown_slot)
           given.set(slot);
         continue;
       }
       // References are checked even when the type or setting is unknown: they still make
       // edges, and their mistakes are worth reporting in the same pass.
-      check_references(parsed, ReferenceSite{index, has_for_each, setting.mark});
+      check_references(parsed, site);
       // An explicit null reads as "not set": the default, or the required-setting error.
       if (slot == unknown_slot || setting.value.is_null())
         continue;
@@ -414,6 +423,22 @@ private:
           *rules.settings_check, decl, *type, node_slots,
           [this](SourceMark mark, std::string message) { error(mark, std::move(message)); });
     node.side_effects = node_has_side_effects(*type, rules.side_effects.get(), node_slots);
+  }
+
+  // A setting's template, its plain references bound from `site`; a syntax error is reported
+  // and sets `syntax_error`. Returned whole, so that the template is made where the caller
+  // keeps it (a default-made one assigned afterwards was two moves and two destructions of
+  // its variant per setting).
+  ValueTemplate parse_setting(const SettingDecl& setting, const ReferenceSite& site,
+                              bool& syntax_error) {
+    try {
+      EarlyBinder binder(*this, site);
+      return ValueTemplate::parse(setting.value, limits_.template_bytes, &binder);
+    } catch (const TemplateSyntaxError& e) {
+      template_error(setting.mark, e, "setting '" + setting.name + "'");
+      syntax_error = true;
+      return ValueTemplate();
+    }
   }
 
   // resolve_type() recorded every type a node has.
@@ -655,7 +680,7 @@ private:
   // With declared outputs, `{{ node.field }}` must name one of them.
   void report_missing_output(const Reference& reference, const ReferenceSite& site,
                              std::uint32_t target, const std::string& field) {
-    const NodeType* type = types_[target].get();
+    const NodeType* type = types_[target];
     std::vector<std::string> names;
     NearestName nearest(field);
     for (const OutputSpec& output : type->spec.outputs) {
@@ -672,7 +697,7 @@ private:
   // there is nothing to check it against (no type, no declared outputs, a for_each node, whose
   // output is a list of them, or no field).
   bool has_output(std::uint32_t target, std::string_view field) const {
-    const NodeType* type = types_[target].get();
+    const NodeType* type = types_[target];
     if (!type || type->spec.outputs.empty() || spec_.nodes[target].for_each || field.empty())
       return true;
     return std::any_of(type->spec.outputs.begin(), type->spec.outputs.end(),

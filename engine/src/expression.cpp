@@ -29,6 +29,9 @@ bool is_digit(char c) {
 // The root a reference's first name makes: `inputs` (an input's name follows), `item`,
 // `index`, or else a node id. Shared by the parser and read_plain_reference().
 Reference::Root root_named(std::string_view name) {
+  // Nearly every reference names a node: one look at the first letter says so.
+  if (name.empty() || name.front() != 'i')
+    return Reference::Root::node;
   if (same_key(name, "inputs"))
     return Reference::Root::input;
   if (same_key(name, "item"))
@@ -36,6 +39,20 @@ Reference::Root root_named(std::string_view name) {
   if (same_key(name, "index"))
     return Reference::Root::index;
   return Reference::Root::node;
+}
+
+// `true`, `false` and `null`, which the expression parser reads as literals.
+bool is_literal_word(std::string_view name) {
+  switch (name.empty() ? '\0' : name.front()) {
+  case 't':
+    return same_key(name, "true");
+  case 'f':
+    return same_key(name, "false");
+  case 'n':
+    return same_key(name, "null");
+  default:
+    return false;
+  }
 }
 
 // ---- expression nodes ----------------------------------------------------------------------
@@ -486,7 +503,7 @@ std::optional<PlainReference> read_plain_reference(std::string_view text, std::s
   if (pos == 0)
     return std::nullopt;
   const std::string_view root = expression.substr(0, pos);
-  if (same_key(root, "true") || same_key(root, "false") || same_key(root, "null"))
+  if (is_literal_word(root))
     return std::nullopt;
   PlainReference reference;
   reference.root = root_named(root);

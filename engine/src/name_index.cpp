@@ -64,7 +64,7 @@ void NameIndex::rebuild(std::size_t slot_count) {
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& slot : old)
     if (slot.index != empty)
-      for (std::size_t at = hash_of(names_[slot.index]) & mask;; at = (at + 1) & mask)
+      for (std::size_t at = names_[slot.index].hash & mask;; at = (at + 1) & mask)
         if (slots_[at].index == empty) {
           slots_[at] = slot;
           break;
@@ -82,19 +82,20 @@ std::pair<std::uint32_t, bool> NameIndex::emplace(std::string_view name, std::ui
       slot = Slot{index, tag_of(hash)};
       if (names_.size() <= index)
         names_.resize(std::size_t{index} + 1);
-      names_[index] = name;
+      names_[index] = Named{name, hash};
       ++size_;
       return {index, true};
     }
-    if (slot.tag == tag_of(hash) && same_key(names_[slot.index], name))
+    if (slot.tag == tag_of(hash) && same_key(names_[slot.index].name, name))
       return {slot.index, false};
   }
 }
 
 void NameIndex::note_recent(std::uint32_t index) noexcept {
-  if (index >= names_.size()) // a duplicate name added last: it has no name of its own
+  // A duplicate name has no entry of its own (none at all when it was added last).
+  if (index >= names_.size() || names_[index].name.data() == nullptr)
     return;
-  const std::uint64_t hash = hash_of(names_[index]);
+  const std::uint64_t hash = names_[index].hash;
   recent_[hash & (recent_count - 1)] = Slot{index, tag_of(hash)};
 }
 
@@ -108,14 +109,15 @@ std::optional<std::uint32_t> NameIndex::find(std::string_view name) const noexce
     return std::nullopt;
   const std::uint64_t hash = hash_of(name);
   if (const Slot& recent = recent_[hash & (recent_count - 1)];
-      recent.index != empty && recent.tag == tag_of(hash) && same_key(names_[recent.index], name))
+      recent.index != empty && recent.tag == tag_of(hash) &&
+      same_key(names_[recent.index].name, name))
     return recent.index;
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
     const Slot& slot = slots_[at];
     if (slot.index == empty)
       return std::nullopt;
-    if (slot.tag == tag_of(hash) && same_key(names_[slot.index], name))
+    if (slot.tag == tag_of(hash) && same_key(names_[slot.index].name, name))
       return slot.index;
   }
 }

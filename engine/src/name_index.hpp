@@ -44,8 +44,14 @@ private:
   static constexpr std::size_t recent_count = 1024;
   std::array<Slot, recent_count> recent_{};
 
-  std::vector<Slot> slots_;             // a power of two long, at most half full
-  std::vector<std::string_view> names_; // by index
+  std::vector<Slot> slots_; // a power of two long, at most half full
+  // By index; each name with its hash, so that note_recent() and rebuild() neither hash it
+  // again nor read its text (another cache miss each in a plan of 100k nodes).
+  struct Named {
+    std::string_view name;
+    std::uint64_t hash = 0;
+  };
+  std::vector<Named> names_;
   std::size_t size_ = 0;
 };
 
