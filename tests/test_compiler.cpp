@@ -172,6 +172,27 @@ outputs:
                   "outputs: text"});
 }
 
+TEST_CASE(
+    "the output of a for_each node is a list: its fields are not checked, before or after it") {
+  const Errors errors = errors_of(R"yaml(version: 1
+inputs:
+  names: { type: array, default: [a] }
+nodes:
+  before: { type: core.echo, with: { value: "{{ each.count }}" } }
+  each:
+    type: core.template
+    for_each: "{{ inputs.names }}"
+    with: { template: "{{ item }}" }
+  after: { type: core.echo, with: { value: "{{ each.count }}" } }
+  plain: { type: core.echo, with: { value: "{{ hello.count }}" } }
+  hello: { type: core.template, with: { template: hi } }
+)yaml");
+  REQUIRE(errors.size() == 1);
+  INFO(errors[0]);
+  CHECK(errors[0].starts_with(
+      "p.yaml:11:44: error: node 'hello' (core.template) has no output 'count'; outputs: text"));
+}
+
 TEST_CASE("item outside for_each") {
   CHECK(errors_of(R"yaml(version: 1
 inputs:

@@ -110,6 +110,26 @@ TEST_CASE("NameIndex: names noted as recent are found as before, and so is every
   }
 }
 
+TEST_CASE("NameIndex: names added with the hash prefetch() gave are found, duplicates refused") {
+  // The compiler's first pass: each name prefetched a few ahead, added with that hash.
+  std::deque<std::string> names = names_of_every_length();
+  NameIndex index;
+  index.reserve(names.size());
+  std::uint32_t next = 0;
+  for (const std::string& name : names) {
+    const auto [at, added] = index.emplace(name, next, index.prefetch(name));
+    CHECK(index.find(name) == at);
+    if (added)
+      ++next;
+  }
+  REQUIRE(next > 100);
+  for (const std::string& name : names) {
+    const auto found = index.find(name);
+    REQUIRE(found.has_value());
+    CHECK_FALSE(index.emplace(name, next, index.prefetch(name)).second);
+  }
+}
+
 TEST_CASE("NameIndex: a duplicate noted as recent leaves every look-up as it was") {
   // As the compiler numbers nodes: the duplicate of "b" takes index 2 and gets no name of its
   // own, and "" (an invalid id, reported elsewhere) is a name like any other here.

@@ -20,6 +20,7 @@
 #include <sluice/encoding.hpp>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <stdexcept>
 #include <unordered_map>
@@ -80,7 +81,9 @@ class GivenSettings {
 public:
   void reset(std::size_t count) {
     word_ = 0;
-    many_.assign(count > 64 ? count : 0, false);
+    many_.clear();
+    if (count > 64)
+      many_.assign(count, false);
   }
   void set(std::size_t slot) {
     if (many_.empty())
@@ -175,6 +178,10 @@ private:
   /// The resolved type of each node; null when unknown or missing. Plain pointers (type_rules_
   /// holds the types): a reference count per node was an atomic add and subtract each.
   std::vector<const NodeType*> types_;
+  /// Which nodes have `for_each`, as bits: has_output() asks of every reference's target, and
+  /// in a plan of 100k nodes a target's NodeDecl is far away in memory (a join of them all
+  /// touched each one).
+  std::vector<bool> for_each_nodes_;
   /// dependency_stamp_[d] == i when node i already depends on d: dedupes in O(1).
   std::vector<std::uint32_t> dependency_stamp_;
   /// Every node's dependencies, node after node as they are compiled (node i's start at its
@@ -185,6 +192,10 @@ private:
   /// allocation each.
   std::vector<Reference*> references_;
   std::vector<TypeRules> type_rules_; // few: one per type the plan uses
+  /// error() for the helpers that report through a ReportProblem: made once, not per node.
+  const ReportProblem report_problem_ = [this](SourceMark mark, std::string message) {
+    error(mark, std::move(message));
+  };
 
   // Messages quote the file's text: escaped here, once for every message, so none shows a
   // raw control byte (printable() leaves text without one as it is).
@@ -215,12 +226,18 @@ private:
   void index_nodes() {
     node_index_.reserve(spec_.nodes.size());
     types_.resize(spec_.nodes.size());
+    for_each_nodes_.assign(spec_.nodes.size(), false);
     // Each name's slot is asked for a few names ahead, so that its cache miss overlaps the
-    // work on the names before it.
+    // work on the names before it; the hash computed then is kept for its emplace().
     constexpr std::uint32_t ahead = 8;
-    for (std::uint32_t i = 0; i < spec_.nodes.size(); ++i) {
-      if (i + ahead < spec_.nodes.size())
-        node_index_.prefetch(spec_.nodes[i + ahead].id);
+    const std::size_t count = spec_.nodes.size();
+    std::array<std::uint64_t, ahead> hashes{};
+    for (std::uint32_t i = 0; i < ahead && i < count; ++i)
+      hashes[i] = node_index_.prefetch(spec_.nodes[i].id);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const std::uint64_t hash = hashes[i % ahead];
+      if (i + ahead < count)
+        hashes[i % ahead] = node_index_.prefetch(spec_.nodes[i + ahead].id);
       const NodeDecl& decl = spec_.nodes[i];
       if (!is_valid_node_id(decl.id))
         error(decl.mark, "invalid node id '" + decl.id + "'",
@@ -229,7 +246,7 @@ private:
         error(decl.mark, "node id '" + decl.id + "' is reserved",
               "'inputs', 'item', 'index', 'true', 'false' and 'null' have a meaning in "
               "references; pick another id");
-      const auto [first, inserted] = node_index_.emplace(decl.id, i);
+      const auto [first, inserted] = node_index_.emplace(decl.id, i, hash);
       if (!inserted) {
         const SourceMark first_mark = spec_.nodes[first].mark;
         error(decl.mark, "duplicate node id '" + decl.id + "'",
@@ -237,6 +254,8 @@ private:
                                   : std::string());
       }
       types_[i] = resolve_type(decl);
+      if (decl.for_each)
+        for_each_nodes_[i] = true;
     }
   }
 
@@ -312,16 +331,15 @@ private:
     const bool has_for_each = decl.for_each.has_value();
 
     compile_settings(index, decl, node, has_for_each);
-    compile_needs(index, decl);
+    if (!decl.needs.empty())
+      compile_needs(index, decl);
     if (decl.condition)
       if (auto condition = compile_condition(index, decl, *decl.condition))
         node.edit_extra().condition = std::move(condition);
     if (decl.for_each)
       if (auto for_each = compile_for_each(index, decl, *decl.for_each))
         node.edit_extra().for_each = std::move(for_each);
-    compile_execution_options(
-        decl, node, has_for_each,
-        [this](SourceMark mark, std::string message) { error(mark, std::move(message)); });
+    compile_execution_options(decl, node, has_for_each, report_problem_);
 
     const NodeExtras& extra = node.extra();
     node.inline_fast_path = node.type && node.type->run_sync && extra.retry.attempts == 1 &&
@@ -419,9 +437,7 @@ private:
         std::span(plan_->setting_slots).subspan(node.settings_begin, node.setting_count);
     const TypeRules& rules = rules_of(*type);
     if (diagnostics_.size() == problems_before && rules.settings_check)
-      run_settings_check(
-          *rules.settings_check, decl, *type, node_slots,
-          [this](SourceMark mark, std::string message) { error(mark, std::move(message)); });
+      run_settings_check(*rules.settings_check, decl, *type, node_slots, report_problem_);
     node.side_effects = node_has_side_effects(*type, rules.side_effects.get(), node_slots);
   }
 
@@ -698,7 +714,7 @@ private:
   // output is a list of them, or no field).
   bool has_output(std::uint32_t target, std::string_view field) const {
     const NodeType* type = types_[target];
-    if (!type || type->spec.outputs.empty() || spec_.nodes[target].for_each || field.empty())
+    if (!type || type->spec.outputs.empty() || for_each_nodes_[target] || field.empty())
       return true;
     return std::any_of(type->spec.outputs.begin(), type->spec.outputs.end(),
                        [&](const OutputSpec& output) { return same_key(output.name, field); });

@@ -72,9 +72,13 @@ void NameIndex::rebuild(std::size_t slot_count) {
 }
 
 std::pair<std::uint32_t, bool> NameIndex::emplace(std::string_view name, std::uint32_t index) {
+  return emplace(name, index, hash_of(name));
+}
+
+std::pair<std::uint32_t, bool> NameIndex::emplace(std::string_view name, std::uint32_t index,
+                                                  std::uint64_t hash) {
   if ((size_ + 1) * 2 > slots_.size())
     rebuild(std::max<std::size_t>(16, slots_.size() * 2));
-  const std::uint64_t hash = hash_of(name);
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
     Slot& slot = slots_[at];
@@ -99,9 +103,11 @@ void NameIndex::note_recent(std::uint32_t index) noexcept {
   recent_[hash & (recent_count - 1)] = Slot{index, tag_of(hash)};
 }
 
-void NameIndex::prefetch(std::string_view name) const noexcept {
+std::uint64_t NameIndex::prefetch(std::string_view name) const noexcept {
+  const std::uint64_t hash = hash_of(name);
   if (!slots_.empty())
-    __builtin_prefetch(&slots_[hash_of(name) & (slots_.size() - 1)]);
+    __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  return hash;
 }
 
 std::optional<std::uint32_t> NameIndex::find(std::string_view name) const noexcept {

@@ -21,10 +21,14 @@ public:
   /// Adds `name` -> `index` unless `name` is there already. Returns the index the name has
   /// afterwards, and whether it was added. `name` must outlive the NameIndex.
   std::pair<std::uint32_t, bool> emplace(std::string_view name, std::uint32_t index);
+  /// The same, with the hash prefetch() returned for `name` (not computed a second time).
+  std::pair<std::uint32_t, bool> emplace(std::string_view name, std::uint32_t index,
+                                         std::uint64_t hash);
   std::optional<std::uint32_t> find(std::string_view name) const noexcept;
   /// Asks the processor to fetch the slot where `name` belongs, ahead of an emplace() or a
   /// find() of it: in a table of 100k names each of those is otherwise a cache miss.
-  void prefetch(std::string_view name) const noexcept;
+  /// Returns the name's hash, for emplace().
+  std::uint64_t prefetch(std::string_view name) const noexcept;
   /// Makes the name of `index` quick to find for a while. References mostly name a node
   /// declared shortly before their own (a chain reads the node before it), and in a plan of
   /// 100k nodes the big table does not stay in cache: a look-up was one cache miss, most of
