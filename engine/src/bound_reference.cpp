@@ -54,7 +54,11 @@ std::span<const BoundReference> BoundListStore::add(std::span<const BoundReferen
     used_ = 0;
   }
   BoundReference* kept = blocks_.back().get() + used_;
-  std::copy(list.begin(), list.end(), kept);
+  // Most lists are one reference (a node's single input): copied without a call to memmove.
+  if (list.size() == 1)
+    *kept = list.front();
+  else
+    std::copy(list.begin(), list.end(), kept);
   used_ += list.size();
   return {kept, list.size()};
 }
