@@ -346,6 +346,29 @@ TEST_CASE("a spec built in code reports without positions") {
   }
 }
 
+TEST_CASE("node ids that are words of the expression language are refused; ids near them are not") {
+  PipelineSpec spec;
+  NodeDecl node;
+  node.type = "core.echo";
+  for (const char* id : {"inputs", "item", "index", "true", "false", "null", "items", "inputs2",
+                         "nullable", "truth", "f", "i", "n", "t"}) {
+    node.id = id;
+    spec.nodes.push_back(node);
+  }
+  try {
+    (void)compile_plan(spec, registry());
+    FAIL("expected a LoadError");
+  } catch (const LoadError& e) {
+    std::vector<std::string> reserved;
+    for (const Diagnostic& d : e.diagnostics()) {
+      const std::size_t open = d.message.find('\'');
+      reserved.push_back(d.message.substr(open + 1, d.message.find('\'', open + 1) - open - 1));
+      CHECK(d.message.ends_with("' is reserved"));
+    }
+    CHECK(reserved == std::vector<std::string>{"inputs", "item", "index", "true", "false", "null"});
+  }
+}
+
 // ---- limits (sluice/limits.hpp) ------------------------------------------------------------
 
 TEST_CASE("template bytes: each template past the limit is reported where it is") {

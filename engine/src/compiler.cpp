@@ -40,33 +40,6 @@ bool is_valid_node_id(std::string_view id) {
   return is_name(id);
 }
 
-// Words that start a reference or are literals: a node with such an id could never be
-// referenced.
-bool is_reserved_id(std::string_view id) {
-  // Every node id is checked: the first letter rules out nearly all of them.
-  switch (id.empty() ? '\0' : id.front()) {
-  case 'i':
-    return id == "inputs" || id == "item" || id == "index";
-  case 't':
-    return id == "true";
-  case 'f':
-    return id == "false";
-  case 'n':
-    return id == "null";
-  default:
-    return false;
-  }
-}
-
-// The first member name of a plain reference's path (`a` of `a.b`). A loop: the names are a
-// few bytes, and string_view::find() was a call to memchr for each reference.
-std::string_view first_field(std::string_view path) {
-  std::size_t end = 0;
-  while (end < path.size() && path[end] != '.')
-    ++end;
-  return path.substr(0, end);
-}
-
 std::string quoted_reference(const Reference& reference) {
   return "'{{ " + reference.text + " }}'";
 }
@@ -251,7 +224,7 @@ private:
       if (!is_valid_node_id(decl.id))
         error(decl.mark, "invalid node id '" + decl.id + "'",
               "use letters, digits, '_' and '-', starting with a letter or '_'");
-      else if (is_reserved_id(decl.id))
+      else if (is_reserved_word(decl.id)) // it could never be referenced
         error(decl.mark, "node id '" + decl.id + "' is reserved",
               "'inputs', 'item', 'index', 'true', 'false' and 'null' have a meaning in "
               "references; pick another id");
@@ -597,7 +570,9 @@ private:
   std::optional<BoundReference> bind_early(const PlainReference& reference,
                                            const ReferenceSite& site) {
     const Resolution resolved =
-        resolve(reference.root, reference.name, first_field(reference.path), site);
+        // A plain reference's path is `.name` segments: its first field is the first name.
+        resolve(reference.root, reference.name,
+                reference.path.substr(0, name_end(reference.path, 0)), site);
     if (resolved.problem != ReferenceProblem::none)
       return std::nullopt;
     if (reference.root == Reference::Root::node && site.node != no_node)

@@ -55,6 +55,14 @@ bool is_literal_word(std::string_view name) {
   }
 }
 
+} // namespace
+
+bool is_reserved_word(std::string_view name) noexcept {
+  return is_literal_word(name) || root_named(name) != Reference::Root::node;
+}
+
+namespace {
+
 // ---- expression nodes ----------------------------------------------------------------------
 
 class LiteralExpr final : public Expr {

@@ -82,6 +82,11 @@ struct PlainReference {
   Reference to_reference() const;
 };
 
+/// Whether `name` has a meaning of its own at the start of an expression: a root (`inputs`,
+/// `item`, `index`) or a literal (`true`, `false`, `null`). A node with such an id could
+/// never be referenced.
+bool is_reserved_word(std::string_view name) noexcept;
+
 /// Reads `text` (what stands between the braces, white space around allowed) when it is a
 /// PlainReference; `offset` is where `text` starts in its template. Returns nullopt for
 /// anything else, including `true`, `false` and `null`: the expression parser reads those, and
