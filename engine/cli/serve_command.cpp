@@ -52,6 +52,7 @@ struct ServeCommand::Arguments {
   std::string tls_cert;
   std::string tls_key;
   bool insecure_listen = false;
+  bool sync_accepts = false;
   std::size_t max_queued_runs = 10000;
   std::size_t max_requests_per_client = 64;
   std::size_t max_body_bytes = 1024 * 1024;
@@ -229,6 +230,10 @@ ServeCommand::ServeCommand(CLI::App& app) : args_(std::make_shared<Arguments>())
                    "Largest request body accepted; larger ones get 413")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+  command_->add_flag("--sync-accepts", args_->sync_accepts,
+                     "Sync each accepted run into the run store before answering, so that it "
+                     "survives a power cut too (by default it is logged first: it survives a "
+                     "crash or kill -9 of the server, not of the machine); slower");
   command_->add_option("--keep-runs", args_->keep_runs,
                        "Keep only the newest N finished runs (default: all)");
   command_->add_option("--keep-days", args_->keep_days,
@@ -260,6 +265,7 @@ int ServeCommand::run(const PluginArgs& plugins) const {
   options.tls_certificate = args_->tls_cert;
   options.tls_private_key = args_->tls_key;
   options.insecure_listen = args_->insecure_listen;
+  options.sync_accepts = args_->sync_accepts;
   options.max_queued_runs = args_->max_queued_runs;
   options.max_requests_per_client = args_->max_requests_per_client;
   options.max_body_bytes = args_->max_body_bytes;

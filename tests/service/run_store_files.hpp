@@ -1,6 +1,6 @@
 #pragma once
 // A run store in a fresh temporary directory, opened as often as a test likes (each open is
-// what a restarted server sees).
+// what a restarted server sees; a logged one once at a time, as one server holds its log).
 
 #include "service/sqlcipher_run_store.hpp"
 
@@ -20,6 +20,11 @@ struct StoreFiles {
     return o;
   }
   std::unique_ptr<RunStore> open() const { return open_run_store(options()); }
+};
+
+/// The same files as `sluice serve` opens them: the accept log held, accepting into it.
+struct LoggedStoreFiles : StoreFiles {
+  std::unique_ptr<RunStore> open() const { return open_served_run_store(options(), true); }
 };
 
 } // namespace sluice::service::test

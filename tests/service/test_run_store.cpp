@@ -1,4 +1,5 @@
-// The run store suite, run on both stores: real SQLCipher files and a real PostgreSQL server.
+// The run store suite, run on every store: real SQLCipher files (as `sluice runs` opens them,
+// and as `sluice serve` does, with its accept log) and a real PostgreSQL server.
 // A run is durable when accept() returns (also when the process is killed with SIGKILL right
 // after), each schedule time is accepted once, runs left running by a dead server come back as
 // interrupted. Then what is particular to each: nothing of an embedded store is readable
@@ -32,8 +33,10 @@
 using namespace sluice;
 using namespace sluice::service;
 using SqlCipherRuns = sluice::service::test::StoreFiles;
+using LoggedRuns = sluice::service::test::LoggedStoreFiles;
 using PostgresRuns = sluice::service::test::PostgresDatabase;
 TYPE_TO_STRING(SqlCipherRuns);
+TYPE_TO_STRING(LoggedRuns);
 TYPE_TO_STRING(PostgresRuns);
 namespace fs = std::filesystem;
 
@@ -102,7 +105,7 @@ std::string bytes_of(const fs::path& file) {
 } // namespace
 
 TEST_CASE_TEMPLATE("an accepted run is on disk with what it was accepted with", Store,
-                   SqlCipherRuns, PostgresRuns) {
+                   SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   std::string id;
   {
@@ -122,14 +125,14 @@ TEST_CASE_TEMPLATE("an accepted run is on disk with what it was accepted with", 
   CHECK_FALSE(run->finished_at);
   CHECK(store->queued().size() == 1);
   CHECK_FALSE(store->find("no-such-run"));
-  if constexpr (std::is_same_v<Store, SqlCipherRuns>)
+  if constexpr (!std::is_same_v<Store, PostgresRuns>)
     CHECK((fs::status(files.options().database).permissions() & fs::perms::others_all) ==
           fs::perms::none);
 }
 
 TEST_CASE_TEMPLATE(
     "accept_all writes runs in order in one go; a schedule time twice in it is one run", Store,
-    SqlCipherRuns, PostgresRuns) {
+    SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   auto store = files.open();
   NewRun started = api_run("p");
@@ -156,7 +159,7 @@ TEST_CASE_TEMPLATE(
 
 TEST_CASE_TEMPLATE("finish_and_accept: endings and new runs in one write; endings of runs "
                    "that are not running are passed over",
-                   Store, SqlCipherRuns, PostgresRuns) {
+                   Store, SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   auto store = files.open();
   NewRun started = api_run("p");
@@ -189,7 +192,7 @@ TEST_CASE_TEMPLATE("finish_and_accept: endings and new runs in one write; ending
 }
 
 TEST_CASE_TEMPLATE("the batcher: runs accepted from many threads at once all land, once each",
-                   Store, SqlCipherRuns, PostgresRuns) {
+                   Store, SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   auto store = files.open();
   RunWriter batcher(*store);
@@ -219,7 +222,8 @@ TEST_CASE_TEMPLATE("the batcher: runs accepted from many threads at once all lan
   CHECK(first.has_value() != second.has_value());
 }
 
-TEST_CASE_TEMPLATE("ids are unique and sort like acceptance", Store, SqlCipherRuns, PostgresRuns) {
+TEST_CASE_TEMPLATE("ids are unique and sort like acceptance", Store, SqlCipherRuns, LoggedRuns,
+                   PostgresRuns) {
   Store files;
   auto store = files.open();
   std::vector<std::string> ids;
@@ -233,7 +237,7 @@ TEST_CASE_TEMPLATE("ids are unique and sort like acceptance", Store, SqlCipherRu
 }
 
 TEST_CASE_TEMPLATE("a run starts once, finishes once, and keeps its ending", Store, SqlCipherRuns,
-                   PostgresRuns) {
+                   LoggedRuns, PostgresRuns) {
   Store files;
   auto store = files.open();
   const std::string id = store->accept(api_run("p")).value();
@@ -260,7 +264,7 @@ TEST_CASE_TEMPLATE("a run starts once, finishes once, and keeps its ending", Sto
 }
 
 TEST_CASE_TEMPLATE("a run's events are kept with its ending, one per line, and go with it", Store,
-                   SqlCipherRuns, PostgresRuns) {
+                   SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   auto store = files.open();
   const std::string id = store->accept(api_run("p")).value();
@@ -283,7 +287,7 @@ TEST_CASE_TEMPLATE("a run's events are kept with its ending, one per line, and g
 }
 
 TEST_CASE_TEMPLATE("cancelling: a queued run at once, a running one by request", Store,
-                   SqlCipherRuns, PostgresRuns) {
+                   SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   auto store = files.open();
   const std::string waiting = store->accept(api_run("p")).value();
@@ -304,7 +308,7 @@ TEST_CASE_TEMPLATE("cancelling: a queued run at once, a running one by request",
 
 TEST_CASE_TEMPLATE(
     "after a restart, runs left running are interrupted and queued ones still queued", Store,
-    SqlCipherRuns, PostgresRuns) {
+    SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   std::string ran, waited, done;
   {
@@ -338,7 +342,7 @@ TEST_CASE_TEMPLATE(
 }
 
 TEST_CASE_TEMPLATE("a schedule time is accepted once, and the latest one is remembered", Store,
-                   SqlCipherRuns, PostgresRuns) {
+                   SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   auto store = files.open();
   CHECK_FALSE(store->last_fire("daily#0"));
@@ -361,7 +365,7 @@ TEST_CASE_TEMPLATE("a schedule time is accepted once, and the latest one is reme
 }
 
 TEST_CASE_TEMPLATE("a skipped run is recorded, finished, and never queued", Store, SqlCipherRuns,
-                   PostgresRuns) {
+                   LoggedRuns, PostgresRuns) {
   Store files;
   auto store = files.open();
   NewRun skipped = fire_of("daily#0", at_hour(9));
@@ -377,7 +381,7 @@ TEST_CASE_TEMPLATE("a skipped run is recorded, finished, and never queued", Stor
 }
 
 TEST_CASE_TEMPLATE("listing: newest first, by pipeline and status, a page at a time", Store,
-                   SqlCipherRuns, PostgresRuns) {
+                   SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   auto store = files.open();
   std::vector<std::string> a_runs;
@@ -413,7 +417,7 @@ TEST_CASE_TEMPLATE("listing: newest first, by pipeline and status, a page at a t
 }
 
 TEST_CASE_TEMPLATE("retention removes old finished runs, never queued or running ones", Store,
-                   SqlCipherRuns, PostgresRuns) {
+                   SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   auto store = files.open();
   std::vector<std::string> ids;
@@ -609,7 +613,7 @@ TEST_CASE("a damaged page is found when it is read, and named as damage with wha
 }
 
 TEST_CASE_TEMPLATE("every run accept() returned survives SIGKILL of the process that accepted it",
-                   Store, SqlCipherRuns, PostgresRuns) {
+                   Store, SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   (void)files.open(); // created (and keyed) before the child starts
   const auto [child, from_child] = fork_child([&](int to_parent) {

@@ -65,6 +65,12 @@ struct ServiceOptions {
   /// the file, shared by every Sluice process pointed at it; empty: SLUICE_STORE, else the
   /// file. A secret, as it may hold a password (better kept in ~/.pgpass or PGPASSFILE).
   Secret store;
+  /// The embedded run store: write and sync each accepted run into the store before its
+  /// acceptance is answered (it then survives a power cut too), instead of appending it to
+  /// the store's accept log (it survives a crash or kill -9 of the process; a power cut or a
+  /// crash of the machine may lose the runs accepted in the last seconds before it). Costs a
+  /// disk sync per accept (shared by runs accepted at the same moment) and a transaction.
+  bool sync_accepts = false;
   /// The credential store, to place the run store beside it; empty: from the environment.
   std::filesystem::path credentials;
   /// How long running runs get to finish after stop() before they are cancelled.

@@ -96,11 +96,16 @@ StoreKey key_for_new_store(const CredentialStoreOptions& options,
 
 std::unique_ptr<credentials::Database>
 open_existing(const CredentialStoreOptions& options,
-              const credentials::StoreFileKind& kind = credentials::credential_store_file) {
+              const credentials::StoreFileKind& kind = credentials::credential_store_file,
+              std::optional<StoreKey>* key_used = nullptr) {
   const int busy_ms = static_cast<int>(options.busy_timeout.count());
   KeySource source = key_for_existing_store(options, kind);
   try {
-    return credentials::open_store_file(options.database, source.key, source.origin, busy_ms, kind);
+    auto database =
+        credentials::open_store_file(options.database, source.key, source.origin, busy_ms, kind);
+    if (key_used)
+      key_used->emplace(source.key);
+    return database;
   } catch (const CredentialError& e) {
     // A rekey that was interrupted after re-encrypting but before moving the new key into
     // place leaves the right key in `<key file>.next`: try it, and finish the move.
@@ -108,9 +113,12 @@ open_existing(const CredentialStoreOptions& options,
     if (!options.key_hex.empty() || !credentials::is_decrypt_failure(e) ||
         !std::filesystem::exists(next))
       throw;
-    auto database = credentials::open_store_file(options.database, credentials::read_key_file(next),
-                                                 next.string(), busy_ms, kind);
+    const StoreKey next_key = credentials::read_key_file(next);
+    auto database =
+        credentials::open_store_file(options.database, next_key, next.string(), busy_ms, kind);
     std::filesystem::rename(next, options.key_file);
+    if (key_used)
+      key_used->emplace(next_key);
     return database;
   }
 }
@@ -140,13 +148,14 @@ credential_store_options_from_environment(const std::optional<std::filesystem::p
 namespace credentials {
 
 std::unique_ptr<Database> open_or_create_store(const CredentialStoreOptions& options,
-                                               const StoreFileKind& kind) {
+                                               const StoreFileKind& kind,
+                                               std::optional<StoreKey>* key_used) {
   try {
     if (!std::filesystem::exists(options.database)) {
       create_private_directory(options.database.parent_path());
       create_store_file(options.database, key_for_new_store(options, kind), kind);
     }
-    auto database = open_existing(options, kind);
+    auto database = open_existing(options, kind, key_used);
     kind.migrate(*database);
     return database;
   } catch (const DatabaseError& e) {

@@ -143,8 +143,8 @@ public:
   std::vector<std::optional<std::string>> accept_all(const std::vector<NewRun>& runs) override {
     std::vector<std::string> ids;
     ids.reserve(runs.size());
-    for (std::size_t i = 0; i < runs.size(); ++i)
-      ids.push_back(new_run_id());
+    for (const NewRun& run : runs)
+      ids.push_back(run.id.empty() ? new_run_id() : run.id);
     std::vector<std::optional<std::string>> accepted;
     bool again = false;
     pool_.with_retry([&](Connection& connection) {

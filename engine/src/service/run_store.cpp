@@ -70,6 +70,9 @@ std::size_t RunStore::finish_all(const std::vector<std::pair<std::string, RunEnd
 std::vector<std::optional<std::string>>
 RunStore::finish_and_accept(const std::vector<std::pair<std::string, RunEnding>>& endings,
                             const std::vector<NewRun>& runs) {
+  std::vector<std::optional<std::string>> ids;
+  if (!runs.empty())
+    ids = accept_all(runs);
   // Endings a run cannot have are passed over; the others are written.
   std::vector<std::pair<std::string, RunEnding>> valid;
   for (const auto& ending : endings)
@@ -79,12 +82,10 @@ RunStore::finish_and_accept(const std::vector<std::pair<std::string, RunEnding>>
     try {
       finish_all(valid);
     } catch (const std::exception&) {
-      // Disk full, store gone: the runs stay running in the store; the accepts may still go.
+      // Disk full, store gone: the runs stay running in the store.
     }
   }
-  if (runs.empty())
-    return {};
-  return accept_all(runs);
+  return ids;
 }
 
 std::string iso_ms(SysMillis at) {

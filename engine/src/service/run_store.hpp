@@ -44,6 +44,9 @@ struct ScheduleFire {
 };
 
 struct NewRun {
+  /// Its id when the caller made it (new_run_id(): a run logged before it reaches the store,
+  /// logged_run_store.hpp); empty: the store makes one.
+  std::string id;
   std::string pipeline;
   std::string pipeline_hash; ///< SHA-256 of the pipeline file, as it was accepted
   std::string trigger;       ///< for people: "api", "webhook /hooks/x", "schedule 0 9 * * *"
@@ -123,10 +126,11 @@ public:
   /// finish() of each (id, ending) as one write where the store can; runs that are not
   /// running are passed over. Returns how many were finished.
   virtual std::size_t finish_all(const std::vector<std::pair<std::string, RunEnding>>& endings);
-  /// finish_all(endings), then accept_all(runs), as one write where the store can (one
-  /// transaction, synced when it accepts runs): what RunWriter does with what waits. Throws
-  /// when the runs were not accepted; endings that could not be written are passed over
-  /// (such a run stays running, and reads as interrupted after a restart).
+  /// accept_all(runs), then finish_all(endings), as one write where the store can (one
+  /// transaction, synced when it accepts runs): what RunWriter does with what waits. Accepts
+  /// first: a run may be accepted and end in one write. Throws when the runs were not
+  /// accepted; endings that could not be written are passed over (such a run stays running,
+  /// and reads as interrupted after a restart).
   virtual std::vector<std::optional<std::string>>
   finish_and_accept(const std::vector<std::pair<std::string, RunEnding>>& endings,
                     const std::vector<NewRun>& runs);
@@ -169,6 +173,12 @@ public:
   /// Whether the store could be reached the last time it was used (a store on another
   /// machine may not be, for a while; its calls wait and try again meanwhile).
   virtual bool reachable() const noexcept { return true; }
+  /// Whether accept() of a run without a schedule fire returns once the run is in a log of
+  /// the store's own (written, not synced: it survives a crash of the process, not of the
+  /// machine), before it is in the store's tables; every other call sees it there. RunWriter
+  /// then accepts such runs on the caller's thread and has finish_and_accept() called soon,
+  /// which moves what the log holds into the tables (logged_run_store.hpp).
+  virtual bool logs_accepts() const noexcept { return false; }
   /// Where the runs are, for the server's log (never a password); empty: the default file.
   virtual std::string location() const { return {}; }
   /// The queue workers of many processes share (run_queue.hpp), for a store that can be

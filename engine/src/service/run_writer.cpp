@@ -50,7 +50,20 @@ void RunWriter::enqueue(std::shared_ptr<Request> request) {
   wake_.notify_one();
 }
 
+void RunWriter::write_logged_soon() {
+  std::lock_guard lock(mutex_);
+  if (!logged_waiting_) { // else the writer has been woken already
+    logged_waiting_ = true;
+    wake_.notify_one();
+  }
+}
+
 asio::awaitable<std::optional<std::string>> RunWriter::accept(NewRun run) {
+  if (store_.logs_accepts() && !run.fire) {
+    std::optional<std::string> id = store_.accept(run);
+    write_logged_soon();
+    co_return id;
+  }
   // A timer that never fires on its own: the writer cancels it, on this strand, when done.
   auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
                                                     asio::steady_timer::time_point::max());
@@ -76,6 +89,11 @@ void RunWriter::finish_later(std::string id, RunEnding ending, std::function<voi
 }
 
 std::optional<std::string> RunWriter::accept_now(NewRun run) {
+  if (store_.logs_accepts() && !run.fire) {
+    std::optional<std::string> id = store_.accept(run);
+    write_logged_soon();
+    return id;
+  }
   // Shared with the writer, which may still be inside notify_all() when this returns.
   struct Done {
     std::mutex mutex;
@@ -103,9 +121,10 @@ void RunWriter::write_batches() {
     std::vector<std::shared_ptr<Request>> batch;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
-      if (waiting_.empty())
+      wake_.wait(lock, [this] { return stopping_ || logged_waiting_ || !waiting_.empty(); });
+      if (waiting_.empty() && !logged_waiting_)
         return; // stopping, and nothing left to write
+      logged_waiting_ = false;
       while (!waiting_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(waiting_.front()));
         waiting_.pop_front();

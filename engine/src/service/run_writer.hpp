@@ -3,7 +3,8 @@
 // same moment (many webhook deliveries, many API calls) are written in one transaction with
 // one sync instead of one sync each under a lock, and runs' endings in one unsynced
 // transaction. A run is still on disk before its acceptance is answered; only the waiting is
-// shared.
+// shared. A store that logs accepts (RunStore::logs_accepts) accepts on the caller's thread,
+// and this thread writes what it logged into its tables with the endings.
 
 #include "run_store.hpp"
 
@@ -43,6 +44,8 @@ public:
 private:
   struct Request;
   void enqueue(std::shared_ptr<Request> request);
+  /// The store has logged runs to write into its tables: done soon, on the writer's thread.
+  void write_logged_soon();
   void write_batches();
 
   RunStore& store_;
@@ -50,6 +53,7 @@ private:
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Request>> waiting_;
+  bool logged_waiting_ = false;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -376,7 +376,7 @@ Service::Service(Engine& engine, ServiceOptions options)
                                 "hold *.yaml files");
   s.stamps = stamps_of(files);
 
-  s.store = open_service_store(s.options);
+  s.store = server ? open_served_store(s.options) : open_service_store(s.options);
   if (!server && !s.store->queue())
     throw std::invalid_argument("a worker takes its runs from a store many processes share: "
                                 "give one (--store postgresql://USER@HOST/DATABASE, or "

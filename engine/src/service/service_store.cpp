@@ -23,17 +23,26 @@ Secret store_address(const ServiceOptions& options) {
   return {};
 }
 
+CredentialStoreOptions embedded_store_options(const ServiceOptions& options) {
+  const std::filesystem::path credentials =
+      options.credentials.empty() ? credential_store_options_from_environment().database
+                                  : options.credentials;
+  return run_store_options_from_environment(
+      credentials, options.runs.empty() ? std::nullopt : std::optional(options.runs));
+}
+
 } // namespace
+
+std::unique_ptr<RunStore> open_served_store(const ServiceOptions& options) {
+  if (store_address(options).empty())
+    return open_served_run_store(embedded_store_options(options), !options.sync_accepts);
+  return open_service_store(options);
+}
 
 std::unique_ptr<RunStore> open_service_store(const ServiceOptions& options) {
   const Secret address = store_address(options);
-  if (address.empty()) {
-    const std::filesystem::path credentials =
-        options.credentials.empty() ? credential_store_options_from_environment().database
-                                    : options.credentials;
-    return open_run_store(run_store_options_from_environment(
-        credentials, options.runs.empty() ? std::nullopt : std::optional(options.runs)));
-  }
+  if (address.empty())
+    return open_run_store(embedded_store_options(options));
   const std::string shown = postgres::redact_url(address.reveal());
   if (!postgres::is_postgres_url(address.reveal()))
     throw std::invalid_argument("the store '" + shown +

@@ -14,5 +14,8 @@ namespace sluice::service {
 /// not a postgres:// URL, std::runtime_error for a database it cannot reach or use (with its
 /// address, never its password).
 std::unique_ptr<RunStore> open_service_store(const ServiceOptions& options);
+/// The same for the server itself: the embedded store with its accept log
+/// (open_served_run_store; ServiceOptions::sync_accepts).
+std::unique_ptr<RunStore> open_served_store(const ServiceOptions& options);
 
 } // namespace sluice::service

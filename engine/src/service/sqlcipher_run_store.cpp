@@ -10,6 +10,9 @@
 
 #include "sqlcipher_run_store.hpp"
 
+#include "accept_log.hpp"
+#include "logged_run_store.hpp"
+
 #include "../credentials/database.hpp"
 #include "../credentials/schema_migrations.hpp"
 #include "../credentials/store_open.hpp"
@@ -234,7 +237,7 @@ public:
       if (seen.step())
         return std::nullopt;
     }
-    const std::string id = new_run_id();
+    const std::string id = run.id.empty() ? new_run_id() : run.id;
     const bool skipped = run.status == StoredRunStatus::skipped;
     const bool running = run.status == StoredRunStatus::running;
     Statement insert(
@@ -325,12 +328,12 @@ public:
     std::vector<std::optional<std::string>> ids;
     try {
       WriteTransaction transaction(*database_);
-      for (const auto& [id, ending] : endings)
-        if (store_detail::can_end(ending)) // else passed over, as in finish_all
-          update_locked(id, ending);
       ids.reserve(runs.size());
       for (const NewRun& run : runs)
         ids.push_back(insert_locked(run));
+      for (const auto& [id, ending] : endings)
+        if (store_detail::can_end(ending)) // else passed over, as in finish_all
+          update_locked(id, ending);
       transaction.commit();
     } catch (const std::exception&) {
       if (!runs.empty())
@@ -603,8 +606,32 @@ run_store_options_from_environment(const std::filesystem::path& credentials_data
 }
 
 std::unique_ptr<RunStore> open_run_store(const CredentialStoreOptions& options) {
-  return std::make_unique<SqlCipherRunStore>(
-      credentials::open_or_create_store(options, run_store_file));
+  std::optional<credentials::StoreKey> key;
+  auto store = std::make_unique<SqlCipherRunStore>(
+      credentials::open_or_create_store(options, run_store_file, &key));
+  const std::filesystem::path folder = AcceptLog::folder_for(options.database);
+  if (std::filesystem::exists(folder))
+    if (auto log = AcceptLog::open(folder, *key, std::chrono::milliseconds(0)))
+      replay_accept_log(*store, *log);
+  return store;
+}
+
+std::unique_ptr<RunStore> open_served_run_store(const CredentialStoreOptions& options,
+                                                bool log_accepts) {
+  std::optional<credentials::StoreKey> key;
+  auto store = std::make_unique<SqlCipherRunStore>(
+      credentials::open_or_create_store(options, run_store_file, &key));
+  const std::filesystem::path folder = AcceptLog::folder_for(options.database);
+  // Long enough for a `sluice runs` that is replaying the log to finish.
+  auto log = AcceptLog::open(folder, *key, std::chrono::seconds(10));
+  if (!log)
+    throw CredentialError(CredentialError::Kind::busy,
+                          "the run store " + options.database.string() +
+                              " is in use by another `sluice serve` (it holds " +
+                              (folder / "lock").string() +
+                              "); stop that server first, or give this one a run store of its "
+                              "own (--runs PATH)");
+  return std::make_unique<LoggedRunStore>(std::move(store), std::move(log), log_accepts);
 }
 
 } // namespace sluice::service

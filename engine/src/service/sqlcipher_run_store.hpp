@@ -22,7 +22,15 @@ run_store_options_from_environment(const std::filesystem::path& credentials_data
                                    const std::optional<std::filesystem::path>& database_override);
 
 /// Opens the run store, creating it (and its key file) on first use. Throws CredentialError
-/// with a message that says what is wrong and what to do.
+/// with a message that says what is wrong and what to do. Runs that a server stopped by a
+/// crash left in the store's accept log are written into the store first, unless a server
+/// holds the log (it writes them itself).
 std::unique_ptr<RunStore> open_run_store(const CredentialStoreOptions& options);
+
+/// The same for `sluice serve`: the store with its accept log held for the process's
+/// lifetime (logged_run_store.hpp; one server per store: CredentialError when another holds
+/// it), accepting runs into the log when `log_accepts`.
+std::unique_ptr<RunStore> open_served_run_store(const CredentialStoreOptions& options,
+                                                bool log_accepts);
 
 } // namespace sluice::service
