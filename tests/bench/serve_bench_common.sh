@@ -29,12 +29,14 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 
 # start_server MAX_REQUESTS_PER_CLIENT [PREFIX...]: starts `sluice serve` on the pipeline
-# (under PREFIX, e.g. valgrind and its options) on a free port; sets pid and url.
+# (under PREFIX, e.g. valgrind and its options) on a free port, with the options in
+# $SERVE_ARGS if set (e.g. --sync-accepts); sets pid and url.
 start_server() {
   local max_requests=$1
   shift
   "$@" "$sluice" serve "$work/pipelines" --listen 127.0.0.1:0 --watch 0 --grace 5 \
-    --max-requests-per-client "$max_requests" --max-queued-runs 1000000 2>"$work/serve.log" &
+    --max-requests-per-client "$max_requests" --max-queued-runs 1000000 ${SERVE_ARGS:-} \
+    2>"$work/serve.log" &
   pid=$!
   for _ in $(seq 600); do grep -q "pipelines on http" "$work/serve.log" && break; sleep 0.1; done
   url=$(sed -n 's/.*pipelines on \(http:[^ ]*\).*/\1/p' "$work/serve.log")

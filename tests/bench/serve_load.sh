@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `sluice serve` under load, next to wrk against a static route of the same server, in one run:
 # GET /healthz (static: no run, no store) with wrk; then webhook deliveries that each start a
-# trivial pipeline and are answered 202 (the run accepted: written and synced to the run store
-# before the answer), and API calls with ?wait= that are answered when the run has ended; each
-# at 1 and 64 concurrent connections, with latency percentiles from wrk --latency.
+# trivial pipeline and are answered 202 (the run accepted: in the run store's accept log before
+# the answer; with SERVE_ARGS=--sync-accepts, written and synced into the store), and API calls
+# with ?wait= that are answered when the run has ended; each at 1 and 64 concurrent
+# connections, with latency percentiles from wrk --latency.
 # Reports; does not pass or fail on the figures.
-#   tests/bench/serve_load.sh [BUILD_DIR] [SECONDS]   (default build/release, 5)
+#   [SERVE_ARGS=...] tests/bench/serve_load.sh [BUILD_DIR] [SECONDS]   (default build/release, 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build/release}
@@ -40,7 +41,7 @@ measure() {
   echo "$rate" >"$work/last_rate"
 }
 
-echo "sluice serve load, ${seconds}s per row, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "sluice serve${SERVE_ARGS:+ $SERVE_ARGS} load, ${seconds}s per row, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-28s %5s %10s %10s %10s %8s\n' route conns req/s p50 p99 non-2xx
 for c in 1 64; do
   measure "GET /healthz (static)" "$c" /healthz

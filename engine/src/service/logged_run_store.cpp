@@ -168,7 +168,10 @@ LoggedRunStore::write(const std::vector<std::pair<std::string, RunEnding>>& endi
   batch.insert(batch.end(), runs.begin(), runs.end());
   std::vector<std::optional<std::string>> ids;
   try {
-    ids = store_->finish_and_accept(endings, batch);
+    // Synced when the runs of a retired segment are in it (the segment goes after it), or
+    // when runs are accepted here rather than logged; else they are as safe as in the log.
+    ids = retired || !runs.empty() ? store_->finish_and_accept(endings, batch)
+                                   : store_->finish_and_accept_unsynced(endings, batch);
   } catch (...) {
     // Still logged: they go with the next write (and are replayed from the log after a crash).
     std::lock_guard lock(log_mutex_);

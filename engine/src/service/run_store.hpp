@@ -134,6 +134,15 @@ public:
   virtual std::vector<std::optional<std::string>>
   finish_and_accept(const std::vector<std::pair<std::string, RunEnding>>& endings,
                     const std::vector<NewRun>& runs);
+  /// finish_and_accept() with a commit that does not wait for the disk, where the store can:
+  /// it survives a crash of the process, not of the machine, and the next synced commit takes
+  /// it to disk too. LoggedRunStore writes its logged runs so between segments (in its log
+  /// they are no safer). By default: finish_and_accept().
+  virtual std::vector<std::optional<std::string>>
+  finish_and_accept_unsynced(const std::vector<std::pair<std::string, RunEnding>>& endings,
+                             const std::vector<NewRun>& runs) {
+    return finish_and_accept(endings, runs);
+  }
   /// A queued run is cancelled at once; a running one is marked (the runner cancels it and
   /// finishes it as cancelled). The status afterwards, or nullopt for an unknown id.
   virtual std::optional<StoredRunStatus> cancel(std::string_view id) = 0;

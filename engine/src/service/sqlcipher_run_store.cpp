@@ -317,13 +317,26 @@ public:
   std::vector<std::optional<std::string>>
   finish_and_accept(const std::vector<std::pair<std::string, RunEnding>>& endings,
                     const std::vector<NewRun>& runs) override {
+    // Synced when it accepts runs; endings alone are not.
+    return write(endings, runs, /*synced=*/!runs.empty());
+  }
+
+  std::vector<std::optional<std::string>>
+  finish_and_accept_unsynced(const std::vector<std::pair<std::string, RunEnding>>& endings,
+                             const std::vector<NewRun>& runs) override {
+    return write(endings, runs, /*synced=*/false);
+  }
+
+  std::vector<std::optional<std::string>>
+  write(const std::vector<std::pair<std::string, RunEnding>>& endings,
+        const std::vector<NewRun>& runs, bool synced) {
     if (endings.empty() && runs.empty())
       return {};
     std::lock_guard lock(mutex_);
     // One transaction for both: the pages they share (the end of the runs table and of its
-    // indexes) are written once, not twice. Synced when it accepts runs; endings alone are not.
+    // indexes) are written once, not twice.
     std::optional<UnsyncedCommits> unsynced;
-    if (runs.empty())
+    if (!synced)
       unsynced.emplace(*database_);
     std::vector<std::optional<std::string>> ids;
     try {
