@@ -1,14 +1,15 @@
 // The accept log on real files: records come back in order across segments and restarts,
 // encrypted on disk, cut-short records passed over and damaged ones named, one process at a
-// time; and the store `sluice serve` uses with it: runs logged but not yet in the store survive
-// SIGKILL and are seen by `sluice runs`, a run that ends before it is written goes in as it
-// ended, segments rotate and go.
+// time; and the store `sluice serve` uses with it: runs and endings logged but not yet in the
+// store survive SIGKILL and are seen by `sluice runs`, a run that ends before it is written
+// goes in as it ended, the run writer writes what is logged by itself, segments rotate and go.
 
 #include "run_store_files.hpp"
 
 #include "credentials/store_key.hpp"
 #include "service/accept_log.hpp"
 #include "service/logged_run_store.hpp"
+#include "service/run_writer.hpp"
 
 #include <sluice/credentials.hpp>
 
@@ -19,6 +20,7 @@
 #include <iterator>
 #include <sstream>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace sluice;
@@ -199,6 +201,118 @@ TEST_CASE("a run's record holds all it was accepted with") {
   CHECK_THROWS(run_from_accept_record(std::string(1, '\x07') + record.substr(1)));
 }
 
+TEST_CASE("a run's ending record holds all it ended with") {
+  RunEnding ending;
+  ending.status = StoredRunStatus::failed;
+  ending.outputs = Value(Object{{"partial", Array{1, 2}}});
+  ending.nodes = Value(Array{Object{{"id", "say"}, {"status", "failed"}}});
+  ending.error = "node 'say' failed: boom";
+  ending.events = {R"({"kind":"run_started"})", R"({"kind":"node_failed","node":"say"})"};
+  ending.ended_at = SysMillis(std::chrono::milliseconds(1796000000456));
+  const auto [id, back] = ending_from_record(ending_record("run-1", ending));
+  CHECK(id == "run-1");
+  CHECK(back.status == StoredRunStatus::failed);
+  CHECK(back.outputs == ending.outputs);
+  CHECK(back.nodes == ending.nodes);
+  CHECK(back.error == ending.error);
+  CHECK(back.events == ending.events);
+  CHECK(back.ended_at == ending.ended_at);
+  const std::string record = ending_record("run-1", ending);
+  CHECK_THROWS(ending_from_record(record.substr(0, record.size() - 1)));
+  CHECK_THROWS(run_from_accept_record(record)); // an ending is not a run
+  CHECK_THROWS(ending_from_record(accept_record([] {
+    NewRun run = api_run("p");
+    run.id = "run-2";
+    return run;
+  }())));
+  RunEnding running; // not an ending a run can have
+  running.status = StoredRunStatus::running;
+  CHECK_THROWS(ending_from_record(ending_record("run-1", running)));
+}
+
+TEST_CASE("runs and endings logged but not yet in the store survive SIGKILL") {
+  service::test::StoreFiles files;
+  (void)files.open();
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    try {
+      auto store = open_served_run_store(files.options(), /*log_runs=*/true);
+      NewRun started = api_run("p");
+      started.status = StoredRunStatus::running;
+      const std::string written = store->accept(started).value();
+      const std::string logged = store->accept(started).value();
+      store->write_logged(); // both in the store, running
+      RunEnding done;
+      done.outputs = Value(Object{{"n", 1}});
+      done.events = {R"({"kind":"run_finished"})"};
+      // Endings alone are logged: one of a run in the store, one of a run only logged.
+      const std::string only_logged = store->accept(started).value();
+      CHECK(store->finish_and_accept({{written, done}, {only_logged, done}}, {}).empty());
+      const std::string line = written + " " + logged + " " + only_logged + "\n";
+      if (::write(pipe_fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+        ::_exit(3);
+      ::pause();
+    } catch (...) {
+      ::_exit(2);
+    }
+  }
+  ::close(pipe_fds[1]);
+  std::string line;
+  char c = 0;
+  while (::read(pipe_fds[0], &c, 1) == 1 && c != '\n')
+    line.push_back(c);
+  ::close(pipe_fds[0]);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  std::istringstream ids(line);
+  std::string written, logged, only_logged;
+  ids >> written >> logged >> only_logged;
+  REQUIRE_FALSE(only_logged.empty());
+
+  auto store = open_served_run_store(files.options(), true);
+  CHECK(store->find(written)->status == StoredRunStatus::succeeded);
+  CHECK(store->find(written)->outputs == Value(Object{{"n", 1}}));
+  CHECK(store->events(written) == std::vector<std::string>{R"({"kind":"run_finished"})"});
+  CHECK(store->find(only_logged)->status == StoredRunStatus::succeeded);
+  CHECK(store->find(logged)->status == StoredRunStatus::running); // it never ended
+  const std::vector<StoredRun> interrupted = store->recover();
+  REQUIRE(interrupted.size() == 1);
+  CHECK(interrupted[0].id == logged);
+}
+
+TEST_CASE("RunWriter on a store that logs: nobody waits, and the store has it all soon after") {
+  service::test::StoreFiles files;
+  auto store = open_served_run_store(files.options(), true);
+  std::vector<std::string> ids;
+  {
+    RunWriter writer(*store, 512, std::chrono::milliseconds(20));
+    NewRun started = api_run("p");
+    started.status = StoredRunStatus::running;
+    for (int i = 0; i < 50; ++i)
+      ids.push_back(writer.accept_now(started).value());
+    bool written = false;
+    RunEnding done;
+    done.outputs = Value(Object{{"ok", true}});
+    writer.finish_later(ids[0], done, [&] { written = true; });
+    CHECK(written); // logged: the callback ran before finish_later returned
+    // The writer writes what was logged within its delay, without any read asking for it.
+    auto inspecting = files.open(); // the log is held: reads the store alone
+    for (int i = 0; i < 200 && !inspecting->find(ids.back()); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(inspecting->find(ids.back()));
+    for (int i = 0; i < 200 && inspecting->find(ids[0])->status != StoredRunStatus::succeeded; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(inspecting->find(ids[0])->status == StoredRunStatus::succeeded);
+  }
+  RunQuery all;
+  all.limit = 100;
+  CHECK(store->list(all).runs.size() == 50);
+}
+
 TEST_CASE("runs logged but not yet in the store survive SIGKILL, and `sluice runs` sees them") {
   service::test::StoreFiles files;
   (void)files.open(); // created and keyed before the child starts
@@ -210,7 +324,7 @@ TEST_CASE("runs logged but not yet in the store survive SIGKILL, and `sluice run
     ::close(pipe_fds[0]);
     try {
       auto store = open_served_run_store(files.options(), /*log_accepts=*/true);
-      REQUIRE(store->logs_accepts());
+      REQUIRE(store->logs_runs());
       for (int i = 0;; ++i) { // never written into the store: nothing calls for it
         const std::string line = store->accept(api_run("p", Object{{"n", i}})).value() + "\n";
         if (::write(pipe_fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size()))
@@ -306,7 +420,7 @@ TEST_CASE("schedule fires are never logged: each is accepted once, in the store"
   // Synced accepts (--sync-accepts) never log either.
   store.reset();
   auto synced = open_served_run_store(files.options(), false);
-  CHECK_FALSE(synced->logs_accepts());
+  CHECK_FALSE(synced->logs_runs());
   const std::string id = synced->accept(api_run("p")).value();
   CHECK(segments(AcceptLog::folder_for(files.options().database)).size() == 1); // empty
   CHECK(files.open()->find(id)); // in the store, though the log is held

@@ -1,7 +1,7 @@
 // The accept log in front of the embedded store (logged_run_store.hpp). Two locks: `log_mutex_`
-// is held for an append (one write(2)) and for handing the logged runs over, never across a
-// store call, so accepting never waits for the store; `write_mutex_` keeps the store's writes
-// in the log's order.
+// is held for an append (one write(2)) and for handing what was logged over, never across a
+// store call, so accepting and ending never wait for the store; `write_mutex_` keeps the
+// store's writes in the log's order.
 
 #include "logged_run_store.hpp"
 
@@ -18,7 +18,9 @@ namespace {
 /// stays small under any load, and a restart has little to replay.
 constexpr std::uint64_t rotate_at = 1u << 20;
 
-constexpr unsigned char record_version = 1;
+// A record's first byte: what it is (and the version of its layout).
+constexpr unsigned char run_record = 1;
+constexpr unsigned char ending_record_kind = 2;
 
 void put_u32(std::string& out, std::uint32_t value) {
   for (int i = 0; i < 4; ++i)
@@ -28,6 +30,18 @@ void put_u32(std::string& out, std::uint32_t value) {
 void put_text(std::string& out, std::string_view text) {
   put_u32(out, static_cast<std::uint32_t>(text.size()));
   out.append(text);
+}
+
+void put_time(std::string& out, const std::optional<SysMillis>& at) {
+  const std::int64_t ms = at ? store_detail::unix_ms(*at) : 0;
+  for (int i = 0; i < 8; ++i)
+    out.push_back(static_cast<char>(static_cast<std::uint64_t>(ms) >> (8 * i)));
+}
+
+std::optional<SysMillis> time_from(std::uint64_t ms) {
+  if (ms == 0)
+    return std::nullopt;
+  return store_detail::from_unix_ms(static_cast<std::int64_t>(ms));
 }
 
 class RecordReader {
@@ -49,6 +63,16 @@ public:
     rest_.remove_prefix(size);
     return value;
   }
+  StoredRunStatus status() {
+    const auto status = number(1);
+    if (status > static_cast<std::uint64_t>(StoredRunStatus::skipped))
+      throw std::runtime_error("an accept log record with an unknown status");
+    return static_cast<StoredRunStatus>(status);
+  }
+  /// What a record starts with: run_record or ending_record_kind.
+  static unsigned char kind(std::string_view record) {
+    return record.empty() ? 0 : static_cast<unsigned char>(record[0]);
+  }
   bool done() const noexcept { return rest_.empty(); }
 
 private:
@@ -66,11 +90,9 @@ std::string accept_record(const NewRun& run) {
   const std::string inputs = run.inputs.to_json();
   out.reserve(64 + run.id.size() + run.pipeline.size() + run.pipeline_hash.size() +
               run.trigger.size() + inputs.size() + run.message.size() + run.rerun_of.size());
-  out.push_back(static_cast<char>(record_version));
+  out.push_back(static_cast<char>(run_record));
   out.push_back(static_cast<char>(run.status));
-  const std::int64_t accepted = run.accepted_at ? store_detail::unix_ms(*run.accepted_at) : 0;
-  for (int i = 0; i < 8; ++i)
-    out.push_back(static_cast<char>(static_cast<std::uint64_t>(accepted) >> (8 * i)));
+  put_time(out, run.accepted_at);
   put_text(out, run.id);
   put_text(out, run.pipeline);
   put_text(out, run.pipeline_hash);
@@ -83,16 +105,11 @@ std::string accept_record(const NewRun& run) {
 
 NewRun run_from_accept_record(std::string_view record) {
   RecordReader reader(record);
-  if (reader.number(1) != record_version)
+  if (reader.number(1) != run_record)
     throw std::runtime_error("an accept log record of another version of Sluice");
   NewRun run;
-  const auto status = reader.number(1);
-  if (status > static_cast<std::uint64_t>(StoredRunStatus::skipped))
-    throw std::runtime_error("an accept log record with an unknown status");
-  run.status = static_cast<StoredRunStatus>(status);
-  const auto accepted = static_cast<std::int64_t>(reader.number(8));
-  if (accepted != 0)
-    run.accepted_at = store_detail::from_unix_ms(accepted);
+  run.status = reader.status();
+  run.accepted_at = time_from(reader.number(8));
   run.id = reader.text();
   run.pipeline = reader.text();
   run.pipeline_hash = reader.text();
@@ -105,30 +122,78 @@ NewRun run_from_accept_record(std::string_view record) {
   return run;
 }
 
+std::string ending_record(std::string_view id, const RunEnding& ending) {
+  std::string out;
+  const std::string outputs = ending.outputs.to_json();
+  const std::string nodes = ending.nodes.to_json();
+  std::size_t size = 64 + id.size() + outputs.size() + nodes.size() + ending.error.size();
+  for (const std::string& event : ending.events)
+    size += 4 + event.size();
+  out.reserve(size);
+  out.push_back(static_cast<char>(ending_record_kind));
+  out.push_back(static_cast<char>(ending.status));
+  put_time(out, ending.ended_at);
+  put_text(out, id);
+  put_text(out, outputs);
+  put_text(out, nodes);
+  put_text(out, ending.error);
+  put_u32(out, static_cast<std::uint32_t>(ending.events.size()));
+  for (const std::string& event : ending.events)
+    put_text(out, event);
+  return out;
+}
+
+std::pair<std::string, RunEnding> ending_from_record(std::string_view record) {
+  RecordReader reader(record);
+  if (reader.number(1) != ending_record_kind)
+    throw std::runtime_error("an accept log record of another version of Sluice");
+  RunEnding ending;
+  ending.status = reader.status();
+  ending.ended_at = time_from(reader.number(8));
+  std::string id = reader.text();
+  ending.outputs = Value::parse_json(reader.text());
+  ending.nodes = Value::parse_json(reader.text());
+  ending.error = reader.text();
+  const auto events = reader.number(4);
+  for (std::uint64_t i = 0; i < events; ++i)
+    ending.events.push_back(reader.text());
+  if (!reader.done() || id.empty() || !store_detail::can_end(ending))
+    throw std::runtime_error("an accept log record that is not a run's ending");
+  return {std::move(id), std::move(ending)};
+}
+
 std::size_t replay_accept_log(RunStore& store, AcceptLog& log) {
   std::vector<NewRun> missing;
+  std::vector<std::pair<std::string, RunEnding>> endings;
   for (const std::string& record : log.found_records()) {
-    NewRun run;
     try {
-      run = run_from_accept_record(record);
+      if (RecordReader::kind(record) == ending_record_kind) {
+        endings.push_back(ending_from_record(record));
+        continue;
+      }
+      NewRun run = run_from_accept_record(record);
+      // Written into the store before the process stopped, its segment not yet deleted.
+      if (!store.find(run.id))
+        missing.push_back(std::move(run));
     } catch (const std::exception& e) {
       throw std::runtime_error("the accept log in " + log.folder().string() +
                                " holds a record Sluice cannot read (" + e.what() +
                                "); move the folder out of the way to start without its runs");
     }
-    // Written into the store before the process stopped, its segment not yet deleted.
-    if (!store.find(run.id))
-      missing.push_back(std::move(run));
   }
+  // Runs first, then endings (each follows its run in the log); endings of runs that are no
+  // longer running in the store (written before the stop) are passed over.
   if (!missing.empty())
-    (void)store.accept_all(missing);
+    (void)store.finish_and_accept(endings, missing); // synced; throws when not written
+  else if (!endings.empty())
+    (void)store.finish_all(endings); // throws when not written
   log.forget_retired();
   return missing.size();
 }
 
 LoggedRunStore::LoggedRunStore(std::unique_ptr<RunStore> store, std::unique_ptr<AcceptLog> log,
-                               bool log_accepts)
-    : store_(std::move(store)), log_(std::move(log)), log_accepts_(log_accepts) {
+                               bool log_runs)
+    : store_(std::move(store)), log_(std::move(log)), log_runs_(log_runs) {
   replay_accept_log(*store_, *log_);
 }
 
@@ -136,7 +201,7 @@ LoggedRunStore::~LoggedRunStore() {
   try {
     write_logged();
     std::lock_guard lock(log_mutex_);
-    if (logged_.empty()) { // everything is in the store: no segment is needed any more
+    if (logged_runs_.empty() && logged_endings_.empty()) { // all in the store: no segment needed
       log_->rotate();
       log_->forget_retired();
     }
@@ -150,11 +215,13 @@ LoggedRunStore::write(const std::vector<std::pair<std::string, RunEnding>>& endi
                       const std::vector<NewRun>& runs) {
   std::lock_guard write_lock(write_mutex_);
   std::vector<NewRun> batch;
+  std::vector<std::pair<std::string, RunEnding>> ended;
   bool retired = false;
   {
     std::lock_guard lock(log_mutex_);
-    batch.swap(logged_);
-    // Every record of the segment retired here is in `batch` or in the store already.
+    batch.swap(logged_runs_);
+    ended.swap(logged_endings_);
+    // Every record of the segment retired here is in this write or in the store already.
     if (log_->current_size() >= rotate_at) {
       try {
         log_->rotate();
@@ -164,19 +231,25 @@ LoggedRunStore::write(const std::vector<std::pair<std::string, RunEnding>>& endi
       }
     }
   }
-  const std::size_t logged = batch.size();
+  const std::size_t logged_runs = batch.size();
+  const std::size_t logged_endings = ended.size();
   batch.insert(batch.end(), runs.begin(), runs.end());
+  ended.insert(ended.end(), endings.begin(), endings.end());
   std::vector<std::optional<std::string>> ids;
   try {
-    // Synced when the runs of a retired segment are in it (the segment goes after it), or
+    // Synced when the records of a retired segment are in it (the segment goes after it), or
     // when runs are accepted here rather than logged; else they are as safe as in the log.
-    ids = retired || !runs.empty() ? store_->finish_and_accept(endings, batch)
-                                   : store_->finish_and_accept_unsynced(endings, batch);
+    ids = retired || !runs.empty() ? store_->finish_and_accept(ended, batch)
+                                   : store_->finish_and_accept_unsynced(ended, batch);
   } catch (...) {
     // Still logged: they go with the next write (and are replayed from the log after a crash).
     std::lock_guard lock(log_mutex_);
-    logged_.insert(logged_.begin(), std::make_move_iterator(batch.begin()),
-                   std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(logged)));
+    logged_runs_.insert(
+        logged_runs_.begin(), std::make_move_iterator(batch.begin()),
+        std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(logged_runs)));
+    logged_endings_.insert(
+        logged_endings_.begin(), std::make_move_iterator(ended.begin()),
+        std::make_move_iterator(ended.begin() + static_cast<std::ptrdiff_t>(logged_endings)));
     throw;
   }
   if (retired) {
@@ -187,13 +260,13 @@ LoggedRunStore::write(const std::vector<std::pair<std::string, RunEnding>>& endi
       // Tried again at the next rotation; a replay passes over runs the store has.
     }
   }
-  return {std::make_move_iterator(ids.begin() + static_cast<std::ptrdiff_t>(logged)),
+  return {std::make_move_iterator(ids.begin() + static_cast<std::ptrdiff_t>(logged_runs)),
           std::make_move_iterator(ids.end())};
 }
 
 std::optional<std::string> LoggedRunStore::accept(const NewRun& run) {
   // A schedule's fire is accepted once: the store's tables decide, in a synced write.
-  if (!log_accepts_ || run.fire)
+  if (!log_runs_ || run.fire)
     return write({}, {run}).at(0);
   NewRun logged = run;
   logged.id = new_run_id();
@@ -204,7 +277,7 @@ std::optional<std::string> LoggedRunStore::accept(const NewRun& run) {
   std::string id = logged.id;
   std::lock_guard lock(log_mutex_);
   log_->append(record);
-  logged_.push_back(std::move(logged));
+  logged_runs_.push_back(std::move(logged));
   return id;
 }
 
@@ -232,7 +305,21 @@ LoggedRunStore::finish_all(const std::vector<std::pair<std::string, RunEnding>>&
 std::vector<std::optional<std::string>>
 LoggedRunStore::finish_and_accept(const std::vector<std::pair<std::string, RunEnding>>& endings,
                                   const std::vector<NewRun>& runs) {
-  return write(endings, runs);
+  if (!log_runs_ || !runs.empty())
+    return write(endings, runs);
+  // Endings alone (RunWriter's): logged, and written with the next write. Endings a run
+  // cannot have are passed over, as the store would.
+  std::vector<std::string> records;
+  records.reserve(endings.size());
+  for (const auto& [id, ending] : endings)
+    records.push_back(store_detail::can_end(ending) ? ending_record(id, ending) : std::string());
+  std::lock_guard lock(log_mutex_);
+  for (std::size_t i = 0; i < endings.size(); ++i)
+    if (!records[i].empty()) {
+      log_->append(records[i]);
+      logged_endings_.push_back(endings[i]);
+    }
+  return {};
 }
 
 std::optional<StoredRunStatus> LoggedRunStore::cancel(std::string_view id) {

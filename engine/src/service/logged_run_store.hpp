@@ -1,16 +1,17 @@
 #pragma once
 // The run store `sluice serve` uses on its own machine: the SQLCipher store with an accept log
-// (accept_log.hpp) in front. Accepting a run appends it to the log and returns: a few
-// microseconds on the accepting thread, where writing it into the store would cost a
-// transaction and a sync before the answer. The runs logged are written into the store in
-// batches (RunWriter calls finish_and_accept() soon after), in the transaction that writes the
-// endings waiting then, so a run that ended meanwhile is written once, as it ended. Every call
-// that reads or changes runs writes what is logged first, so it sees every accepted run.
+// (accept_log.hpp) in front. Accepting a run appends it to the log and returns, and so does
+// recording how a run ended: a few microseconds on the calling thread, where writing into the
+// store would cost a transaction (and, for an accept, a sync) each. What is logged is written
+// into the store in one transaction every few milliseconds (RunWriter calls write_logged()),
+// hundreds of runs at a time under load, which shares the pages they touch. Every call that
+// reads or changes runs writes what is logged first, so it sees every accepted run and every
+// ending.
 //
 // What the log changes for durability: an accepted run survives a crash or `kill -9` of the
 // process (the log is replayed when the store is opened next, by the server or by
 // `sluice runs`); a power cut or a crash of the machine may lose the runs accepted in the last
-// seconds before it. With `log_accepts` false (`sluice serve --sync-accepts`) every accept is
+// seconds before it. With `log_runs` false (`sluice serve --sync-accepts`) every accept is
 // written and synced into the store before it returns, as RunStore::accept says.
 
 #include "accept_log.hpp"
@@ -29,20 +30,27 @@ namespace sluice::service {
 /// not one).
 std::string accept_record(const NewRun& run);
 NewRun run_from_accept_record(std::string_view record);
+/// How run `id` ended, as the accept log keeps it, and back (the same).
+std::string ending_record(std::string_view id, const RunEnding& ending);
+std::pair<std::string, RunEnding> ending_from_record(std::string_view record);
 
 /// Writes the runs of the log's segments found at open that `store` does not have yet (a
-/// process stopped before writing them), then deletes those segments. Returns how many runs
-/// it wrote. Throws what RunStore::accept_all throws, leaving the segments.
+/// process stopped before writing them), and the endings logged (of runs still running in
+/// the store), then deletes those segments. Returns how many runs it wrote. Throws what the
+/// store throws, leaving the segments.
 std::size_t replay_accept_log(RunStore& store, AcceptLog& log);
 
 class LoggedRunStore final : public RunStore {
 public:
-  /// Replays `log` (replay_accept_log) into `store` first. Throws as that does.
-  LoggedRunStore(std::unique_ptr<RunStore> store, std::unique_ptr<AcceptLog> log, bool log_accepts);
+  /// Replays `log` (replay_accept_log) into `store` first. Throws as that does. With
+  /// `log_runs` false, runs are written into the store at once (`--sync-accepts`); the log is
+  /// only held.
+  LoggedRunStore(std::unique_ptr<RunStore> store, std::unique_ptr<AcceptLog> log, bool log_runs);
   /// Writes what is logged into the store; once all of it is there, the log's segments go.
   ~LoggedRunStore() override;
 
-  bool logs_accepts() const noexcept override { return log_accepts_; }
+  bool logs_runs() const noexcept override { return log_runs_; }
+  void write_logged() override { (void)write({}, {}); }
 
   std::optional<std::string> accept(const NewRun& run) override;
   std::vector<std::optional<std::string>> accept_all(const std::vector<NewRun>& runs) override;
@@ -70,23 +78,22 @@ public:
   std::string location() const override { return store_->location(); }
 
 private:
-  /// Writes the logged runs, then `runs`, then `endings`, in one store write; the ids of
-  /// `runs`.
+  /// Writes the logged runs and `runs`, then the logged endings and `endings`, in one store
+  /// write; the ids of `runs`.
   std::vector<std::optional<std::string>>
   write(const std::vector<std::pair<std::string, RunEnding>>& endings,
         const std::vector<NewRun>& runs);
-  /// write() of the logged runs alone.
-  void write_logged() { (void)write({}, {}); }
 
   std::unique_ptr<RunStore> store_;
   std::unique_ptr<AcceptLog> log_;
-  const bool log_accepts_;
+  const bool log_runs_;
   /// One write() at a time, so runs reach the store in the order they were logged.
   std::mutex write_mutex_;
-  /// Guards log_ and logged_.
+  /// Guards log_, logged_runs_ and logged_endings_.
   std::mutex log_mutex_;
   /// Logged, not yet in the store, oldest first.
-  std::vector<NewRun> logged_;
+  std::vector<NewRun> logged_runs_;
+  std::vector<std::pair<std::string, RunEnding>> logged_endings_;
 };
 
 } // namespace sluice::service

@@ -182,12 +182,15 @@ public:
   /// Whether the store could be reached the last time it was used (a store on another
   /// machine may not be, for a while; its calls wait and try again meanwhile).
   virtual bool reachable() const noexcept { return true; }
-  /// Whether accept() of a run without a schedule fire returns once the run is in a log of
-  /// the store's own (written, not synced: it survives a crash of the process, not of the
-  /// machine), before it is in the store's tables; every other call sees it there. RunWriter
-  /// then accepts such runs on the caller's thread and has finish_and_accept() called soon,
-  /// which moves what the log holds into the tables (logged_run_store.hpp).
-  virtual bool logs_accepts() const noexcept { return false; }
+  /// Whether the store keeps a log of its own in front of its tables: accept() of a run
+  /// without a schedule fire, and finish_and_accept() of endings alone, return once they are
+  /// in the log (written, not synced: they survive a crash of the process, not of the
+  /// machine), and every other call sees them as if they were in the tables. RunWriter then
+  /// accepts and finishes runs on the caller's thread, and calls write_logged() every few
+  /// milliseconds (logged_run_store.hpp).
+  virtual bool logs_runs() const noexcept { return false; }
+  /// Writes what the log holds into the tables, in one write.
+  virtual void write_logged() {}
   /// Where the runs are, for the server's log (never a password); empty: the default file.
   virtual std::string location() const { return {}; }
   /// The queue workers of many processes share (run_queue.hpp), for a store that can be

@@ -1,7 +1,8 @@
 // Group commit. Callers queue their run and sleep (a coroutine on a timer of its own, a
 // thread on a condition variable); the writer thread takes everything queued, writes the
 // endings and the new runs with RunStore::finish_and_accept (one transaction, synced when it
-// accepts runs; endings alone are not synced), and wakes each caller.
+// accepts runs; endings alone are not synced), and wakes each caller. With a store that logs
+// runs, nobody waits: the writer only has the store write what it logged, a little later.
 
 #include "run_writer.hpp"
 
@@ -29,8 +30,9 @@ struct RunWriter::Request {
   std::function<void()> written;
 };
 
-RunWriter::RunWriter(RunStore& store, std::size_t max_batch)
-    : store_(store), max_batch_(max_batch), thread_([this] { write_batches(); }) {
+RunWriter::RunWriter(RunStore& store, std::size_t max_batch, std::chrono::milliseconds write_delay)
+    : store_(store), max_batch_(max_batch), write_delay_(write_delay),
+      thread_([this] { write_batches(); }) {
 }
 
 RunWriter::~RunWriter() {
@@ -50,18 +52,18 @@ void RunWriter::enqueue(std::shared_ptr<Request> request) {
   wake_.notify_one();
 }
 
-void RunWriter::write_logged_soon() {
+void RunWriter::note_logged() {
+  if (logged_.exchange(true, std::memory_order_acq_rel))
+    return; // the writer knows, and writes it with the rest
   std::lock_guard lock(mutex_);
-  if (!logged_waiting_) { // else the writer has been woken already
-    logged_waiting_ = true;
-    wake_.notify_one();
-  }
+  logged_waiting_ = true;
+  wake_.notify_one();
 }
 
 asio::awaitable<std::optional<std::string>> RunWriter::accept(NewRun run) {
-  if (store_.logs_accepts() && !run.fire) {
+  if (store_.logs_runs() && !run.fire) {
     std::optional<std::string> id = store_.accept(run);
-    write_logged_soon();
+    note_logged();
     co_return id;
   }
   // A timer that never fires on its own: the writer cancels it, on this strand, when done.
@@ -80,6 +82,16 @@ asio::awaitable<std::optional<std::string>> RunWriter::accept(NewRun run) {
 }
 
 void RunWriter::finish_later(std::string id, RunEnding ending, std::function<void()> written) {
+  if (store_.logs_runs()) {
+    try {
+      (void)store_.finish_and_accept({{std::move(id), std::move(ending)}}, {});
+      note_logged();
+    } catch (const std::exception&) {
+      // Not logged (disk full): the run stays running, as when a write of the store fails.
+    }
+    written();
+    return;
+  }
   auto request = std::make_shared<Request>();
   request->ending = true;
   request->id = std::move(id);
@@ -89,9 +101,9 @@ void RunWriter::finish_later(std::string id, RunEnding ending, std::function<voi
 }
 
 std::optional<std::string> RunWriter::accept_now(NewRun run) {
-  if (store_.logs_accepts() && !run.fire) {
+  if (store_.logs_runs() && !run.fire) {
     std::optional<std::string> id = store_.accept(run);
-    write_logged_soon();
+    note_logged();
     return id;
   }
   // Shared with the writer, which may still be inside notify_all() when this returns.
@@ -123,12 +135,26 @@ void RunWriter::write_batches() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || logged_waiting_ || !waiting_.empty(); });
       if (waiting_.empty() && !logged_waiting_)
-        return; // stopping, and nothing left to write
-      logged_waiting_ = false;
+        return; // stopping, and nothing left to write (the store writes what it logged)
+      if (waiting_.empty() && !stopping_) // only logged records: let more of them come
+        wake_.wait_for(lock, write_delay_, [this] { return stopping_ || !waiting_.empty(); });
+      if (logged_waiting_) {
+        logged_waiting_ = false;
+        // From here on a record logged is noted again: this write may not include it.
+        logged_.store(false, std::memory_order_release);
+      }
       while (!waiting_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(waiting_.front()));
         waiting_.pop_front();
       }
+    }
+    if (batch.empty()) { // what the store logged, alone
+      try {
+        store_.write_logged();
+      } catch (const std::exception&) {
+        // Still logged: written with the next write, or replayed after a restart.
+      }
+      continue;
     }
     std::vector<std::pair<std::string, RunEnding>> endings;
     std::vector<NewRun> runs;

@@ -3,13 +3,16 @@
 // same moment (many webhook deliveries, many API calls) are written in one transaction with
 // one sync instead of one sync each under a lock, and runs' endings in one unsynced
 // transaction. A run is still on disk before its acceptance is answered; only the waiting is
-// shared. A store that logs accepts (RunStore::logs_accepts) accepts on the caller's thread,
-// and this thread writes what it logged into its tables with the endings.
+// shared. A store that logs runs (RunStore::logs_runs) accepts and finishes them on the
+// caller's thread instead, and this thread has it write what it logged into its tables, at
+// most `write_delay` after the first record logged since the last write.
 
 #include "run_store.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -25,7 +28,8 @@ namespace sluice::service {
 class RunWriter {
 public:
   /// At most `max_batch` runs go in one transaction.
-  explicit RunWriter(RunStore& store, std::size_t max_batch = 512);
+  explicit RunWriter(RunStore& store, std::size_t max_batch = 512,
+                     std::chrono::milliseconds write_delay = std::chrono::milliseconds(10));
   /// Writes what is waiting, then stops the thread.
   ~RunWriter();
   RunWriter(const RunWriter&) = delete;
@@ -44,12 +48,17 @@ public:
 private:
   struct Request;
   void enqueue(std::shared_ptr<Request> request);
-  /// The store has logged runs to write into its tables: done soon, on the writer's thread.
-  void write_logged_soon();
+  /// The store has logged something: written into its tables within write_delay_, on the
+  /// writer's thread. Costs a lock and a wake-up only for the first record since the last
+  /// write.
+  void note_logged();
   void write_batches();
 
   RunStore& store_;
   const std::size_t max_batch_;
+  const std::chrono::milliseconds write_delay_;
+  /// Something was logged since the writer last took note (read without the lock first).
+  std::atomic<bool> logged_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Request>> waiting_;
