@@ -4,6 +4,7 @@
 // store survive SIGKILL and are seen by `sluice runs`, a run that ends before it is written
 // goes in as it ended, the run writer writes what is logged by itself, segments rotate and go.
 
+#include "child_process.hpp"
 #include "run_store_files.hpp"
 
 #include "credentials/store_key.hpp"
@@ -26,6 +27,10 @@
 using namespace sluice;
 using namespace sluice::service;
 using sluice::credentials::StoreKey;
+using sluice::service::test::Child;
+using sluice::service::test::fork_child;
+using sluice::service::test::lines_until_killed;
+using sluice::service::test::write_line;
 namespace fs = std::filesystem;
 
 namespace {
@@ -233,42 +238,25 @@ TEST_CASE("a run's ending record holds all it ended with") {
 TEST_CASE("runs and endings logged but not yet in the store survive SIGKILL") {
   service::test::StoreFiles files;
   (void)files.open();
-  int pipe_fds[2];
-  REQUIRE(::pipe(pipe_fds) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::close(pipe_fds[0]);
-    try {
-      auto store = open_served_run_store(files.options(), /*log_runs=*/true);
-      NewRun started = api_run("p");
-      started.status = StoredRunStatus::running;
-      const std::string written = store->accept(started).value();
-      const std::string logged = store->accept(started).value();
-      store->write_logged(); // both in the store, running
-      RunEnding done;
-      done.outputs = Value(Object{{"n", 1}});
-      done.events = {R"({"kind":"run_finished"})"};
-      // Endings alone are logged: one of a run in the store, one of a run only logged.
-      const std::string only_logged = store->accept(started).value();
-      CHECK(store->finish_and_accept({{written, done}, {only_logged, done}}, {}).empty());
-      const std::string line = written + " " + logged + " " + only_logged + "\n";
-      if (::write(pipe_fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-        ::_exit(3);
+  const Child child = fork_child([&](int to_parent) {
+    auto store = open_served_run_store(files.options(), /*log_runs=*/true);
+    NewRun started = api_run("p");
+    started.status = StoredRunStatus::running;
+    const std::string written = store->accept(started).value();
+    const std::string logged = store->accept(started).value();
+    store->write_logged(); // both in the store, running
+    RunEnding done;
+    done.outputs = Value(Object{{"n", 1}});
+    done.events = {R"({"kind":"run_finished"})"};
+    // Endings alone are logged: one of a run in the store, one of a run only logged.
+    const std::string only_logged = store->accept(started).value();
+    if (!store->finish_and_accept({{written, done}, {only_logged, done}}, {}).empty())
+      ::_exit(4);
+    write_line(to_parent, written + " " + logged + " " + only_logged);
+    for (;;)
       ::pause();
-    } catch (...) {
-      ::_exit(2);
-    }
-  }
-  ::close(pipe_fds[1]);
-  std::string line;
-  char c = 0;
-  while (::read(pipe_fds[0], &c, 1) == 1 && c != '\n')
-    line.push_back(c);
-  ::close(pipe_fds[0]);
-  ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
-  std::istringstream ids(line);
+  });
+  std::istringstream ids(lines_until_killed(child, 1).at(0));
   std::string written, logged, only_logged;
   ids >> written >> logged >> only_logged;
   REQUIRE_FALSE(only_logged.empty());
@@ -316,48 +304,14 @@ TEST_CASE("RunWriter on a store that logs: nobody waits, and the store has it al
 TEST_CASE("runs logged but not yet in the store survive SIGKILL, and `sluice runs` sees them") {
   service::test::StoreFiles files;
   (void)files.open(); // created and keyed before the child starts
-  int pipe_fds[2];
-  REQUIRE(::pipe(pipe_fds) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::close(pipe_fds[0]);
-    try {
-      auto store = open_served_run_store(files.options(), /*log_accepts=*/true);
-      REQUIRE(store->logs_runs());
-      for (int i = 0;; ++i) { // never written into the store: nothing calls for it
-        const std::string line = store->accept(api_run("p", Object{{"n", i}})).value() + "\n";
-        if (::write(pipe_fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-          ::_exit(3);
-      }
-    } catch (...) {
-      ::_exit(2);
-    }
-  }
-  ::close(pipe_fds[1]);
-  std::vector<std::string> reported;
-  std::string buffer;
-  char chunk[4096];
-  while (reported.size() < 300) {
-    const ssize_t n = ::read(pipe_fds[0], chunk, sizeof chunk);
-    REQUIRE(n > 0);
-    buffer.append(chunk, static_cast<std::size_t>(n));
-    for (std::size_t end; (end = buffer.find('\n')) != std::string::npos;) {
-      reported.push_back(buffer.substr(0, end));
-      buffer.erase(0, end + 1);
-    }
-  }
-  ::kill(child, SIGKILL);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  REQUIRE(WIFSIGNALED(status));
-  for (ssize_t n; (n = ::read(pipe_fds[0], chunk, sizeof chunk)) > 0;)
-    buffer.append(chunk, static_cast<std::size_t>(n));
-  ::close(pipe_fds[0]);
-  for (std::size_t end; (end = buffer.find('\n')) != std::string::npos;) {
-    reported.push_back(buffer.substr(0, end));
-    buffer.erase(0, end + 1);
-  }
+  const Child child = fork_child([&](int to_parent) {
+    auto store = open_served_run_store(files.options(), /*log_runs=*/true);
+    if (!store->logs_runs())
+      ::_exit(4);
+    for (int i = 0;; ++i) // never written into the store: nothing calls for it
+      write_line(to_parent, store->accept(api_run("p", Object{{"n", i}})).value());
+  });
+  const std::vector<std::string> reported = lines_until_killed(child, 300);
 
   const fs::path folder = AcceptLog::folder_for(files.options().database);
   REQUIRE_FALSE(segments(folder).empty()); // what the child logged is still only there

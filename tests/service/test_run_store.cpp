@@ -7,6 +7,7 @@
 // lease, schemas migrate once however many processes start at once, and a lost connection is
 // tried again.
 
+#include "child_process.hpp"
 #include "postgres_run_store_database.hpp"
 #include "run_store_files.hpp"
 
@@ -34,6 +35,11 @@ using namespace sluice;
 using namespace sluice::service;
 using SqlCipherRuns = sluice::service::test::StoreFiles;
 using LoggedRuns = sluice::service::test::LoggedStoreFiles;
+using sluice::service::test::Child;
+using sluice::service::test::fork_child;
+using sluice::service::test::lines_until_killed;
+using sluice::service::test::read_line;
+using sluice::service::test::write_line;
 using PostgresRuns = sluice::service::test::PostgresDatabase;
 TYPE_TO_STRING(SqlCipherRuns);
 TYPE_TO_STRING(LoggedRuns);
@@ -61,38 +67,6 @@ NewRun fire_of(const std::string& schedule, SysSeconds at) {
 SysSeconds at_hour(int hour) {
   return SysSeconds(std::chrono::sys_days(std::chrono::year(2027) / 5 / 1)) +
          std::chrono::hours(hour);
-}
-
-// A child process running `body`, which reports to the test through the pipe it is given
-// (write_line); it ends with _exit (2 when `body` threw), never returning into the test.
-struct Child {
-  pid_t pid;
-  int from_child; ///< the read end of the pipe
-};
-
-Child fork_child(const std::function<void(int to_parent)>& body) {
-  int pipe_fds[2];
-  REQUIRE(::pipe(pipe_fds) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::close(pipe_fds[0]);
-    try {
-      body(pipe_fds[1]);
-      ::_exit(0);
-    } catch (...) {
-      ::_exit(2);
-    }
-  }
-  ::close(pipe_fds[1]);
-  return {child, pipe_fds[0]};
-}
-
-// In a child: one line to the test (the child ends if the test is gone).
-void write_line(int to_parent, const std::string& text) {
-  const std::string line = text + "\n";
-  if (::write(to_parent, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-    ::_exit(3);
 }
 
 std::string bytes_of(const fs::path& file) {
@@ -616,35 +590,12 @@ TEST_CASE_TEMPLATE("every run accept() returned survives SIGKILL of the process 
                    Store, SqlCipherRuns, LoggedRuns, PostgresRuns) {
   Store files;
   (void)files.open(); // created (and keyed) before the child starts
-  const auto [child, from_child] = fork_child([&](int to_parent) {
+  const Child child = fork_child([&](int to_parent) {
     auto store = files.open();
     for (;;) // reported only once accept() returned: from here on the run must exist
       write_line(to_parent, store->accept(api_run("p")).value());
   });
-  std::vector<std::string> reported;
-  std::string buffer;
-  char chunk[4096];
-  while (reported.size() < 200) {
-    const ssize_t n = ::read(from_child, chunk, sizeof chunk);
-    REQUIRE(n > 0);
-    buffer.append(chunk, static_cast<std::size_t>(n));
-    for (std::size_t end; (end = buffer.find('\n')) != std::string::npos;) {
-      reported.push_back(buffer.substr(0, end));
-      buffer.erase(0, end + 1);
-    }
-  }
-  ::kill(child, SIGKILL);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  CHECK(WIFSIGNALED(status));
-  // Whatever was in the pipe after the 200th line was reported too.
-  for (ssize_t n; (n = ::read(from_child, chunk, sizeof chunk)) > 0;)
-    buffer.append(chunk, static_cast<std::size_t>(n));
-  for (std::size_t end; (end = buffer.find('\n')) != std::string::npos;) {
-    reported.push_back(buffer.substr(0, end));
-    buffer.erase(0, end + 1);
-  }
-  ::close(from_child);
+  const std::vector<std::string> reported = lines_until_killed(child, 200);
 
   auto store = files.open();
   for (const std::string& id : reported)
@@ -666,9 +617,7 @@ pid_t holder_of_a_run(const PostgresRuns& database, std::string& id) {
     for (;;)
       ::pause();
   });
-  char c = 0;
-  while (::read(from_child, &c, 1) == 1 && c != '\n')
-    id.push_back(c);
+  id = read_line(from_child);
   ::close(from_child);
   return child;
 }

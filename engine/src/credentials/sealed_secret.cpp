@@ -4,6 +4,8 @@
 
 #include "sealed_secret.hpp"
 
+#include "cipher_context.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -17,18 +19,6 @@ namespace {
 constexpr unsigned char format_version = 1;
 constexpr std::size_t nonce_size = 12;
 constexpr std::size_t tag_size = 16;
-
-struct CipherContextFree {
-  void operator()(EVP_CIPHER_CTX* context) const noexcept { EVP_CIPHER_CTX_free(context); }
-};
-using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, CipherContextFree>;
-
-CipherContext new_context() {
-  CipherContext context(EVP_CIPHER_CTX_new());
-  if (!context)
-    throw std::bad_alloc();
-  return context;
-}
 
 const unsigned char* bytes(std::string_view text) {
   return reinterpret_cast<const unsigned char*>(text.data());
@@ -49,7 +39,7 @@ std::string SecretSealer::seal(std::string_view plaintext, std::string_view plac
   if (RAND_bytes(nonce, static_cast<int>(nonce_size)) != 1)
     throw CredentialError(CredentialError::Kind::unavailable,
                           "cannot encrypt a secret: no random bytes from OpenSSL");
-  const CipherContext context = new_context();
+  const CipherContext context = new_cipher_context();
   int written = 0;
   int final_written = 0;
   if (EVP_EncryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, key_.bytes().data(), nonce) !=
@@ -74,7 +64,7 @@ std::optional<Secret> SecretSealer::open(std::string_view sealed, std::string_vi
   const std::size_t size = sealed.size() - 1 - nonce_size - tag_size;
   std::string plaintext(size, '\0');
   auto* out = reinterpret_cast<unsigned char*>(plaintext.data());
-  const CipherContext context = new_context();
+  const CipherContext context = new_cipher_context();
   int written = 0;
   int final_written = 0;
   // The tag is checked by the final call: on a mismatch the plaintext is untrusted, and is

@@ -4,6 +4,8 @@
 
 #include "accept_log.hpp"
 
+#include "../credentials/cipher_context.hpp"
+
 #include <sluice/credentials.hpp>
 
 #include <openssl/evp.h>
@@ -41,18 +43,6 @@ constexpr std::size_t record_overhead = length_size + nonce_size + tag_size;
 constexpr std::uint32_t max_record = 1u << 30;
 
 using Key = std::array<unsigned char, 32>;
-
-struct ContextFree {
-  void operator()(EVP_CIPHER_CTX* context) const noexcept { EVP_CIPHER_CTX_free(context); }
-};
-using Context = std::unique_ptr<EVP_CIPHER_CTX, ContextFree>;
-
-Context new_context() {
-  Context context(EVP_CIPHER_CTX_new());
-  if (!context)
-    throw std::bad_alloc();
-  return context;
-}
 
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
   throw std::system_error(errno, std::generic_category(), what + " " + path.string());
@@ -158,7 +148,7 @@ void read_records(const std::string& text, const std::filesystem::path& path,
   const auto check = key_check(key);
   if (!std::equal(check.begin(), check.end(), header + 16 + salt_size))
     throw damaged(path, "was written under another key than the run store's");
-  const Context context = new_context();
+  const credentials::CipherContext context = credentials::new_cipher_context();
   if (EVP_DecryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, key.data(), nullptr) != 1)
     throw std::runtime_error("cannot read the accept log: OpenSSL's AES-256-GCM failed");
   std::size_t at = header_size;
@@ -194,7 +184,7 @@ void read_records(const std::string& text, const std::filesystem::path& path,
 } // namespace
 
 struct AcceptLog::Cipher {
-  Context context = new_context();
+  credentials::CipherContext context = credentials::new_cipher_context();
   std::array<unsigned char, header_size> header{};
 };
 

@@ -32,7 +32,11 @@ void put_text(std::string& out, std::string_view text) {
   out.append(text);
 }
 
-void put_time(std::string& out, const std::optional<SysMillis>& at) {
+// Every record starts so: its kind, a run status, a time (0: none).
+void put_start(std::string& out, unsigned char kind, StoredRunStatus status,
+               const std::optional<SysMillis>& at) {
+  out.push_back(static_cast<char>(kind));
+  out.push_back(static_cast<char>(status));
   const std::int64_t ms = at ? store_detail::unix_ms(*at) : 0;
   for (int i = 0; i < 8; ++i)
     out.push_back(static_cast<char>(static_cast<std::uint64_t>(ms) >> (8 * i)));
@@ -46,7 +50,18 @@ std::optional<SysMillis> time_from(std::uint64_t ms) {
 
 class RecordReader {
 public:
-  explicit RecordReader(std::string_view record) : rest_(record) {}
+  /// Reads the start of a record of `kind` (put_start): status() and time() hold it.
+  RecordReader(std::string_view record, unsigned char kind) : rest_(record) {
+    if (number(1) != kind)
+      throw std::runtime_error("an accept log record of another kind or version of Sluice");
+    const auto status = number(1);
+    if (status > static_cast<std::uint64_t>(StoredRunStatus::skipped))
+      throw std::runtime_error("an accept log record with an unknown status");
+    status_ = static_cast<StoredRunStatus>(status);
+    time_ = time_from(number(8));
+  }
+  StoredRunStatus status() const noexcept { return status_; }
+  std::optional<SysMillis> time() const noexcept { return time_; }
   std::uint64_t number(int bytes) {
     need(static_cast<std::size_t>(bytes));
     std::uint64_t value = 0;
@@ -63,12 +78,6 @@ public:
     rest_.remove_prefix(size);
     return value;
   }
-  StoredRunStatus status() {
-    const auto status = number(1);
-    if (status > static_cast<std::uint64_t>(StoredRunStatus::skipped))
-      throw std::runtime_error("an accept log record with an unknown status");
-    return static_cast<StoredRunStatus>(status);
-  }
   /// What a record starts with: run_record or ending_record_kind.
   static unsigned char kind(std::string_view record) {
     return record.empty() ? 0 : static_cast<unsigned char>(record[0]);
@@ -81,6 +90,8 @@ private:
       throw std::runtime_error("an accept log record is cut short");
   }
   std::string_view rest_;
+  StoredRunStatus status_ = StoredRunStatus::queued;
+  std::optional<SysMillis> time_;
 };
 
 } // namespace
@@ -90,9 +101,7 @@ std::string accept_record(const NewRun& run) {
   const std::string inputs = run.inputs.to_json();
   out.reserve(64 + run.id.size() + run.pipeline.size() + run.pipeline_hash.size() +
               run.trigger.size() + inputs.size() + run.message.size() + run.rerun_of.size());
-  out.push_back(static_cast<char>(run_record));
-  out.push_back(static_cast<char>(run.status));
-  put_time(out, run.accepted_at);
+  put_start(out, run_record, run.status, run.accepted_at);
   put_text(out, run.id);
   put_text(out, run.pipeline);
   put_text(out, run.pipeline_hash);
@@ -104,12 +113,10 @@ std::string accept_record(const NewRun& run) {
 }
 
 NewRun run_from_accept_record(std::string_view record) {
-  RecordReader reader(record);
-  if (reader.number(1) != run_record)
-    throw std::runtime_error("an accept log record of another version of Sluice");
+  RecordReader reader(record, run_record);
   NewRun run;
   run.status = reader.status();
-  run.accepted_at = time_from(reader.number(8));
+  run.accepted_at = reader.time();
   run.id = reader.text();
   run.pipeline = reader.text();
   run.pipeline_hash = reader.text();
@@ -130,9 +137,7 @@ std::string ending_record(std::string_view id, const RunEnding& ending) {
   for (const std::string& event : ending.events)
     size += 4 + event.size();
   out.reserve(size);
-  out.push_back(static_cast<char>(ending_record_kind));
-  out.push_back(static_cast<char>(ending.status));
-  put_time(out, ending.ended_at);
+  put_start(out, ending_record_kind, ending.status, ending.ended_at);
   put_text(out, id);
   put_text(out, outputs);
   put_text(out, nodes);
@@ -144,12 +149,10 @@ std::string ending_record(std::string_view id, const RunEnding& ending) {
 }
 
 std::pair<std::string, RunEnding> ending_from_record(std::string_view record) {
-  RecordReader reader(record);
-  if (reader.number(1) != ending_record_kind)
-    throw std::runtime_error("an accept log record of another version of Sluice");
+  RecordReader reader(record, ending_record_kind);
   RunEnding ending;
   ending.status = reader.status();
-  ending.ended_at = time_from(reader.number(8));
+  ending.ended_at = reader.time();
   std::string id = reader.text();
   ending.outputs = Value::parse_json(reader.text());
   ending.nodes = Value::parse_json(reader.text());
