@@ -956,6 +956,64 @@ nodes:
   CHECK(seconds(Clock::now() - started) < 10.0);
 }
 
+namespace {
+
+// The threads a run's nodes started on.
+struct NodeThreads final : RunObserver {
+  void on_event(const Event& e) override {
+    if (e.kind != EventKind::node_started)
+      return;
+    std::lock_guard lock(mutex);
+    threads.insert(std::this_thread::get_id());
+  }
+  std::mutex mutex;
+  std::set<std::thread::id> threads;
+};
+
+// Where the nodes of `pipeline` run under async_run awaited on a loop of this thread.
+std::set<std::thread::id> async_run_threads(Engine& engine, const Pipeline& pipeline,
+                                            bool run_small_here) {
+  auto seen = std::make_shared<NodeThreads>();
+  RunOptions options;
+  options.observers.push_back(seen);
+  options.run_small_here = run_small_here;
+  asio::io_context app;
+  auto result = asio::co_spawn(app, engine.async_run(pipeline, options), asio::use_future);
+  app.run();
+  CHECK(result.get().ok());
+  return seen->threads;
+}
+
+} // namespace
+
+TEST_CASE("async_run: a small run of nodes that never wait runs on the awaiting thread when "
+          "asked") {
+  Engine engine(engine_options(2));
+  const Pipeline small = engine.load_string(R"(
+version: 1
+nodes:
+  a: { type: core.template, with: { template: "a" } }
+  b: { type: core.template, with: { template: "{{ a.text }}b" } }
+outputs: { text: "{{ b.text }}" }
+)");
+  const Pipeline waits = engine.load_string(R"(
+version: 1
+nodes:
+  a: { type: core.delay, with: { ms: 1 } }
+  b: { type: core.template, with: { template: "after" }, needs: [a] }
+)");
+  const auto here = std::this_thread::get_id();
+  CHECK(async_run_threads(engine, small, true) == std::set{here});
+  // Not asked: the engine's threads, never the application's loop.
+  const auto engine_threads = async_run_threads(engine, small, false);
+  CHECK_FALSE(engine_threads.empty());
+  CHECK_FALSE(engine_threads.contains(here));
+  // Asked, but a node waits: handed to the engine's threads as before.
+  const auto waited = async_run_threads(engine, waits, true);
+  CHECK_FALSE(waited.empty());
+  CHECK_FALSE(waited.contains(here));
+}
+
 TEST_CASE("many concurrent runs of one plan agree") {
   Engine engine(engine_options(2));
   engine.registrar().add(sum_type());

@@ -6,6 +6,7 @@
 #include "engine_core.hpp"
 #include "file_text.hpp"
 #include "plugin_loader.hpp"
+#include "run_state.hpp"
 #include "yaml_loader.hpp"
 
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -235,7 +236,8 @@ RunResult Engine::run(const Pipeline& pipeline, RunOptions options) {
 
 asio::awaitable<RunResult> Engine::async_run(Pipeline pipeline, RunOptions options) {
   auto setup = core_->setup_for(pipeline, std::move(options));
-  auto initiation = [this, setup = std::move(setup)](auto handler) mutable {
+  const bool here = setup.options.run_small_here && detail::runs_serially(setup);
+  auto initiation = [this, here, setup = std::move(setup)](auto handler) mutable {
     using Handler = decltype(handler);
     auto shared = std::make_shared<Handler>(std::move(handler));
     // Keeps the caller's event loop alive (outstanding work) until the run completes.
@@ -266,7 +268,7 @@ asio::awaitable<RunResult> Engine::async_run(Pipeline pipeline, RunOptions optio
         if ((type & asio::cancellation_type::terminal) != asio::cancellation_type::none)
           run->cancel();
       });
-    run->begin(/*drive_here=*/false);
+    run->begin(/*drive_here=*/here);
   };
   co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(RunResult)>(
       std::move(initiation), asio::use_awaitable);

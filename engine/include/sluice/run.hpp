@@ -237,6 +237,12 @@ struct RunOptions {
   /// A dry run: nothing outside the run changes (see DryRun). Nodes that depend on a planned
   /// node's output are planned too, as only a real run knows what they would see.
   DryRun dry_run = DryRun::off;
+  /// Engine::async_run: a small run whose nodes never wait (as Engine::run would run on its
+  /// caller's thread) runs on the awaiting coroutine's thread, before async_run's completion
+  /// is posted, instead of being handed to an engine thread and back: two thread wake-ups
+  /// fewer. Off by default, so that an embedder's event loop never runs nodes unless it asks;
+  /// `sluice serve` asks, as its threads exist to run what it accepts.
+  bool run_small_here = false;
 };
 
 } // namespace sluice

@@ -297,7 +297,8 @@ void Dispatcher::run_locked(const std::string& id, PipelineState& state, Value i
   RunOptions options;
   options.inputs = std::move(inputs);
   options.stop = active.stop.get_token();
-  options.node_times = true; // the store keeps them, the metrics' histograms count them
+  options.node_times = true;     // the store keeps them, the metrics' histograms count them
+  options.run_small_here = true; // this loop's threads are there to run what is accepted
   if (auto feed = feeds_.find(id); feed != feeds_.end())
     options.observers.push_back(std::make_shared<FeedObserver>(feed->second));
   if (cancelling_) // drain() has given up waiting: this one stops at once too
