@@ -4,7 +4,7 @@
 // store survive SIGKILL and are seen by `sluice runs`, a run that ends before it is written
 // goes in as it ended, the run writer writes what is logged by itself, segments rotate and go.
 
-#include "child_process.hpp"
+#include "forked_child.hpp"
 #include "run_store_files.hpp"
 
 #include "credentials/store_key.hpp"

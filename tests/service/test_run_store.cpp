@@ -7,7 +7,7 @@
 // lease, schemas migrate once however many processes start at once, and a lost connection is
 // tried again.
 
-#include "child_process.hpp"
+#include "forked_child.hpp"
 #include "postgres_run_store_database.hpp"
 #include "run_store_files.hpp"
 

@@ -1,6 +1,7 @@
 // The real `sluice serve` binary on 127.0.0.1, driven over HTTP: every API route and its
 // errors, tokens, a SIGKILL while runs are queued and running followed by a restart (every
-// accepted run accounted for, none lost or run twice), and a graceful SIGTERM.
+// accepted run accounted for, none lost or run twice), a graceful SIGTERM, and one server per
+// run store.
 
 #include "serve_fixture.hpp"
 
@@ -319,4 +320,29 @@ TEST_CASE("SIGTERM: new runs refused, running ones cancelled after the grace, ex
   const Value run = second.api("GET", "/v1/runs/" + id, token).json();
   CHECK(run["status"] == Value("cancelled"));
   CHECK(again.stop(SIGINT) == 0);
+}
+
+TEST_CASE("one server per run store: a second one on the same store says so and exits") {
+  Site site;
+  site.add("hello", hello);
+  const std::string token = site.token();
+  Server server(site);
+  HttpClient client(server.port());
+  const std::string id =
+      client.api("POST", "/v1/pipelines/hello/runs?wait=10", token).json()["id"].to_text();
+  // It waits for the first one to let go of the store's accept log (10 s), then gives up.
+  const int status =
+      site.sluice_status({"serve", (site.dir / "pipelines").string(), "--listen", "127.0.0.1:0"});
+  const std::string said = read_all(site.dir / "cli.err");
+  CAPTURE(said);
+  CHECK(status != 0);
+  CHECK(said.find("is in use by another `sluice serve`") != std::string::npos);
+  CHECK(said.find("runs.db.accepts") != std::string::npos);
+  // The first one never noticed (a new connection: it closed the idle one meanwhile).
+  HttpClient again(server.port());
+  CHECK(again.api("GET", "/v1/runs/" + id, token).json()["status"] == Value("succeeded"));
+  CHECK(server.stop(SIGTERM) == 0);
+  // Stopped cleanly, it leaves no accept log segment behind: every run is in the store.
+  for (const auto& entry : fs::directory_iterator(site.dir / "data" / "runs.db.accepts"))
+    CHECK(entry.path().filename() == "lock");
 }
