@@ -1,11 +1,13 @@
-// Bounded reading of input files (file_text.hpp).
+// Bounded reading of input files, and whole writes (file_text.hpp).
 
 #include "file_text.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <limits>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace sluice::detail {
 
@@ -25,6 +27,21 @@ std::string read_at_most(const std::filesystem::path& file, std::size_t limit) {
   }
   text.resize(filled);
   return text;
+}
+
+bool write_fully(int fd, std::string_view bytes) noexcept {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      if (n == 0)
+        errno = EIO; // a regular file that takes nothing: say so rather than loop
+      return false;
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
 }
 
 } // namespace sluice::detail

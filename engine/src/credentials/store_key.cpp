@@ -1,6 +1,7 @@
 // Key material: parsing, random generation, and key files with strict permissions.
 
 #include "store_key.hpp"
+#include "../file_text.hpp"
 #include "../hex_text.hpp"
 
 #include <sluice/encoding.hpp>
@@ -30,18 +31,6 @@ struct FileDescriptor {
   }
 };
 
-void write_all(int fd, const std::string& data, const std::filesystem::path& file) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      fail("cannot write key file " + file.string() + ": " + std::strerror(errno));
-    done += static_cast<std::size_t>(n);
-  }
-}
-
 // Writes the key into a fresh temporary file beside `file`; returns its path.
 std::filesystem::path write_temporary(const std::filesystem::path& file, const StoreKey& key) {
   std::filesystem::path temporary = file;
@@ -51,7 +40,8 @@ std::filesystem::path write_temporary(const std::filesystem::path& file, const S
   if (out.fd < 0)
     fail("cannot create key file " + temporary.string() + ": " + std::strerror(errno));
   Secret text(key.hex().reveal() + "\n");
-  write_all(out.fd, text.reveal(), temporary);
+  if (!sluice::detail::write_fully(out.fd, text.reveal()))
+    fail("cannot write key file " + temporary.string() + ": " + std::strerror(errno));
   if (::fsync(out.fd) != 0)
     fail("cannot sync key file " + temporary.string() + ": " + std::strerror(errno));
   return temporary;

@@ -5,6 +5,7 @@
 #include "accept_log.hpp"
 
 #include "../credentials/cipher_context.hpp"
+#include "../file_text.hpp"
 
 #include <sluice/credentials.hpp>
 
@@ -18,6 +19,7 @@
 #include <charconv>
 #include <cstring>
 #include <fcntl.h>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <sys/file.h>
@@ -32,9 +34,10 @@ namespace {
 
 constexpr std::string_view magic = "SLCACCPT";
 constexpr unsigned char format_version = 1;
+constexpr std::size_t salt_offset = 16; // after the magic, the version and 7 reserved bytes
 constexpr std::size_t salt_size = 16;
 constexpr std::size_t check_size = 16;
-constexpr std::size_t header_size = 8 + 1 + 7 + salt_size + check_size;
+constexpr std::size_t header_size = salt_offset + salt_size + check_size;
 constexpr std::size_t length_size = 4;
 constexpr std::size_t nonce_size = 12;
 constexpr std::size_t tag_size = 16;
@@ -86,43 +89,6 @@ void put_nonce(unsigned char* nonce, std::uint64_t counter) {
     nonce[4 + i] = static_cast<unsigned char>(counter >> (8 * i));
 }
 
-void write_all(int fd, const char* data, std::size_t size, const std::filesystem::path& path) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      fail("cannot write the accept log segment", path);
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    fail("cannot open the accept log segment", path);
-  std::string text;
-  char chunk[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      const int error = errno;
-      ::close(fd);
-      errno = error;
-      fail("cannot read the accept log segment", path);
-    }
-    if (n == 0)
-      break;
-    text.append(chunk, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return text;
-}
-
 // The generation of a segment's file name ("17.log"), if it is one.
 std::optional<std::uint64_t> generation_of(const std::string& name) {
   if (name.size() < 5 || !name.ends_with(".log"))
@@ -144,9 +110,9 @@ void read_records(const std::string& text, const std::filesystem::path& path,
       static_cast<unsigned char>(text[magic.size()]) != format_version)
     throw damaged(path, "is not an accept log of this version of Sluice");
   const auto* header = reinterpret_cast<const unsigned char*>(text.data());
-  const Key key = derive_key(store_key, header + 16);
+  const Key key = derive_key(store_key, header + salt_offset);
   const auto check = key_check(key);
-  if (!std::equal(check.begin(), check.end(), header + 16 + salt_size))
+  if (!std::equal(check.begin(), check.end(), header + salt_offset + salt_size))
     throw damaged(path, "was written under another key than the run store's");
   const credentials::CipherContext context = credentials::new_cipher_context();
   if (EVP_DecryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, key.data(), nullptr) != 1)
@@ -245,7 +211,7 @@ void AcceptLog::start_segment(std::uint64_t generation) {
   auto cipher = std::make_unique<Cipher>();
   std::copy(magic.begin(), magic.end(), cipher->header.begin());
   cipher->header[magic.size()] = format_version;
-  unsigned char* salt = cipher->header.data() + 16;
+  unsigned char* salt = cipher->header.data() + salt_offset;
   if (RAND_bytes(salt, static_cast<int>(salt_size)) != 1)
     throw std::runtime_error("cannot start an accept log segment: no random bytes from OpenSSL");
   const Key key = derive_key(store_key_, salt);
@@ -258,12 +224,13 @@ void AcceptLog::start_segment(std::uint64_t generation) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0)
     fail("cannot create the accept log segment", path);
-  try {
-    write_all(fd, reinterpret_cast<const char*>(cipher->header.data()), header_size, path);
-  } catch (...) {
+  if (!sluice::detail::write_fully(
+          fd, {reinterpret_cast<const char*>(cipher->header.data()), header_size})) {
+    const int error = errno;
     ::close(fd);
     ::unlink(path.c_str());
-    throw;
+    errno = error;
+    fail("cannot write the accept log segment", path);
   }
   if (segment_fd_ >= 0)
     ::close(segment_fd_);
@@ -278,7 +245,8 @@ std::vector<std::string> AcceptLog::found_records() const {
   std::vector<std::string> records;
   for (std::uint64_t generation : retired_) {
     const std::filesystem::path path = segment_path(generation);
-    read_records(read_file(path), path, store_key_, records);
+    read_records(sluice::detail::read_at_most(path, std::numeric_limits<std::size_t>::max()), path,
+                 store_key_, records);
   }
   return records;
 }
@@ -307,16 +275,15 @@ void AcceptLog::append(std::string_view plaintext) {
                           ciphertext + plaintext.size()) != 1)
     throw std::runtime_error("cannot encrypt a run for the accept log: OpenSSL's AES-256-GCM "
                              "failed");
-  const std::filesystem::path path = segment_path(generation_);
-  try {
-    write_all(segment_fd_, buffer_.data(), buffer_.size(), path);
-  } catch (...) {
+  if (!sluice::detail::write_fully(segment_fd_, buffer_)) {
+    const int error = errno;
     // Part of the record may be there (disk full): cut it off, so that the records appended
     // after it are not read as its continuation.
     if (::ftruncate(segment_fd_, static_cast<off_t>(current_size_)) != 0) {
       // Nothing more to do: reading stops at the damaged record, and says so.
     }
-    throw;
+    errno = error;
+    fail("cannot write the accept log segment", segment_path(generation_));
   }
   current_size_ += buffer_.size();
   ++records_in_current_;

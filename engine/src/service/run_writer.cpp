@@ -55,17 +55,25 @@ void RunWriter::enqueue(std::shared_ptr<Request> request) {
 void RunWriter::note_logged() {
   if (logged_.exchange(true, std::memory_order_acq_rel))
     return; // the writer knows, and writes it with the rest
+  // Notified with the lock held: the writer is then either before its check of `logged_` or
+  // waiting, never between the two.
   std::lock_guard lock(mutex_);
-  logged_waiting_ = true;
   wake_.notify_one();
 }
 
+bool RunWriter::logs(const NewRun& run) const noexcept {
+  return store_.logs_runs() && !run.fire;
+}
+
+std::optional<std::string> RunWriter::accept_into_log(const NewRun& run) {
+  std::optional<std::string> id = store_.accept(run);
+  note_logged();
+  return id;
+}
+
 asio::awaitable<std::optional<std::string>> RunWriter::accept(NewRun run) {
-  if (store_.logs_runs() && !run.fire) {
-    std::optional<std::string> id = store_.accept(run);
-    note_logged();
-    co_return id;
-  }
+  if (logs(run))
+    co_return accept_into_log(run);
   // A timer that never fires on its own: the writer cancels it, on this strand, when done.
   auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
                                                     asio::steady_timer::time_point::max());
@@ -101,11 +109,8 @@ void RunWriter::finish_later(std::string id, RunEnding ending, std::function<voi
 }
 
 std::optional<std::string> RunWriter::accept_now(NewRun run) {
-  if (store_.logs_runs() && !run.fire) {
-    std::optional<std::string> id = store_.accept(run);
-    note_logged();
-    return id;
-  }
+  if (logs(run))
+    return accept_into_log(run);
   // Shared with the writer, which may still be inside notify_all() when this returns.
   struct Done {
     std::mutex mutex;
@@ -133,16 +138,15 @@ void RunWriter::write_batches() {
     std::vector<std::shared_ptr<Request>> batch;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || logged_waiting_ || !waiting_.empty(); });
-      if (waiting_.empty() && !logged_waiting_)
+      const auto logged = [this] { return logged_.load(std::memory_order_acquire); };
+      wake_.wait(lock, [&] { return stopping_ || logged() || !waiting_.empty(); });
+      if (waiting_.empty() && !logged())
         return; // stopping, and nothing left to write (the store writes what it logged)
       if (waiting_.empty() && !stopping_) // only logged records: let more of them come
         wake_.wait_for(lock, write_delay_, [this] { return stopping_ || !waiting_.empty(); });
-      if (logged_waiting_) {
-        logged_waiting_ = false;
-        // From here on a record logged is noted again: this write may not include it.
-        logged_.store(false, std::memory_order_release);
-      }
+      // From here on a record logged is noted again: this write may not include it. One
+      // logged before is in it (logged, then noted, then this).
+      logged_.store(false, std::memory_order_release);
       while (!waiting_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(waiting_.front()));
         waiting_.pop_front();

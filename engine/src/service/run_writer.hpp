@@ -52,17 +52,20 @@ private:
   /// writer's thread. Costs a lock and a wake-up only for the first record since the last
   /// write.
   void note_logged();
+  /// Whether `run` is accepted into the store's log, on the caller's thread.
+  bool logs(const NewRun& run) const noexcept;
+  std::optional<std::string> accept_into_log(const NewRun& run);
   void write_batches();
 
   RunStore& store_;
   const std::size_t max_batch_;
   const std::chrono::milliseconds write_delay_;
-  /// Something was logged since the writer last took note (read without the lock first).
+  /// Something was logged since the writer last took note. Set without the lock, then
+  /// notified with it (note_logged); read and cleared by the writer with it.
   std::atomic<bool> logged_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Request>> waiting_;
-  bool logged_waiting_ = false;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -630,7 +630,7 @@ std::unique_ptr<RunStore> open_run_store(const CredentialStoreOptions& options) 
 }
 
 std::unique_ptr<RunStore> open_served_run_store(const CredentialStoreOptions& options,
-                                                bool log_accepts) {
+                                                bool log_runs) {
   std::optional<credentials::StoreKey> key;
   auto store = std::make_unique<SqlCipherRunStore>(
       credentials::open_or_create_store(options, run_store_file, &key));
@@ -644,7 +644,7 @@ std::unique_ptr<RunStore> open_served_run_store(const CredentialStoreOptions& op
                               (folder / "lock").string() +
                               "); stop that server first, or give this one a run store of its "
                               "own (--runs PATH)");
-  return std::make_unique<LoggedRunStore>(std::move(store), std::move(log), log_accepts);
+  return std::make_unique<LoggedRunStore>(std::move(store), std::move(log), log_runs);
 }
 
 } // namespace sluice::service

@@ -29,8 +29,8 @@ std::unique_ptr<RunStore> open_run_store(const CredentialStoreOptions& options);
 
 /// The same for `sluice serve`: the store with its accept log held for the process's
 /// lifetime (logged_run_store.hpp; one server per store: CredentialError when another holds
-/// it), accepting runs into the log when `log_accepts`.
+/// it), accepting and finishing runs into the log when `log_runs`.
 std::unique_ptr<RunStore> open_served_run_store(const CredentialStoreOptions& options,
-                                                bool log_accepts);
+                                                bool log_runs);
 
 } // namespace sluice::service
